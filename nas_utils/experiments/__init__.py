@@ -1,0 +1,1 @@
+"""Experiment drivers: the functions each notebook stage calls (one module per stage)."""

@@ -1,0 +1,178 @@
+"""Objective predictors behind one fit/predict interface.
+
+Every predictor maps feature rows (usually ``space.one_hot(X)``) to one objective. They are
+built from the registry by name with a seed, so the same name and seed give the same model.
+
+========  ===================================================================================
+name      model
+========  ===================================================================================
+ridge     RidgeCV over DyNAS-T's alpha grid 0.1..10.0 (efficient leave-one-out)
+svr       SVR, RBF kernel, gamma='auto', epsilon=0, C=10 (DyNAS-T's kernel settings)
+xgb       XGBoost gradient-boosted trees
+mlp       scikit-learn MLP (WeakNAS's weak predictor; width/depth/epochs configurable)
+auto      DyNAS-T "dynamic predictor": GridSearchCV over Ridge and SVR (neg-MAPE, 5-fold),
+          keeps the better; ``grid="dynast"`` is the published 100x100 grid, ``"compact"``
+          a 12-point grid for fast loops
+========  ===================================================================================
+
+>>> import numpy as np
+>>> from nas_utils.predictors import make_predictor
+>>> rng = np.random.default_rng(0)
+>>> X = rng.random((60, 4)); y = X @ [1.0, 2.0, 0.0, -1.0] + 5
+>>> p = make_predictor("ridge").fit(X, y)
+>>> bool(np.corrcoef(p.predict(X), y)[0, 1] > 0.99)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge, RidgeCV
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.neural_network import MLPRegressor
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+
+from nas_utils.registry import Registry
+
+DYNAST_ALPHAS = np.round(np.arange(0.1, 10.05, 0.1), 1)
+DYNAST_CS = np.arange(1, 101, 1)
+
+
+class Predictor(ABC):
+    """Regressor of one objective from feature rows."""
+
+    name: str = "predictor"
+
+    @abstractmethod
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Predictor: ...
+
+    @abstractmethod
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+
+class SklearnPredictor(Predictor):
+    """Adapter for any scikit-learn-style regressor, with optional DyNAS-T label scaling."""
+
+    def __init__(self, name: str, model: RegressorMixin, power10_scaling: bool = False) -> None:
+        self.name = name
+        self.model = model
+        self.power10_scaling = power10_scaling
+        self.scale = 1.0
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> SklearnPredictor:
+        y = np.asarray(y, dtype=np.float64)
+        self.scale = power10_scale(y) if self.power10_scaling else 1.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model.fit(np.asarray(X, dtype=np.float64), y / self.scale)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(np.asarray(X, dtype=np.float64)), dtype=np.float64) * self.scale
+
+
+def power10_scale(y: np.ndarray) -> float:
+    """DyNAS-T label scale ``10**(floor(log10(max|y|)) - 1)`` (1 when all labels are 0)."""
+    top = float(np.max(np.abs(y))) if len(y) else 0.0
+    return 1.0 if top == 0 else 10.0 ** (math.floor(math.log10(top)) - 1)
+
+
+PREDICTORS: Registry[Callable[..., Predictor]] = Registry("predictor")
+
+
+@PREDICTORS.register("ridge")
+def ridge(seed: int = 0) -> Predictor:
+    return SklearnPredictor("ridge", RidgeCV(alphas=DYNAST_ALPHAS), power10_scaling=True)
+
+
+@PREDICTORS.register("svr")
+def svr(seed: int = 0, C: float = 10.0) -> Predictor:
+    return SklearnPredictor("svr", SVR(kernel="rbf", gamma="auto", epsilon=0.0, C=C), power10_scaling=True)
+
+
+@PREDICTORS.register("xgb")
+def xgb(seed: int = 0, n_estimators: int = 300, max_depth: int = 6, learning_rate: float = 0.05) -> Predictor:
+    from xgboost import XGBRegressor
+
+    model = XGBRegressor(
+        n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
+        subsample=0.9, colsample_bytree=0.9, random_state=seed, n_jobs=1, tree_method="hist",
+    )
+    return SklearnPredictor("xgb", model)
+
+
+@PREDICTORS.register("mlp")
+def mlp(seed: int = 0, hidden: Sequence[int] = (1000, 1000, 1000, 1000), max_iter: int = 100) -> Predictor:
+    """WeakNAS's MLP: sklearn defaults (ReLU, Adam 1e-3, L2 1e-4) with z-scored labels."""
+    model = MLPRegressor(hidden_layer_sizes=tuple(hidden), max_iter=max_iter, random_state=seed)
+    return SklearnPredictor("mlp", TransformedTargetRegressor(regressor=model, transformer=StandardScaler()))
+
+
+class AutoPredictor(Predictor):
+    """DyNAS-T's dynamic predictor: cross-validated choice between Ridge and RBF-SVR.
+
+    Args:
+        grid: ``"dynast"`` (alpha 0.1..10.0 step 0.1, C 1..100 step 1: 200 candidates x 5
+            folds, as published) or ``"compact"`` (6 alphas x 6 Cs).
+        folds: number of unshuffled CV folds (capped by the sample count).
+    """
+
+    name = "auto"
+
+    def __init__(self, seed: int = 0, grid: str = "compact", folds: int = 5) -> None:
+        if grid not in ("dynast", "compact"):
+            raise ValueError(f"grid must be 'dynast' or 'compact', got {grid!r}")
+        self.grid, self.folds = grid, folds
+        self.best: SklearnPredictor | None = None
+        self.chosen = ""
+
+    def _candidates(self) -> list[tuple[str, Any, dict[str, Any]]]:
+        if self.grid == "dynast":
+            alphas, cs = DYNAST_ALPHAS, DYNAST_CS
+        else:
+            alphas, cs = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0]), np.array([1, 3, 10, 30, 100, 300])
+        return [
+            ("ridge", Ridge(max_iter=1_000_000), {"alpha": alphas}),
+            ("svr", SVR(kernel="rbf", gamma="auto", epsilon=0.0, max_iter=1_000_000), {"C": cs}),
+        ]
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> AutoPredictor:
+        y = np.asarray(y, dtype=np.float64)
+        scale = power10_scale(y)
+        folds = max(2, min(self.folds, len(y)))
+        best_score, best = -np.inf, None
+        for name, model, grid in self._candidates():
+            search = GridSearchCV(model, grid, scoring="neg_mean_absolute_percentage_error", cv=KFold(folds), n_jobs=1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                search.fit(np.asarray(X, dtype=np.float64), y / scale)
+            if search.best_score_ > best_score:
+                best_score, best = search.best_score_, (name, search.best_estimator_)
+        assert best is not None
+        self.chosen = best[0]
+        self.best = SklearnPredictor(best[0], best[1], power10_scaling=True)
+        self.best.scale = scale
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if self.best is None:
+            raise RuntimeError("AutoPredictor.predict called before fit")
+        return self.best.predict(X)
+
+
+PREDICTORS.add("auto", AutoPredictor)
+
+
+def make_predictor(name: str, seed: int = 0, **kwargs: Any) -> Predictor:
+    """Build registered predictor ``name`` (unknown names list the valid ones)."""
+    return PREDICTORS.get(name)(seed=seed, **kwargs)

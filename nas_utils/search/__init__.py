@@ -1,0 +1,11 @@
+"""Search tactics behind one interface: ``run_search(tactic, evaluator, budget, seed)``.
+
+Importing this package registers every tactic; ``TACTICS.names()`` lists them.
+"""
+
+from __future__ import annotations
+
+from nas_utils.search import random_search  # noqa: F401  (registers "random")
+from nas_utils.search.base import TACTICS, SearchSession, Tactic, make_tactic, run_search
+
+__all__ = ["TACTICS", "SearchSession", "Tactic", "make_tactic", "run_search"]
