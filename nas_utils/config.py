@@ -90,11 +90,22 @@ def parse(name: str, values: Mapping[str, Any]) -> Any:
         valid = ", ".join(f"{name}.{k}" for k in fields)
         raise ConfigError(f"unknown key '{name}.{unknown[0]}'; valid keys: {valid}")
     hints = typing.get_type_hints(cls)
-    kwargs = {k: _coerce(f"{name}.{k}", v, hints[k]) for k, v in values.items()}
+    kwargs = {k: coerce(f"{name}.{k}", v, hints[k]) for k, v in values.items()}
     try:
         return cls(**kwargs)
     except UnknownNameError as exc:
         raise ConfigError(f"{name}: {exc}") from None
+
+
+def from_namespace(name: str, namespace: Mapping[str, Any]) -> Any:
+    """Build section ``name`` from the variables of a namespace (a notebook's ``globals()``).
+
+    Only the section's own field names are read, so a notebook's parameters cell can be turned
+    into a validated config in one line: ``cfg = config.from_namespace("search", globals())``.
+    """
+    cls = SECTIONS.get(name)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    return parse(name, {k: namespace[k] for k in names if k in namespace})
 
 
 def as_dict(cfg: Any) -> dict[str, Any]:
@@ -135,7 +146,7 @@ def check_nonempty(key: str, values: tuple[Any, ...]) -> None:
         raise ConfigError(f"{key} must not be empty")
 
 
-def _coerce(key: str, value: Any, hint: Any) -> Any:
+def coerce(key: str, value: Any, hint: Any) -> Any:
     """Check ``value`` against a simple type hint; lists become tuples (dataclasses are frozen)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
@@ -145,7 +156,7 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
         errors = []
         for arg in (a for a in args if a is not type(None)):
             try:
-                return _coerce(key, value, arg)
+                return coerce(key, value, arg)
             except ConfigError as exc:
                 errors.append(str(exc))
         raise ConfigError(errors[0])
@@ -153,7 +164,7 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key} must be a list, got {type(value).__name__} {value!r}")
         (item,) = typing.get_args(hint)[:1] or (Any,)
-        return tuple(_coerce(f"{key}[{i}]", v, item) for i, v in enumerate(value))
+        return tuple(coerce(f"{key}[{i}]", v, item) for i, v in enumerate(value))
     if hint is Any:
         return value
     if hint is float:

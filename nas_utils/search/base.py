@@ -22,6 +22,8 @@ so the same seed gives the same history in any process.
 
 from __future__ import annotations
 
+import inspect
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator
 from nas_utils.registry import Registry
@@ -114,7 +117,13 @@ class SearchSession:
         return np.array([self._F[self._index[k]] for k in keys])
 
     def sample_new(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` uniformly random architectures not evaluated yet (fewer if the budget is smaller)."""
+        """``n`` uniformly random architectures not evaluated yet (fewer if the budget is smaller).
+
+        Raises:
+            BudgetExhausted: when no evaluation is left (nothing could be evaluated anyway).
+        """
+        if self.done:
+            raise BudgetExhausted
         return self.space.sample_unique(rng, min(n, self.remaining), exclude=self.seen)
 
     # --- result ------------------------------------------------------------------------------
@@ -166,10 +175,15 @@ TACTICS: Registry[Callable[..., Tactic]] = Registry("tactic")
 def make_tactic(name: str, **params: Any) -> Tactic:
     """Build registered tactic ``name`` with hyper-parameters ``params``."""
     factory = TACTICS.get(name)
-    try:
-        return factory(**params)
-    except TypeError as exc:
-        raise ConfigError(f"tactic {name!r}: {exc}") from None
+    target = factory.__init__ if isinstance(factory, type) else factory
+    hints = typing.get_type_hints(target)
+    valid = [p for p in inspect.signature(target).parameters if p != "self"]
+    for key, value in params.items():
+        if key not in valid:
+            raise ConfigError(f"tactic {name!r} has no parameter {key!r}; valid: {', '.join(valid)}")
+        if key in hints:
+            params[key] = config.coerce(f"{name}.{key}", value, hints[key])
+    return factory(**params)
 
 
 def run_search(tactic: str | Tactic, evaluator: Evaluator, budget: int, seed: int, **params: Any) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nas_utils import config
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
 
 
@@ -12,6 +13,7 @@ class RandomSearch(Tactic):
     name = "random"
 
     def __init__(self, batch_size: int = 50) -> None:
+        config.check_range("random.batch_size", batch_size, low=1)
         self.batch_size = batch_size
 
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:

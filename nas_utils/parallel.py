@@ -1,0 +1,38 @@
+"""Deterministic process-parallel map for independent experiment runs.
+
+Each task runs in a worker with BLAS/torch limited to one thread, so ``workers`` processes use
+``workers`` cores and results do not depend on the worker count (each task seeds itself).
+
+>>> from nas_utils.parallel import parallel_map
+>>> parallel_map(abs, [-1, -2, 3], workers=1)
+[1, 2, 3]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+
+def _single_threaded(fn: Callable[[Any], T], item: Any) -> T:
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        return fn(item)
+
+
+def parallel_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int = 1, desc: str | None = None) -> list[T]:
+    """``[fn(x) for x in items]`` over ``workers`` processes (in order), with a progress bar."""
+    if workers <= 1 or len(items) <= 1:
+        return [_single_threaded(fn, x) for x in tqdm(items, desc=desc, disable=desc is None)]
+    from joblib import Parallel, delayed
+
+    runner = Parallel(n_jobs=workers, backend="loky", return_as="generator")
+    results = runner(delayed(_single_threaded)(fn, x) for x in items)
+    return list(tqdm(results, total=len(items), desc=desc, disable=desc is None))

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nas_utils.evaluators import load_benchmark
+from nas_utils.metrics import (HypervolumeScorer, Objective, evals_to_threshold, pareto_front, pareto_mask,
+                               rank_correlation)
+
+OBJS = (Objective("accuracy", minimize=False), Objective("latency", minimize=True))
+
+
+def test_true_front_scores_exactly_one() -> None:
+    bench = load_benchmark("nb201", "cifar10", "pixel2")
+    scorer = bench.scorer()
+    assert scorer.normalised(bench.true_front()) == pytest.approx(1.0, abs=1e-12)
+    assert scorer.normalised(bench.table) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_dominated_point_scores_less() -> None:
+    bench = load_benchmark("nb201", "cifar10", "gold_6226")
+    front = bench.true_front()
+    worse = front[[len(front) // 2]] * np.array([0.95, 1.1])
+    assert bench.scorer().normalised(worse) < bench.scorer().normalised(front[[len(front) // 2]]) < 1.0
+
+
+def test_hand_computed_three_point_example() -> None:
+    # Bounds: accuracy 0..100, latency 0..10 -> normalised min-space (1 - acc/100, lat/10).
+    bounds = np.array([[0.0, 0.0], [100.0, 10.0]])
+    scorer = HypervolumeScorer(OBJS, bounds, reference_front=np.array([[100.0, 0.0]]))
+    points = np.array([[80.0, 2.0], [60.0, 1.0], [90.0, 5.0]])  # -> (0.2,0.2), (0.4,0.1), (0.1,0.5)
+    # Union of boxes to (1,1): 0.8*0.8 + (0.9-0.8)*0.6 [lat .1, acc loss .4] + (0.5)*(0.1) [acc loss .1]
+    expected = 0.8 * 0.8 + 0.1 * 0.6 + 0.5 * 0.1
+    assert scorer.raw(points) == pytest.approx(expected)
+    assert scorer.normalised(points) == pytest.approx(expected / 1.0)
+
+
+def test_curve_is_monotone_and_matches_prefix_hv() -> None:
+    bench = load_benchmark("nb201", "cifar10", "raspi4")
+    X = bench.space.sample(np.random.default_rng(0), 120)
+    F = bench.evaluate(X)
+    curve = bench.scorer().curve(F)
+    assert np.all(np.diff(curve) >= -1e-12)
+    for k in (1, 17, 60, 120):
+        assert curve[k - 1] == pytest.approx(bench.scorer().normalised(F[:k]))
+
+
+def test_pareto_helpers_and_thresholds() -> None:
+    F = np.array([[90.0, 10.0], [80.0, 5.0], [70.0, 8.0], [60.0, 4.0]])
+    mask = pareto_mask(F * [-1, 1])
+    assert mask.tolist() == [True, True, False, True]
+    assert pareto_front(F, OBJS)[:, 0].tolist() == [60.0, 80.0, 90.0]
+    assert evals_to_threshold(np.array([0.5, 0.9, 0.99, 1.0]), 0.99) == 3
+    assert evals_to_threshold(np.array([0.5, 0.9]), 0.99) is None
+    rho, tau = rank_correlation(np.arange(10), np.arange(10) ** 2)
+    assert rho == pytest.approx(1.0) and tau == pytest.approx(1.0)
