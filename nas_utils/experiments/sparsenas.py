@@ -1,0 +1,223 @@
+"""Stage ``sparsenas``: full-space warm-up, early accuracy, early predictors, sparse sub-space.
+
+The notebook ``01_sparsenas_early_filtering.ipynb`` calls::
+
+    cfg = config.parse("sparsenas", params)
+    results = run_early_filtering(cfg)          # per family: warm-up, early accuracy, predictors, sub-space
+    tables = result_tables(results)             # early accuracies, predictor comparison, kept fractions
+    write_outputs(cfg, results, tables)         # parquet/CSV, figures, filter.json, summary.json
+
+Outputs (``out_dir``, default ``reports/sparsenas_early``): ``subspace_<family>.parquet``
+(the kept configs), ``early_<family>.parquet`` (early accuracies and out-of-fold predictions),
+``scored_<family>.parquet``, ``predictors.csv``, ``filter.json`` (timings and settings read by
+stage ``supernet``), figures; checkpoints ``<checkpoint_dir>/<family>/warmup.pt``.
+
+Timing: CPU seconds of this process (``time.process_time``; one torch thread by default, so
+they equal uncontended wall time and are robust to other jobs on the machine) and wall time.
+The filtering cost (early evaluations + predictor fitting + scoring) is charged to SparseNAS.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+
+from nas_utils import config  # noqa: E402
+from nas_utils.data import Splits, TensorLoader, load_dataset  # noqa: E402
+from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
+from nas_utils.paths import project_root  # noqa: E402
+from nas_utils.plotting import save_figure  # noqa: E402
+from nas_utils.predictors import PREDICTORS, make_predictor  # noqa: E402
+from nas_utils.sparsenas import (  # noqa: E402
+    compare_predictors, features, measure_accuracies, select_subspace, unique_sample,
+)
+from nas_utils.supernets import SUPERNETS, SuperNet, build_supernet  # noqa: E402
+from nas_utils.supernets.training import Trainer, TrainSettings  # noqa: E402
+
+# Early predictors see only n_early (~40) rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
+PREDICTOR_OPTIONS: dict[str, dict[str, Any]] = {"xgb": {"n_estimators": 200, "max_depth": 4},
+                                               "mlp": {"hidden": (64, 64), "max_iter": 500}}
+
+
+@config.section("sparsenas")
+@dataclass(frozen=True)
+class SparseNASConfig:
+    """Parameters of the early-filtering stage (``params.yaml: sparsenas``)."""
+
+    families: tuple[str, ...] = ("mbv3_1d", "resnet_1d", "transformer_1d")
+    mnist1d_samples: int = 5000
+    epochs: int = 8
+    warmup_fraction: float = 0.25
+    batch_size: int = 128
+    lr: float = 3e-3
+    n_random: int = 2
+    kd_weight: float = 0.5
+    sort_channels_every: int = 1
+    n_early: int = 40
+    n_score: int = 2000
+    keep_fraction: float = 0.1
+    predictors: tuple[str, ...] = ("xgb", "mlp")
+    cv_folds: int = 5
+    threads: int = 1
+    seed: int = 0
+    checkpoint_dir: str = "checkpoints"
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        config.check_nonempty("sparsenas.families", self.families)
+        config.check_choices("sparsenas.families", self.families, SUPERNETS.names())
+        config.check_range("sparsenas.mnist1d_samples", self.mnist1d_samples, low=200)
+        config.check_range("sparsenas.epochs", self.epochs, low=2)
+        config.check_range("sparsenas.warmup_fraction", self.warmup_fraction, low=0.01, high=0.9)
+        config.check_range("sparsenas.batch_size", self.batch_size, low=1)
+        config.check_range("sparsenas.lr", self.lr, low=1e-6, high=1.0)
+        config.check_range("sparsenas.n_random", self.n_random, low=0, high=16)
+        config.check_range("sparsenas.kd_weight", self.kd_weight, low=0.0, high=1.0)
+        config.check_range("sparsenas.sort_channels_every", self.sort_channels_every, low=0)
+        config.check_range("sparsenas.cv_folds", self.cv_folds, low=2)
+        config.check_range("sparsenas.n_early", self.n_early, low=self.cv_folds)
+        config.check_range("sparsenas.n_score", self.n_score, low=10)
+        config.check_range("sparsenas.keep_fraction", self.keep_fraction, low=1e-4, high=1.0)
+        config.check_nonempty("sparsenas.predictors", self.predictors)
+        config.check_choices("sparsenas.predictors", self.predictors, PREDICTORS.names())
+        config.check_range("sparsenas.threads", self.threads, low=1, high=64)
+
+    @property
+    def warmup_epochs(self) -> int:
+        return max(1, min(self.epochs - 1, round(self.warmup_fraction * self.epochs)))
+
+    def train_settings(self) -> TrainSettings:
+        return TrainSettings(total_epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, n_random=self.n_random,
+                             kd_weight=self.kd_weight, sort_channels_every=self.sort_channels_every, seed=self.seed)
+
+
+def family_data(net: SuperNet, seed: int, mnist1d_samples: int) -> Splits:
+    """The dataset a family is built for (MNIST-1D with ``mnist1d_samples`` signals, or digits)."""
+    kwargs: dict[str, Any] = {"n_samples": mnist1d_samples} if net.dataset == "mnist1d" else {}
+    return load_dataset(net.dataset, seed=seed, **kwargs)
+
+
+def checkpoint_path(checkpoint_dir: str, family: str, run: str) -> Path:
+    """``<root>/<checkpoint_dir>/<family>/<run>.pt`` (relative dirs are under the project root)."""
+    base = Path(checkpoint_dir)
+    return (base if base.is_absolute() else project_root() / base) / family / f"{run}.pt"
+
+
+@dataclass
+class FamilyResult:
+    family: str
+    early: pd.DataFrame
+    predictors: pd.DataFrame
+    scored: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def filter_family(cfg: SparseNASConfig, family: str) -> tuple[FamilyResult, Any]:
+    """Warm up one super-network on the full space, then build its sparse sub-space."""
+    net = build_supernet(family, seed=cfg.seed)
+    data = family_data(net, cfg.seed, cfg.mnist1d_samples)
+    val = TensorLoader(data.x_val, data.y_val, 512)
+    trainer = Trainer(net, data, cfg.train_settings(), progress=cfg.progress)
+    log = trainer.fit(cfg.warmup_epochs)
+    trainer.save(checkpoint_path(cfg.checkpoint_dir, family, "warmup"), meta={"stage": "sparsenas", "family": family})
+
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    rng = np.random.default_rng([cfg.seed, 1])
+    X_early = unique_sample(net.space, rng, cfg.n_early)
+    acc = measure_accuracies(net, X_early, val, progress=cfg.progress)
+    table, oof = compare_predictors(net.space, X_early, acc, cfg.predictors, cfg.cv_folds, cfg.seed, PREDICTOR_OPTIONS)
+    chosen = str(table.loc[table["spearman"].fillna(-2).idxmax(), "predictor"])
+    model = make_predictor(chosen, seed=cfg.seed, **PREDICTOR_OPTIONS.get(chosen, {}))
+    model.fit(features(net.space, X_early), acc)
+    X_score = unique_sample(net.space, rng, cfg.n_score)
+    sub, scored = select_subspace(net, model, X_score, cfg.keep_fraction)
+    filter_cpu, filter_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+    early = pd.DataFrame({"family": family, "arch": net.space.to_strings(X_early), "early_accuracy": acc,
+                          "macs": [net.count_macs(x) / 1e6 for x in X_early]})
+    for name, p in oof.items():
+        early[f"oof_{name}"] = p
+    table.insert(0, "family", family)
+    scored.insert(0, "family", family)
+    info = {
+        "family": family, "dataset": net.dataset, "warmup_epochs": cfg.warmup_epochs,
+        "warmup_cpu_s": float(log["train_cpu_s"].sum()), "warmup_wall_s": float(log["train_time_s"].sum()),
+        "filter_cpu_s": filter_cpu, "filter_wall_s": filter_wall, "chosen_predictor": chosen,
+        "kept": len(sub), "scored": sub.scored, "kept_fraction": sub.kept_fraction, "space_size": net.space.size,
+        "early_accuracy_range": [float(acc.min()), float(acc.max())], "early_accuracy_std": float(acc.std()),
+        "predictor_spearman": dict(zip(table["predictor"], table["spearman"])),
+        "predictor_kendall": dict(zip(table["predictor"], table["kendall"])),
+    }
+    return FamilyResult(family, early, table, scored, info), sub
+
+
+def run_early_filtering(cfg: SparseNASConfig) -> list[tuple[FamilyResult, Any]]:
+    """:func:`filter_family` for every configured family (torch threads set to ``cfg.threads``)."""
+    torch.set_num_threads(cfg.threads)
+    return [filter_family(cfg, family) for family in cfg.families]
+
+
+def result_tables(results: list[tuple[FamilyResult, Any]]) -> dict[str, pd.DataFrame]:
+    """Concatenated early-accuracy, predictor, scored and per-family info tables."""
+    res = [r for r, _ in results]
+    return {
+        "early": pd.concat([r.early for r in res], ignore_index=True),
+        "predictors": pd.concat([r.predictors for r in res], ignore_index=True),
+        "scored": pd.concat([r.scored for r in res], ignore_index=True),
+        "families": pd.DataFrame([{k: v for k, v in r.info.items() if not isinstance(v, (dict, list))} for r in res]),
+    }
+
+
+def plot_filtering(tables: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Left: predictor rank correlation per family. Right per family: scored sample, kept highlighted."""
+    families = list(tables["families"]["family"])
+    fig, axes = plt.subplots(1, 1 + len(families), figsize=(4 * (1 + len(families)), 3.4))
+    pred = tables["predictors"].pivot(index="family", columns="predictor", values="spearman").loc[families]
+    pred.plot.bar(ax=axes[0], rot=15)
+    axes[0].set_ylabel("out-of-fold Spearman (early acc.)")
+    axes[0].set_title("early predictors")
+    for ax, fam in zip(axes[1:], families):
+        s = tables["scored"][tables["scored"]["family"] == fam]
+        ax.scatter(s["macs"], s["predicted"], s=4, c="0.7", label="scored")
+        k = s[s["kept"]]
+        ax.scatter(k["macs"], k["predicted"], s=8, c="C3", label="kept")
+        ax.set_xlabel("MMACs")
+        ax.set_ylabel("predicted early accuracy (%)")
+        ax.set_title(fam)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def write_outputs(cfg: SparseNASConfig, results: list[tuple[FamilyResult, Any]], tables: dict[str, pd.DataFrame],
+                  out_dir: str | Path) -> dict[str, Any]:
+    """Write sub-spaces, tables, figure, ``filter.json`` and ``summary.json``; return the summary."""
+    out = Path(out_dir)
+    for res, sub in results:
+        sub.save(out / f"subspace_{res.family}.parquet")
+    write_parquet(out / "early.parquet", tables["early"])
+    write_parquet(out / "scored.parquet", tables["scored"])
+    with atomic_path(out / "predictors.csv") as tmp:
+        tables["predictors"].to_csv(tmp, index=False)
+    fig = plot_filtering(tables)
+    save_figure(fig, out / "filtering.png", formats=("png",))
+    plt.close(fig)
+    families = {r.family: r.info for r, _ in results}
+    write_json(out / "filter.json", {"settings": config.as_dict(cfg), "families": families})
+    summary = {
+        "families": {f: {k: i[k] for k in ("kept_fraction", "kept", "scored", "chosen_predictor", "predictor_spearman",
+                                          "predictor_kendall", "warmup_epochs", "warmup_cpu_s", "filter_cpu_s")}
+                     for f, i in families.items()},
+    }
+    write_json(out / "summary.json", summary)
+    return summary

@@ -1,0 +1,288 @@
+"""Stage ``supernet``: continue training on the full space vs on the SparseNAS sub-space.
+
+The notebook ``02_supernet_training.ipynb`` calls::
+
+    cfg = config.parse("supernet", params)
+    runs = run_comparison(cfg)                  # per family: full and sparse continuations from warm-up
+    summary = summarise(runs, cfg)              # time to the same front quality, accuracy at equal time
+    write_outputs(cfg, runs, summary)           # tables, figures, summary.json
+
+Protocol (identical for both runs). Both continue from stage ``sparsenas``'s warm-up
+checkpoint with the same settings, optimizer state and cosine schedule, for the remaining
+epochs; only the random sub-networks of the sandwich rule differ (full space vs kept configs;
+the sparse run's "smallest" is the cheapest kept config). After every ``eval_every`` epochs we
+evaluate a **fixed evaluation sample** (``n_eval`` uniform networks of the full space plus the
+largest and smallest; BN re-calibrated per sub-network) on the validation split.
+
+* ``eval_protocol="own_space"`` (default): each run is judged on a sample of the space it
+  would be searched in - the full run on ``n_eval`` uniform networks of the full space, the
+  SparseNAS run on ``n_eval`` uniform networks of its kept sub-space (plus the largest network
+  and the cheapest kept one), which is the paper's premise (search happens in the sparse
+  sub-space). ``"shared"``: both runs on the same full-space sample (stricter for SparseNAS:
+  most of that sample was never trained after filtering).
+* MAC budgets are quantiles of the full-space sample's MACs, the same for both runs.
+* Front quality = normalised hypervolume of (accuracy, MACs) of the evaluation sample:
+  accuracy and MACs normalised by the min/max over everything either run measured, reference
+  point (1, 1), divided by the HV of the ideal point (max accuracy, min MACs).
+* Time = training CPU seconds (warm-up + continuation; SparseNAS also pays the filtering
+  cost measured in stage ``sparsenas``); evaluations of the protocol are not charged.
+* Speedup = time for the full run to first reach ``(1 - hv_tolerance)`` x its final HV,
+  divided by the time the sparse run needs to reach the same value (null if it never does).
+* Accuracy at equal time: best accuracy in the evaluation sample under MAC budgets (quantiles
+  of the full-space sample's MACs), sparse minus full, at the full run's final time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import torch  # noqa: E402
+
+from nas_utils import config  # noqa: E402
+from nas_utils.data import TensorLoader  # noqa: E402
+from nas_utils.errors import DataError  # noqa: E402
+from nas_utils.evaluators import ACCURACY  # noqa: E402
+from nas_utils.experiments.sparsenas import checkpoint_path, family_data  # noqa: E402
+from nas_utils.io import write_json, write_parquet  # noqa: E402
+from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
+from nas_utils.paths import project_root  # noqa: E402
+from nas_utils.plotting import save_figure  # noqa: E402
+from nas_utils.sparsenas import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
+from nas_utils.supernets import build_supernet  # noqa: E402
+from nas_utils.supernets.training import Trainer, settings_from_checkpoint  # noqa: E402
+
+PAPER_SPEEDUP = 3.1
+GOAL_SPEEDUP = 3.0
+
+
+@config.section("supernet")
+@dataclass(frozen=True)
+class SupernetConfig:
+    """Parameters of the training-comparison stage (``params.yaml: supernet``)."""
+
+    early_dir: str = "reports/sparsenas_early"
+    checkpoint_dir: str = "checkpoints"
+    n_eval: int = 30
+    eval_every: int = 1
+    mac_quantiles: tuple[float, ...] = (0.25, 0.5)
+    hv_tolerance: float = 0.005
+    eval_protocol: str = "own_space"
+    threads: int = 1
+    seed: int = 0
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        config.check_range("supernet.n_eval", self.n_eval, low=2)
+        config.check_range("supernet.eval_every", self.eval_every, low=1)
+        config.check_nonempty("supernet.mac_quantiles", self.mac_quantiles)
+        for q in self.mac_quantiles:
+            config.check_range("supernet.mac_quantiles", q, low=0.0, high=1.0)
+        config.check_range("supernet.hv_tolerance", self.hv_tolerance, low=0.0, high=0.5)
+        config.check_choice("supernet.eval_protocol", self.eval_protocol, ("own_space", "shared"))
+        config.check_range("supernet.threads", self.threads, low=1, high=64)
+
+
+def _resolve(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else project_root() / p
+
+
+def load_filter(early_dir: str) -> dict[str, Any]:
+    path = _resolve(early_dir) / "filter.json"
+    if not path.exists():
+        raise DataError(f"{path} not found; run stage 'sparsenas' (notebook 01) first")
+    return json.loads(path.read_text())
+
+
+def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[str, Any]:
+    """Both continuations of one family; returns histories, per-config accuracies and extras."""
+    s = filt["settings"]
+    info = filt["families"][family]
+    warmup = checkpoint_path(s["checkpoint_dir"], family, "warmup")
+    settings = settings_from_checkpoint(warmup)
+    probe = build_supernet(family)
+    data = family_data(probe, s["seed"], s["mnist1d_samples"])
+    val = TensorLoader(data.x_val, data.y_val, 512)
+    space = probe.space
+    sub = SparseSubspace.load(_resolve(cfg.early_dir) / f"subspace_{family}.parquet", space)
+    early = pd.read_parquet(_resolve(cfg.early_dir) / "early.parquet")
+    early = early[early["family"] == family].reset_index(drop=True)
+    X_early = np.stack([space.from_string(a) for a in early["arch"]])
+    rng = np.random.default_rng([cfg.seed, 2])
+    samples = {"full": _eval_sample(space, unique_sample(space, rng, cfg.n_eval), probe.largest_config(),
+                                    probe.smallest_config())}
+    if cfg.eval_protocol == "own_space":
+        kept = sub.X[np.sort(rng.choice(len(sub), size=min(cfg.n_eval, len(sub)), replace=False))]
+        samples["sparse"] = _eval_sample(space, kept, probe.largest_config(), space.decode(sub.smallest()))
+    else:
+        samples["sparse"] = samples["full"]
+    rows, accs = [], []
+    start = {"full": info["warmup_cpu_s"], "sparse": info["warmup_cpu_s"] + info["filter_cpu_s"]}
+    start_wall = {"full": info["warmup_wall_s"], "sparse": info["warmup_wall_s"] + info["filter_wall_s"]}
+    nets = {}
+    warm: dict[bytes, np.ndarray] = {}
+    for run in ("full", "sparse"):
+        X_eval = samples[run]
+        macs = np.array([probe.count_macs(x) for x in X_eval]) / 1e6
+        net = build_supernet(family)
+        trainer = Trainer(net, data, settings, sampler=sub if run == "sparse" else None, progress=cfg.progress)
+        trainer.load(warmup)
+        cpu, wall = start[run], start_wall[run]
+
+        def record(epoch: int, acc: np.ndarray) -> None:
+            rows.append({"family": family, "run": run, "epoch": epoch, "cpu_s": cpu, "wall_s": wall,
+                         "in_subspace_share": float(sub.contains(X_eval).mean())})
+            accs.append(pd.DataFrame({"family": family, "run": run, "epoch": epoch, "arch": space.to_strings(X_eval),
+                                      "accuracy": acc, "macs": macs, "kept": sub.contains(X_eval)}))
+
+        key = X_eval.tobytes()
+        if key not in warm:  # the warm-up state is shared: evaluate each distinct sample once
+            warm[key] = measure_accuracies(net, X_eval, val)
+        record(trainer.epoch, warm[key])
+        while trainer.epoch < settings.total_epochs:
+            row = trainer.train_epoch()
+            cpu, wall = cpu + row["train_cpu_s"], wall + row["train_time_s"]
+            if (trainer.epoch - info["warmup_epochs"]) % cfg.eval_every == 0 or trainer.epoch == settings.total_epochs:
+                record(trainer.epoch, measure_accuracies(net, X_eval, val, progress=cfg.progress))
+        trainer.save(checkpoint_path(cfg.checkpoint_dir, family, run), meta={"stage": "supernet", "run": run})
+        nets[run] = net
+    budgets = {q: float(np.quantile([probe.count_macs(x) / 1e6 for x in samples["full"]], q)) for q in cfg.mac_quantiles}
+    # Early-vs-final: the early-accuracy sample of stage sparsenas, re-measured after full training.
+    early["final_accuracy_full"] = measure_accuracies(nets["full"], X_early, val)
+    history = pd.DataFrame(rows)
+    for q, b in budgets.items():
+        history[f"budget_q{q:g}"] = b
+    return {"history": history, "accuracies": pd.concat(accs, ignore_index=True), "early": early}
+
+
+def _eval_sample(space: Any, X: np.ndarray, largest: dict[str, Any], smallest: dict[str, Any]) -> np.ndarray:
+    """``X`` plus the two extreme configs, duplicates removed, order kept."""
+    X = np.concatenate([space.encode(largest)[None], space.encode(smallest)[None], X])
+    _, first = np.unique(np.array(space.keys(X)), return_index=True)
+    return X[np.sort(first)]
+
+
+def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
+    """:func:`run_family` for every family of stage ``sparsenas``; adds normalised HV columns."""
+    torch.set_num_threads(cfg.threads)
+    filt = load_filter(cfg.early_dir)
+    parts = [run_family(cfg, family, filt) for family in filt["settings"]["families"]]
+    history = pd.concat([p["history"] for p in parts], ignore_index=True)
+    accs = pd.concat([p["accuracies"] for p in parts], ignore_index=True)
+    early = pd.concat([p["early"] for p in parts], ignore_index=True)
+    hv, best = [], {q: [] for q in cfg.mac_quantiles}
+    for _, row in history.iterrows():
+        fam = accs[accs["family"] == row["family"]]
+        cur = fam[(fam["run"] == row["run"]) & (fam["epoch"] == row["epoch"])]
+        F = cur[["accuracy", "macs"]].to_numpy()
+        every = fam[["accuracy", "macs"]].to_numpy()
+        ideal = np.array([[every[:, 0].max(), every[:, 1].min()]])
+        scorer = HypervolumeScorer((ACCURACY, MACS), every, reference_front=ideal)
+        hv.append(scorer.normalised(F))
+        for q in cfg.mac_quantiles:
+            budget = row[f"budget_q{q:g}"] + 1e-9
+            best[q].append(float(cur.loc[cur["macs"] <= budget, "accuracy"].max()))
+    history["hv"] = hv
+    for q in cfg.mac_quantiles:
+        history[f"best_acc_q{q:g}"] = best[q]
+    return {"history": history, "accuracies": accs, "early": early}
+
+
+def _first_time(h: pd.DataFrame, threshold: float, col: str) -> float | None:
+    hit = h[h["hv"] >= threshold - 1e-12]
+    return float(hit[col].iloc[0]) if len(hit) else None
+
+
+def summarise(runs: dict[str, pd.DataFrame], cfg: SupernetConfig) -> dict[str, Any]:
+    """Per family: speedup (CPU and wall), HVs, accuracy deltas at equal time, rank correlations."""
+    filt = load_filter(cfg.early_dir)
+    out: dict[str, Any] = {"families": {}, "paper_speedup": PAPER_SPEEDUP, "goal_speedup": GOAL_SPEEDUP,
+                           "hv_tolerance": cfg.hv_tolerance, "time_basis": "training CPU seconds (1 torch thread)"}
+    h_all = runs["history"]
+    for fam in h_all["family"].unique():
+        h = h_all[h_all["family"] == fam]
+        full, sparse = h[h["run"] == "full"], h[h["run"] == "sparse"]
+        hv_final = float(full["hv"].iloc[-1])
+        thr = (1 - cfg.hv_tolerance) * hv_final
+        res: dict[str, Any] = {"hv_full_final": hv_final, "hv_sparse_final": float(sparse["hv"].iloc[-1]),
+                               "hv_threshold": thr}
+        for col, key in (("cpu_s", "cpu"), ("wall_s", "wall")):
+            t_full, t_sparse = _first_time(full, thr, col), _first_time(sparse, thr, col)
+            res[f"time_full_{key}_s"], res[f"time_sparse_{key}_s"] = t_full, t_sparse
+            res[f"speedup_{key}"] = (t_full / t_sparse) if (t_full and t_sparse) else None
+        t_end = float(full["cpu_s"].iloc[-1])
+        sparse_at = sparse[sparse["cpu_s"] <= t_end + 1e-9]
+        for q in cfg.mac_quantiles:
+            col = f"best_acc_q{q:g}"
+            res[f"acc_full_{col}"] = float(full[col].iloc[-1])
+            res[f"acc_sparse_{col}_equal_time"] = float(sparse_at[col].iloc[-1]) if len(sparse_at) else None
+            res[f"delta_{col}_equal_time"] = (res[f"acc_sparse_{col}_equal_time"] - res[f"acc_full_{col}"]
+                                              if len(sparse_at) else None)
+        e = runs["early"][runs["early"]["family"] == fam]
+        rho, tau = rank_correlation(e["early_accuracy"], e["final_accuracy_full"])
+        info = filt["families"][fam]
+        res.update({"early_vs_final_spearman": rho, "early_vs_final_kendall": tau,
+                    "kept_fraction": info["kept_fraction"], "predictor_spearman": info["predictor_spearman"],
+                    "chosen_predictor": info["chosen_predictor"], "filter_cpu_s": info["filter_cpu_s"],
+                    "warmup_cpu_s": info["warmup_cpu_s"]})
+        out["families"][fam] = res
+    speedups = [r["speedup_cpu"] for r in out["families"].values()]
+    reached = [s for s in speedups if s is not None]
+    out["median_speedup_cpu"] = float(np.median(reached)) if len(reached) == len(speedups) else None
+    out["goal_met"] = bool(reached and len(reached) == len(speedups) and min(reached) >= GOAL_SPEEDUP)
+    return out
+
+
+def plot_curves(runs: dict[str, pd.DataFrame], cfg: SupernetConfig, summary: dict[str, Any]) -> plt.Figure:
+    """Normalised HV of the evaluation sample vs training CPU time, full vs sparse, per family."""
+    h = runs["history"]
+    fams = list(h["family"].unique())
+    fig, axes = plt.subplots(2, len(fams), figsize=(4.2 * len(fams), 6.4), squeeze=False)
+    for j, fam in enumerate(fams):
+        for run, color in (("full", "C0"), ("sparse", "C3")):
+            r = h[(h["family"] == fam) & (h["run"] == run)]
+            axes[0, j].plot(r["cpu_s"], r["hv"], "o-", color=color, label=run)
+            axes[1, j].plot(r["cpu_s"], r[f"best_acc_q{cfg.mac_quantiles[0]:g}"], "o-", color=color, label=run)
+        axes[0, j].axhline(summary["families"][fam]["hv_threshold"], ls="--", c="0.5", lw=1)
+        axes[0, j].set_title(fam)
+        axes[0, j].set_ylabel("normalised HV (eval sample)")
+        axes[1, j].set_ylabel(f"best acc. under q{cfg.mac_quantiles[0]:g} MACs (%)")
+        axes[1, j].set_xlabel("training CPU seconds")
+        axes[0, j].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_early_vs_final(runs: dict[str, pd.DataFrame]) -> plt.Figure:
+    e = runs["early"]
+    fams = list(e["family"].unique())
+    fig, axes = plt.subplots(1, len(fams), figsize=(4 * len(fams), 3.4), squeeze=False)
+    for ax, fam in zip(axes[0], fams):
+        d = e[e["family"] == fam]
+        ax.scatter(d["early_accuracy"], d["final_accuracy_full"], s=10)
+        ax.set_xlabel("early accuracy after warm-up (%)")
+        ax.set_ylabel("accuracy after full training (%)")
+        ax.set_title(fam)
+    fig.tight_layout()
+    return fig
+
+
+def write_outputs(cfg: SupernetConfig, runs: dict[str, pd.DataFrame], summary: dict[str, Any],
+                  out_dir: str | Path) -> None:
+    out = Path(out_dir)
+    write_parquet(out / "history.parquet", runs["history"])
+    write_parquet(out / "accuracies.parquet", runs["accuracies"])
+    write_parquet(out / "early_vs_final.parquet", runs["early"])
+    for name, fig in (("hv_vs_time.png", plot_curves(runs, cfg, summary)), ("early_vs_final.png", plot_early_vs_final(runs))):
+        save_figure(fig, out / name, formats=("png",))
+        plt.close(fig)
+    write_json(out / "summary.json", summary)

@@ -1,0 +1,65 @@
+import dataclasses
+
+import pytest
+import torch
+
+from nas_utils.data import Splits, load_dataset
+from nas_utils.errors import CheckpointError
+from nas_utils.supernets import build_supernet
+from nas_utils.supernets.training import Trainer, TrainSettings
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Single-threaded like the stages (2 threads on a shared 2-core box spin and crawl)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Splits:
+    d = load_dataset("digits", seed=0)
+    return dataclasses.replace(d, x_train=d.x_train[:160], y_train=d.y_train[:160])
+
+
+def _train(data, epochs, settings):
+    net = build_supernet("mbv3_2d", seed=0, widths=(8, 12), head=16)
+    trainer = Trainer(net, data, settings)
+    trainer.fit(epochs)
+    return net, trainer
+
+
+def test_two_epochs_twice_with_the_same_seed_give_identical_weights(tiny):
+    s = TrainSettings(total_epochs=2, batch_size=64, n_random=1)
+    a, _ = _train(tiny, 2, s)
+    b, _ = _train(tiny, 2, s)
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(va, vb), k
+
+
+def test_resuming_from_a_checkpoint_equals_training_straight_through(tiny, tmp_path):
+    s = TrainSettings(total_epochs=2, batch_size=64, n_random=1)
+    straight, _ = _train(tiny, 2, s)
+    half, trainer = _train(tiny, 1, s)
+    trainer.save(tmp_path / "half.pt")
+    # A different init: everything must come from the checkpoint.
+    resumed = Trainer(build_supernet("mbv3_2d", seed=123, widths=(8, 12), head=16), tiny, s)
+    resumed.load(tmp_path / "half.pt")
+    resumed.fit(1)
+    for (k, va), vb in zip(straight.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.allclose(va, vb, atol=1e-6), k
+    other = Trainer(build_supernet("mbv3_2d", widths=(8, 12), head=16), tiny, dataclasses.replace(s, lr=0.1))
+    with pytest.raises(CheckpointError, match="half.pt: training settings mismatch: lr"):
+        other.load(tmp_path / "half.pt")
+
+
+def test_training_improves_the_largest_network(tiny):
+    s = TrainSettings(total_epochs=3, batch_size=32, n_random=1)
+    net, _ = _train(tiny, 0, s)
+    from nas_utils.data import TensorLoader
+    val = TensorLoader(tiny.x_val, tiny.y_val, 512)
+    before = net.evaluate(net.largest_config(), val)
+    Trainer(net, tiny, s).fit(3)
+    assert net.evaluate(net.largest_config(), val) > before
