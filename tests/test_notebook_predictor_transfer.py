@@ -1,0 +1,22 @@
+import json
+
+import pytest
+
+import nas_utils.sections  # noqa: F401  (registers every section)
+from nas_utils.stage import run_notebook
+
+TINY = {
+    "tasks": ["ND"], "methods": ["flops", "nearest_source", "mlp"], "ks": [5], "trials": 1,
+    "n_pretrain_nb201": 16, "pretrain_epochs": 1, "finetune_epochs": 1, "hidden": 8, "layers": 1,
+    "help_trials": 1, "ablation_methods": ["mlp"], "ablation_samplers": ["random"],
+    "search_k": 5, "search_budget": 30, "search_seeds": 1,
+}
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_tiny_parameters(tmp_path):
+    run_notebook("predictors", "notebooks/04_predictor_transfer.ipynb", tmp_path, overrides=TINY)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["spearman"]["ND"]["5"]) == {"flops", "nearest_source", "mlp"}
+    for name in ("results.parquet", "k_curves.png", "ablation.png", "scatter.png", "04_predictor_transfer.html"):
+        assert (tmp_path / name).exists()
