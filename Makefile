@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Stage commands call `python`: put the venv first on PATH so they use it.
 reproduce: $(STAMP)
-	$(VENV)/bin/dvc repro
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/dvc repro
 
 test: $(STAMP)
-	$(PY) -m pytest
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

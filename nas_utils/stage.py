@@ -90,6 +90,8 @@ def run_notebook(
     import papermill as pm
     from nbconvert import HTMLExporter
 
+    import nas_utils.sections  # noqa: F401  (registers every section's schema)
+
     notebook = Path(notebook)
     if not notebook.exists():
         raise ConfigError(f"notebook not found: {notebook}")
@@ -138,8 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", default=None, help="params file (default: params.yaml)")
     args = parser.parse_args(argv)
     try:
-        import nas_utils.sections  # noqa: F401  (registers every section's schema)
-
         path = run_notebook(args.section, args.notebook, args.out, parse_overrides(args.set), args.params)
     except HwnasError as exc:
         print(f"error: {exc}", file=sys.stderr)

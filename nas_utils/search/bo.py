@@ -167,7 +167,14 @@ class BayesOpt(Tactic):
     ) -> np.ndarray:
         """Fit the surrogates on every evaluation and choose ``q`` of ``candidates`` by qLogNEHVI."""
         import torch
+        from botorch.acquisition.multi_objective import logei
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+
+        # BoTorch >= 0.18 JIT-compiles an optional fused C++ kernel on first use, guarded by a
+        # file lock in ~/.cache/torch_extensions; a process killed mid-compile leaves the lock
+        # behind and every later run waits forever. Mark the load as attempted so BoTorch uses
+        # its pure-PyTorch implementation (same acquisition, no compiler, no lock).
+        logei._load_attempted = True
         from botorch.optim.optimize import optimize_acqf_discrete
         from botorch.sampling.normal import SobolQMCNormalSampler
         from botorch.utils.multi_objective.hypervolume import infer_reference_point

@@ -1,0 +1,339 @@
+"""Stage ``latency_collection`` (notebook 03): measure sub-networks of every super-network.
+
+Samples sub-networks from each super-network, measures them on every available measurement
+device (:mod:`nas_utils.latency_devices`) through the one entry point
+:func:`nas_utils.latency.measure_many`, and checks the two measurement-quality targets:
+
+* **repeatability**: the median over sub-networks of ``round_cv`` (CV of the medians of
+  ``quality_rounds`` independent rounds of the same sub-network) is below 3 %;
+* **rank stability**: two independent passes over ``quality_n`` sub-networks rank them with
+  Spearman >= 0.98.
+
+Latency does not depend on the weights, so untrained super-networks are measured (no checkpoint
+dependency); the sub-network *structures* are exactly those the trained ones would produce.
+
+>>> from nas_utils import config
+>>> import nas_utils.experiments.latency_collection as lc
+>>> cfg = config.parse("latency", {"n_subnets": 4})           # doctest: +SKIP
+>>> table, skipped = lc.collect(cfg)                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from torch import nn
+
+from nas_utils import config
+from nas_utils.data import load_dataset
+from nas_utils.latency import STATISTICS, MeasureSettings, measure_many
+from nas_utils.latency_devices import MEASURE_DEVICES, split_available
+from nas_utils.metrics import rank_correlation
+from nas_utils.paths import project_root
+from nas_utils.plotting import plt
+from nas_utils.supernets import SUPERNETS, SuperNet, build_supernet
+
+CV_TARGET = 0.03
+SPEARMAN_TARGET = 0.98
+
+
+@config.section("latency")
+@dataclass(frozen=True)
+class LatencyConfig:
+    """Parameters of the ``latency_collection`` stage (``params.yaml: latency``)."""
+
+    supernets: tuple[str, ...] = ("mbv3_1d", "resnet_1d", "transformer_1d")
+    n_subnets: int = 40
+    devices: tuple[str, ...] = tuple(MEASURE_DEVICES.names())
+    repeats: int = 25
+    warmup: int = 5
+    min_block_ms: float = 1.0
+    rounds: int = 2
+    statistic: str = "min"
+    quality_supernet: str = "mbv3_1d"
+    quality_devices: tuple[str, ...] = ("torch_cpu_1t_1", "onnxruntime_cpu_1")
+    quality_n: int = 100
+    quality_rounds: int = 3
+    cuda_glob: str = "data/measured/latency_cuda_*.parquet"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        config.check_nonempty("latency.supernets", self.supernets)
+        config.check_choices("latency.supernets", self.supernets, SUPERNETS.names())
+        config.check_nonempty("latency.devices", self.devices)
+        config.check_choices("latency.devices", self.devices, MEASURE_DEVICES.names())
+        config.check_range("latency.n_subnets", self.n_subnets, low=2)
+        config.check_range("latency.repeats", self.repeats, low=3)
+        config.check_range("latency.warmup", self.warmup, low=0)
+        config.check_range("latency.min_block_ms", self.min_block_ms, low=0.0)
+        config.check_range("latency.rounds", self.rounds, low=1)
+        config.check_choice("latency.quality_supernet", self.quality_supernet, SUPERNETS.names())
+        config.check_choice("latency.statistic", self.statistic, STATISTICS)
+        config.check_choices("latency.quality_devices", self.quality_devices, MEASURE_DEVICES.names())
+        config.check_range("latency.quality_n", self.quality_n, low=3)
+        config.check_range("latency.quality_rounds", self.quality_rounds, low=2)
+
+    def settings(self, seed_offset: int = 0) -> MeasureSettings:
+        return MeasureSettings(repeats=self.repeats, warmup=self.warmup, min_block_ms=self.min_block_ms,
+                               statistic=self.statistic, seed=self.seed + seed_offset)
+
+
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+def sample_subnets(net: SuperNet, n: int, seed: int) -> tuple[np.ndarray, list[nn.Module]]:
+    """``n`` distinct sub-networks (the smallest and largest always included), extracted."""
+    rng = np.random.default_rng(seed)
+    space = net.space
+    ends = space.canonicalize(np.stack([np.zeros(space.n_var, dtype=np.int64), space.upper]))
+    rest = space.sample_unique(rng, max(n - 2, 0), exclude=set(space.keys(ends)))
+    X = np.vstack([ends, rest])[:n]
+    return X, [net.subnet(x) for x in X]
+
+
+def _sample_shape(net: SuperNet) -> tuple[int, ...]:
+    return tuple(load_dataset(net.dataset).input_shape)
+
+
+def collect(cfg: LatencyConfig, progress: Progress | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Long-format table (one row per sub-network x device) and the skip messages."""
+    devices, skipped = split_available(cfg.devices)
+    rows = []
+    for k, name in enumerate(cfg.supernets):
+        net = build_supernet(name)
+        X, subs = sample_subnets(net, cfg.n_subnets, cfg.seed + k)
+        shape = _sample_shape(net)
+        meta = _meta(net, X)
+        for dev in progress(devices) if progress else devices:
+            records = measure_many(subs, dev, shape, cfg.settings(), rounds=cfg.rounds)
+            rows += [{**m, **r.as_row()} for m, r in zip(meta, records)]
+    return pd.DataFrame(rows), skipped
+
+
+def _meta(net: SuperNet, X: np.ndarray) -> list[dict[str, Any]]:
+    return [
+        {"supernet": net.name, "subnet": i, "arch": net.space.to_string(x),
+         "params": int(net.count_params(x)), "macs": int(net.count_macs(x))}
+        for i, x in enumerate(X)
+    ]
+
+
+def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Two independent passes over ``quality_n`` sub-networks on each quality device.
+
+    Returns the per-sub-network table (long over devices: the latency of each pass, the
+    round CVs) and, per device, the summary of both targets. A pass is one
+    :func:`measure_many` call with ``quality_rounds`` interleaved rounds; the two passes use
+    different interleaving orders (seeds) and different input draws.
+    """
+    devices, skipped = split_available(cfg.quality_devices)
+    net = build_supernet(cfg.quality_supernet)
+    X, subs = sample_subnets(net, cfg.quality_n, cfg.seed + 1000)
+    shape = _sample_shape(net)
+    frames, summary = [], {"skipped": skipped, "devices": {}}
+    for dev in devices:
+        passes = [measure_many(subs, dev, shape, cfg.settings(p), rounds=cfg.quality_rounds) for p in (0, 1)]
+        df = pd.DataFrame(_meta(net, X)).assign(device=dev.name)
+        for p, recs in enumerate(passes, start=1):
+            for field in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m"):
+                df[f"{field}_{p}"] = [getattr(r, field) for r in recs]
+        frames.append(df)
+        summary["devices"][dev.name] = _targets(df) | {
+            "environment": {k: v for k, v in passes[0][0].as_row().items() if k in _ENV_KEYS}}
+    summary.update(supernet=cfg.quality_supernet, n_subnets=len(X), rounds_per_pass=cfg.quality_rounds,
+                   statistic=cfg.statistic, cv_target=CV_TARGET, spearman_target=SPEARMAN_TARGET)
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), summary
+
+
+def _targets(df: pd.DataFrame) -> dict[str, Any]:
+    rho, tau = rank_correlation(df["latency_ms_1"].to_numpy(), df["latency_ms_2"].to_numpy())
+    rho_median, _ = rank_correlation(df["median_ms_1"].to_numpy(), df["median_ms_2"].to_numpy())
+    round_cv = float(np.median(np.concatenate([df["round_cv_1"], df["round_cv_2"]])))
+    return {
+        "median_round_cv": round_cv, "cv_met": bool(round_cv < CV_TARGET),
+        "spearman_two_passes": rho, "kendall_two_passes": tau, "spearman_met": bool(rho >= SPEARMAN_TARGET),
+        "spearman_two_passes_median_statistic": rho_median,
+        "median_within_round_cv": float(np.median(df["cv_1"])),
+        "median_within_round_robust_cv": float(np.median(df["robust_cv_1"])),
+        "median_relative_difference": float(np.median(np.abs(df["latency_ms_1"] - df["latency_ms_2"]) / df["latency_ms_1"])),
+        "latency_range_ms": [float(df["latency_ms_1"].min()), float(df["latency_ms_1"].max())],
+        "load_avg_1m": [float(df[["load_avg_1m_1", "load_avg_1m_2"]].min().min()),
+                        float(df[["load_avg_1m_1", "load_avg_1m_2"]].max().max())],
+    }
+
+
+_ENV_KEYS = ("cpu_model", "cpu_count", "affinity", "torch_version", "onnxruntime_version", "python_version", "gpu_model")
+
+
+def load_cuda_tables(pattern: str) -> pd.DataFrame | None:
+    """Committed CUDA measurements (versioned data under ``data/``), if any."""
+    files = sorted(glob.glob(str(project_root() / pattern)))
+    return pd.concat([pd.read_parquet(f).assign(source=Path(f).name) for f in files]) if files else None
+
+
+# --- tables and figures ---------------------------------------------------------------------
+
+
+def device_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per super-network and device: latency range and the median spread statistics."""
+    return (
+        table.groupby(["supernet", "device"])
+        .agg(n=("latency_ms", "size"), median_latency_ms=("latency_ms", "median"), min_ms=("latency_ms", "min"),
+             max_ms=("latency_ms", "max"), median_round_cv=("round_cv", "median"), median_cv=("cv", "median"),
+             median_robust_cv=("robust_cv", "median"))
+        .reset_index()
+    )
+
+
+def rank_matrix(table: pd.DataFrame) -> pd.DataFrame:
+    """Spearman correlation between devices of the sub-network rankings (pooled per super-net)."""
+    devices = sorted(table["device"].unique())
+    out = pd.DataFrame(np.nan, index=devices, columns=devices)
+    for a in devices:
+        for b in devices:
+            rhos = []
+            for _, g in table.groupby("supernet"):
+                wide = g.pivot(index="subnet", columns="device", values="latency_ms")
+                if a in wide and b in wide:
+                    rhos.append(rank_correlation(wide[a].to_numpy(), wide[b].to_numpy())[0])
+            out.loc[a, b] = float(np.mean(rhos)) if rhos else np.nan
+    return out
+
+
+def plot_distributions(table: pd.DataFrame) -> plt.Figure:
+    nets = sorted(table["supernet"].unique())
+    fig, axes = plt.subplots(1, len(nets), figsize=(5 * len(nets), 4), squeeze=False)
+    for ax, name in zip(axes[0], nets):
+        g = table[table["supernet"] == name]
+        devs = sorted(g["device"].unique())
+        ax.boxplot([g.loc[g["device"] == d, "latency_ms"] for d in devs], vert=False)
+        ax.set_yticks(range(1, len(devs) + 1), devs)
+        ax.set_xscale("log")
+        ax.set_xlabel("latency per batch (ms)")
+        ax.set_title(name)
+    fig.tight_layout()
+    return fig
+
+
+def plot_rank_heatmap(matrix: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(1 + 0.8 * len(matrix), 0.8 * len(matrix)))
+    im = ax.imshow(matrix.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
+    ax.set_xticks(range(len(matrix)), matrix.columns, rotation=60, ha="right")
+    ax.set_yticks(range(len(matrix)), matrix.index)
+    for i in range(len(matrix)):
+        for j in range(len(matrix)):
+            ax.text(j, i, f"{matrix.iat[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(im, ax=ax, label="Spearman rho")
+    fig.tight_layout()
+    return fig
+
+
+def plot_spread(table: pd.DataFrame, quality_df: pd.DataFrame) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    devs = sorted(table["device"].unique())
+    axes[0].boxplot([100 * table.loc[table["device"] == d, "round_cv"].dropna() for d in devs], vert=False)
+    axes[0].set_yticks(range(1, len(devs) + 1), devs)
+    axes[0].axvline(100 * CV_TARGET, color="red", ls="--", label="3 % target")
+    axes[0].set_xlabel("CV of repeated rounds (%)")
+    axes[0].legend()
+    for dev, g in quality_df.groupby("device") if len(quality_df) else []:
+        axes[1].loglog(g["latency_ms_1"], g["latency_ms_2"], ".", label=dev)
+    if len(quality_df):
+        lo = quality_df[["latency_ms_1", "latency_ms_2"]].min().min()
+        hi = quality_df[["latency_ms_1", "latency_ms_2"]].max().max()
+        axes[1].plot([lo, hi], [lo, hi], "k:", lw=1)
+        axes[1].set_xlabel("pass 1 latency (ms)")
+        axes[1].set_ylabel("pass 2 latency (ms)")
+        axes[1].set_title("same sub-networks, two independent passes")
+        axes[1].legend()
+    fig.tight_layout()
+    return fig
+
+
+def summarise(cfg: LatencyConfig, table: pd.DataFrame, skipped: list[str], quality_summary: dict[str, Any],
+              cuda: pd.DataFrame | None, wall_time_s: float) -> dict[str, Any]:
+    """The stage's ``summary.json``: environment, devices measured/skipped, both targets."""
+    env = {k: table[k].iloc[0] for k in _ENV_KEYS if len(table) and k in table}
+    return {
+        "config": config.as_dict(cfg), "environment": env, "devices_measured": sorted(table["device"].unique()) if len(table) else [],
+        "devices_skipped": skipped, "n_rows": len(table), "per_device": device_summary(table).to_dict("records") if len(table) else [],
+        "quality": quality_summary, "cuda_table": None if cuda is None else sorted(cuda["source"].unique()),
+        "cuda_measured_in_this_run": bool(len(table) and (table["target"] == "cuda").any()),
+        "wall_time_s": wall_time_s,
+    }
+
+
+def quality_text(summary: dict[str, Any]) -> str:
+    """One honest sentence per quality device, built from the measured numbers."""
+    lines = []
+    for dev, s in summary["devices"].items():
+        cv_word = "meets" if s["cv_met"] else "misses"
+        rho_word = "meets" if s["spearman_met"] else "misses"
+        lo, hi = s["load_avg_1m"]
+        lines.append(
+            f"- **{dev}** ({summary['n_subnets']} sub-networks of {summary['supernet']}, {summary['rounds_per_pass']} rounds "
+            f"per pass, statistic `{summary['statistic']}`): median CV of repeated rounds "
+            f"{100 * s['median_round_cv']:.2f} % ({cv_word} the < 3 % target); Spearman between two passes "
+            f"{s['spearman_two_passes']:.3f} ({rho_word} the >= 0.98 target; {s['spearman_two_passes_median_statistic']:.3f} "
+            f"with the median statistic). Within one round the per-block CV is {100 * s['median_within_round_cv']:.1f} % "
+            f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
+            f"{s['environment']['cpu_count']} cores."
+        )
+    return "\n".join(lines) or "No quality device was available."
+
+
+def cuda_text(table: pd.DataFrame, cuda: pd.DataFrame | None) -> str:
+    measured = bool(len(table) and (table["target"] == "cuda").any())
+    here = "CUDA was measured in this run." if measured else "No CUDA device was measured in this run (no GPU visible)."
+    if cuda is None:
+        return here + " No committed CUDA table was found, so there is no CUDA data to show."
+    gpus = ", ".join(sorted(map(str, cuda["gpu_model"].dropna().unique()))) or "unknown GPU"
+    return here + f" Showing the committed CUDA table ({', '.join(sorted(cuda['source'].unique()))}; {gpus}; {len(cuda)} records)."
+
+
+def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> Path:
+    """Measure the ``cuda_*`` devices with the stage's parameters; write a provenance-named table.
+
+    Raises:
+        DeviceUnavailableError: when no CUDA GPU is visible.
+    """
+    from nas_utils.io import write_parquet
+    from nas_utils.latency_devices import get_device
+
+    base = cfg or config.load("latency")
+    cuda_devices = [n for n in MEASURE_DEVICES.names() if get_device(n).target == "cuda"]
+    for name in cuda_devices:
+        get_device(name).check_available()
+    cfg = config.parse("latency", {**config.as_dict(base), "devices": cuda_devices})
+    table, _ = collect(cfg)
+    gpu = str(table["gpu_model"].iloc[0]).lower().replace(" ", "-")
+    path = Path(out_dir) / f"latency_cuda_{gpu}_pt{table['torch_version'].iloc[0].split('+')[0]}.parquet"
+    write_parquet(path, table)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    from nas_utils.errors import HwnasError
+
+    parser = argparse.ArgumentParser(description="Measure the CUDA devices and save the table as versioned data.")
+    parser.add_argument("--cuda-table", required=True, metavar="DIR", help="directory for the table (data/measured)")
+    args = parser.parse_args(argv)
+    try:
+        print(f"wrote {write_cuda_table(args.cuda_table)}")
+    except HwnasError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Latency objectives for super-network search: measured on a device, or predicted from k samples.
+
+Both plug into :class:`nas_utils.supernets.SuperNetEvaluator` through its latency hook (an
+``objective`` plus ``__call__(net, config) -> float``):
+
+* :class:`MeasuredLatency` times the extracted sub-network with :func:`nas_utils.latency.measure`
+  on every call (real, but noisy and not reproducible bit for bit);
+* :class:`PredictedLatency` answers from a predictor of :mod:`nas_utils.predictors` fitted on the
+  one-hot encodings of ``k`` sub-networks measured on the device (:func:`fit_latency_predictor`);
+  deterministic once fitted, so parallel evaluation backends give identical results.
+
+>>> from nas_utils.supernets import build_supernet
+>>> net = build_supernet("transformer_1d")
+>>> model, info = fit_latency_predictor(net, "onnxruntime_cpu_1", k=8, n_test=4,
+...     settings=MeasureSettings(repeats=3))                              # doctest: +SKIP
+>>> model(net, net.largest_config()) > 0                                  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nas_utils.data import load_dataset
+from nas_utils.latency import MeasureSettings, measure, measure_many
+from nas_utils.latency_devices import get_device
+from nas_utils.metrics import Objective, rank_correlation
+from nas_utils.predictors import Predictor, make_predictor
+from nas_utils.supernets import SuperNet
+
+LATENCY_MS = Objective("latency", minimize=True, unit="ms")
+
+
+def sample_shape(net: SuperNet) -> tuple[int, ...]:
+    """Per-sample input shape of the super-network's dataset."""
+    return tuple(load_dataset(net.dataset).input_shape)
+
+
+@dataclass
+class MeasuredLatency:
+    """Latency (ms) of each sub-network measured live on ``device``."""
+
+    device: str
+    settings: MeasureSettings = field(default_factory=MeasureSettings)
+    rounds: int = 1
+    objective: Objective = LATENCY_MS
+
+    def __call__(self, net: SuperNet, config: dict[str, Any]) -> float:
+        rec = measure(net.subnet(config), self.device, sample_shape(net), self.settings, rounds=self.rounds)
+        return rec.latency_ms
+
+
+@dataclass
+class PredictedLatency:
+    """Latency (ms) predicted from the canonical one-hot encoding of the sub-network."""
+
+    device: str
+    predictor: Predictor
+    objective: Objective = LATENCY_MS
+
+    def __call__(self, net: SuperNet, config: dict[str, Any]) -> float:
+        x = net.space.canonicalize(net.space.encode(config)[None])
+        return float(max(self.predictor.predict(net.space.one_hot(x))[0], 1e-6))
+
+
+def fit_latency_predictor(
+    net: SuperNet, device: str, k: int, n_test: int = 0, predictor: str = "ridge", seed: int = 0,
+    settings: MeasureSettings | None = None, rounds: int = 2,
+) -> tuple[PredictedLatency, dict[str, Any]]:
+    """Measure ``k + n_test`` distinct sub-networks on ``device``; fit on ``k``, test on the rest.
+
+    Returns the latency model and a report (Spearman/Kendall and MAPE on the held-out
+    sub-networks, the measured ranges, the measurement environment).
+    """
+    dev = get_device(device).check_available()
+    rng = np.random.default_rng(seed)
+    X = net.space.canonicalize(net.space.sample_unique(rng, k + n_test))
+    records = measure_many([net.subnet(x) for x in X], dev, sample_shape(net), settings, rounds=rounds)
+    y = np.array([r.latency_ms for r in records])
+    features = net.space.one_hot(X)
+    model = make_predictor(predictor, seed=seed).fit(features[:k], y[:k])
+    report: dict[str, Any] = {"device": dev.name, "k": k, "n_test": n_test, "predictor": predictor,
+                              "measured_range_ms": [float(y.min()), float(y.max())],
+                              "cpu_model": records[0].cpu_model, "load_avg_1m": records[0].load_avg_1m}
+    if n_test >= 3:
+        pred = model.predict(features[k:])
+        rho, tau = rank_correlation(pred, y[k:])
+        report.update(test_spearman=rho, test_kendall=tau,
+                      test_mape=float(np.mean(np.abs(pred - y[k:]) / y[k:])))
+    return PredictedLatency(dev.name, model), report

@@ -1,0 +1,29 @@
+import json
+
+import pytest
+
+import nas_utils.sections  # noqa: F401  (registers every section)
+from nas_utils.stage import run_notebook
+
+TINY = {
+    "supernet": "transformer_1d", "checkpoint": "", "budget": 10, "seeds": 1, "paper_linas_evals": 5,
+    "latency_k": 6, "latency_test": 3, "calib": 64, "backend": "serial", "workers": 1,
+    "speedup_batch": 2, "speedup_backends": [], "tactics": ["random", "linas"],
+    "tactic_params": {
+        "nsga2": {"population": 5}, "linas": {"initial": 5, "batch": 3, "inner_population": 8, "inner_evals": 80},
+        "linas_faithful": {"population": 5, "inner_evals": 80, "predictor_grid": "compact"},
+        "weaknas": {"init_sample": 4, "sample_each_iter": 3}, "bo": {"n_init": 5, "batch_size": 3, "pool_size": 100},
+    },
+}
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_tiny_parameters(tmp_path):
+    run_notebook("search_supernet", "notebooks/06_search_supernet.ipynb", tmp_path, overrides=TINY)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    cell = summary["cells"]["transformer_1d/onnxruntime_cpu_1"]
+    assert set(cell["tactics"]) == {"random", "linas"}  # every tactic: the default stage; parallel == serial: test_backends
+    assert summary["backend"]["speedup"]["runs"]["serialx1"]["identical_to_serial"]
+    assert set(summary["times_s"]["linas"]) >= {"eval_charged_s", "search_overhead_s"}
+    for name in ("histories.parquet", "curves.parquet", "hv_curves.png", "fronts.png", "times.png"):
+        assert (tmp_path / name).exists()
