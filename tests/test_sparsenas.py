@@ -2,21 +2,11 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from nas_utils.errors import InvalidArchitectureError
 from nas_utils.predictors import make_predictor
 from nas_utils.sparsenas import SparseSubspace, compare_predictors, features, select_subspace, unique_sample
 from nas_utils.supernets import build_supernet
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Single-threaded like the stages (2 threads on a shared 2-core box spin and crawl)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 

@@ -12,15 +12,6 @@ from nas_utils.supernets import (
 FAMILIES = ["mbv3_1d", "mbv3_2d", "resnet_1d", "transformer_1d", "wrapped_mlp"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Single-threaded like the stages (2 threads on a shared 2-core box spin and crawl)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 
 def _input(net, n=3, seed=0):
     shape = (1, 8, 8) if net.dataset == "digits" else (1, 40)

@@ -9,15 +9,6 @@ from nas_utils.supernets import build_supernet
 from nas_utils.supernets.training import Trainer, TrainSettings
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Single-threaded like the stages (2 threads on a shared 2-core box spin and crawl)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def tiny() -> Splits:
     d = load_dataset("digits", seed=0)
