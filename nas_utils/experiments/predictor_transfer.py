@@ -27,6 +27,7 @@ from nas_utils import config
 from nas_utils.evaluators import load_benchmark
 from nas_utils.io import write_json, write_parquet
 from nas_utils.metrics import evals_to_threshold
+from nas_utils.parallel import parallel_map
 from nas_utils.search import TACTICS
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import load_task_data
@@ -70,6 +71,7 @@ class PredictorsConfig:
     search_seeds: int = 3
     seed: int = 0
     threads: int = 1
+    workers: int = 2
 
     def __post_init__(self) -> None:
         config.check_nonempty("predictors.tasks", self.tasks)
@@ -89,7 +91,7 @@ class PredictorsConfig:
         for k in self.ks + (self.ablation_k, self.search_k):
             config.check_range("predictors.ks", k, low=2, high=5000)
         for key in ("trials", "help_trials", "ablation_trials", "finetune_batch", "search_seeds", "pretrain_epochs",
-                    "finetune_epochs", "hidden", "layers", "threads"):
+                    "finetune_epochs", "hidden", "layers", "threads", "workers"):
             config.check_range(f"predictors.{key}", getattr(self, key), low=1)
         config.check_range("predictors.n_pretrain_nb201", self.n_pretrain_nb201, low=2, high=900)
         config.check_range("predictors.n_pretrain_fbnet", self.n_pretrain_fbnet, low=2, high=4000)
@@ -117,35 +119,47 @@ def _data(cfg: PredictorsConfig, task: str):  # noqa: ANN202
     return load_task_data(task, cfg.n_pretrain(get_task(task).space), cfg.seed, prune=cfg.prune)
 
 
-def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
-    """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``."""
-    frames, timings = [], {}
+def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], float]:
+    """Every protocol of one task (main table, HELP protocol on ND, ablations); seeded per task."""
+    cfg, task = job
+    start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
+    frames = []
     try:
-        for task in dict.fromkeys(cfg.tasks + (cfg.ablation_task,)):
-            start = time.perf_counter()
-            data = _data(cfg, task)
-            main = list(cfg.methods) if task in cfg.tasks else []
-            extra = [m for m in cfg.ablation_methods if m not in main] if task == cfg.ablation_task else []
-            methods = [make_method(m, cfg.settings()) for m in main + extra]
-            for m in methods:
-                m.prepare(data, cfg.seed)
-            if main:
-                frames.append(run_all_archs(data, methods[:len(main)], cfg.ks, cfg.trials, cfg.sampler, cfg.seed,
-                                            progress))
-            if task == "ND":
-                frames.append(run_help_protocol(data, methods, 10, cfg.help_trials, cfg.seed))
-            if task == cfg.ablation_task:
-                abl = [m for m in methods if m.name in cfg.ablation_methods]
-                for sampler in cfg.ablation_samplers:
-                    df = run_all_archs(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed)
-                    frames.append(df.assign(protocol="ablation"))
-            timings[task] = time.perf_counter() - start
-            if progress:
-                print(f"{task}: {timings[task]:.0f}s")
+        data = _data(cfg, task)
+        main = list(cfg.methods) if task in cfg.tasks else []
+        extra = [m for m in cfg.ablation_methods if m not in main] if task == cfg.ablation_task else []
+        methods = [make_method(m, cfg.settings()) for m in main + extra]
+        for m in methods:
+            m.prepare(data, cfg.seed)
+        if main:
+            frames.append(run_all_archs(data, methods[:len(main)], cfg.ks, cfg.trials, cfg.sampler, cfg.seed, False))
+        if task == "ND":
+            frames.append(run_help_protocol(data, methods, 10, cfg.help_trials, cfg.seed))
+        if task == cfg.ablation_task:
+            abl = [m for m in methods if m.name in cfg.ablation_methods]
+            for sampler in cfg.ablation_samplers:
+                df = run_all_archs(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed)
+                frames.append(df.assign(protocol="ablation"))
     finally:
         torch.set_num_threads(threads)
+    return frames, time.perf_counter() - start
+
+
+def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
+    """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``.
+
+    Tasks are independent and seeded from ``cfg.seed`` alone, so they run over ``cfg.workers``
+    processes and the result does not depend on the worker count.
+    """
+    tasks = list(dict.fromkeys(cfg.tasks + (cfg.ablation_task,)))
+    outputs = parallel_map(_study_task, [(cfg, t) for t in tasks], workers=cfg.workers,
+                           desc="transfer tasks" if progress else None)
+    frames = [f for task_frames, _ in outputs for f in task_frames]
+    timings = {t: seconds for t, (_, seconds) in zip(tasks, outputs)}
+    if progress:
+        print(", ".join(f"{t}: {s:.0f}s" for t, s in timings.items()))
     return StudyResult(pd.concat(frames, ignore_index=True), timings)
 
 

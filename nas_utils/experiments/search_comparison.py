@@ -47,6 +47,7 @@ class SearchConfig:
     devices: tuple[str, ...] = ("gold_6226", "pixel2", "raspi4")
     tactics: tuple[str, ...] = ("random", "nsga2", "linas_faithful", "linas", "weaknas", "bo")
     seeds: int = 10
+    tactic_seeds: dict[str, int] = field(default_factory=dict)
     budget: int = 300
     thresholds: tuple[float, ...] = (0.99, 0.995, 0.999)
     paper_linas_evals: int = 100
@@ -63,6 +64,11 @@ class SearchConfig:
         config.check_nonempty("search.tactics", self.tactics)
         config.check_choices("search.tactics", self.tactics, TACTICS.names())
         config.check_range("search.seeds", self.seeds, low=1)
+        if not isinstance(self.tactic_seeds, dict):
+            raise ConfigError("search.tactic_seeds must be a mapping of tactic name -> number of seeds")
+        for name, n in self.tactic_seeds.items():
+            config.check_choice("search.tactic_seeds", name, TACTICS.names())
+            config.check_range(f"search.tactic_seeds.{name}", n, low=1)
         config.check_range("search.budget", self.budget, low=1, high=15_625)
         config.check_range("search.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
         config.check_range("search.workers", self.workers, low=1, high=64)
@@ -77,6 +83,10 @@ class SearchConfig:
             if not isinstance(params, dict):
                 raise ConfigError(f"search.tactic_params.{name} must be a mapping, got {params!r}")
             make_tactic(name, **params)  # unknown hyper-parameter -> ConfigError naming it
+
+    def seeds_of(self, tactic: str) -> int:
+        """Runs per (device, tactic): ``tactic_seeds`` overrides ``seeds`` for costly tactics."""
+        return int(self.tactic_seeds.get(tactic, self.seeds))
 
     def params_of(self, tactic: str) -> dict[str, Any]:
         return dict(self.tactic_params.get(tactic, {}))
@@ -106,7 +116,7 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
 def run_specs(cfg: SearchConfig) -> list[RunSpec]:
     return [
         RunSpec(t, d, dev, s, cfg.budget, tuple(sorted(cfg.params_of(t).items())))
-        for d in cfg.datasets for dev in cfg.devices for t in cfg.tactics for s in range(cfg.seeds)
+        for d in cfg.datasets for dev in cfg.devices for t in cfg.tactics for s in range(cfg.seeds_of(t))
     ]
 
 
@@ -157,6 +167,8 @@ def summarise(curves: pd.DataFrame, cfg: SearchConfig) -> dict[str, Any]:
         cells[f"{dataset}/{device}"] = {"tactics": per_tactic, "ratios": _ratios(per_tactic, cfg),
                                         "paper_style": paper_style(cell, cfg)}
     return {"method": __doc__.split("Method: ")[1].strip(), "budget": cfg.budget, "seeds": cfg.seeds,
+            "seeds_per_tactic": {str(t): int(n) for t, n in
+                                 curves.groupby("tactic", sort=False)["seed"].nunique().items()},
             "thresholds": list(cfg.thresholds), "cells": cells}
 
 

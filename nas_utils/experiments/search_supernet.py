@@ -67,7 +67,7 @@ class SearchSupernetConfig:
     calib: int = 256
     backend: str = "process"
     workers: int = 2
-    ray_address: str = ""
+    ray_address: str = "local"
     speedup_batch: int = 16
     speedup_backends: tuple[str, ...] = ("process", "ray")
     tactic_params: dict[str, Any] = field(default_factory=dict)
@@ -106,7 +106,7 @@ class SearchSupernetConfig:
 
     @property
     def backend_kw(self) -> dict[str, Any]:
-        return {"address": self.ray_address} if self.ray_address else {}
+        return {} if self.ray_address in ("", "local") else {"address": self.ray_address}
 
 
 def load_net(cfg: SearchSupernetConfig) -> SuperNet:
