@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Torch first, pinned to the CPU wheel (an unpinned torch pulls a multi-GB CUDA build).
 TORCH ?= torch==2.13.0
 
-.PHONY: install reproduce test lab clean-reports dag
+.PHONY: install reproduce test lab clean-reports dag determinism readme
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,3 +30,15 @@ lab: $(STAMP)
 
 dag: $(STAMP)
 	$(VENV)/bin/dvc dag
+
+# Reproducibility check (issue 6): fingerprint the tables, rerun every stage, compare.
+# Exit status 1 if any table not derived from wall-clock latency measurements changed.
+determinism: $(STAMP)
+	$(PY) -m nas_utils.reproducibility snapshot reports data/processed --out .determinism_run1.json
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/dvc repro -f
+	$(PY) -m nas_utils.reproducibility snapshot reports data/processed --out .determinism_run2.json
+	$(PY) -m nas_utils.reproducibility compare .determinism_run1.json .determinism_run2.json
+
+# Regenerate the README's results table from the stages' committed summaries.
+readme: $(STAMP)
+	$(PY) -m nas_utils.report --readme

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge, RidgeCV
@@ -168,6 +168,12 @@ class AutoPredictor(Predictor):
         if self.best is None:
             raise RuntimeError("AutoPredictor.predict called before fit")
         return self.best.predict(X)
+
+    def refit(self, X: np.ndarray, y: np.ndarray) -> SklearnPredictor:
+        """The model chosen by the last cross-validation, refitted on new data (no new selection)."""
+        if self.best is None:
+            raise RuntimeError("AutoPredictor.refit called before fit")
+        return SklearnPredictor(self.chosen, clone(self.best.model), power10_scaling=True).fit(X, y)
 
 
 PREDICTORS.add("auto", AutoPredictor)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
 from nas_utils.stage import environment
@@ -41,6 +42,11 @@ def _figure(rel: str, caption: str) -> list[str]:
     return [f"![{caption}]({rel})", f"*{caption}*", ""]
 
 
+def _seeds(summary: dict[str, Any]) -> str:
+    per = summary.get("seeds_per_tactic") or {}
+    return ", ".join(f"{t} {n}" for t, n in per.items()) if per else str(summary.get("seeds"))
+
+
 def search_section(summary: dict[str, Any], root: Path) -> list[str]:
     from nas_utils.experiments.search_comparison import verdict
 
@@ -51,16 +57,11 @@ def search_section(summary: dict[str, Any], root: Path) -> list[str]:
         "**Published:** LINAS needs **8x** fewer validations than WeakNAS (100 vs 800 on OFA-MobileNetV3) "
         "and **2.6x-6.5x** fewer than NSGA-II on CNN super-networks.",
         "",
-        f"**Ours** (NAS-Bench-201 x HELP latency, true front known; {summary['seeds']} seeds, budget "
-        f"{summary['budget']}; {summary['method']}):",
+        f"**Ours** (NAS-Bench-201 x HELP latency, true front known; seeds per tactic "
+        f"{_seeds(summary)}, budget {summary['budget']}; {summary['method']}):",
         "",
-        "| cell | tactic | " + " | ".join(f"evals to HV {t}" for t in summary["thresholds"]) + " | final HV |",
-        "|---|---|" + "---|" * len(summary["thresholds"]) + "---|",
+        *_tactic_table(summary),
     ]
-    for cell, data in summary["cells"].items():
-        for tactic, e in data["tactics"].items():
-            vals = " | ".join(_fmt(e[f"evals_{t}"]) for t in summary["thresholds"])
-            lines.append(f"| {cell} | {tactic} | {vals} | {e['final_hv_median']:.4f} |")
     lines += ["", f"**Verdict at HV {thr}:**", "", verdict(summary, thr), ""]
     for t in summary["thresholds"][1:]:
         lines += [f"At HV {t}:", "", verdict(summary, t), ""]
@@ -79,26 +80,66 @@ def search_section(summary: dict[str, Any], root: Path) -> list[str]:
     return lines
 
 
-def generic_section(title: str, notebook: str, figures: list[tuple[str, str]], keys: list[str]) -> Section:
-    """A section for a stage whose summary.json holds a ``headline`` mapping and/or the given keys."""
+def _tactic_table(summary: dict[str, Any]) -> list[str]:
+    """Median evaluations to each threshold and the ratio to LINAS, per cell and tactic."""
+    thresholds = summary["thresholds"]
+    lines = ["| cell | tactic | " + " | ".join(f"evals to HV {t} (x LINAS)" for t in thresholds) + " | final HV |",
+             "|---|---|" + "---|" * len(thresholds) + "---|"]
+    for cell, data in summary["cells"].items():
+        for tactic, e in data["tactics"].items():
+            vals = []
+            for t in thresholds:
+                r = data["ratios"].get(f"{tactic}/linas@{t}") or {}
+                ratio = "" if r.get("ratio") is None else f" ({'>' if r['lower_bound'] else ''}{r['ratio']:.2f}x)"
+                vals.append(_fmt(e[f"evals_{t}"]) + ratio)
+            lines.append(f"| {cell} | {tactic} | {' | '.join(vals)} | {e['final_hv_median']:.4f} |")
+    return lines
 
-    def render(summary: dict[str, Any], root: Path) -> list[str]:
-        lines = [f"## {title}", ""]
-        headline = summary.get("headline", {})
-        for k, v in headline.items():
-            lines.append(f"- **{k}**: {_fmt(v) if not isinstance(v, (dict, list)) else json.dumps(v)}")
-        for k in keys:
-            if k in summary and k not in headline:
-                v = summary[k]
-                lines.append(f"- **{k}**: {_fmt(v) if not isinstance(v, (dict, list)) else json.dumps(v)[:400]}")
+
+def latency_section(summary: dict[str, Any], root: Path) -> list[str]:
+    from nas_utils.experiments.latency_collection import quality_text
+
+    env = summary.get("environment", {})
+    lines = ["## 4. Device latency on this machine", "",
+             f"Measured on {env.get('cpu_model', 'unknown CPU')} ({env.get('cpu_count', '?')} cores), torch "
+             f"{env.get('torch_version', '?')}, onnxruntime {env.get('onnxruntime_version', '?')}. Devices skipped: "
+             f"{', '.join(summary.get('devices_skipped') or []) or 'none'}.", "",
+             "| super-network | device | sub-networks | median latency (ms) | range (ms) | median CV of rounds |",
+             "|---|---|---|---|---|---|"]
+    for r in summary.get("per_device", []):
+        lines.append(f"| {r['supernet']} | {r['device']} | {r['n']} | {r['median_latency_ms']:.3f} | "
+                     f"{r['min_ms']:.3f}-{r['max_ms']:.3f} | {100 * r['median_round_cv']:.2f} % |")
+    lines += ["", "**Measurement quality** (targets: median CV < 3 %, Spearman of two passes >= 0.98):", "",
+              quality_text(summary.get("quality") or {"devices": {}}), ""]
+    lines += _figure("latency/rank_correlation.png", "Cross-device rank correlation of measured latency.")
+    lines += ["Notebook: [03_device_latency_collection](latency/03_device_latency_collection.html)", ""]
+    return lines
+
+
+def search_supernet_section(summary: dict[str, Any], root: Path) -> list[str]:
+    lines = ["## 5. Search on our own super-networks", "",
+             f"Super-network `{summary.get('supernet')}` (`{summary.get('checkpoint')}`); seeds per tactic "
+             f"{_seeds(summary)}, budget {summary['budget']}; normalised by the {summary.get('reference')}.", "",
+             *_tactic_table(summary), ""]
+    lat = summary.get("latency") or {}
+    if lat:
+        lines += ["Latency objective: " + ", ".join(f"{k} {_fmt(v)}" for k, v in lat.items()
+                                                   if not isinstance(v, (dict, list))), ""]
+    backend = summary.get("backend") or {}
+    speed = backend.get("speedup") or {}
+    if speed:
+        parts = [f"{k.removesuffix('_speedup')} {v:.2f}x" for k, v in speed.items() if k.endswith("_speedup")]
+        lines += [f"Evaluation backends, {speed.get('batch')} evaluations, 1 vs {speed.get('workers')} workers: "
+                  + (", ".join(parts) or "not measured") + ".", ""]
+    times = summary.get("times_s") or {}
+    if times:
+        lines += ["| tactic | wall per run (s) | evaluation (s) | search overhead (s) |", "|---|---|---|---|"]
+        lines += [f"| {t} | {_fmt(v.get('run_time_s'))} | {_fmt(v.get('eval_charged_s'))} | {_fmt(v.get('search_overhead_s'))} |"
+                  for t, v in times.items()]
         lines.append("")
-        for rel, caption in figures:
-            if (root / rel).exists():
-                lines += _figure(rel, caption)
-        lines += [f"Notebook: [{Path(notebook).stem}]({notebook})", ""]
-        return lines
-
-    return render
+    lines += _figure("search_supernet/hv_curves.png", "Normalised HV vs evaluations on the trained super-network.")
+    lines += ["Notebook: [06_search_supernet](search_supernet/06_search_supernet.html)", ""]
+    return lines
 
 
 def predictors_section(summary: dict[str, Any], root: Path) -> list[str]:
@@ -157,13 +198,93 @@ SECTIONS: dict[str, Section] = {
     "search/summary.json": search_section,
     "predictors/summary.json": predictors_section,
     "sparsenas/summary.json": sparsenas_section,
-    "latency/summary.json": generic_section(
-        "4. Device latency on this machine", "latency/03_device_latency_collection.html",
-        [("latency/rank_correlation.png", "Cross-device rank correlation of measured latency.")], []),
-    "search_supernet/summary.json": generic_section(
-        "5. Search on our own super-networks", "search_supernet/06_search_supernet.html",
-        [("search_supernet/hv_curves.png", "Normalised HV vs evaluations on the trained super-networks.")], []),
+    "latency/summary.json": latency_section,
+    "search_supernet/summary.json": search_supernet_section,
 }
+
+
+def _ratio_cells(summary: dict[str, Any], tactic: str, thr: float) -> list[tuple[str, float | None, bool]]:
+    out = []
+    for cell, data in summary["cells"].items():
+        r = data["ratios"].get(f"{tactic}/linas@{thr}") or {}
+        out.append((cell.split("/")[-1], r.get("ratio"), bool(r.get("lower_bound"))))
+    return out
+
+
+def _ratio_row(summary: dict[str, Any], tactic: str, thr: float, low: float, high: float, claim: str,
+               where: str) -> str:
+    cells = _ratio_cells(summary, tactic, thr)
+    ours = ", ".join(f"{c} {'>' if lb else ''}{r:.2f}x" if r is not None else f"{c} n/a" for c, r, lb in cells)
+    reached = [r for _, r, _ in cells if r is not None]
+    verdict = ("matches or beats" if reached and min(reached) >= high else
+               "within the published range" if reached and min(reached) >= low else "misses")
+    published = f"{low:g}x" if low == high else f"{low:g}x-{high:g}x"
+    return f"| {claim} | {published} | {ours} ({where}, HV {thr}) | {verdict} |"
+
+
+def results_table(root: Path | None = None) -> list[str]:
+    """One row per headline claim: published figure, ours, verdict (read from the stage summaries)."""
+    root = root or reports_dir()
+    lines = ["| claim | published | ours (default profile) | verdict |", "|---|---|---|---|"]
+    search = _load(root / "search/summary.json")
+    if search:
+        thr = search["thresholds"][0]
+        lines.append(_ratio_row(search, "weaknas", thr, 8.0, 8.0, "LINAS needs fewer evaluations than WeakNAS",
+                                "NB201 x HELP, WeakNAS/LINAS evaluations"))
+        lines.append(_ratio_row(search, "nsga2", thr, 2.6, 6.5, "LINAS needs fewer evaluations than NSGA-II",
+                                "NB201 x HELP, NSGA-II/LINAS evaluations"))
+        match = [f"{c.split('/')[-1]} {_fmt(d['paper_style'].get('weaknas', {}).get('evals_to_match'))}"
+                 for c, d in search["cells"].items() if d.get("paper_style")]
+        n = next((d["paper_style"].get("linas_evals") for d in search["cells"].values() if d.get("paper_style")), None)
+        lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n} | 800 (LINAS: 100) | "
+                     f"{', '.join(match)} | see section 1 |")
+    pred = _load(root / "predictors/summary.json")
+    if pred:
+        rows = [t for t in pred.get("targets", []) if t.get("nasflat") is not None]
+        met = [t["task"] for t in rows if t.get("meets_nasflat")]
+        ours = ", ".join(f"{t['task']} {_fmt(t['ours_best'])}" for t in rows)
+        pub = ", ".join(f"{t['task']} {t['nasflat']}" for t in rows)
+        lines.append(f"| NASFLAT few-shot latency transfer (Spearman, <= 20 target samples) | {pub} | {ours} | "
+                     f"met on {len(met)} of {len(rows)} tasks ({', '.join(met) or 'none'}) |")
+        help10 = pred.get("help_protocol_ND_k10") or {}
+        if help10:
+            best = max(help10, key=lambda k: help10[k])
+            word = "matches or beats" if help10[best] >= 0.932 else "misses"
+            lines.append(f"| HELP, ND, 10 target samples (Spearman) | 0.932 | {help10[best]:.3f} ({best}) | {word} |")
+    sparse = _load(root / "sparsenas/summary.json")
+    if sparse:
+        fams = ", ".join(f"{f} {_fmt(v.get('speedup_cpu'))}x" for f, v in sparse.get("families", {}).items())
+        lines.append(f"| SparseNAS training speedup at comparable front quality | {sparse.get('paper_speedup')}x | {fams} | "
+                     f"{'met' if sparse.get('goal_met') else 'misses'} (goal >= {sparse.get('goal_speedup')}x) |")
+    lat = _load(root / "latency/summary.json")
+    if lat:
+        q = (lat.get("quality") or {}).get("devices", {})
+        ours = ", ".join(f"{d} CV {100 * v['median_round_cv']:.2f} %, rho {v['spearman_two_passes']:.3f}" for d, v in q.items())
+        ok = q and all(v["cv_met"] and v["spearman_met"] for v in q.values())
+        lines.append(f"| Latency measurement quality (project target) | CV < 3 %, rho >= 0.98 | {ours or 'n/a'} | "
+                     f"{'met' if ok else 'misses'} |")
+    sup = _load(root / "search_supernet/summary.json")
+    if sup:
+        lines.append(_ratio_row(sup, "weaknas", sup["thresholds"][0], 8.0, 8.0,
+                                "LINAS vs WeakNAS on our super-network", f"{sup.get('supernet')}, WeakNAS/LINAS"))
+    return lines
+
+
+README_BEGIN, README_END = "<!-- results:begin (generated by `make readme`) -->", "<!-- results:end -->"
+
+
+def readme_block(root: Path | None = None) -> str:
+    return "\n".join([README_BEGIN, *results_table(root), README_END])
+
+
+def update_readme(readme: Path, root: Path | None = None) -> None:
+    """Replace the README's generated results block with the table built from the summaries."""
+    text = readme.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        raise HwnasError(f"{readme}: results markers not found ({README_BEGIN} ... {README_END})")
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    write_text(readme, head + readme_block(root) + tail)
 
 
 def footer(root: Path) -> list[str]:
@@ -175,10 +296,15 @@ def footer(root: Path) -> list[str]:
 
     lock = root / "dvc.lock"
     lock_hash = hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.exists() else "none"
+    params = root / "params.yaml"
+    params_hash = hashlib.sha256(params.read_bytes()).hexdigest()[:16] if params.exists() else "none"
     env = environment()
     lines = ["---", "### How this was produced", "",
              f"- git commit `{git('rev-parse', '--short', 'HEAD')}`{' (uncommitted changes)' if git('status', '--porcelain') else ''}",
-             f"- `dvc.lock` sha256 `{lock_hash}`",
+             f"- `dvc.lock` sha256 `{lock_hash}` (hashes of every stage's inputs and outputs)",
+             f"- parameters: `params.yaml` sha256 `{params_hash}`, "
+             + ("the committed default profile" if not git("status", "--porcelain", "params.yaml")
+                else "**modified** from the committed default (e.g. `hwnas profile paper`)"),
              f"- machine: {env['cpu']}, {env['cpu_count']} cores, {env['platform']}, GPU: {_gpu()}",
              "- libraries: " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v), ""]
     infos = sorted(reports_dir().glob("*/run_info.json"))
@@ -204,6 +330,7 @@ def build(out_dir: Path | None = None) -> str:
     lines = ["# hwnas-lab: three papers, one pipeline - reproduced numbers", "",
              "Every number below is read from the pipeline's outputs; nothing is typed in. "
              "Each section gives the published claim, our number on the same footing and the gap.", ""]
+    lines += ["## At a glance", "", *results_table(root), ""]
     for rel, render in SECTIONS.items():
         summary = _load(root / rel)
         if summary is None:
@@ -214,9 +341,13 @@ def build(out_dir: Path | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     import mistune
 
+    if "--readme" in (sys.argv[1:] if argv is None else argv):
+        update_readme(project_root() / "README.md")
+        print("README.md results table regenerated from reports/*/summary.json")
+        return 0
     md = build()
     root = reports_dir()
     write_text(root / "index.md", md)

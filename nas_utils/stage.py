@@ -6,11 +6,15 @@
    -> one-line error, nothing executed, nothing written);
 2. executes the notebook with papermill, passing the section's keys (plus ``out_dir``) as
    parameters;
-3. writes the executed notebook and its HTML rendering to ``out_dir`` atomically, with
-   ``run_info.json`` (wall time, parameters, machine, library versions).
+3. the notebook writes its tables and figures into the staging directory ``out_dir/.staging``
+   (its ``out_dir`` parameter); only when every cell has succeeded are they moved into
+   ``out_dir``, followed by the executed notebook, its HTML rendering and ``run_info.json``
+   (wall time, parameters, machine, library versions), each file atomically.
 
-A failing cell stops the stage with one line naming the cell and the exception; the partially
-executed notebook is kept only as ``<name>.failed.ipynb`` (not a declared output).
+So a stage that fails or is killed mid-way leaves none of its declared outputs for a later
+stage to read (DVC also deletes them before rerunning it). A failing cell stops the stage with
+one line naming the cell and the exception; the partially executed notebook is kept only as
+``<name>.failed.ipynb`` (not a declared output).
 
 >>> from nas_utils.stage import parse_overrides
 >>> parse_overrides(["budget=100", "devices=[a, b]"])
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -97,8 +102,10 @@ def run_notebook(
         raise ConfigError(f"notebook not found: {notebook}")
     cfg = config.load(section, params_file, **(overrides or {}))
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parameters = {**config.as_dict(cfg), "out_dir": str(out_dir)}
+    staging = out_dir / STAGING
+    shutil.rmtree(staging, ignore_errors=True)  # leftovers of a killed run
+    staging.mkdir(parents=True)
+    parameters = {**config.as_dict(cfg), "out_dir": str(staging)}
     target = out_dir / notebook.name
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
     start = time.perf_counter()
@@ -112,11 +119,13 @@ def run_notebook(
         except pm.PapermillExecutionError as exc:
             if executed.exists():
                 executed.replace(failed)
+            shutil.rmtree(staging, ignore_errors=True)
             raise HwnasError(
                 f"{notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
                 f" (partial run: {failed})"
             ) from None
         failed.unlink(missing_ok=True)
+        _publish(staging, out_dir)
         nb = nbformat.read(executed, as_version=4)
         html, _ = HTMLExporter().from_notebook_node(nb)
         with atomic_path(target.with_suffix(".html")) as tmp_html:
@@ -126,9 +135,22 @@ def run_notebook(
     write_json(
         out_dir / "run_info.json",
         {"section": section, "notebook": notebook.name, "wall_time_s": round(time.perf_counter() - start, 1),
-         "parameters": parameters, "environment": environment()},
+         "parameters": {**parameters, "out_dir": str(out_dir)}, "environment": environment()},
     )
     return target
+
+
+STAGING = ".staging"
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move everything the notebook wrote from ``staging`` into ``out_dir`` (file by file, atomic)."""
+    for src in sorted(staging.rglob("*")):
+        if src.is_file():
+            dst = out_dir / src.relative_to(staging)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+    shutil.rmtree(staging)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,3 +21,15 @@ def test_readme_example_runs(index: int) -> None:
 def test_readme_shows_the_two_commands() -> None:
     text = (Path(__file__).parents[1] / "README.md").read_text()
     assert "make reproduce" in text and "make test" in text
+
+
+def test_readme_results_table_is_generated_from_the_summaries() -> None:
+    """The README's results block equals what `make readme` builds from reports/*/summary.json."""
+    from nas_utils.paths import reports_dir
+    from nas_utils.report import README_BEGIN, README_END, readme_block
+
+    if not (reports_dir() / "search" / "summary.json").exists():
+        pytest.skip("no stage summaries in reports/ (run `make reproduce` first)")
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    block = README_BEGIN + text.split(README_BEGIN, 1)[1].split(README_END, 1)[0] + README_END
+    assert block == readme_block(), "README results are stale: run `make readme`"

@@ -35,3 +35,32 @@ def test_report_builds_without_any_stage_output(tmp_path: Path) -> None:
 
     text = build(tmp_path)
     assert "search: not run" in text and "How this was produced" in text
+
+
+@pytest.mark.slow
+def test_killed_stage_leaves_no_output_and_rerun_completes(tmp_path: Path) -> None:
+    """SIGKILL mid-way: nothing declared is left for a later stage; the rerun publishes it all."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    body = ("import json, os, time, pathlib\n"
+            "pathlib.Path(out_dir, 'summary.json').write_text(json.dumps({'budget': budget}))\n"
+            "time.sleep(float(os.environ.get('HWNAS_TEST_SLEEP', '0')))")
+    nb = _notebook(tmp_path / "slow.ipynb", body)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "nas_utils.stage", "search", str(nb), "--out", str(out)]
+    proc = subprocess.Popen(cmd, env={**os.environ, "HWNAS_TEST_SLEEP": "120"}, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not (out / ".staging" / "summary.json").exists():
+            assert time.time() < deadline and proc.poll() is None, "stage never started writing"
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert not (out / "summary.json").exists() and not (out / "slow.ipynb").exists()
+    subprocess.run(cmd, check=True, env={**os.environ, "HWNAS_TEST_SLEEP": "0"})
+    assert sorted(p.name for p in out.iterdir()) == ["run_info.json", "slow.html", "slow.ipynb", "summary.json"]

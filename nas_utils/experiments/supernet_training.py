@@ -54,6 +54,7 @@ from nas_utils.evaluators import ACCURACY  # noqa: E402
 from nas_utils.experiments.sparsenas import checkpoint_path, family_data  # noqa: E402
 from nas_utils.io import write_json, write_parquet  # noqa: E402
 from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
+from nas_utils.parallel import parallel_map  # noqa: E402
 from nas_utils.paths import project_root  # noqa: E402
 from nas_utils.plotting import save_figure  # noqa: E402
 from nas_utils.sparsenas import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
@@ -77,6 +78,7 @@ class SupernetConfig:
     hv_tolerance: float = 0.005
     eval_protocol: str = "own_space"
     threads: int = 1
+    workers: int = 2
     seed: int = 0
     progress: bool = False
 
@@ -89,6 +91,7 @@ class SupernetConfig:
         config.check_range("supernet.hv_tolerance", self.hv_tolerance, low=0.0, high=0.5)
         config.check_choice("supernet.eval_protocol", self.eval_protocol, ("own_space", "shared"))
         config.check_range("supernet.threads", self.threads, low=1, high=64)
+        config.check_range("supernet.workers", self.workers, low=1, high=64)
 
 
 def _resolve(path: str) -> Path:
@@ -164,6 +167,15 @@ def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[s
     return {"history": history, "accuracies": pd.concat(accs, ignore_index=True), "early": early}
 
 
+def _family_job(job: tuple[SupernetConfig, str, dict[str, Any]]) -> dict[str, Any]:
+    """One family in a worker: ``cfg.threads`` torch threads, global torch RNG seeded per family."""
+    cfg, family, filt = job
+    torch.set_num_threads(cfg.threads)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        return run_family(cfg, family, filt)
+
+
 def _eval_sample(space: Any, X: np.ndarray, largest: dict[str, Any], smallest: dict[str, Any]) -> np.ndarray:
     """``X`` plus the two extreme configs, duplicates removed, order kept."""
     X = np.concatenate([space.encode(largest)[None], space.encode(smallest)[None], X])
@@ -175,7 +187,8 @@ def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
     """:func:`run_family` for every family of stage ``sparsenas``; adds normalised HV columns."""
     torch.set_num_threads(cfg.threads)
     filt = load_filter(cfg.early_dir)
-    parts = [run_family(cfg, family, filt) for family in filt["settings"]["families"]]
+    families = filt["settings"]["families"]
+    parts = parallel_map(_family_job, [(cfg, f, filt) for f in families], workers=min(cfg.workers, len(families)))
     history = pd.concat([p["history"] for p in parts], ignore_index=True)
     accs = pd.concat([p["accuracies"] for p in parts], ignore_index=True)
     early = pd.concat([p["early"] for p in parts], ignore_index=True)

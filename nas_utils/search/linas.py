@@ -17,7 +17,11 @@ variant over the reference, which wastes validations on repeats).
     non-dominated order) and gets a fresh seed every loop;
   * only the ``batch`` best new candidates (predicted non-dominated rank, then crowding) are
     validated per loop, so the predictors are refitted more often;
-  * a configurable predictor (default: cross-validated ridge/SVR on a compact grid).
+  * a configurable predictor (default: cross-validated ridge/SVR on a compact grid);
+  * with ``reselect_growth > 1`` the "auto" predictor's cross-validated model selection is
+    redone only once the training set has grown by that factor since the last selection; in
+    between, the selected models are refitted on all evaluations (the selection is the
+    expensive part: 5-fold CV over the grid for every objective).
 
 Every inner-search generation calls each predictor once on the whole population (vectorised).
 """
@@ -106,7 +110,7 @@ class LINAS(Tactic):
 
     def __init__(self, initial: int = 50, batch: int = 25, inner_population: int = 50, inner_evals: int = 20_000,
                  predictor: str = "auto", predictor_grid: str = "compact", warm_start: bool = True,
-                 mutation_prob: float = 1.0) -> None:
+                 mutation_prob: float = 1.0, reselect_growth: float = 1.0) -> None:
         config.check_range("linas.initial", initial, low=2)
         config.check_range("linas.batch", batch, low=1)
         config.check_range("linas.inner_population", inner_population, low=4)
@@ -114,7 +118,9 @@ class LINAS(Tactic):
         config.check_choice("linas.predictor", predictor, PREDICTORS.names())
         config.check_choice("linas.predictor_grid", predictor_grid, ("dynast", "compact"))
         config.check_range("linas.mutation_prob", mutation_prob, low=0.0, high=1.0)
+        config.check_range("linas.reselect_growth", reselect_growth, low=1.0)
         self.initial, self.batch = initial, batch
+        self.reselect_growth = reselect_growth
         self.inner_population, self.inner_evals = inner_population, inner_evals
         self.predictor, self.grid, self.warm_start = predictor, predictor_grid, warm_start
         self.ops = GAOperators(mutation_prob=mutation_prob) if mutation_prob != 1.0 else DEFAULT_OPERATORS
@@ -123,9 +129,15 @@ class LINAS(Tactic):
         session.evaluate(session.sample_new(rng, self.initial), iteration=0, source="random")
         loop = 1
         objectives = session.evaluator.objectives
+        selected: tuple[int, list[Predictor]] | None = None  # (training-set size, "auto" predictors)
         while not session.done:
             seed = int(rng.integers(2**31))
-            predictors = fit_predictors(session, self.predictor, seed, self.grid)
+            if self.predictor == "auto" and selected is not None and session.n_evaluated < self.reselect_growth * selected[0]:
+                features = session.space.one_hot(session.X)
+                predictors = [p.refit(features, session.F[:, j]) for j, p in enumerate(selected[1])]  # type: ignore[attr-defined]
+            else:
+                predictors = fit_predictors(session, self.predictor, seed, self.grid)
+                selected = (session.n_evaluated, predictors)
             fn = predicted_objectives(session, predictors)
             elite = None
             if self.warm_start:

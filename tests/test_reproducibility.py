@@ -1,0 +1,61 @@
+"""Run-to-run determinism: the same parameters give identical tables (issue 6, section 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nas_utils import reproducibility as rp
+from nas_utils.stage import run_notebook
+from tests.test_notebook_search import TINY
+
+
+def _write_run(root: Path, hv: float, seconds: float) -> None:
+    (root / "reports" / "search").mkdir(parents=True)
+    (root / "reports" / "latency").mkdir(parents=True)
+    pd.DataFrame({"eval": [1, 2], "hv": [0.5, hv], "run_time_s": [seconds, seconds]}).to_parquet(
+        root / "reports" / "search" / "curves.parquet")
+    (root / "reports" / "search" / "summary.json").write_text(json.dumps({"hv": hv, "timing": {"median_s": seconds}}))
+    (root / "reports" / "latency" / "latency.parquet").parent.mkdir(exist_ok=True)
+    pd.DataFrame({"latency_ms": [seconds]}).to_parquet(root / "reports" / "latency" / "latency.parquet")
+
+
+def test_timing_fields_are_ignored_and_results_are_not(tmp_path: Path) -> None:
+    a, b, c = (tmp_path / n for n in "abc")
+    _write_run(a, hv=0.9, seconds=1.0)
+    _write_run(b, hv=0.9, seconds=7.0)   # same results, other wall times and latencies
+    _write_run(c, hv=0.8, seconds=1.0)   # a result changed
+    snap = {n: rp.snapshot([p / "reports"], root=p) for n, p in zip("abc", (a, b, c))}
+    same = rp.compare(snap["a"], snap["b"])
+    assert same["differ"] == [] and same["missing"] == []
+    assert same["differ_measured"] == ["reports/latency/latency.parquet"]
+    changed = rp.compare(snap["a"], snap["c"])
+    assert changed["differ"] == ["reports/search/curves.parquet", "reports/search/summary.json"]
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_run(tmp_path / "a", hv=0.9, seconds=1.0)
+    _write_run(tmp_path / "c", hv=0.8, seconds=1.0)
+    for n in "ac":
+        snap = rp.snapshot([tmp_path / n / "reports"], root=tmp_path / n)
+        (tmp_path / f"{n}.json").write_text(json.dumps(snap))
+    assert rp.main(["compare", str(tmp_path / "a.json"), str(tmp_path / "a.json")]) == 0
+    assert rp.main(["compare", str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 1
+    assert rp.main(["compare", str(tmp_path / "a.json"), str(tmp_path / "nope.json")]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.mark.slow
+def test_search_stage_twice_gives_identical_tables(tmp_path: Path) -> None:
+    """The search notebook run twice (fresh kernels) writes identical tables."""
+    snaps = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        run_notebook("search", "notebooks/05_search_comparison.ipynb", out, overrides=TINY)
+        snaps.append(rp.snapshot([out], root=out))
+    result = rp.compare(*snaps)
+    assert result["differ"] == [] and result["missing"] == []
+    assert {"histories.parquet", "curves.parquet", "summary.json"} <= set(result["identical"])
