@@ -62,7 +62,9 @@ def _clean(obj: Any) -> Any:
 
 def frame_digest(df: pd.DataFrame) -> str:
     """Hash of a table's values, column names and dtypes, without volatile columns."""
-    df = df[[c for c in df.columns if not VOLATILE.search(str(c))]]
+    df = df[[c for c in df.columns if not VOLATILE.search(str(c))]].copy()
+    for c in df.columns[df.dtypes == object]:  # list/array cells (e.g. per-round values) -> text
+        df[c] = df[c].map(lambda v: repr(v.tolist() if hasattr(v, "tolist") else v))
     h = hashlib.sha256(repr([(str(c), str(t)) for c, t in df.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
     return h.hexdigest()
