@@ -253,7 +253,8 @@ def results_table(root: Path | None = None) -> list[str]:
             lines.append(f"| HELP, ND, 10 target samples (Spearman) | 0.932 | {help10[best]:.3f} ({best}) | {word} |")
     sparse = _load(root / "sparsenas/summary.json")
     if sparse:
-        fams = ", ".join(f"{f} {_fmt(v.get('speedup_cpu'))}x" for f, v in sparse.get("families", {}).items())
+        fams = ", ".join(f"{f} " + ("not reached" if v.get("speedup_cpu") is None else f"{v['speedup_cpu']:.2f}x")
+                         for f, v in sparse.get("families", {}).items())
         lines.append(f"| SparseNAS training speedup at comparable front quality | {sparse.get('paper_speedup')}x | {fams} | "
                      f"{'met' if sparse.get('goal_met') else 'misses'} (goal >= {sparse.get('goal_speedup')}x) |")
     lat = _load(root / "latency/summary.json")
