@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nas_utils.devices import devices_for
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.paths import project_root
 from nas_utils.predictors import PREDICTORS

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nas_utils.devices import devices_for
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import UnknownNameError
 from nas_utils.metrics import HypervolumeScorer, Objective, pareto_front
 from nas_utils.spaces import SearchSpace, get_space

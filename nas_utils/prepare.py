@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nas_utils.devices import devices_for
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import DataError, HwnasError
 from nas_utils.io import write_parquet
 from nas_utils.paths import processed_dir, raw_dir

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from nas_utils.devices import devices_for
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import DataError, UnknownNameError
 from nas_utils.paths import processed_dir
 

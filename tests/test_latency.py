@@ -11,10 +11,10 @@ import pytest
 import torch
 from torch import nn
 
-from nas_utils import latency_devices
+from nas_utils.latency import devices as latency_devices
 from nas_utils.errors import HwnasError, UnknownNameError
-from nas_utils.latency import LatencyRecord, MeasureSettings, measure, measure_many
-from nas_utils.latency_devices import MEASURE_DEVICES, DeviceUnavailableError, export_onnx, get_device, split_available
+from nas_utils.latency.measure import LatencyRecord, MeasureSettings, measure, measure_many
+from nas_utils.latency.devices import MEASURE_DEVICES, DeviceUnavailableError, export_onnx, get_device, split_available
 from nas_utils.supernets import build_supernet
 
 FAST = MeasureSettings(repeats=5, warmup=2, warmup_ms=2.0, min_block_ms=0.5, max_round_ms=50.0)

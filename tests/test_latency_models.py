@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from nas_utils.errors import HwnasError
-from nas_utils.latency import MeasureSettings
-from nas_utils.latency_models import MeasuredLatency, fit_latency_predictor
+from nas_utils.latency.measure import MeasureSettings
+from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.supernets import build_supernet
 
 FAST = MeasureSettings(repeats=3, warmup=1, warmup_ms=1.0, min_block_ms=0.2, max_round_ms=20.0)

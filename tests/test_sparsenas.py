@@ -5,7 +5,7 @@ import pytest
 
 from nas_utils.errors import InvalidArchitectureError
 from nas_utils.predictors import make_predictor
-from nas_utils.sparsenas import SparseSubspace, compare_predictors, features, select_subspace, unique_sample
+from nas_utils.supernets.filtering import SparseSubspace, compare_predictors, features, select_subspace, unique_sample
 from nas_utils.supernets import build_supernet
 
 

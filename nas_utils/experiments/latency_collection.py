@@ -1,8 +1,8 @@
 """Stage ``latency_collection`` (notebook 03): measure sub-networks of every super-network.
 
 Samples sub-networks from each super-network, measures them on every available measurement
-device (:mod:`nas_utils.latency_devices`) through the one entry point
-:func:`nas_utils.latency.measure_many`, and checks the two measurement-quality targets:
+device (:mod:`nas_utils.latency.devices`) through the one entry point
+:func:`nas_utils.latency.measure.measure_many`, and checks the two measurement-quality targets:
 
 * **repeatability**: the median over sub-networks of ``round_cv`` (CV of the medians of
   ``quality_rounds`` independent rounds of the same sub-network) is below 3 %;
@@ -32,8 +32,8 @@ from torch import nn
 
 from nas_utils import config
 from nas_utils.data import load_dataset
-from nas_utils.latency import STATISTICS, MeasureSettings, measure_many
-from nas_utils.latency_devices import MEASURE_DEVICES, split_available
+from nas_utils.latency.measure import STATISTICS, MeasureSettings, measure_many
+from nas_utils.latency.devices import MEASURE_DEVICES, split_available
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import plt
@@ -304,7 +304,7 @@ def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> P
         DeviceUnavailableError: when no CUDA GPU is visible.
     """
     from nas_utils.io import write_parquet
-    from nas_utils.latency_devices import get_device
+    from nas_utils.latency.devices import get_device
 
     base = cfg or config.load("latency")
     cuda_devices = [n for n in MEASURE_DEVICES.names() if get_device(n).target == "cuda"]

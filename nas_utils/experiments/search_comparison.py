@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
-from nas_utils.devices import devices_for
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.io import write_json, write_parquet

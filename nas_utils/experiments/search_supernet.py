@@ -3,7 +3,7 @@
 Each evaluation extracts a sub-network from the trained super-network, re-calibrates its batch
 norm and measures its validation accuracy (:class:`nas_utils.supernets.SuperNetEvaluator`); the
 latency objective is predicted from ``latency_k`` sub-networks measured on ``latency_device``
-through the audited entry point (:mod:`nas_utils.latency_models`), or measured live
+through the audited entry point (:mod:`nas_utils.latency.models`), or measured live
 (``latency_source: measured``, serial backend only). Evaluations run through an evaluation
 backend (:mod:`nas_utils.backends`: serial, local processes, or Ray).
 
@@ -34,9 +34,9 @@ from nas_utils.backends import BACKENDS, BackendEvaluator, make_backend
 from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.experiments import search_comparison as sc
-from nas_utils.latency import MeasureSettings
-from nas_utils.latency_devices import MEASURE_DEVICES
-from nas_utils.latency_models import MeasuredLatency, fit_latency_predictor
+from nas_utils.latency.measure import MeasureSettings
+from nas_utils.latency.devices import MEASURE_DEVICES
+from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import HypervolumeScorer, pareto_front
 from nas_utils.paths import project_root
 from nas_utils.plotting import TACTIC_COLOURS, plt, use_style

@@ -33,15 +33,14 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from nas_utils import config  # noqa: E402
-from nas_utils.data import Splits, TensorLoader, load_dataset  # noqa: E402
+from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
-from nas_utils.paths import project_root  # noqa: E402
 from nas_utils.plotting import save_figure  # noqa: E402
 from nas_utils.predictors import PREDICTORS, make_predictor  # noqa: E402
-from nas_utils.sparsenas import (  # noqa: E402
+from nas_utils.supernets.filtering import (  # noqa: E402
     compare_predictors, features, measure_accuracies, select_subspace, unique_sample,
 )
-from nas_utils.supernets import SUPERNETS, SuperNet, build_supernet  # noqa: E402
+from nas_utils.supernets import SUPERNETS, build_supernet, checkpoint_path, family_data  # noqa: E402
 from nas_utils.supernets.training import Trainer, TrainSettings  # noqa: E402
 
 # Early predictors see only n_early (~40) rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
@@ -99,18 +98,6 @@ class SparseNASConfig:
     def train_settings(self) -> TrainSettings:
         return TrainSettings(total_epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, n_random=self.n_random,
                              kd_weight=self.kd_weight, sort_channels_every=self.sort_channels_every, seed=self.seed)
-
-
-def family_data(net: SuperNet, seed: int, mnist1d_samples: int) -> Splits:
-    """The dataset a family is built for (MNIST-1D with ``mnist1d_samples`` signals, or digits)."""
-    kwargs: dict[str, Any] = {"n_samples": mnist1d_samples} if net.dataset == "mnist1d" else {}
-    return load_dataset(net.dataset, seed=seed, **kwargs)
-
-
-def checkpoint_path(checkpoint_dir: str, family: str, run: str) -> Path:
-    """``<root>/<checkpoint_dir>/<family>/<run>.pt`` (relative dirs are under the project root)."""
-    base = Path(checkpoint_dir)
-    return (base if base.is_absolute() else project_root() / base) / family / f"{run}.pt"
 
 
 @dataclass

@@ -51,14 +51,13 @@ from nas_utils import config  # noqa: E402
 from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.errors import DataError  # noqa: E402
 from nas_utils.evaluators import ACCURACY  # noqa: E402
-from nas_utils.experiments.sparsenas import checkpoint_path, family_data  # noqa: E402
 from nas_utils.io import write_json, write_parquet  # noqa: E402
 from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
 from nas_utils.parallel import parallel_map  # noqa: E402
 from nas_utils.paths import project_root  # noqa: E402
 from nas_utils.plotting import save_figure  # noqa: E402
-from nas_utils.sparsenas import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
-from nas_utils.supernets import build_supernet  # noqa: E402
+from nas_utils.supernets.filtering import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
+from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
 from nas_utils.supernets.training import Trainer, settings_from_checkpoint  # noqa: E402
 
 PAPER_SPEEDUP = 3.1

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from nas_utils.supernets import adapter, mbv3, resnet, transformer  # noqa: F401  (register families)
 from nas_utils.supernets.base import SUPERNETS, ElasticSpace, SuperNet, build_supernet, profile_macs, recalibrate_bn
-from nas_utils.supernets.checkpoint import load_checkpoint, load_supernet, save_checkpoint
+from nas_utils.supernets.checkpoint import checkpoint_path, family_data, load_checkpoint, load_supernet, save_checkpoint
 from nas_utils.supernets.evaluator import LATENCY_PROXIES, LatencyModel, SuperNetEvaluator
 
 __all__ = [
     "LATENCY_PROXIES", "SUPERNETS", "ElasticSpace", "LatencyModel", "SuperNet", "SuperNetEvaluator",
-    "build_supernet", "load_checkpoint", "load_supernet", "profile_macs", "recalibrate_bn", "save_checkpoint",
+    "build_supernet", "checkpoint_path", "family_data", "load_checkpoint", "load_supernet", "profile_macs", "recalibrate_bn", "save_checkpoint",
 ]

@@ -21,8 +21,10 @@ from typing import Any
 
 import torch
 
+from nas_utils.data import Splits, load_dataset
 from nas_utils.errors import CheckpointError, HwnasError
 from nas_utils.io import atomic_path
+from nas_utils.paths import project_root
 from nas_utils.supernets.base import SuperNet, build_supernet
 
 FORMAT = "hwnas-supernet/1"
@@ -88,3 +90,15 @@ def load_supernet(path: str | Path, net: SuperNet | None = None) -> SuperNet:
             raise CheckpointError(f"{path}: cannot rebuild super-network {payload['name']!r}: {exc}") from None
     load_state(net, payload, path)
     return net
+
+
+def family_data(net: SuperNet, seed: int, mnist1d_samples: int) -> Splits:
+    """The dataset a family is built for (MNIST-1D with ``mnist1d_samples`` signals, or digits)."""
+    kwargs: dict[str, Any] = {"n_samples": mnist1d_samples} if net.dataset == "mnist1d" else {}
+    return load_dataset(net.dataset, seed=seed, **kwargs)
+
+
+def checkpoint_path(checkpoint_dir: str | Path, family: str, run: str) -> Path:
+    """``<root>/<checkpoint_dir>/<family>/<run>.pt`` (relative dirs are under the project root)."""
+    base = Path(checkpoint_dir)
+    return (base if base.is_absolute() else project_root() / base) / family / f"{run}.pt"

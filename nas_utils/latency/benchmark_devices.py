@@ -4,7 +4,7 @@ A *device configuration* is a piece of hardware at one batch size, named like HE
 (``titan_rtx_256`` = Titan RTX at batch 256). The NAS-Bench-201 data has GPUs at batch
 1/32/256; FBNet has them at 1/32/64. Everything else is batch 1.
 
->>> from nas_utils.devices import DEVICES, devices_for
+>>> from nas_utils.latency.benchmark_devices import DEVICES, devices_for
 >>> DEVICES.get("pixel2").kind
 'mobile'
 >>> len(devices_for("nb201")), len(devices_for("fbnet"))

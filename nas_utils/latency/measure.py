@@ -30,7 +30,7 @@ reproducibility of the reported value. :func:`measure_many` interleaves many mod
 rounds (a fresh random order each round) so slow drifts of machine load hit every model alike.
 
 >>> import torch
->>> from nas_utils.latency import measure, MeasureSettings
+>>> from nas_utils.latency.measure import measure, MeasureSettings
 >>> rec = measure(torch.nn.Linear(8, 4), "torch_cpu_1t_1", (8,), MeasureSettings(repeats=5))
 >>> rec.device, rec.batch_size, rec.input_shape
 ('torch_cpu_1t_1', 1, (1, 8))
@@ -57,7 +57,7 @@ import torch
 from torch import nn
 
 from nas_utils import config
-from nas_utils.latency_devices import (
+from nas_utils.latency.devices import (
     DTYPES,
     RUNTIMES,
     MeasureDevice,

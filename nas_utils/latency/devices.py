@@ -15,10 +15,10 @@ name prefix            runtime
 =====================  ===========================================================================
 
 Each comes at batch sizes 1 and 32. A runtime *prepares* a model once (export, session,
-transfer) and returns a closure that runs one blocking forward pass; :mod:`nas_utils.latency`
+transfer) and returns a closure that runs one blocking forward pass; :mod:`nas_utils.latency.measure`
 times that closure. Device constants live here and nowhere else.
 
->>> from nas_utils.latency_devices import MEASURE_DEVICES, get_device
+>>> from nas_utils.latency.devices import MEASURE_DEVICES, get_device
 >>> get_device("torch_cpu_1t_32").batch_size
 32
 >>> "onnxruntime_cpu_1" in MEASURE_DEVICES.names()

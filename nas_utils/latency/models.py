@@ -3,7 +3,7 @@
 Both plug into :class:`nas_utils.supernets.SuperNetEvaluator` through its latency hook (an
 ``objective`` plus ``__call__(net, config) -> float``):
 
-* :class:`MeasuredLatency` times the extracted sub-network with :func:`nas_utils.latency.measure`
+* :class:`MeasuredLatency` times the extracted sub-network with :func:`nas_utils.latency.measure.measure`
   on every call (real, but noisy and not reproducible bit for bit);
 * :class:`PredictedLatency` answers from a predictor of :mod:`nas_utils.predictors` fitted on the
   one-hot encodings of ``k`` sub-networks measured on the device (:func:`fit_latency_predictor`);
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from nas_utils.data import load_dataset
-from nas_utils.latency import MeasureSettings, measure, measure_many
-from nas_utils.latency_devices import get_device
+from nas_utils.latency.measure import MeasureSettings, measure, measure_many
+from nas_utils.latency.devices import get_device
 from nas_utils.metrics import Objective, rank_correlation
 from nas_utils.predictors import Predictor, make_predictor
 from nas_utils.supernets import SuperNet
