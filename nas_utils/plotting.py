@@ -41,3 +41,12 @@ def save_figure(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("
             fig.savefig(tmp, format=fmt, dpi=130, bbox_inches="tight", metadata=meta)
         out.append(target)
     return out
+
+
+def save_figures(figures: dict[str, plt.Figure], out_dir: str | Path,
+                 formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save every figure of a stage's ``figures(result, summary)`` as ``<out_dir>/<name>.<fmt>``."""
+    out: list[Path] = []
+    for name, fig in figures.items():
+        out += save_figure(fig, Path(out_dir) / name, formats)
+    return out

@@ -1,8 +1,8 @@
-import json
 
 import pytest
 
 import nas_utils.sections  # noqa: F401  (registers every section)
+from nas_utils.results import PredictorsSummary
 from nas_utils.stage import run_notebook
 
 TINY = {
@@ -16,7 +16,8 @@ TINY = {
 @pytest.mark.slow
 def test_notebook_runs_with_tiny_parameters(tmp_path):
     run_notebook("predictors", "notebooks/04_predictor_transfer.ipynb", tmp_path, overrides=TINY)
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert set(summary["spearman"]["ND"]["5"]) == {"flops", "nearest_source", "mlp"}
-    for name in ("results.parquet", "k_curves.png", "ablation.png", "scatter.png", "04_predictor_transfer.html"):
+    summary = PredictorsSummary.load(tmp_path / "summary.json")
+    assert {r.method for r in summary.rows("all_archs", "ND") if r.k == 5} == {"flops", "nearest_source", "mlp"}
+    for name in ("results.parquet", "k_curves.png", "ablation.png", "scatter.png", "04_predictor_transfer.html",
+                 "plots/spearman_ND.csv"):
         assert (tmp_path / name).exists()

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from nas_utils.results import SearchSummary
 from nas_utils.stage import run_notebook
 
 TINY = {
@@ -18,7 +18,11 @@ TINY = {
 @pytest.mark.slow
 def test_search_notebook_runs_under_papermill(tmp_path: Path) -> None:
     run_notebook("search", "notebooks/05_search_comparison.ipynb", tmp_path, overrides=TINY)
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert set(summary["cells"]["cifar10/pixel2"]["tactics"]) == set(TINY["tactics"])
-    for name in ("hv_curves.png", "evals_to_threshold.png", "fronts.png", "histories.parquet", "05_search_comparison.html"):
+    summary = SearchSummary.load(tmp_path / "summary.json")
+    cell = summary.cell("cifar10/pixel2")
+    assert cell.tactic_names() == TINY["tactics"]
+    assert {r.threshold for r in cell.thresholds} == set(summary.thresholds)  # every threshold has its rows
+    assert cell.ratio("weaknas", summary.thresholds[0]) is not None and summary.timing is not None
+    for name in ("hv_curves.png", "evals_to_threshold.png", "fronts.png", "histories.parquet", "05_search_comparison.html",
+                 "plots/hv_cifar10_pixel2.csv", "evals_to_threshold.csv"):
         assert (tmp_path / name).exists()

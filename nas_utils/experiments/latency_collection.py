@@ -1,8 +1,8 @@
 """Stage ``latency_collection`` (notebook 03): measure sub-networks of every super-network.
 
 Samples sub-networks from each super-network, measures them on every available measurement
-device (:mod:`nas_utils.latency.devices`) through the one entry point
-:func:`nas_utils.latency.measure.measure_many`, and checks the two measurement-quality targets:
+device (``nas_utils.latency.devices``) through the one entry point
+``nas_utils.latency.measure.measure_many``, and checks the two measurement-quality targets:
 
 * **repeatability**: the median over sub-networks of ``round_cv`` (CV of the medians of
   ``quality_rounds`` independent rounds of the same sub-network) is below 3 %;
@@ -12,17 +12,21 @@ device (:mod:`nas_utils.latency.devices`) through the one entry point
 Latency does not depend on the weights, so untrained super-networks are measured (no checkpoint
 dependency); the sub-network *structures* are exactly those the trained ones would produce.
 
->>> from nas_utils import config
->>> import nas_utils.experiments.latency_collection as lc
->>> cfg = config.parse("latency", {"n_subnets": 4})           # doctest: +SKIP
->>> table, skipped = lc.collect(cfg)                          # doctest: +SKIP
+The notebook calls the stage shape::
+
+    cfg = config.parse("latency", params)
+    result = run(cfg, progress=tqdm)            # every device, the quality passes, committed CUDA tables
+    summary = summarise(result, cfg)            # typed LatencySummary (nas_utils.results.latency)
+    write_outputs(out_dir, result, summary)     # parquet, rank_correlation.csv, summary.json
+    figs = figures(result, summary)             # distributions, rank heatmap, spread
 """
 
 from __future__ import annotations
 
 import glob
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +35,19 @@ import pandas as pd
 from torch import nn
 
 from nas_utils import config
+from nas_utils.claims import LATENCY_CV, LATENCY_SPEARMAN
 from nas_utils.data import load_dataset
+from nas_utils.io import write_parquet
 from nas_utils.latency.measure import STATISTICS, MeasureSettings, measure_many
 from nas_utils.latency.devices import MEASURE_DEVICES, split_available
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
-from nas_utils.plotting import plt
+from nas_utils.plotting import plt, use_style
+from nas_utils.results.latency import DeviceLatency, Environment, LatencySummary, QualityCheck, QualityDevice
 from nas_utils.supernets import SUPERNETS, SuperNet, build_supernet
 
-CV_TARGET = 0.03
-SPEARMAN_TARGET = 0.98
+CV_TARGET = LATENCY_CV.low
+SPEARMAN_TARGET = LATENCY_SPEARMAN.low
 
 
 @config.section("latency")
@@ -124,11 +131,11 @@ def _meta(net: SuperNet, X: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
-def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, dict[str, Any]]:
+def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, QualityCheck]:
     """Two independent passes over ``quality_n`` sub-networks on each quality device.
 
     Returns the per-sub-network table (long over devices: the latency of each pass, the
-    round CVs) and, per device, the summary of both targets. A pass is one
+    round CVs) and, per device, both targets' statistics. A pass is one
     :func:`measure_many` call with ``quality_rounds`` interleaved rounds; the two passes use
     different interleaving orders (seeds) and different input draws.
     """
@@ -136,36 +143,33 @@ def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, dict[str, Any]]:
     net = build_supernet(cfg.quality_supernet)
     X, subs = sample_subnets(net, cfg.quality_n, cfg.seed + 1000)
     shape = _sample_shape(net)
-    frames, summary = [], {"skipped": skipped, "devices": {}}
+    frames, rows = [], []
     for dev in devices:
         passes = [measure_many(subs, dev, shape, cfg.settings(p), rounds=cfg.quality_rounds) for p in (0, 1)]
         df = pd.DataFrame(_meta(net, X)).assign(device=dev.name)
         for p, recs in enumerate(passes, start=1):
-            for field in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m"):
-                df[f"{field}_{p}"] = [getattr(r, field) for r in recs]
+            for name in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m"):
+                df[f"{name}_{p}"] = [getattr(r, name) for r in recs]
         frames.append(df)
-        summary["devices"][dev.name] = _targets(df) | {
-            "environment": {k: v for k, v in passes[0][0].as_row().items() if k in _ENV_KEYS}}
-    summary.update(supernet=cfg.quality_supernet, n_subnets=len(X), rounds_per_pass=cfg.quality_rounds,
-                   statistic=cfg.statistic, cv_target=CV_TARGET, spearman_target=SPEARMAN_TARGET)
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), summary
+        rows.append(_targets(dev.name, df, passes[0][0].as_row().get("cpu_count")))
+    check = QualityCheck(cfg.quality_supernet, len(X), cfg.quality_rounds, cfg.statistic, rows, list(skipped))
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), check
 
 
-def _targets(df: pd.DataFrame) -> dict[str, Any]:
+def _targets(device: str, df: pd.DataFrame, cpu_count: Any) -> QualityDevice:
     rho, tau = rank_correlation(df["latency_ms_1"].to_numpy(), df["latency_ms_2"].to_numpy())
     rho_median, _ = rank_correlation(df["median_ms_1"].to_numpy(), df["median_ms_2"].to_numpy())
-    round_cv = float(np.median(np.concatenate([df["round_cv_1"], df["round_cv_2"]])))
-    return {
-        "median_round_cv": round_cv, "cv_met": bool(round_cv < CV_TARGET),
-        "spearman_two_passes": rho, "kendall_two_passes": tau, "spearman_met": bool(rho >= SPEARMAN_TARGET),
-        "spearman_two_passes_median_statistic": rho_median,
-        "median_within_round_cv": float(np.median(df["cv_1"])),
-        "median_within_round_robust_cv": float(np.median(df["robust_cv_1"])),
-        "median_relative_difference": float(np.median(np.abs(df["latency_ms_1"] - df["latency_ms_2"]) / df["latency_ms_1"])),
-        "latency_range_ms": [float(df["latency_ms_1"].min()), float(df["latency_ms_1"].max())],
-        "load_avg_1m": [float(df[["load_avg_1m_1", "load_avg_1m_2"]].min().min()),
-                        float(df[["load_avg_1m_1", "load_avg_1m_2"]].max().max())],
-    }
+    loads = df[["load_avg_1m_1", "load_avg_1m_2"]]
+    return QualityDevice(
+        device=device, median_round_cv=float(np.median(np.concatenate([df["round_cv_1"], df["round_cv_2"]]))),
+        spearman_two_passes=float(rho), kendall_two_passes=float(tau),
+        spearman_two_passes_median_statistic=float(rho_median),
+        median_within_round_cv=float(np.median(df["cv_1"])),
+        median_within_round_robust_cv=float(np.median(df["robust_cv_1"])),
+        median_relative_difference=float(np.median(np.abs(df["latency_ms_1"] - df["latency_ms_2"]) / df["latency_ms_1"])),
+        latency_range_ms=[float(df["latency_ms_1"].min()), float(df["latency_ms_1"].max())],
+        load_avg_1m=[float(loads.min().min()), float(loads.max().max())],
+        cpu_count=None if cpu_count is None else int(cpu_count))
 
 
 _ENV_KEYS = ("cpu_model", "cpu_count", "affinity", "torch_version", "onnxruntime_version", "python_version", "gpu_model")
@@ -256,36 +260,67 @@ def plot_spread(table: pd.DataFrame, quality_df: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def summarise(cfg: LatencyConfig, table: pd.DataFrame, skipped: list[str], quality_summary: dict[str, Any],
-              cuda: pd.DataFrame | None, wall_time_s: float) -> dict[str, Any]:
-    """The stage's ``summary.json``: environment, devices measured/skipped, both targets."""
+@dataclass
+class LatencyRun:
+    """Everything stage ``latency_collection`` measured."""
+
+    table: pd.DataFrame
+    skipped: list[str]
+    quality_table: pd.DataFrame
+    quality: QualityCheck
+    cuda: pd.DataFrame | None
+    ranks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    wall_time_s: float = 0.0
+
+
+def run(cfg: LatencyConfig, progress: Progress | None = None) -> LatencyRun:
+    """Measure every device, run the two quality passes, load the committed CUDA tables."""
+    start = time.perf_counter()
+    table, skipped = collect(cfg, progress)
+    quality_df, check = quality(cfg)
+    ranks = rank_matrix(table) if len(table) else pd.DataFrame()
+    return LatencyRun(table, skipped, quality_df, check, load_cuda_tables(cfg.cuda_glob), ranks,
+                      round(time.perf_counter() - start, 1))
+
+
+def summarise(result: LatencyRun, cfg: LatencyConfig) -> LatencySummary:
+    """Environment, devices measured/skipped, per-device latency, both quality targets."""
+    table = result.table
     env = {k: table[k].iloc[0] for k in _ENV_KEYS if len(table) and k in table}
-    return {
-        "config": config.as_dict(cfg), "environment": env, "devices_measured": sorted(table["device"].unique()) if len(table) else [],
-        "devices_skipped": skipped, "n_rows": len(table), "per_device": device_summary(table).to_dict("records") if len(table) else [],
-        "quality": quality_summary, "cuda_table": None if cuda is None else sorted(cuda["source"].unique()),
-        "cuda_measured_in_this_run": bool(len(table) and (table["target"] == "cuda").any()),
-        "wall_time_s": wall_time_s,
-    }
+    env = {k: (None if v is None or (isinstance(v, float) and not np.isfinite(v)) else v) for k, v in env.items()}
+    for k in ("cpu_count", "affinity"):
+        if env.get(k) is not None:
+            env[k] = int(env[k])
+    per_device = [DeviceLatency(**{k: (v if isinstance(v, str) else (int(v) if k == "n" else float(v)))
+                                   for k, v in r.items()})
+                  for r in device_summary(table).to_dict("records")] if len(table) else []
+    return LatencySummary(
+        environment=Environment(**{k: (str(v) if k not in ("cpu_count", "affinity") and v is not None else v)
+                                   for k, v in env.items()}),
+        devices_measured=sorted(map(str, table["device"].unique())) if len(table) else [],
+        devices_skipped=list(result.skipped), n_rows=len(table), per_device=per_device, quality=result.quality,
+        cuda_tables=[] if result.cuda is None else sorted(map(str, result.cuda["source"].unique())),
+        cuda_measured_in_this_run=bool(len(table) and (table["target"] == "cuda").any()),
+        wall_time_s=result.wall_time_s)
 
 
-def quality_text(summary: dict[str, Any]) -> str:
-    """One honest sentence per quality device, built from the measured numbers."""
-    lines = []
-    for dev, s in summary["devices"].items():
-        cv_word = "meets" if s["cv_met"] else "misses"
-        rho_word = "meets" if s["spearman_met"] else "misses"
-        lo, hi = s["load_avg_1m"]
-        lines.append(
-            f"- **{dev}** ({summary['n_subnets']} sub-networks of {summary['supernet']}, {summary['rounds_per_pass']} rounds "
-            f"per pass, statistic `{summary['statistic']}`): median CV of repeated rounds "
-            f"{100 * s['median_round_cv']:.2f} % ({cv_word} the < 3 % target); Spearman between two passes "
-            f"{s['spearman_two_passes']:.3f} ({rho_word} the >= 0.98 target; {s['spearman_two_passes_median_statistic']:.3f} "
-            f"with the median statistic). Within one round the per-block CV is {100 * s['median_within_round_cv']:.1f} % "
-            f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
-            f"{s['environment']['cpu_count']} cores."
-        )
-    return "\n".join(lines) or "No quality device was available."
+def write_outputs(out_dir: str | Path, result: LatencyRun, summary: LatencySummary) -> None:
+    """Measurement tables (parquet), the device rank-correlation matrix and ``summary.json``."""
+    out = Path(out_dir)
+    write_parquet(out / "latency.parquet", result.table)
+    write_parquet(out / "quality.parquet", result.quality_table)
+    from nas_utils.io import atomic_path
+
+    with atomic_path(out / "rank_correlation.csv") as tmp:
+        result.ranks.to_csv(tmp)
+    summary.save(out / "summary.json")
+
+
+def figures(result: LatencyRun, summary: LatencySummary) -> dict[str, plt.Figure]:
+    use_style()
+    return {"latency_distributions": plot_distributions(result.table),
+            "rank_correlation": plot_rank_heatmap(result.ranks),
+            "measurement_spread": plot_spread(result.table, result.quality_table)}
 
 
 def cuda_text(table: pd.DataFrame, cuda: pd.DataFrame | None) -> str:
@@ -303,7 +338,6 @@ def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> P
     Raises:
         DeviceUnavailableError: when no CUDA GPU is visible.
     """
-    from nas_utils.io import write_parquet
     from nas_utils.latency.devices import get_device
 
     base = cfg or config.load("latency")

@@ -1,15 +1,14 @@
 """Stage ``predictor_transfer`` (issue 3): few-shot latency-predictor transfer on 27 devices.
 
-The notebook ``notebooks/04_predictor_transfer.ipynb`` calls, in order:
+The notebook ``notebooks/04_predictor_transfer.ipynb`` calls the stage shape::
 
->>> from nas_utils import config                                   # doctest: +SKIP
->>> from nas_utils.experiments import predictor_transfer as pt      # doctest: +SKIP
->>> cfg = config.load("predictors")                                 # doctest: +SKIP
->>> res = pt.run_study(cfg)           # main table, HELP protocol, ablations   # doctest: +SKIP
->>> loop, scatter = pt.run_search_loop(cfg)   # section 4: predictor in the loop  # doctest: +SKIP
->>> pt.write_outputs(cfg, "reports/predictors", res, loop)          # doctest: +SKIP
+    cfg = config.parse("predictors", params)
+    result = run(cfg)                           # main table, HELP protocol, ablations, search loop
+    summary = summarise(result, cfg)            # typed PredictorsSummary (nas_utils.results.predictors)
+    write_outputs(out_dir, result, summary)     # parquet, summary.json, plots/spearman_<task>.csv
+    figs = figures(result, summary)             # k_curves, ablation, scatter
 
-Everything heavy lives in :mod:`nas_utils.transfer`; this module wires it to the config and
+Everything heavy lives in ``nas_utils.transfer``; this module wires it to the config and
 builds the tables and figures.
 """
 
@@ -25,15 +24,17 @@ import torch
 
 from nas_utils import config
 from nas_utils.evaluators import load_benchmark
-from nas_utils.io import write_json, write_parquet
+from nas_utils.io import atomic_path, write_parquet
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.parallel import parallel_map
+from nas_utils.results.predictors import PredictorsSummary, SearchLoopResult, SpearmanResult, TaskBest
 from nas_utils.search import TACTICS
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import METHODS, TransferSettings, make_method
 from nas_utils.transfer.samplers import SAMPLERS, select
-from nas_utils.transfer.study import run_all_archs, run_help_protocol, sample_features, summarise
+from nas_utils.transfer.study import run_all_archs, run_help_protocol, sample_features
+from nas_utils.transfer.study import summarise as summarise_trials
 from nas_utils.transfer.tasks import HELP_ND_MEAN, PUBLISHED, TASKS, UNAVAILABLE, get_task
 
 
@@ -211,7 +212,7 @@ def run_search_loop(cfg: PredictorsConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def main_table(results: pd.DataFrame) -> pd.DataFrame:
     """Tasks x methods x k: mean Spearman over trials (``all_archs``), as 'mean ± std' strings."""
-    s = summarise(results[results.protocol == "all_archs"])
+    s = summarise_trials(results[results.protocol == "all_archs"])
     s["cell"] = s.spearman.map("{:.3f}".format) + " ± " + s.spearman_std.fillna(0).map("{:.3f}".format)
     return s.pivot_table(index=["task", "method"], columns="k", values="cell", aggfunc="first")
 
@@ -224,7 +225,7 @@ def per_device_table(results: pd.DataFrame, k: int) -> pd.DataFrame:
 
 def published_table(results: pd.DataFrame) -> pd.DataFrame:
     """Our best method with <= 20 samples next to NASFLAT's and HELP's published Spearman."""
-    s = summarise(results[(results.protocol == "all_archs") & (results.k <= 20)])
+    s = summarise_trials(results[(results.protocol == "all_archs") & (results.k <= 20)])
     rows = []
     for task, grp in s.groupby("task"):
         best = grp.loc[grp.spearman.idxmax()]
@@ -234,49 +235,118 @@ def published_table(results: pd.DataFrame) -> pd.DataFrame:
         rows.append({"task": task, "protocol": "all_archs", "best_method": best.method, "best_k": int(best.k),
                      "ours_best": best.spearman, "ours_best_std": best.spearman_std,
                      "best_learned_method": bl.method, "best_learned_k": int(bl.k), "ours_best_learned": bl.spearman,
-                     "nasflat": ref, "help_by_nasflat": PUBLISHED["HELP (as run by NASFLAT)"].get(task),
-                     "meets_nasflat": None if ref is None else bool(best.spearman >= ref)})
-    h = summarise(results[results.protocol == "help_800"])
+                     "nasflat": ref, "help_by_nasflat": PUBLISHED["HELP (as run by NASFLAT)"].get(task)})
+    h = summarise_trials(results[results.protocol == "help_800"])
     for _, r in h.iterrows():
         rows.append({"task": "ND", "protocol": "help_800", "best_method": r.method, "best_k": int(r.k),
                      "ours_best": r.spearman, "ours_best_std": r.spearman_std, "nasflat": None,
-                     "help_by_nasflat": HELP_ND_MEAN, "meets_nasflat": bool(r.spearman > HELP_ND_MEAN)})
+                     "help_by_nasflat": HELP_ND_MEAN})
     return pd.DataFrame(rows)
 
 
-def summary(cfg: PredictorsConfig, res: StudyResult, loop: pd.DataFrame) -> dict[str, object]:
-    """``summary.json``: per task and k the mean Spearman of each method, plus targets and the loop."""
-    s = summarise(res.results[res.results.protocol == "all_archs"])
-    per_task = {t: {str(k): dict(zip(g.method, g.spearman.round(4))) for k, g in gt.groupby("k")}
-                for t, gt in s.groupby("task")}
-    h = summarise(res.results[res.results.protocol == "help_800"])
-    pub = published_table(res.results)
-    return {
-        "protocol": "all_archs: Spearman over all architectures of the space, mean over target devices, "
-                    "then over trials; help_800: HELP's trimmed 800-architecture query pool, k=10 random",
-        "spearman": per_task,
-        "help_protocol_ND_k10": dict(zip(h.method, h.spearman.round(4))),
-        "targets": pub.to_dict(orient="records"),
-        "search_loop": loop.drop(columns=["tactic", "predictor", "target"]).mean(numeric_only=True).to_dict(),
-        "timings_s": res.timings,
-        "config": config.as_dict(cfg),
-    }
+@dataclass
+class PredictorsRun:
+    """Everything stage ``predictor_transfer`` computed."""
+
+    study: StudyResult
+    loop: pd.DataFrame
+    scatter: pd.DataFrame
+    title: str = ""
+
+
+def run(cfg: PredictorsConfig, progress: bool = True) -> PredictorsRun:
+    """The study (main table, HELP protocol, ablations) and the predictor-in-the-loop search."""
+    study = run_study(cfg, progress)
+    loop, scatter = run_search_loop(cfg)
+    return PredictorsRun(study, loop, scatter, f"{cfg.search_method} on {cfg.search_target}, k={cfg.search_k}")
+
+
+def _opt(x: object) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
+
+
+def _spearman_rows(results: pd.DataFrame, protocol: str) -> list[SpearmanResult]:
+    s = summarise_trials(results[results.protocol == protocol])
+    trials = results[results.protocol == protocol].groupby(["task", "method", "k"])["trial"].nunique()
+    return [SpearmanResult(protocol, str(r.task), str(r.method), int(r.k), float(r.spearman), _opt(r.spearman_std),
+                           int(trials.get((r.task, r.method, r.k), 0)) or None) for r in s.itertuples()]
+
+
+def _loop_result(loop: pd.DataFrame) -> SearchLoopResult | None:
+    if not len(loop):
+        return None
+    from nas_utils.stats import bootstrap_ci
+
+    m = loop.mean(numeric_only=True)
+    needed = loop["measured_evals_to_same_hv"].astype(float).fillna(loop["budget"].astype(float))
+    ci = bootstrap_ci(loop["saving_factor"].to_numpy(dtype=float), np.mean)
+    first = loop.iloc[0]
+    return SearchLoopResult(
+        tactic=str(first.tactic), predictor=str(first.predictor), target=str(first.target), k=int(first.k),
+        budget=int(first.budget), seeds=len(loop), predicted_measured=float(m.predicted_measured),
+        predicted_hv=float(m.predicted_hv), measured_final_hv=float(m.measured_final_hv),
+        measured_evals_to_same_hv=float(needed.mean()), measured_reached=float(loop["measured_reached"].mean()),
+        saving_factor=float(m.saving_factor), saving_factor_ci_low=ci.low, saving_factor_ci_high=ci.high)
+
+
+def summarise(result: PredictorsRun, cfg: PredictorsConfig) -> PredictorsSummary:
+    """Mean Spearman per (protocol, task, method, k), best per task against NASFLAT/HELP, the loop."""
+    res = result.study.results
+    pub = published_table(res)
+    targets = [TaskBest(task=str(r.task), protocol=str(r.protocol), best_method=str(r.best_method),
+                        best_k=int(r.best_k), ours_best=float(r.ours_best), ours_best_std=_opt(r.ours_best_std),
+                        best_learned_method=None if pd.isna(r.get("best_learned_method")) else str(r.best_learned_method),
+                        best_learned_k=None if pd.isna(r.get("best_learned_k")) else int(r.best_learned_k),
+                        ours_best_learned=_opt(r.get("ours_best_learned")), nasflat=_opt(r.get("nasflat")),
+                        help_by_nasflat=_opt(r.get("help_by_nasflat")))
+               for _, r in pub.iterrows()]
+    return PredictorsSummary(
+        protocol="all_archs: Spearman over all architectures of the space, mean over target devices, "
+                 "then over trials; help_800: HELP's trimmed 800-architecture query pool, k=10 random",
+        spearman=_spearman_rows(res, "all_archs") + _spearman_rows(res, "help_800"), targets=targets,
+        search_loop=_loop_result(result.loop), timings_s={str(k): float(v) for k, v in result.study.timings.items()})
+
+
+def spearman_plot_data(summary: PredictorsSummary) -> dict[str, pd.DataFrame]:
+    """Wide tables for DVC plots: per task, x ``k`` and one column per method (mean Spearman)."""
+    rows = pd.DataFrame([{"task": r.task, "k": r.k, "method": r.method, "spearman": r.spearman}
+                         for r in summary.rows("all_archs")])
+    if not len(rows):
+        return {}
+    return {str(t): g.pivot(index="k", columns="method", values="spearman")[list(dict.fromkeys(g["method"]))]
+            .round(6).reset_index() for t, g in rows.groupby("task", sort=False)}
+
+
+def write_outputs(out_dir: str | Path, result: PredictorsRun, summary: PredictorsSummary) -> None:
+    """Parquet tables, ``summary.json`` and ``plots/spearman_<task>.csv`` (atomically)."""
+    out = Path(out_dir)
+    write_parquet(out / "results.parquet", result.study.results)
+    write_parquet(out / "search_loop.parquet", result.loop)
+    write_parquet(out / "published_comparison.parquet", published_table(result.study.results))
+    for task, df in spearman_plot_data(summary).items():
+        with atomic_path(out / "plots" / f"spearman_{task}.csv") as tmp:
+            df.to_csv(tmp, index=False)
+    summary.save(out / "summary.json")
+
+
+def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, object]:
+    return {"k_curves": plot_k_curves(result.study.results), "ablation": plot_ablation(result.study.results),
+            "scatter": plot_scatter(result.scatter, result.title)}
 
 
 # --- figures ----------------------------------------------------------------------------------
 
 
-def plot_k_curves(results: pd.DataFrame, path: Path):  # noqa: ANN201
+def plot_k_curves(results: pd.DataFrame):  # noqa: ANN201
     import seaborn as sns
 
-    s = summarise(results[results.protocol == "all_archs"])
+    s = summarise_trials(results[results.protocol == "all_archs"])
     g = sns.relplot(data=s, x="k", y="spearman", hue="method", col="task", col_wrap=4, kind="line", marker="o",
                     height=2.6, facet_kws={"sharey": False})
-    g.savefig(path, dpi=120)
     return g.figure
 
 
-def plot_ablation(results: pd.DataFrame, path: Path):  # noqa: ANN201
+def plot_ablation(results: pd.DataFrame):  # noqa: ANN201
     import seaborn as sns
 
     df = results[results.protocol == "ablation"]
@@ -284,11 +354,10 @@ def plot_ablation(results: pd.DataFrame, path: Path):  # noqa: ANN201
     g = sns.catplot(data=per_trial, x="sampler", y="spearman", hue="method", kind="bar", errorbar="sd", height=3.5,
                     aspect=1.8)
     g.set(ylim=(max(0.0, per_trial.spearman.min() - 0.05), 1.0))
-    g.savefig(path, dpi=120)
     return g.figure
 
 
-def plot_scatter(scatter: pd.DataFrame, title: str, path: Path):  # noqa: ANN201
+def plot_scatter(scatter: pd.DataFrame, title: str):  # noqa: ANN201
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
@@ -298,17 +367,7 @@ def plot_scatter(scatter: pd.DataFrame, title: str, path: Path):  # noqa: ANN201
     ax.set(xlabel="measured latency (ms)", ylabel="predicted latency (ms)", title=title)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
     return fig
-
-
-def write_outputs(cfg: PredictorsConfig, out_dir: str | Path, res: StudyResult, loop: pd.DataFrame) -> None:
-    """Parquet tables and ``summary.json`` (atomically)."""
-    out = Path(out_dir)
-    write_parquet(out / "results.parquet", res.results)
-    write_parquet(out / "search_loop.parquet", loop)
-    write_parquet(out / "published_comparison.parquet", published_table(res.results))
-    write_json(out / "summary.json", summary(cfg, res, loop))
 
 
 # --- text helpers for the notebook (sentences are built from measured numbers) ----------------
@@ -324,15 +383,17 @@ def task_table() -> pd.DataFrame:
 
 
 def target_sentences(pub: pd.DataFrame) -> str:
-    """One honest sentence per published target: met or missed, with both numbers."""
+    """One honest sentence per published target, with both numbers (verdicts: ``nas_utils.claims``)."""
+    from nas_utils.claims import HELP_ND, Estimate, describe, nasflat_claim, verdict
+
     lines = []
     for r in pub.itertuples():
         if r.protocol == "help_800":
-            verdict = "beats" if r.meets_nasflat else "does NOT beat"
-            lines.append(f"ND (HELP protocol, k=10): {r.best_method} = {r.ours_best:.3f} {verdict} HELP's {HELP_ND_MEAN}.")
-        elif r.nasflat is not None:
-            verdict = "matches/beats" if r.meets_nasflat else "MISSES"
-            lines.append(f"{r.task}: best {r.best_method} (k={r.best_k}) = {r.ours_best:.3f} {verdict} NASFLAT's "
+            word = describe(verdict(Estimate(r.ours_best), HELP_ND))
+            lines.append(f"ND (HELP protocol, k=10): {r.best_method} = {r.ours_best:.3f}: {word} HELP's {HELP_ND_MEAN}.")
+        elif r.nasflat is not None and not pd.isna(r.nasflat):
+            word = describe(verdict(Estimate(r.ours_best), nasflat_claim(r.task)))
+            lines.append(f"{r.task}: best {r.best_method} (k={r.best_k}) = {r.ours_best:.3f}: {word} NASFLAT's "
                          f"{r.nasflat:.3f}; best learned predictor {r.best_learned_method} (k={int(r.best_learned_k)}) "
                          f"= {r.ours_best_learned:.3f}.")
         else:

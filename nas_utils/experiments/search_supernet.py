@@ -1,27 +1,28 @@
 """Stage ``search_supernet`` (notebook 06): every tactic on a trained super-network, real evaluations.
 
 Each evaluation extracts a sub-network from the trained super-network, re-calibrates its batch
-norm and measures its validation accuracy (:class:`nas_utils.supernets.SuperNetEvaluator`); the
+norm and measures its validation accuracy (``nas_utils.supernets.SuperNetEvaluator``); the
 latency objective is predicted from ``latency_k`` sub-networks measured on ``latency_device``
-through the audited entry point (:mod:`nas_utils.latency.models`), or measured live
+through the audited entry point (``nas_utils.latency.models``), or measured live
 (``latency_source: measured``, serial backend only). Evaluations run through an evaluation
-backend (:mod:`nas_utils.backends`: serial, local processes, or Ray).
+backend (``nas_utils.backends``: serial, local processes, or Ray).
+
+The notebook calls the stage shape: ``run(cfg)``, ``summarise(result, cfg)``,
+``write_outputs(out_dir, result, summary)``, ``figures(result, summary)``.
 
 Method: the true Pareto front of a super-network is unknown, so hypervolume is normalised by the
 front of the union of every evaluation of every run (the best front found by any run), with
-objective bounds from the same union; evaluations to 0.99/0.995 of that reference HV and
-ratios to LINAS follow the tabular comparison (``search_comparison.summarise``). Evaluation
-time per run is *charged*: each evaluation costs what it took when first computed (runs share a
-cache), and the search overhead is the run's wall time minus the time spent waiting for
-evaluations.
-
->>> from nas_utils import config
->>> cfg = config.parse("search_supernet", {"budget": 30, "seeds": 1})   # doctest: +SKIP
+objective bounds from the same union; evaluations to the thresholds and ratios to LINAS (with
+bootstrap 95 % intervals over seeds) follow the tabular comparison
+(``nas_utils.experiments.comparison``). Evaluation time per run is *charged*: each evaluation
+costs what it took when first computed (runs share a cache); the search overhead is the run's
+wall time minus the time spent waiting for evaluations, so wall = wait + overhead.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,18 +34,25 @@ from nas_utils import config
 from nas_utils.backends import BACKENDS, BackendEvaluator, make_backend
 from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
-from nas_utils.experiments import search_comparison as sc
-from nas_utils.latency.measure import MeasureSettings
+from nas_utils.experiments import comparison as cmp
+from nas_utils.io import write_parquet
 from nas_utils.latency.devices import MEASURE_DEVICES
+from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import HypervolumeScorer, pareto_front
 from nas_utils.paths import project_root
-from nas_utils.plotting import TACTIC_COLOURS, plt, use_style
+from nas_utils.plotting import use_style
+import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
+from matplotlib.figure import Figure  # noqa: E402
 from nas_utils.predictors import PREDICTORS
+from nas_utils.results.search_supernet import (
+    BackendCheck, BackendRun, LatencyObjective, SearchSupernetSummary, TacticTime,
+)
 from nas_utils.search import TACTICS, make_tactic
 from nas_utils.supernets import SUPERNETS, SuperNet, SuperNetEvaluator, build_supernet, load_supernet
 
 LATENCY_SOURCES = ("predicted", "measured")
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
 
 @config.section("search_supernet")
@@ -122,31 +130,30 @@ def load_net(cfg: SearchSupernetConfig) -> SuperNet:
     return net
 
 
-def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetEvaluator, dict[str, Any]]:
-    """Accuracy on the validation split + the configured latency objective; and the latency report."""
+def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetEvaluator, LatencyObjective]:
+    """Accuracy on the validation split + the configured latency objective; and how it was obtained."""
     data = load_dataset(net.dataset, seed=cfg.seed)
     loader = TensorLoader(data.x_val, data.y_val, batch_size=512)
     calib = data.x_train[: cfg.calib]
     settings = MeasureSettings(seed=cfg.seed)
     if cfg.latency_source == "measured":
-        return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib), {"source": "measured"}
+        latency = LatencyObjective("measured", cfg.latency_device)
+        return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib), latency
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
                                           cfg.latency_predictor, cfg.seed, settings)
-    return SuperNetEvaluator(net, loader, model, calib), {"source": "predicted", **report}
+    return (SuperNetEvaluator(net, loader, model, calib),
+            LatencyObjective.from_report("predicted", cfg.latency_device, report))
 
 
-def run_grid(cfg: SearchSupernetConfig, evaluator: BackendEvaluator, progress: Any = None) -> pd.DataFrame:
+def run_grid(cfg: SearchSupernetConfig, evaluator: BackendEvaluator, progress: Progress | None = None) -> pd.DataFrame:
     """Every (tactic, seed) run in a fixed order on one shared backend evaluator."""
     specs = [(t, s) for t in cfg.tactics for s in range(cfg.seeds)]
     frames = []
     for tactic, seed in progress(specs) if progress else specs:
         evaluator.reset_accounting()
-        start = time.perf_counter()
-        history = make_tactic(tactic, **cfg.params_of(tactic)).run(evaluator, cfg.budget, seed)
-        wall = time.perf_counter() - start
-        history.insert(2, "dataset", cfg.supernet)
-        history.insert(3, "device", cfg.latency_device)
-        history["run_time_s"] = wall
+        history = cmp.run_tactic(tactic, cfg.params_of(tactic), evaluator, cfg.budget, seed, cfg.supernet,
+                                 cfg.latency_device)
+        wall = float(history["run_time_s"].iloc[0])
         history["eval_wait_s"] = evaluator.wall_eval_s
         history["eval_charged_s"] = evaluator.charged_eval_s
         history["search_overhead_s"] = wall - evaluator.wall_eval_s
@@ -160,51 +167,22 @@ def reference_scorer(histories: pd.DataFrame, objectives: Any) -> HypervolumeSco
     return HypervolumeScorer(objectives, F, reference_front=pareto_front(F, objectives))
 
 
-def hv_curves(histories: pd.DataFrame, scorer: HypervolumeScorer) -> pd.DataFrame:
-    names = [o.name for o in scorer.objectives]
-    frames = []
-    for (tactic, seed), run in histories.groupby(["tactic", "seed"], sort=False):
-        frames.append(pd.DataFrame({"dataset": run["dataset"].iloc[0], "device": run["device"].iloc[0],
-                                    "tactic": tactic, "seed": seed, "eval": run["eval"].to_numpy(),
-                                    "hv": scorer.curve(run[names].to_numpy())}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def time_table(histories: pd.DataFrame) -> pd.DataFrame:
-    """Median seconds per run and tactic: wall, charged evaluation time, search overhead."""
-    per_run = histories.groupby(["tactic", "seed"], sort=False)[
-        ["run_time_s", "eval_wait_s", "eval_charged_s", "search_overhead_s"]].first()
-    return per_run.groupby("tactic", sort=False).median()
-
-
-def summarise(cfg: SearchSupernetConfig, curves: pd.DataFrame, histories: pd.DataFrame,
-              latency_report: dict[str, Any], speedup: dict[str, Any]) -> dict[str, Any]:
-    summary = sc.summarise(curves, cfg)  # same threshold / ratio logic as the tabular comparison
-    summary["method"] = __doc__.split("Method: ")[1].split("\n\n")[0].replace("\n", " ")
-    summary["reference"] = "best front found by any run (union of all evaluations)"
-    summary["times_s"] = time_table(histories).to_dict("index")
-    summary["latency"] = latency_report
-    summary["backend"] = {"name": cfg.backend, "workers": cfg.workers, "speedup": speedup}
-    summary["supernet"], summary["checkpoint"] = cfg.supernet, cfg.checkpoint
-    return summary
-
-
-def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> dict[str, Any]:
+def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> BackendCheck | None:
     """Wall time of one batch of ``speedup_batch`` new evaluations with 1 worker vs ``workers``.
 
     Every backend must return exactly the serial objectives; the comparison is recorded.
     """
     if cfg.speedup_batch == 0:
-        return {}
+        return None
     X = inner.space.canonicalize(inner.space.sample_unique(np.random.default_rng(cfg.seed + 99), cfg.speedup_batch))
-    out: dict[str, Any] = {"batch": cfg.speedup_batch, "workers": cfg.workers, "runs": {}}
+    runs: list[BackendRun] = []
     reference = None
     for name in ("serial", *cfg.speedup_backends):
         for workers in ((1,) if name == "serial" else (1, cfg.workers)):
             try:
                 backend = make_backend(name, workers, **cfg.backend_kw)
             except Exception as exc:  # an optional engine that is not installed
-                out["runs"][f"{name}x{workers}"] = {"error": str(exc).splitlines()[0]}
+                runs.append(BackendRun(name, workers, error=str(exc).splitlines()[0]))
                 continue
             ev = BackendEvaluator(_fresh(inner), backend)
             try:
@@ -214,47 +192,100 @@ def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> dict[s
             finally:
                 ev.close()
             reference = F if reference is None else reference
-            out["runs"][f"{name}x{workers}"] = {"seconds": seconds, "identical_to_serial": bool(np.array_equal(F, reference))}
-    for name in cfg.speedup_backends:
-        one, many = out["runs"].get(f"{name}x1", {}), out["runs"].get(f"{name}x{cfg.workers}", {})
-        if "seconds" in one and "seconds" in many:
-            out[f"{name}_speedup"] = one["seconds"] / many["seconds"]
-    return out
+            runs.append(BackendRun(name, workers, seconds, bool(np.array_equal(F, reference))))
+    return BackendCheck(cfg.speedup_batch, cfg.workers, runs)
 
 
 def _fresh(inner: SuperNetEvaluator) -> SuperNetEvaluator:
     return SuperNetEvaluator(inner.net, inner.loader, inner.latency, inner.calib)
 
 
-def plot_fronts(histories: pd.DataFrame, objectives: Any) -> plt.Figure:
-    """Every run's evaluations (light) and each tactic's best front over seeds; reference front."""
-    use_style()
-    names = [o.name for o in objectives]
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for tactic, runs in histories.groupby("tactic", sort=False):
-        front = pareto_front(runs[names].to_numpy(), objectives)
-        ax.step(front[:, 1], front[:, 0], where="post", color=TACTIC_COLOURS.get(str(tactic)), label=tactic, lw=1.4)
-    ref = pareto_front(histories[names].to_numpy(), objectives)
-    ax.plot(ref[:, 1], ref[:, 0], "k.", ms=5, label="reference front")
-    ax.set_xlabel(f"{names[1]} ({objectives[1].unit})")
-    ax.set_ylabel(f"{names[0]} ({objectives[0].unit})")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+@dataclass
+class SupernetSearchRun:
+    """Everything stage ``search_supernet`` computed."""
+
+    histories: pd.DataFrame
+    curves: pd.DataFrame
+    objectives: tuple[Any, ...]
+    latency: LatencyObjective
+    backend_check: BackendCheck | None
+    evaluations_computed: int
+    wall_time_s: float = 0.0
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
-def plot_times(times: pd.DataFrame) -> plt.Figure:
+def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> SupernetSearchRun:
+    """Build the evaluator, check the backends, run every tactic x seed, compute the HV curves."""
+    start = time.perf_counter()
+    inner, latency = build_evaluator(cfg, load_net(cfg))
+    check = speedup_check(cfg, inner)
+    evaluator = BackendEvaluator(inner, cfg.backend, cfg.workers, **cfg.backend_kw)
+    try:
+        histories = run_grid(cfg, evaluator, progress)
+    finally:
+        evaluator.close()
+    curves = cmp.hv_curves(histories, lambda _d, _dev: reference_scorer(histories, inner.objectives))
+    return SupernetSearchRun(histories, curves, tuple(inner.objectives), latency, check, int(evaluator.n_computed),
+                             round(time.perf_counter() - start, 1))
+
+
+def time_table(histories: pd.DataFrame) -> list[TacticTime]:
+    """Mean seconds per run and tactic; means, so wall = evaluation wait + search overhead holds."""
+    per_run = histories.groupby(["tactic", "seed"], sort=False)[
+        ["run_time_s", "eval_wait_s", "eval_charged_s", "search_overhead_s"]].first()
+    means = per_run.groupby("tactic", sort=False).mean()
+    return [TacticTime(str(t), float(r.run_time_s), float(r.eval_wait_s), float(r.eval_charged_s),
+                       float(r.search_overhead_s)) for t, r in means.iterrows()]
+
+
+def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSupernetSummary:
+    """Thresholds and ratios (as stage ``search``) plus latency objective, backends and time split."""
+    cells, seeds = cmp.summarise_cells(result.curves, cfg.thresholds, cfg.budget, cfg.paper_linas_evals,
+                                       cmp.run_times(result.histories))
+    return SearchSupernetSummary(
+        method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,
+        seeds_per_tactic=seeds, thresholds=[float(t) for t in cfg.thresholds], cells=cells,
+        supernet=cfg.supernet, checkpoint=cfg.checkpoint,
+        reference="best front found by any run (union of all evaluations)", latency=result.latency,
+        backend=cfg.backend, workers=cfg.workers, backend_check=result.backend_check,
+        times=time_table(result.histories), evaluations_requested=len(result.histories),
+        evaluations_computed=result.evaluations_computed, wall_time_s=result.wall_time_s)
+
+
+def write_outputs(out_dir: str | Path, result: SupernetSearchRun, summary: SearchSupernetSummary) -> None:
+    """Histories and curves (parquet), ``summary.json`` and ``plots/hv_<supernet>.csv``."""
+    out = Path(out_dir)
+    write_parquet(out / "histories.parquet", result.histories)
+    write_parquet(out / "curves.parquet", result.curves)
+    plots = {summary.supernet: df for df in cmp.hv_plot_data(result.curves).values()}
+    cmp.write_plot_data(out, plots, prefix="hv_")
+    summary.save(out / "summary.json")
+
+
+def plot_times(times: list[TacticTime]) -> Figure:
+    """Mean seconds per run: evaluation wait + search overhead = wall time."""
     use_style()
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     y = np.arange(len(times))
-    ax.barh(y, times["eval_charged_s"], label="evaluation (charged)")
-    ax.barh(y, times["search_overhead_s"], left=times["eval_charged_s"], label="search overhead")
-    ax.set_yticks(y, times.index)
-    ax.set_xlabel("seconds per run (median over seeds)")
+    wait = np.array([t.eval_wait_s for t in times])
+    ax.barh(y, wait, label="waiting for evaluations")
+    ax.barh(y, [t.search_overhead_s for t in times], left=wait, label="search overhead (the tactic's own work)")
+    ax.set_yticks(y, [t.tactic for t in times])
+    ax.set_xlabel("seconds per run (mean over seeds); bar length = wall time")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def write_outputs(out_dir: str | Path, histories: pd.DataFrame, curves: pd.DataFrame, summary: dict[str, Any]) -> None:
-    sc.write_outputs(out_dir, histories, curves, summary)
+def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[str, Figure]:
+    """HV curves against the reference front, the fronts found (all seeds), the time split."""
+    title = f"{summary.supernet}, latency on {summary.latency.device if summary.latency else '?'}"
+    objs = result.objectives
+    ref = pareto_front(result.histories[[o.name for o in objs]].to_numpy(), objs)
+    return {
+        "hv_curves": cmp.plot_hv_curves(result.curves, summary.thresholds, lambda _d, _dev: title,
+                                        ylabel="1 - HV / HV(reference front)"),
+        "fronts": cmp.plot_fronts(result.histories, lambda _d, _dev: objs, lambda _d, _dev: ref,
+                                  "reference front (all runs)", seed=None, title=lambda _d, _dev: title + ", all seeds"),
+        "times": plot_times(summary.times),
+    }

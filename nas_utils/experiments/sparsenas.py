@@ -1,11 +1,12 @@
 """Stage ``sparsenas``: full-space warm-up, early accuracy, early predictors, sparse sub-space.
 
-The notebook ``01_sparsenas_early_filtering.ipynb`` calls::
+The notebook ``01_sparsenas_early_filtering.ipynb`` calls the stage shape::
 
     cfg = config.parse("sparsenas", params)
-    results = run_early_filtering(cfg)          # per family: warm-up, early accuracy, predictors, sub-space
-    tables = result_tables(results)             # early accuracies, predictor comparison, kept fractions
-    write_outputs(cfg, results, tables)         # parquet/CSV, figures, filter.json, summary.json
+    result = run(cfg)                           # per family: warm-up, early accuracy, predictors, sub-space
+    summary = summarise(result, cfg)            # typed SparseNASSummary (nas_utils.results.sparsenas)
+    write_outputs(out_dir, result, summary)     # parquet/CSV, filter.json, summary.json
+    figs = figures(result, summary)             # {"filtering": figure}
 
 Outputs (``out_dir``, default ``reports/sparsenas_early``): ``subspace_<family>.parquet``
 (the kept configs), ``early_<family>.parquet`` (early accuracies and out-of-fold predictions),
@@ -35,13 +36,13 @@ import torch  # noqa: E402
 from nas_utils import config  # noqa: E402
 from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
-from nas_utils.plotting import save_figure  # noqa: E402
 from nas_utils.predictors import PREDICTORS, make_predictor  # noqa: E402
 from nas_utils.supernets.filtering import (  # noqa: E402
     compare_predictors, features, measure_accuracies, select_subspace, unique_sample,
 )
 from nas_utils.supernets import SUPERNETS, build_supernet, checkpoint_path, family_data  # noqa: E402
 from nas_utils.supernets.training import Trainer, TrainSettings  # noqa: E402
+from nas_utils.results.sparsenas import FilterFamily, PredictorScore, SparseNASSummary  # noqa: E402
 
 # Early predictors see only n_early (~40) rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
 PREDICTOR_OPTIONS: dict[str, dict[str, Any]] = {"xgb": {"n_estimators": 200, "max_depth": 4},
@@ -186,25 +187,66 @@ def plot_filtering(tables: dict[str, pd.DataFrame]) -> plt.Figure:
     return fig
 
 
-def write_outputs(cfg: SparseNASConfig, results: list[tuple[FamilyResult, Any]], tables: dict[str, pd.DataFrame],
-                  out_dir: str | Path) -> dict[str, Any]:
-    """Write sub-spaces, tables, figure, ``filter.json`` and ``summary.json``; return the summary."""
+@dataclass
+class SparseNASRun:
+    """Everything stage ``sparsenas`` computed: per family its result and kept sub-space; tables."""
+
+    results: list[tuple[FamilyResult, Any]]
+    tables: dict[str, pd.DataFrame]
+    settings: dict[str, Any]
+
+
+def run(cfg: SparseNASConfig) -> SparseNASRun:
+    """Warm-up and early filtering of every family, and the concatenated tables."""
+    results = run_early_filtering(cfg)
+    return SparseNASRun(results, result_tables(results), config.as_dict(cfg))
+
+
+def summarise(result: SparseNASRun, cfg: SparseNASConfig) -> SparseNASSummary:
+    """Per family: warm-up and filtering cost, predictor comparison, kept sub-space."""
+    families = []
+    for res, _ in result.results:
+        i = res.info
+        scores = [PredictorScore(str(p), _num(i["predictor_spearman"].get(p)), _num(i["predictor_kendall"].get(p)))
+                  for p in i["predictor_spearman"]]
+        lo, hi = i["early_accuracy_range"]
+        families.append(FilterFamily(
+            family=res.family, dataset=str(i["dataset"]), warmup_epochs=int(i["warmup_epochs"]),
+            warmup_cpu_s=float(i["warmup_cpu_s"]), filter_cpu_s=float(i["filter_cpu_s"]),
+            chosen_predictor=str(i["chosen_predictor"]), predictors=scores, kept=int(i["kept"]),
+            scored=int(i["scored"]), kept_fraction=float(i["kept_fraction"]), space_size=int(i["space_size"]),
+            early_accuracy_min=float(lo), early_accuracy_max=float(hi), early_accuracy_std=float(i["early_accuracy_std"])))
+    return SparseNASSummary(families)
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def write_outputs(out_dir: str | Path, result: SparseNASRun, summary: SparseNASSummary) -> None:
+    """Sub-spaces, tables, ``filter.json`` (read by stage ``supernet``) and ``summary.json``."""
     out = Path(out_dir)
-    for res, sub in results:
+    for res, sub in result.results:
         sub.save(out / f"subspace_{res.family}.parquet")
-    write_parquet(out / "early.parquet", tables["early"])
-    write_parquet(out / "scored.parquet", tables["scored"])
+    write_parquet(out / "early.parquet", result.tables["early"])
+    write_parquet(out / "scored.parquet", result.tables["scored"])
     with atomic_path(out / "predictors.csv") as tmp:
-        tables["predictors"].to_csv(tmp, index=False)
-    fig = plot_filtering(tables)
-    save_figure(fig, out / "filtering.png", formats=("png",))
-    plt.close(fig)
-    families = {r.family: r.info for r, _ in results}
-    write_json(out / "filter.json", {"settings": config.as_dict(cfg), "families": families})
-    summary = {
-        "families": {f: {k: i[k] for k in ("kept_fraction", "kept", "scored", "chosen_predictor", "predictor_spearman",
-                                          "predictor_kendall", "warmup_epochs", "warmup_cpu_s", "filter_cpu_s")}
-                     for f, i in families.items()},
-    }
-    write_json(out / "summary.json", summary)
-    return summary
+        result.tables["predictors"].to_csv(tmp, index=False)
+    families = {r.family: r.info for r, _ in result.results}
+    write_json(out / "filter.json", {"settings": result.settings, "families": families})
+    summary.save(out / "summary.json")
+
+
+def figures(result: SparseNASRun, summary: SparseNASSummary) -> dict[str, plt.Figure]:
+    return {"filtering": plot_filtering(result.tables)}
+
+
+def family_sentences(result: SparseNASRun, summary: SparseNASSummary) -> str:
+    """One sentence per family: early accuracy spread, predictor quality, kept sub-space."""
+    lines = []
+    for f in summary.families:
+        rho = ", ".join(f"{p.predictor} Spearman {p.spearman:.2f}" for p in f.predictors if p.spearman is not None)
+        lines.append(f"- **{f.family}**: early accuracy spans {f.early_accuracy_min:.1f}-{f.early_accuracy_max:.1f} % "
+                     f"after {f.warmup_epochs} warm-up epoch(s); {rho}; kept {f.kept} of {f.scored} scored "
+                     f"({100 * f.kept_fraction:.1f} %) with {f.chosen_predictor}.")
+    return "\n".join(lines)

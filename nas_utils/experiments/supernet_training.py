@@ -1,11 +1,12 @@
 """Stage ``supernet``: continue training on the full space vs on the SparseNAS sub-space.
 
-The notebook ``02_supernet_training.ipynb`` calls::
+The notebook ``02_supernet_training.ipynb`` calls the stage shape::
 
     cfg = config.parse("supernet", params)
-    runs = run_comparison(cfg)                  # per family: full and sparse continuations from warm-up
-    summary = summarise(runs, cfg)              # time to the same front quality, accuracy at equal time
-    write_outputs(cfg, runs, summary)           # tables, figures, summary.json
+    result = run(cfg)                           # per family: full and sparse continuations from warm-up
+    summary = summarise(result, cfg)            # typed SupernetSummary: speedups, accuracy at equal time
+    write_outputs(out_dir, result, summary)     # tables, summary.json, plots/time_to_quality_*.csv
+    figs = figures(result, summary)             # hv_vs_time, early_vs_final
 
 Protocol (identical for both runs). Both continue from stage ``sparsenas``'s warm-up
 checkpoint with the same settings, optimizer state and cosine schedule, for the remaining
@@ -51,17 +52,14 @@ from nas_utils import config  # noqa: E402
 from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.errors import DataError  # noqa: E402
 from nas_utils.evaluators import ACCURACY  # noqa: E402
-from nas_utils.io import write_json, write_parquet  # noqa: E402
+from nas_utils.io import atomic_path, write_parquet  # noqa: E402
 from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
 from nas_utils.parallel import parallel_map  # noqa: E402
 from nas_utils.paths import project_root  # noqa: E402
-from nas_utils.plotting import save_figure  # noqa: E402
+from nas_utils.results.supernet import BudgetAccuracy, SupernetSummary, TrainingFamily  # noqa: E402
 from nas_utils.supernets.filtering import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
 from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
 from nas_utils.supernets.training import Trainer, settings_from_checkpoint  # noqa: E402
-
-PAPER_SPEEDUP = 3.1
-GOAL_SPEEDUP = 3.0
 
 
 @config.section("supernet")
@@ -209,73 +207,95 @@ def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
     return {"history": history, "accuracies": accs, "early": early}
 
 
+@dataclass
+class SupernetRun:
+    """Both continuations of every family (``history``, ``accuracies``, ``early``) and the filter info."""
+
+    runs: dict[str, pd.DataFrame]
+    filter_info: dict[str, Any]
+    mac_quantiles: tuple[float, ...]
+
+
+def run(cfg: SupernetConfig) -> SupernetRun:
+    """:func:`run_comparison` with the filter information of stage ``sparsenas``."""
+    return SupernetRun(run_comparison(cfg), load_filter(cfg.early_dir), tuple(cfg.mac_quantiles))
+
+
 def _first_time(h: pd.DataFrame, threshold: float, col: str) -> float | None:
     hit = h[h["hv"] >= threshold - 1e-12]
     return float(hit[col].iloc[0]) if len(hit) else None
 
 
-def summarise(runs: dict[str, pd.DataFrame], cfg: SupernetConfig) -> dict[str, Any]:
+def _speedup(t_full: float | None, t_sparse: float | None) -> float | None:
+    return (t_full / t_sparse) if (t_full and t_sparse) else None
+
+
+def _family(result: SupernetRun, cfg: SupernetConfig, fam: str) -> TrainingFamily:
+    h = result.runs["history"]
+    h = h[h["family"] == fam]
+    full, sparse = h[h["run"] == "full"], h[h["run"] == "sparse"]
+    hv_final = float(full["hv"].iloc[-1])
+    thr = (1 - cfg.hv_tolerance) * hv_final
+    times = {(run, col): _first_time(r, thr, col) for run, r in (("full", full), ("sparse", sparse))
+             for col in ("cpu_s", "wall_s")}
+    t_end = float(full["cpu_s"].iloc[-1])
+    sparse_at = sparse[sparse["cpu_s"] <= t_end + 1e-9]
+    budgets = []
+    for q in cfg.mac_quantiles:
+        col = f"best_acc_q{q:g}"
+        acc_full = float(full[col].iloc[-1])
+        acc_sparse = float(sparse_at[col].iloc[-1]) if len(sparse_at) else None
+        budgets.append(BudgetAccuracy(float(q), float(full[f"budget_q{q:g}"].iloc[0]), acc_full, acc_sparse,
+                                      None if acc_sparse is None else acc_sparse - acc_full))
+    e = result.runs["early"][result.runs["early"]["family"] == fam]
+    rho, tau = rank_correlation(e["early_accuracy"], e["final_accuracy_full"])
+    info = result.filter_info["families"][fam]
+    return TrainingFamily(
+        family=str(fam), hv_full_final=hv_final, hv_sparse_final=float(sparse["hv"].iloc[-1]), hv_threshold=thr,
+        time_full_cpu_s=times["full", "cpu_s"], time_sparse_cpu_s=times["sparse", "cpu_s"],
+        speedup_cpu=_speedup(times["full", "cpu_s"], times["sparse", "cpu_s"]),
+        time_full_wall_s=times["full", "wall_s"], time_sparse_wall_s=times["sparse", "wall_s"],
+        speedup_wall=_speedup(times["full", "wall_s"], times["sparse", "wall_s"]), budgets=budgets,
+        early_vs_final_spearman=_finite(rho), early_vs_final_kendall=_finite(tau),
+        kept_fraction=float(info["kept_fraction"]), chosen_predictor=str(info["chosen_predictor"]),
+        warmup_cpu_s=float(info["warmup_cpu_s"]), filter_cpu_s=float(info["filter_cpu_s"]))
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def summarise(result: SupernetRun, cfg: SupernetConfig) -> SupernetSummary:
     """Per family: speedup (CPU and wall), HVs, accuracy deltas at equal time, rank correlations."""
-    filt = load_filter(cfg.early_dir)
-    out: dict[str, Any] = {"families": {}, "paper_speedup": PAPER_SPEEDUP, "goal_speedup": GOAL_SPEEDUP,
-                           "hv_tolerance": cfg.hv_tolerance, "time_basis": "training CPU seconds (1 torch thread)"}
-    h_all = runs["history"]
-    for fam in h_all["family"].unique():
-        h = h_all[h_all["family"] == fam]
-        full, sparse = h[h["run"] == "full"], h[h["run"] == "sparse"]
-        hv_final = float(full["hv"].iloc[-1])
-        thr = (1 - cfg.hv_tolerance) * hv_final
-        res: dict[str, Any] = {"hv_full_final": hv_final, "hv_sparse_final": float(sparse["hv"].iloc[-1]),
-                               "hv_threshold": thr}
-        for col, key in (("cpu_s", "cpu"), ("wall_s", "wall")):
-            t_full, t_sparse = _first_time(full, thr, col), _first_time(sparse, thr, col)
-            res[f"time_full_{key}_s"], res[f"time_sparse_{key}_s"] = t_full, t_sparse
-            res[f"speedup_{key}"] = (t_full / t_sparse) if (t_full and t_sparse) else None
-        t_end = float(full["cpu_s"].iloc[-1])
-        sparse_at = sparse[sparse["cpu_s"] <= t_end + 1e-9]
-        for q in cfg.mac_quantiles:
-            col = f"best_acc_q{q:g}"
-            res[f"acc_full_{col}"] = float(full[col].iloc[-1])
-            res[f"acc_sparse_{col}_equal_time"] = float(sparse_at[col].iloc[-1]) if len(sparse_at) else None
-            res[f"delta_{col}_equal_time"] = (res[f"acc_sparse_{col}_equal_time"] - res[f"acc_full_{col}"]
-                                              if len(sparse_at) else None)
-        e = runs["early"][runs["early"]["family"] == fam]
-        rho, tau = rank_correlation(e["early_accuracy"], e["final_accuracy_full"])
-        info = filt["families"][fam]
-        res.update({"early_vs_final_spearman": rho, "early_vs_final_kendall": tau,
-                    "kept_fraction": info["kept_fraction"], "predictor_spearman": info["predictor_spearman"],
-                    "chosen_predictor": info["chosen_predictor"], "filter_cpu_s": info["filter_cpu_s"],
-                    "warmup_cpu_s": info["warmup_cpu_s"]})
-        out["families"][fam] = res
-    speedups = [r["speedup_cpu"] for r in out["families"].values()]
-    reached = [s for s in speedups if s is not None]
-    out["median_speedup_cpu"] = float(np.median(reached)) if len(reached) == len(speedups) else None
-    out["goal_met"] = bool(reached and len(reached) == len(speedups) and min(reached) >= GOAL_SPEEDUP)
-    return out
+    fams = list(result.runs["history"]["family"].unique())
+    return SupernetSummary(hv_tolerance=cfg.hv_tolerance, time_basis="training CPU seconds (1 torch thread)",
+                           eval_protocol=cfg.eval_protocol, families=[_family(result, cfg, f) for f in fams])
 
 
-def plot_curves(runs: dict[str, pd.DataFrame], cfg: SupernetConfig, summary: dict[str, Any]) -> plt.Figure:
+def plot_curves(result: SupernetRun, summary: SupernetSummary) -> plt.Figure:
     """Normalised HV of the evaluation sample vs training CPU time, full vs sparse, per family."""
-    h = runs["history"]
+    h = result.runs["history"]
+    q0 = result.mac_quantiles[0]
     fams = list(h["family"].unique())
     fig, axes = plt.subplots(2, len(fams), figsize=(4.2 * len(fams), 6.4), squeeze=False)
     for j, fam in enumerate(fams):
         for run, color in (("full", "C0"), ("sparse", "C3")):
             r = h[(h["family"] == fam) & (h["run"] == run)]
             axes[0, j].plot(r["cpu_s"], r["hv"], "o-", color=color, label=run)
-            axes[1, j].plot(r["cpu_s"], r[f"best_acc_q{cfg.mac_quantiles[0]:g}"], "o-", color=color, label=run)
-        axes[0, j].axhline(summary["families"][fam]["hv_threshold"], ls="--", c="0.5", lw=1)
+            axes[1, j].plot(r["cpu_s"], r[f"best_acc_q{q0:g}"], "o-", color=color, label=run)
+        thr = next(f.hv_threshold for f in summary.families if f.family == fam)
+        axes[0, j].axhline(thr, ls="--", c="0.5", lw=1, label="same quality")
         axes[0, j].set_title(fam)
         axes[0, j].set_ylabel("normalised HV (eval sample)")
-        axes[1, j].set_ylabel(f"best acc. under q{cfg.mac_quantiles[0]:g} MACs (%)")
+        axes[1, j].set_ylabel(f"best acc. under q{q0:g} MACs (%)")
         axes[1, j].set_xlabel("training CPU seconds")
         axes[0, j].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def plot_early_vs_final(runs: dict[str, pd.DataFrame]) -> plt.Figure:
-    e = runs["early"]
+def plot_early_vs_final(result: SupernetRun) -> plt.Figure:
+    e = result.runs["early"]
     fams = list(e["family"].unique())
     fig, axes = plt.subplots(1, len(fams), figsize=(4 * len(fams), 3.4), squeeze=False)
     for ax, fam in zip(axes[0], fams):
@@ -288,13 +308,53 @@ def plot_early_vs_final(runs: dict[str, pd.DataFrame]) -> plt.Figure:
     return fig
 
 
-def write_outputs(cfg: SupernetConfig, runs: dict[str, pd.DataFrame], summary: dict[str, Any],
-                  out_dir: str | Path) -> None:
+def time_to_quality(result: SupernetRun) -> dict[str, pd.DataFrame]:
+    """Wide tables for DVC plots: per family, x ``train_s`` (CPU), one HV column per run."""
+    h = result.runs["history"]
+    out = {}
+    for fam, g in h.groupby("family", sort=False):
+        parts = [r[["cpu_s", "hv"]].rename(columns={"cpu_s": "train_s", "hv": run}) for run, r in g.groupby("run", sort=False)]
+        wide = pd.concat(parts).sort_values("train_s", kind="stable").reset_index(drop=True)
+        out[str(fam)] = wide.round(6)
+    return out
+
+
+def write_outputs(out_dir: str | Path, result: SupernetRun, summary: SupernetSummary) -> None:
+    """History, accuracies, early-vs-final tables, ``summary.json``, ``plots/time_to_quality_*.csv``."""
     out = Path(out_dir)
-    write_parquet(out / "history.parquet", runs["history"])
-    write_parquet(out / "accuracies.parquet", runs["accuracies"])
-    write_parquet(out / "early_vs_final.parquet", runs["early"])
-    for name, fig in (("hv_vs_time.png", plot_curves(runs, cfg, summary)), ("early_vs_final.png", plot_early_vs_final(runs))):
-        save_figure(fig, out / name, formats=("png",))
-        plt.close(fig)
-    write_json(out / "summary.json", summary)
+    write_parquet(out / "history.parquet", result.runs["history"])
+    write_parquet(out / "accuracies.parquet", result.runs["accuracies"])
+    write_parquet(out / "early_vs_final.parquet", result.runs["early"])
+    for fam, df in time_to_quality(result).items():
+        with atomic_path(out / "plots" / f"time_to_quality_{fam}.csv") as tmp:
+            df.to_csv(tmp, index=False)
+    summary.save(out / "summary.json")
+
+
+def figures(result: SupernetRun, summary: SupernetSummary) -> dict[str, plt.Figure]:
+    return {"hv_vs_time": plot_curves(result, summary), "early_vs_final": plot_early_vs_final(result)}
+
+
+def family_sentences(summary: SupernetSummary) -> str:
+    """One sentence per family: speedup against the paper and the goal (the one verdict rule)."""
+    from nas_utils.claims import SPARSENAS_GOAL, SPARSENAS_SPEEDUP, Estimate, describe, verdict
+
+    lines = []
+    for f in summary.families:
+        sp = f.speedup_cpu
+        if sp is None:
+            word = "did not reach the full run's front quality"
+        else:
+            goal = describe(verdict(Estimate(sp), SPARSENAS_GOAL))
+            paper = describe(verdict(Estimate(sp), SPARSENAS_SPEEDUP))
+            word = (f"reached it {sp:.2f}x {'faster' if sp >= 1 else 'slower'} (goal >= {SPARSENAS_GOAL.low:g}x: {goal}; "
+                    f"paper {SPARSENAS_SPEEDUP.low:g}x: {paper})")
+        deltas = ", ".join(f"q{b.quantile:g} budget {b.delta_equal_time:+.2f} pp" for b in f.budgets
+                           if b.delta_equal_time is not None)
+        lines.append(f"- **{f.family}**: SparseNAS {word}; best-accuracy difference (sparse - full) at the full "
+                     f"run's final time: {deltas or 'n/a'}; early-vs-final Spearman {_fmt(f.early_vs_final_spearman)}.")
+    return "\n".join(lines)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"

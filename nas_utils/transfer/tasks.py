@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nas_utils.claims import HELP_ND_MEAN, NASFLAT_TABLE
 from nas_utils.latency.benchmark_devices import devices_for, devices_of_kind
 from nas_utils.errors import UnknownNameError
 from nas_utils.registry import Registry
@@ -93,17 +94,10 @@ UNAVAILABLE: dict[str, str] = {
 }
 
 #: Published Spearman (NASFLAT repo results_geomean.py; HELP README), ALGORITHMS.md Part 1.
-PUBLISHED: dict[str, dict[str, float]] = {
-    "NASFLAT": {"ND": 0.959, "NA": 0.893, "N1": 0.967, "N2": 0.857, "N3": 0.962, "N4": 0.959,
-                "FD": 0.961, "FA": 0.577, "F1": 0.809, "F2": 0.871, "F3": 0.814, "F4": 0.734},
-    "HELP (as run by NASFLAT)": {"ND": 0.948, "NA": 0.410, "N1": 0.604, "N2": 0.509, "N3": 0.729,
-                                 "N4": 0.746, "FD": 0.91, "FA": 0.37, "F1": 0.793, "F2": 0.543,
-                                 "F3": 0.413, "F4": 0.799},
-}
+PUBLISHED = NASFLAT_TABLE  # the published figures live in nas_utils.claims
 #: HELP README Table 3 (NB201, 10 target samples, 800-arch trimmed query pool), per target device.
 HELP_ND_PUBLISHED: dict[str, float] = {"titan_rtx_256": 0.987, "gold_6226": 0.989, "pixel2": 0.802,
                                        "raspi4": 0.890, "eyeriss": 0.940, "fpga": 0.985}
-HELP_ND_MEAN = 0.932
 
 
 class UnavailableTaskError(UnknownNameError):

@@ -1,0 +1,179 @@
+"""Every published figure the project tests, as data, and the ONE verdict rule.
+
+A :class:`Claim` is a published number or range (or a project target) with its source. The
+:func:`verdict` of our estimate against a claim reads the estimate's 95 % bootstrap interval
+(:mod:`nas_utils.stats`):
+
+* **beats** - the whole interval is better than the claim's band;
+* **misses** - the whole interval is worse than the band;
+* **within** - the whole interval lies inside the band;
+* **inconclusive** - the interval straddles an edge of the band (more seeds would decide);
+* **no data** - no estimate (e.g. neither run reached the threshold).
+
+The band is ``[low, high]`` widened by ``tolerance`` (relative): a published *point* figure
+from a single run is read as +-10 %. For a one-sided target (``kind="target"``) the band is the
+target itself, and "beats"/"within" read "meets". A censored estimate (an interval open at one
+end) can only beat or miss through its closed end. Without an interval (one run) the verdict is
+taken on the point estimate and marked as such by :func:`describe`.
+
+>>> v = verdict(Estimate(9.5, 9.0, 10.2), WEAKNAS_VS_LINAS)
+>>> v.outcome, describe(v)
+('beats', 'beats')
+>>> verdict(Estimate(6.0, 3.0, 9.0), WEAKNAS_VS_LINAS).outcome
+'inconclusive'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Outcome = Literal["beats", "within", "misses", "inconclusive", "no data"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A published figure or project target.
+
+    Attributes:
+        key: short identifier (used in ``reports/headline.json``).
+        text: the claim in words.
+        source: paper or document it comes from.
+        low, high: the published value or range (equal for a point figure).
+        higher_is_better: whether a larger value of ours is "better" than the claim.
+        tolerance: relative widening of ``[low, high]`` into the "within" band.
+        kind: ``"published"`` (a paper's number) or ``"target"`` (a one-sided project goal).
+    """
+
+    key: str
+    text: str
+    source: str
+    low: float
+    high: float
+    higher_is_better: bool = True
+    tolerance: float = 0.0
+    kind: Literal["published", "target"] = "published"
+
+    @property
+    def band(self) -> tuple[float, float]:
+        return self.low * (1 - self.tolerance), self.high * (1 + self.tolerance)
+
+    def published(self, unit: str = "") -> str:
+        """The figure as the paper states it, e.g. ``8x`` or ``2.6x-6.5x``."""
+        if self.kind == "target":
+            return f"{'>=' if self.higher_is_better else '<'} {self.low:g}{unit}"
+        return f"{self.low:g}{unit}" if self.low == self.high else f"{self.low:g}{unit}-{self.high:g}{unit}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Our number: point estimate and (optional) 95 % interval; ``inf`` ends are open."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low is not None and self.high is not None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    claim: Claim
+    estimate: Estimate
+
+    @property
+    def point_only(self) -> bool:
+        return not self.estimate.has_interval
+
+
+# --- the claims -----------------------------------------------------------------------------
+
+DYNAST = "DyNAS-T, arXiv 2202.12954 / 2205.10358"
+#: Evaluations of WeakNAS / evaluations of LINAS (100 vs 800 on OFA-MobileNetV3).
+WEAKNAS_VS_LINAS = Claim("weaknas_vs_linas", "LINAS needs fewer evaluations than WeakNAS", DYNAST, 8.0, 8.0,
+                         tolerance=0.1)
+#: Evaluations of NSGA-II / evaluations of LINAS on CNN super-networks (Table 3).
+NSGA2_VS_LINAS = Claim("nsga2_vs_linas", "LINAS needs fewer evaluations than NSGA-II", DYNAST, 2.6, 6.5)
+#: Tactic -> published ratio of its evaluations to LINAS's.
+SEARCH_RATIOS: dict[str, Claim] = {"weaknas": WEAKNAS_VS_LINAS, "nsga2": NSGA2_VS_LINAS}
+#: The paper's framing: WeakNAS needed 800 evaluations to match what LINAS found with 100.
+PAPER_LINAS_EVALS, PAPER_WEAKNAS_EVALS = 100, 800
+#: Single-core LINAS run with 500 evaluations (project target).
+LINAS_TIMING = Claim("linas_timing_s", "500-evaluation LINAS run on one core", "project target", 30.0, 30.0,
+                     higher_is_better=False, kind="target")
+
+#: NASFLAT (MLSys 2024) Spearman per task (NASFLAT repo results_geomean.py; ALGORITHMS.md Part 1), and
+#: HELP as run by NASFLAT under the same protocol.
+NASFLAT_TABLE: dict[str, dict[str, float]] = {
+    "NASFLAT": {"ND": 0.959, "NA": 0.893, "N1": 0.967, "N2": 0.857, "N3": 0.962, "N4": 0.959,
+                "FD": 0.961, "FA": 0.577, "F1": 0.809, "F2": 0.871, "F3": 0.814, "F4": 0.734},
+    "HELP (as run by NASFLAT)": {"ND": 0.948, "NA": 0.410, "N1": 0.604, "N2": 0.509, "N3": 0.729,
+                                 "N4": 0.746, "FD": 0.91, "FA": 0.37, "F1": 0.793, "F2": 0.543,
+                                 "F3": 0.413, "F4": 0.799},
+}
+NASFLAT_SPEARMAN: dict[str, float] = NASFLAT_TABLE["NASFLAT"]
+HELP_BY_NASFLAT: dict[str, float] = NASFLAT_TABLE["HELP (as run by NASFLAT)"]
+#: HELP (NeurIPS 2021): ND mean Spearman with 10 target samples, 800-architecture query pool.
+HELP_ND_MEAN = 0.932
+HELP_ND = Claim("help_nd_k10", "HELP, ND, 10 target samples (Spearman)", "HELP, NeurIPS 2021", HELP_ND_MEAN,
+                HELP_ND_MEAN)
+
+
+def nasflat_claim(task: str) -> Claim:
+    """NASFLAT's published Spearman on ``task`` as a claim (a point figure, exact)."""
+    v = NASFLAT_SPEARMAN[task]
+    return Claim(f"nasflat_{task}", f"NASFLAT few-shot latency transfer on {task}", "NASFLAT, MLSys 2024", v, v)
+
+
+#: SparseNAS (KBS 2024): training speedup at comparable accuracy, and our goal.
+SPARSENAS_SPEEDUP = Claim("sparsenas_speedup", "SparseNAS training speedup at comparable front quality",
+                          "SparseNAS, KBS 2024", 3.1, 3.1, tolerance=0.1)
+SPARSENAS_GOAL = Claim("sparsenas_goal", "SparseNAS speedup, project goal", "project goal", 3.0, 3.0, kind="target")
+
+#: Latency measurement quality (project targets).
+LATENCY_CV = Claim("latency_cv", "median CV of repeated rounds", "project target", 0.03, 0.03,
+                   higher_is_better=False, kind="target")
+LATENCY_SPEARMAN = Claim("latency_rho", "Spearman of two independent passes", "project target", 0.98, 0.98,
+                         kind="target")
+
+
+# --- the one verdict rule ---------------------------------------------------------------------
+
+
+def verdict(estimate: Estimate, claim: Claim) -> Verdict:
+    """Interval-aware comparison of ``estimate`` with ``claim`` (see the module docstring)."""
+    if estimate.value is None or (isinstance(estimate.value, float) and math.isnan(estimate.value)):
+        return Verdict("no data", claim, estimate)
+    lo = estimate.low if estimate.low is not None else estimate.value
+    hi = estimate.high if estimate.high is not None else estimate.value
+    if claim.kind == "target":  # one-sided: ">= low" when higher is better, "< low" otherwise
+        t = claim.low
+        met, failed = (lo >= t, hi < t) if claim.higher_is_better else (hi < t, lo >= t)
+        return Verdict("beats" if met else "misses" if failed else "inconclusive", claim, estimate)
+    band_lo, band_hi = claim.band
+    if not claim.higher_is_better:  # compare on a scale where larger is better
+        lo, hi, band_lo, band_hi = -hi, -lo, -band_hi, -band_lo
+    outcome: Outcome
+    if lo > band_hi:
+        outcome = "beats"
+    elif hi < band_lo:
+        outcome = "misses"
+    elif band_lo <= lo and hi <= band_hi:
+        outcome = "within"
+    else:
+        outcome = "inconclusive"
+    return Verdict(outcome, claim, estimate)
+
+
+def describe(v: Verdict) -> str:
+    """The verdict in words, e.g. ``misses`` or ``meets (one run, no interval)``."""
+    word = str(v.outcome)
+    if v.claim.kind == "target" and v.outcome in ("beats", "within"):
+        word = "meets"
+    if v.point_only and v.outcome != "no data":
+        word += " (one run, no interval)"
+    return word

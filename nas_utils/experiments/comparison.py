@@ -1,0 +1,323 @@
+"""The search-comparison machinery shared by stages ``search`` (05) and ``search_supernet`` (06).
+
+Both stages run every tactic for several seeds, turn each run's history into a normalised-HV
+curve, and summarise the curves the same way:
+
+* **evaluations to threshold**: real evaluations until a run's normalised HV first reaches
+  the threshold; per (cell, tactic) the median over seeds (``inf`` when more than half never
+  reach it), the inter-quartile range and a bootstrap 95 % interval of the median
+  (:func:`nas_utils.stats.bootstrap_ci`; runs that never reach it are censored at
+  ``budget + 1``);
+* **ratio to LINAS**: median evaluations of a tactic / median evaluations of LINAS (and of
+  faithful LINAS), with a bootstrap interval over seeds (:func:`nas_utils.stats.ratio_ci`);
+  a lower bound where the tactic's median is censored;
+* **the paper's framing**: evaluations each tactic needs to match the HV LINAS reached after
+  ``paper_linas_evals`` evaluations.
+
+>>> from nas_utils.experiments.comparison import summarise_cells   # doctest: +SKIP
+>>> cells, seeds = summarise_cells(curves, (0.99,), budget=300, paper_linas_evals=100)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from nas_utils.io import atomic_path
+from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, pareto_front
+from nas_utils.plotting import TACTIC_COLOURS, use_style
+import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
+from matplotlib.figure import Figure  # noqa: E402
+from nas_utils.results.search import (
+    CellSummary, ComparisonSummary, MatchResult, RatioResult, TacticResult, ThresholdResult,
+)
+from nas_utils.search import make_tactic
+from nas_utils.stats import bootstrap_ci, ratio_ci
+
+REFERENCE = "linas"
+REFERENCES = (REFERENCE, "linas_faithful")
+_HUGE = 1e12
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def run_tactic(tactic: str, params: dict[str, Any], evaluator: Any, budget: int, seed: int, dataset: str,
+               device: str) -> pd.DataFrame:
+    """One search run: its history labelled with the cell, plus the run's wall time."""
+    start = time.perf_counter()
+    history = make_tactic(tactic, **params).run(evaluator, budget, seed)
+    history.insert(2, "dataset", dataset)
+    history.insert(3, "device", device)
+    history["run_time_s"] = time.perf_counter() - start
+    return history
+
+
+def order_histories(df: pd.DataFrame, tactics: Iterable[str]) -> pd.DataFrame:
+    """Fixed row order (cell, configured tactic order, seed, eval): results never depend on scheduling."""
+    order = {t: i for i, t in enumerate(tactics)}
+    df = df.assign(_o=df["tactic"].map(order))
+    df = df.sort_values(["dataset", "device", "_o", "seed", "eval"], kind="stable").drop(columns="_o")
+    return df.reset_index(drop=True)
+
+
+def hv_curves(histories: pd.DataFrame, scorer_for: Callable[[str, str], HypervolumeScorer]) -> pd.DataFrame:
+    """Normalised HV after every evaluation of every run (long format), one scorer per cell."""
+    frames = []
+    for (dataset, device), cell in histories.groupby(["dataset", "device"], sort=False):
+        scorer = scorer_for(str(dataset), str(device))
+        names = [o.name for o in scorer.objectives]
+        for (tactic, seed), run in cell.groupby(["tactic", "seed"], sort=False):
+            frames.append(pd.DataFrame({"dataset": dataset, "device": device, "tactic": tactic, "seed": seed,
+                                        "eval": run["eval"].to_numpy(), "hv": scorer.curve(run[names].to_numpy())}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_times(histories: pd.DataFrame) -> dict[str, float]:
+    """Median wall time of one run per tactic (seconds)."""
+    per_run = histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_time_s"].first()
+    return {str(t): float(v) for t, v in per_run.groupby("tactic", sort=False).median().items()}
+
+
+# --- summarising --------------------------------------------------------------------------------
+
+
+def _hits(runs: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Evaluations to ``threshold`` per seed (``inf``: never within the budget)."""
+    hits = [evals_to_threshold(r["hv"].to_numpy(), threshold) for _, r in runs.groupby("seed", sort=True)]
+    return np.array([np.inf if h is None else float(h) for h in hits])
+
+
+def _quantile(vals: np.ndarray, q: float) -> float:
+    v = float(np.quantile(np.where(np.isfinite(vals), vals, _HUGE), q))
+    return float("inf") if v > _HUGE / 2 else v
+
+
+def threshold_result(tactic: str, threshold: float, vals: np.ndarray, budget: int, seed: int = 0) -> ThresholdResult:
+    ci = bootstrap_ci(vals, censor_at=budget + 1, seed=seed)
+    return ThresholdResult(tactic=tactic, threshold=float(threshold), seeds=len(vals), median=_quantile(vals, 0.5),
+                           q1=_quantile(vals, 0.25), q3=_quantile(vals, 0.75), ci_low=ci.low, ci_high=ci.high,
+                           reached=float(np.mean(np.isfinite(vals))))
+
+
+def ratio_result(tactic: str, reference: str, threshold: float, num: np.ndarray, den: np.ndarray, budget: int,
+                 seed: int = 0) -> RatioResult:
+    ci = ratio_ci(num, den, censor_at=budget + 1, seed=seed)
+    if not ci.defined:
+        return RatioResult(tactic, reference, float(threshold), None, None, None, "undefined")
+    return RatioResult(tactic, reference, float(threshold), ci.estimate, ci.low, ci.high, ci.bound)
+
+
+def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int, paper_linas_evals: int | None,
+                   run_time: dict[str, float] | None = None, seed: int = 0) -> CellSummary:
+    """Every tactic of one (dataset, device) cell: thresholds, ratios to LINAS, the paper's framing."""
+    by_tactic = {str(t): runs for t, runs in cell.groupby("tactic", sort=False)}
+    tactics = [TacticResult(t, int(r["seed"].nunique()), float(r.groupby("seed")["hv"].last().median()),
+                            (run_time or {}).get(t)) for t, r in by_tactic.items()]
+    rows, ratios = [], []
+    for thr in thresholds:
+        hits = {t: _hits(r, thr) for t, r in by_tactic.items()}
+        rows += [threshold_result(t, thr, v, budget, seed) for t, v in hits.items()]
+        for ref in (r for r in REFERENCES if r in hits):
+            ratios += [ratio_result(t, ref, thr, v, hits[ref], budget, seed) for t, v in hits.items() if t != ref]
+    first = cell.iloc[0]
+    out = CellSummary(str(first["dataset"]), str(first["device"]), tactics, rows, ratios)
+    if paper_linas_evals and REFERENCE in by_tactic:
+        linas = by_tactic[REFERENCE]
+        target = float(linas.loc[linas["eval"] == paper_linas_evals, "hv"].median())
+        match = []
+        for t, runs in by_tactic.items():
+            med = _quantile(_hits(runs, target), 0.5)
+            match.append(MatchResult(t, med, None if not np.isfinite(med) else med / paper_linas_evals))
+        out = CellSummary(out.dataset, out.device, tactics, rows, ratios, paper_linas_evals, target, match)
+    return out
+
+
+def summarise_cells(curves: pd.DataFrame, thresholds: Iterable[float], budget: int,
+                    paper_linas_evals: int | None = None, run_time: dict[str, float] | None = None,
+                    seed: int = 0) -> tuple[list[CellSummary], dict[str, int]]:
+    """:func:`summarise_cell` for every cell, and the number of seeds per tactic."""
+    thresholds = tuple(thresholds)
+    cells = [summarise_cell(c, thresholds, budget, paper_linas_evals, run_time, seed)
+             for _, c in curves.groupby(["dataset", "device"], sort=False)]
+    seeds = {str(t): int(n) for t, n in curves.groupby("tactic", sort=False)["seed"].nunique().items()}
+    return cells, seeds
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _evals(x: float) -> str:
+    return "> budget" if not np.isfinite(x) else f"{x:.0f}"
+
+
+def _ratio(r: RatioResult | None) -> str:
+    return "n/a" if r is None else r.text()
+
+
+def threshold_table(summary: ComparisonSummary) -> pd.DataFrame:
+    """Rows = (cell, tactic); columns = median evaluations to each threshold and the ratio to LINAS."""
+    rows = []
+    for cell in summary.cells:
+        for t in cell.tactics:
+            row: dict[str, Any] = {"cell": cell.name, "tactic": t.tactic, "seeds": t.seeds, "final_hv": t.final_hv_median}
+            for thr in summary.thresholds:
+                res = cell.threshold(t.tactic, thr)
+                row[f"evals to {thr}"] = _evals(res.median) if res else "n/a"
+                row[f"reached {thr}"] = res.reached if res else None
+                if t.tactic != REFERENCE:
+                    row[f"x LINAS at {thr} [95% CI]"] = _ratio(cell.ratio(t.tactic, thr))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def hv_plot_data(curves: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Wide tables for DVC plots: per cell, x ``eval`` and one column per tactic (median HV over seeds)."""
+    out = {}
+    for (dataset, device), cell in curves.groupby(["dataset", "device"], sort=False):
+        wide = cell.groupby(["eval", "tactic"], sort=False)["hv"].median().unstack("tactic")
+        wide = wide[list(dict.fromkeys(cell["tactic"]))].round(6).reset_index()
+        out[f"{dataset}_{device}"] = wide
+    return out
+
+
+def write_plot_data(out_dir: str | Path, tables: dict[str, pd.DataFrame], prefix: str) -> None:
+    for name, df in tables.items():
+        with atomic_path(Path(out_dir) / "plots" / f"{prefix}{name}.csv") as tmp:
+            df.to_csv(tmp, index=False)
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _cells(df: pd.DataFrame) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(zip(df["dataset"], df["device"])))
+
+
+def _shared_legend(fig: Figure, handles: list[Any], ncol: int | None = None) -> None:
+    """One legend for every panel, below them (every panel draws the same tactics)."""
+    fig.legend(handles=handles, loc="lower center", ncol=ncol or min(len(handles), 5), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+
+
+def _tactic_handles(tactics: Iterable[str]) -> list[Any]:
+    return [Line2D([], [], color=TACTIC_COLOURS.get(t), lw=1.8, label=t) for t in tactics]
+
+
+def plot_hv_curves(curves: pd.DataFrame, thresholds: Iterable[float], title: Callable[[str, str], str] | None = None,
+                   ylabel: str = "1 - normalised hypervolume") -> Figure:
+    """1 - normalised HV (log scale) vs real evaluations: median over seeds, IQR band; labelled thresholds."""
+    use_style()
+    cells = _cells(curves)
+    thresholds = tuple(thresholds)
+    fig, axes = plt.subplots(1, len(cells), figsize=(4.6 * len(cells), 4.2), squeeze=False, sharey=True)
+    for ax, (dataset, device) in zip(axes[0], cells):
+        cell = curves[(curves["dataset"] == dataset) & (curves["device"] == device)]
+        for tactic, runs in cell.groupby("tactic", sort=False):
+            gap = np.clip(1.0 - runs.pivot(index="eval", columns="seed", values="hv").to_numpy(), 1e-5, 1.0)
+            x = np.arange(1, len(gap) + 1)
+            q1, med, q3 = np.percentile(gap, [25, 50, 75], axis=1)
+            colour = TACTIC_COLOURS.get(str(tactic))
+            ax.plot(x, med, color=colour, lw=1.6)
+            ax.fill_between(x, q1, q3, color=colour, alpha=0.15, lw=0)
+        for thr in thresholds:
+            ax.axhline(1 - thr, color="k", ls=":", lw=0.8)
+            ax.annotate(f"HV {thr:g}", xy=(1.0, 1 - thr), xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=7)
+        ax.set_yscale("log")
+        ax.set_title(title(dataset, device) if title else f"{dataset} / {device}")
+        ax.set_xlabel("real evaluations")
+    axes[0][0].set_ylabel(ylabel)
+    tactics = list(dict.fromkeys(curves["tactic"]))
+    handles: list[Any] = _tactic_handles(tactics) + [Patch(color="0.5", alpha=0.25, label="inter-quartile range"),
+                                          Line2D([], [], color="k", ls=":", lw=0.8, label="HV threshold")]
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    _shared_legend(fig, handles, ncol=min(len(handles), 4))
+    return fig
+
+
+def plot_evals_to_threshold(summary: ComparisonSummary, title: Callable[[str, str], str] | None = None) -> Figure:
+    """Median evaluations to reach each HV threshold (IQR whiskers); hatched bars never reached."""
+    use_style()
+    thresholds = summary.thresholds
+    budget = summary.budget
+    fig, axes = plt.subplots(1, len(summary.cells), figsize=(4.6 * len(summary.cells), 4.2), squeeze=False,
+                             sharey=True)
+    shades = plt.get_cmap("Blues")(np.linspace(0.45, 0.9, len(thresholds)))
+    for ax, cell in zip(axes[0], summary.cells):
+        tactics = cell.tactic_names()
+        width = 0.8 / len(thresholds)
+        for k, thr in enumerate(thresholds):
+            rows = [cell.threshold(t, thr) for t in tactics]
+            meds = [budget if r is None or r.never else r.median for r in rows]
+            lo = [0 if r is None or r.never else r.median - r.q1 for r in rows]
+            hi = [0 if r is None or r.never else min(r.q3, budget) - r.median for r in rows]
+            x = np.arange(len(tactics)) + (k - (len(thresholds) - 1) / 2) * width
+            bars = ax.bar(x, meds, width, yerr=[lo, hi], capsize=2, color=shades[k])
+            for bar, r in zip(bars, rows):
+                if r is None or r.never:
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.35)
+        ax.set_xticks(np.arange(len(tactics)), tactics, rotation=30, ha="right")
+        ax.set_title(title(cell.dataset, cell.device) if title else cell.name)
+        ax.axhline(budget, color="k", lw=0.8, ls="--")
+    axes[0][0].set_ylabel("real evaluations (median over seeds)")
+    handles: list[Any] = [Patch(color=shades[k], label=f"HV >= {thr:g}") for k, thr in enumerate(thresholds)]
+    handles += [Patch(facecolor="white", edgecolor="0.3", hatch="//", label="not reached (median > budget)"),
+                Line2D([], [], color="k", ls="--", lw=0.8, label=f"budget ({budget})"),
+                Line2D([], [], color="k", lw=0.8, marker="_", label="inter-quartile range")]
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    _shared_legend(fig, handles, ncol=3)
+    return fig
+
+
+def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
+                reference_front: Callable[[str, str], np.ndarray], reference_label: str,
+                seed: int | None = 0, title: Callable[[str, str], str] | None = None,
+                clip_quantile: float = 0.98) -> Figure:
+    """Non-dominated points found by each tactic against a reference front, one panel per cell.
+
+    ``seed=None`` pools every seed. The latency axis is clipped at ``clip_quantile`` of the
+    reference front's latencies (x 1.5) so that one degenerate, very slow architecture does not
+    squash the panel; clipped points are drawn at the edge as triangles and counted in the title.
+    """
+    use_style()
+    cells = _cells(histories)
+    fig, axes = plt.subplots(1, len(cells), figsize=(4.6 * len(cells), 4.2), squeeze=False)
+    for ax, (dataset, device) in zip(axes[0], cells):
+        objs = objectives(dataset, device)
+        names = [o.name for o in objs]
+        ref = reference_front(dataset, device)
+        x_max = float(np.quantile(ref[:, 1], clip_quantile)) * 1.5
+        ax.step(ref[:, 1], ref[:, 0], where="post", color="k", lw=1.2)
+        cell = histories[(histories["dataset"] == dataset) & (histories["device"] == device)]
+        if seed is not None:
+            cell = cell[cell["seed"] == seed]
+        clipped = 0
+        for tactic, run in cell.groupby("tactic", sort=False):
+            front = pareto_front(run[names].to_numpy(), objs)
+            out = front[:, 1] > x_max
+            clipped += int(out.sum())
+            colour = TACTIC_COLOURS.get(str(tactic))
+            ax.scatter(front[~out, 1], front[~out, 0], s=16, alpha=0.8, color=colour)
+            ax.scatter(np.full(out.sum(), x_max), front[out, 0], s=22, marker=">", color=colour)
+        ax.set_xscale("log")
+        ax.set_xlim(right=x_max * 1.05)
+        ax.set_xlabel(f"{names[1]} ({objs[1].unit}, log)")
+        name = title(dataset, device) if title else f"{dataset} / {device}"
+        ax.set_title(name + (f" ({clipped} clipped >)" if clipped else ""), fontsize=9)
+    first = objectives(*cells[0])
+    axes[0][0].set_ylabel(f"{first[0].name} ({first[0].unit})")
+    handles: list[Any] = [Line2D([], [], color="k", lw=1.2, label=reference_label)]
+    handles += [Line2D([], [], ls="", marker="o", color=TACTIC_COLOURS.get(t), label=t)
+                for t in dict.fromkeys(histories["tactic"])]
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    _shared_legend(fig, handles, ncol=4)
+    return fig

@@ -1,0 +1,75 @@
+"""Typed summary of stage ``latency_collection`` (notebook 03): device latency on this machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from nas_utils.results.base import Summary
+
+
+@dataclass(frozen=True)
+class Environment:
+    cpu_model: str | None = None
+    cpu_count: int | None = None
+    affinity: int | None = None
+    torch_version: str | None = None
+    onnxruntime_version: str | None = None
+    python_version: str | None = None
+    gpu_model: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceLatency:
+    """Latency of the sampled sub-networks of one super-network on one device."""
+
+    supernet: str
+    device: str
+    n: int
+    median_latency_ms: float
+    min_ms: float
+    max_ms: float
+    median_round_cv: float
+    median_cv: float
+    median_robust_cv: float
+
+
+@dataclass(frozen=True)
+class QualityDevice:
+    """Repeatability (CV of repeated rounds) and rank stability (two passes) on one device."""
+
+    device: str
+    median_round_cv: float
+    spearman_two_passes: float
+    kendall_two_passes: float
+    spearman_two_passes_median_statistic: float
+    median_within_round_cv: float
+    median_within_round_robust_cv: float
+    median_relative_difference: float
+    latency_range_ms: list[float]
+    load_avg_1m: list[float]
+    cpu_count: int | None = None
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    supernet: str
+    n_subnets: int
+    rounds_per_pass: int
+    statistic: str
+    devices: list[QualityDevice]
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LatencySummary(Summary):
+    KIND: ClassVar[str] = "latency_collection"
+    environment: Environment
+    devices_measured: list[str]
+    devices_skipped: list[str]
+    n_rows: int
+    per_device: list[DeviceLatency]
+    quality: QualityCheck
+    cuda_tables: list[str] = field(default_factory=list)
+    cuda_measured_in_this_run: bool = False
+    wall_time_s: float | None = None

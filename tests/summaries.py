@@ -1,0 +1,87 @@
+"""One small, typed example of every stage summary (shared by the results and report tests)."""
+
+from __future__ import annotations
+
+from nas_utils.results import (
+    LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, SupernetSummary,
+)
+from nas_utils.results.latency import DeviceLatency, Environment, QualityCheck, QualityDevice
+from nas_utils.results.predictors import SearchLoopResult, SpearmanResult, TaskBest
+from nas_utils.results.search import CellSummary, MatchResult, RatioResult, TacticResult, ThresholdResult, TimingResult
+from nas_utils.results.search_supernet import BackendCheck, BackendRun, LatencyObjective, TacticTime
+from nas_utils.results.sparsenas import FilterFamily, PredictorScore
+from nas_utils.results.supernet import BudgetAccuracy, TrainingFamily
+
+INF = float("inf")
+
+
+def cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995)) -> CellSummary:
+    tactics = [TacticResult("linas", 10, 0.998, 3.2), TacticResult("nsga2", 10, 0.991, 0.5),
+               TacticResult("weaknas", 10, 0.985)]
+    rows, ratios = [], []
+    for thr in thresholds:
+        rows += [ThresholdResult("linas", thr, 10, 40.0, 30.0, 55.0, 28.0, 60.0, 1.0),
+                 ThresholdResult("nsga2", thr, 10, 150.0, 120.0, 200.0, 110.0, 230.0, 0.9),
+                 ThresholdResult("weaknas", thr, 10, INF, 250.0, INF, 220.0, INF, 0.3)]
+        ratios += [RatioResult("nsga2", "linas", thr, 3.75, 2.4, 5.9),
+                   RatioResult("weaknas", "linas", thr, 7.5, 5.0, INF, "lower")]
+    return CellSummary(dataset, device, tactics, rows, ratios, 100, 0.97,
+                       [MatchResult("weaknas", INF, None), MatchResult("linas", 98.0, 0.98)])
+
+
+def search() -> SearchSummary:
+    return SearchSummary(method="normalised HV; see `nas_utils.metrics`", budget=300,
+                         seeds_per_tactic={"linas": 10, "nsga2": 10, "weaknas": 10}, thresholds=[0.99, 0.995],
+                         cells=[cell("cifar10", "pixel2"), cell("cifar10", "raspi4")],
+                         timing=TimingResult("linas", 500, "pixel2", 1, [20.5, 22.0, 21.1], 21.1))
+
+
+def search_supernet() -> SearchSupernetSummary:
+    return SearchSupernetSummary(
+        method="best front found", budget=60, seeds_per_tactic={"linas": 5}, thresholds=[0.99],
+        cells=[cell("mbv3_1d", "onnxruntime_cpu_1", (0.99,))], supernet="mbv3_1d", checkpoint="checkpoints/x.pt",
+        reference="union", latency=LatencyObjective("predicted", "onnxruntime_cpu_1", "ridge", 40, 20, 0.92, 0.8, 0.06,
+                                                    [0.08, 0.22], "AMD EPYC"),
+        backend="process", workers=2,
+        backend_check=BackendCheck(16, 2, [BackendRun("serial", 1, 1.4, True), BackendRun("process", 1, 2.0, True),
+                                           BackendRun("process", 2, 1.0, True), BackendRun("ray", 2, error="no ray")]),
+        times=[TacticTime("linas", 10.0, 6.0, 7.5, 4.0)], evaluations_requested=300, evaluations_computed=120,
+        wall_time_s=88.0)
+
+
+def predictors() -> PredictorsSummary:
+    return PredictorsSummary(
+        protocol="all_archs", spearman=[SpearmanResult("all_archs", "ND", "mlp", 5, 0.95, 0.01, 3),
+                                        SpearmanResult("help_800", "ND", "gnn", 10, 0.94, None, 3)],
+        targets=[TaskBest("ND", "all_archs", "mlp", 20, 0.97, 0.01, "mlp", 20, 0.97, 0.959, 0.948, 3),
+                 TaskBest("F4", "all_archs", "flops", 5, 0.70, 0.0, "gnn", 20, 0.65, 0.734, 0.799, 3),
+                 TaskBest("ND", "help_800", "gnn", 10, 0.94, None, nasflat=None, help_by_nasflat=0.932)],
+        search_loop=SearchLoopResult("nsga2", "mlp", "pixel2", 20, 300, 3, 38.3, 0.99, 0.998, 175.3, 1.0, 4.67,
+                                     3.9, 5.2),
+        timings_s={"ND": 12.5})
+
+
+def sparsenas() -> SparseNASSummary:
+    return SparseNASSummary([FilterFamily("mbv3_1d", "mnist1d", 2, 30.0, 5.0, "xgb",
+                                          [PredictorScore("xgb", 0.8, 0.6), PredictorScore("mlp", None, None)],
+                                          200, 2000, 0.1, 10**6, 40.0, 70.0, 7.5)])
+
+
+def supernet() -> SupernetSummary:
+    fam = TrainingFamily("mbv3_1d", 0.9, 0.88, 0.895, 100.0, 40.0, 2.5, 110.0, 45.0, 2.44,
+                         [BudgetAccuracy(0.25, 1.5, 70.0, 71.0, 1.0), BudgetAccuracy(0.5, 2.5, 75.0, None, None)],
+                         0.8, 0.6, 0.1, "xgb", 30.0, 5.0)
+    return SupernetSummary(0.005, "training CPU seconds", "own_space", [fam, TrainingFamily(
+        "resnet_1d", 0.9, 0.8, 0.895, 100.0, None, None, None, None, None, [], None, None, 0.1, "mlp", 30.0, 5.0)])
+
+
+def latency() -> LatencySummary:
+    q = QualityCheck("mbv3_1d", 100, 3, "min", [QualityDevice("onnxruntime_cpu_1", 0.012, 0.991, 0.93, 0.99, 0.05,
+                                                              0.03, 0.01, [0.08, 0.2], [0.5, 1.2], 2)], [])
+    return LatencySummary(Environment("AMD EPYC", 2, 2, "2.13.0", "1.32.0", "3.11", None), ["onnxruntime_cpu_1"],
+                          ["skipping cuda_1: no GPU"], 30,
+                          [DeviceLatency("mbv3_1d", "onnxruntime_cpu_1", 30, 0.12, 0.08, 0.2, 0.01, 0.02, 0.01)], q)
+
+
+ALL = {"search": search, "search_supernet": search_supernet, "predictors": predictors, "sparsenas_early": sparsenas,
+       "sparsenas": supernet, "latency": latency}

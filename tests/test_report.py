@@ -1,0 +1,112 @@
+"""The report only renders typed summaries: no experiment module, no torch; one verdict rule."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import summaries  # noqa: E402
+
+from nas_utils import report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_report_imports_no_experiment_and_no_torch() -> None:
+    code = ("import sys, nas_utils.report as r; r.build.__name__; "
+            "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('nas_utils.experiments')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture()
+def reports(tmp_path: Path) -> Path:
+    """A reports/ folder with every typed summary and one figure per section."""
+    root = tmp_path / "reports"
+    for key, make in summaries.ALL.items():
+        make().save(root / key / "summary.json")
+    for stage, name in (("search", "evals_to_threshold"), ("search", "hv_curves"), ("latency", "rank_correlation")):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.plot([0, 1])
+        fig.savefig(root / stage / f"{name}.png")
+        plt.close(fig)
+    return root
+
+
+def test_page_renders_every_section_and_copies_its_figures(reports: Path) -> None:
+    text = report.build(reports)
+    for title in ("## 1. Sub-network search", "## 2. Transferable", "## 3. SparseNAS", "## 4. Device latency",
+                  "## 5. Search on our own"):
+        assert title in text
+    assert "(figures/search_hv_curves.png)" in text and (reports / "figures" / "search_hv_curves.png").exists()
+    assert "figure not produced" in text  # a figure whose stage did not write it is named, not linked
+    assert ":mod:" not in text and "``" not in text
+    assert "**Device codes:**" in text and "`raspi4` = Raspberry Pi 4" in text
+
+
+def test_at_a_glance_and_sections_use_the_same_verdict(reports: Path) -> None:
+    text = report.build(reports)
+    glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
+    row = next(line for line in glance.splitlines() if "NSGA-II" in line)
+    section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    for device in ("pixel2", "raspi4"):
+        word = row.split(f"{device}: ")[1].split(";")[0].split(" |")[0].strip()
+        line = next(l for l in section.splitlines() if f"cifar10/{device}**: nsga2" in l and "HV 0.99 " in l)
+        assert f"**{word}**" in line
+
+
+def test_section_five_time_table_adds_up(reports: Path) -> None:
+    section = report.build(reports).split("## 5.", 1)[1]
+    row = next(l for l in section.splitlines() if l.startswith("| linas | "))
+    wall, wait, overhead = (float(x) for x in row.split("|")[2:5])
+    assert wall == pytest.approx(wait + overhead)
+
+
+def test_headline_is_flat_small_and_numeric(reports: Path) -> None:
+    head = report.headline(report.load_summaries(reports))
+    assert 0 < len(head) <= 40
+    assert all(isinstance(v, (float, type(None))) for v in head.values())
+    assert head["search.pixel2.nsga2_x_linas"] == 3.75
+
+
+def test_main_writes_page_headline_and_figures(reports: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HWNAS_ROOT", str(reports.parent))
+    assert report.main([]) == 0
+    assert {"index.md", "index.html", "headline.json"} <= {p.name for p in reports.iterdir()}
+    assert json.loads((reports / "headline.json").read_text())
+    assert (reports / "figures" / "search_evals_to_threshold.png").exists()
+
+
+def test_stale_summary_stops_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "reports" / "search").mkdir(parents=True)
+    (tmp_path / "reports" / "search" / "summary.json").write_text(json.dumps({"cells": {}, "budget": 300}))
+    (tmp_path / "params.yaml").write_text("{}\n")
+    env = {**os.environ, "HWNAS_ROOT": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "nas_utils.report"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "rerun: dvc repro search" in out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "reports" / "index.md").exists()
+
+
+def test_footer_names_head_and_dirty_only_when_true(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.email=a@b", "-c", "user.name=t", "commit", "-qm", "init")
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "index.md").write_text("generated\n")  # generated output: not "uncommitted changes"
+    assert f"`{head}`" in report.provenance(tmp_path) and "uncommitted" not in report.provenance(tmp_path)
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert "uncommitted changes" in report.provenance(tmp_path)
