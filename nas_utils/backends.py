@@ -62,7 +62,7 @@ def _init_worker(payload: bytes) -> None:
     global _WORKER_EVALUATOR
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # a fresh worker process for good: nothing to restore
     _WORKER_EVALUATOR = pickle.loads(payload)
 
 
@@ -120,15 +120,11 @@ class SerialBackend(Backend):
         self._evaluator = evaluator
 
     def map(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-        import torch
+        from nas_utils.runtime import torch_threads
 
         assert self._evaluator is not None
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # single-threaded like every worker, so 1 vs n workers compares alike
-        try:
+        with torch_threads(1):  # single-threaded like every worker, so 1 vs n workers compares alike
             return [_evaluate_rows(self._evaluator, c) for c in chunks]
-        finally:
-            torch.set_num_threads(threads)
 
 
 @BACKENDS.register("process")

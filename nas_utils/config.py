@@ -1,16 +1,19 @@
 """Typed, validated stage parameters loaded from ``params.yaml``.
 
 Each pipeline stage owns one top-level section of ``params.yaml`` and one frozen dataclass that
-describes it. The dataclass is registered with :func:`section`; :func:`load` reads the section,
-rejects unknown keys, checks every value's type and runs the dataclass's own range checks, so a
-typo or a negative budget stops the stage with one line naming the key and the valid values.
+describes it (its schema, in ``nas_utils/schemas/<section>.py``: types and range checks, no
+defaults - ``params.yaml`` is the one source of values). The dataclass is registered with
+:func:`section`; :func:`schema` imports a section's module on first use; :func:`load` reads the
+section, rejects unknown and missing keys, checks every value's type and runs the dataclass's
+own range checks, so a typo or a negative budget stops the stage with one line naming the key
+and the valid values.
 
 >>> from dataclasses import dataclass
 >>> from nas_utils import config
 >>> @config.section("demo")
 ... @dataclass(frozen=True)
 ... class Demo:
-...     budget: int = 10
+...     budget: int
 ...     def __post_init__(self) -> None:
 ...         config.check_range("demo.budget", self.budget, low=1)
 >>> config.parse("demo", {"budget": 5})
@@ -19,11 +22,16 @@ Demo(budget=5)
 Traceback (most recent call last):
 ...
 nas_utils.errors.ConfigError: unknown key 'demo.budgt'; valid keys: demo.budget
+>>> config.parse("demo", {})
+Traceback (most recent call last):
+...
+nas_utils.errors.ConfigError: missing key 'demo.budget' (params.yaml holds every parameter's value)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import types
 import typing
@@ -54,6 +62,22 @@ def section(name: str) -> Callable[[type[T]], type[T]]:
     return add
 
 
+def schema(name: str) -> type:
+    """The registered dataclass of section ``name``, importing ``nas_utils.schemas.<name>`` on first use."""
+    from nas_utils.schemas import MODULES
+
+    if name not in SECTIONS and name in MODULES:
+        importlib.import_module(f"nas_utils.schemas.{MODULES[name]}")
+    return SECTIONS.get(name)
+
+
+def all_schemas() -> dict[str, type]:
+    """Every section's schema (imports all of them: for tests and tools, never for one stage)."""
+    from nas_utils.schemas import MODULES
+
+    return {name: schema(name) for name in MODULES}
+
+
 def read_params(path: str | Path | None = None) -> dict[str, Any]:
     """Read the whole params file (default: ``<root>/params.yaml``)."""
     path = Path(path) if path is not None else project_root() / "params.yaml"
@@ -81,7 +105,7 @@ def load(name: str, path: str | Path | None = None, **overrides: Any) -> Any:
 
 def parse(name: str, values: Mapping[str, Any]) -> Any:
     """Build the registered dataclass of section ``name`` from a plain mapping."""
-    cls = SECTIONS.get(name)
+    cls = schema(name)
     if not isinstance(values, Mapping):
         raise ConfigError(f"section {name!r} must be a mapping, got {type(values).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
@@ -89,6 +113,10 @@ def parse(name: str, values: Mapping[str, Any]) -> Any:
     if unknown:
         valid = ", ".join(f"{name}.{k}" for k in fields)
         raise ConfigError(f"unknown key '{name}.{unknown[0]}'; valid keys: {valid}")
+    missing = [k for k, f in fields.items() if k not in values
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"missing key '{name}.{missing[0]}' (params.yaml holds every parameter's value)")
     hints = typing.get_type_hints(cls)
     kwargs = {k: coerce(f"{name}.{k}", v, hints[k]) for k, v in values.items()}
     try:
@@ -103,14 +131,15 @@ def from_namespace(name: str, namespace: Mapping[str, Any]) -> Any:
     Only the section's own field names are read, so a notebook's parameters cell can be turned
     into a validated config in one line: ``cfg = config.from_namespace("search", globals())``.
     """
-    cls = SECTIONS.get(name)
+    cls = schema(name)
     names = [f.name for f in dataclasses.fields(cls) if f.init]
     return parse(name, {k: namespace[k] for k in names if k in namespace})
 
 
 def as_dict(cfg: Any) -> dict[str, Any]:
     """The dataclass as plain JSON-able data (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(cfg)))
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(cfg)))
+    return data
 
 
 def save_resolved(cfg: Any, path: str | Path) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import nas_utils.sections  # noqa: F401  (registers every section)
 from nas_utils import config
 from nas_utils.errors import ConfigError
 
@@ -18,7 +17,7 @@ BAD_SEARCH = [
     ({"budget": -5}, r"search.budget=-5 is out of range; valid: \[1, 15625\]"),
     ({"budget": 20_000}, r"search.budget=20000 is out of range"),
     ({"seeds": 0}, r"search.seeds=0 is out of range"),
-    ({"workers": 0}, r"search.workers=0 is out of range"),
+    ({"workers": 2}, "unknown key 'search.workers'"),  # a runtime setting (HWNAS_WORKERS), not a parameter
     ({"tactics": ["linas", "hyperband"]}, "search.tactics='hyperband' is not valid; valid choices: bo, linas"),
     ({"devices": ["gold_6226", "tpu9"]}, "search.devices='tpu9' is not valid; valid choices: 1080ti_1"),
     ({"datasets": ["mnist"]}, "search.datasets='mnist' is not valid; valid choices: cifar10, cifar100, imagenet16"),
@@ -37,7 +36,7 @@ BAD_SEARCH = [
 @pytest.mark.parametrize(("values", "match"), BAD_SEARCH)
 def test_bad_search_params(values: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match) as info:
-        config.parse("search", values)
+        config.load("search", **values)
     assert "\n" not in str(info.value)
 
 
@@ -55,9 +54,39 @@ def test_bad_params_files(tmp_path: Path) -> None:
 
 
 def test_committed_params_are_valid() -> None:
-    for name in config.read_params():
-        if name in config.SECTIONS:
-            config.load(name)
+    """Every schema has its section in params.yaml, and every section holds exactly its keys."""
+    params = config.read_params()
+    assert set(params) == set(config.all_schemas()), "a params.yaml section without a schema, or the reverse"
+    for name in config.all_schemas():
+        config.load(name)
+
+
+def test_missing_key_is_one_line_error() -> None:
+    params = dict(config.read_params()["search"])
+    del params["budget"]
+    with pytest.raises(ConfigError, match=r"missing key 'search.budget'"):
+        config.parse("search", params)
+
+
+def test_paper_profile_is_valid() -> None:
+    """profiles/paper.yaml merged onto params.yaml passes every schema (a typo there fails here)."""
+    import yaml
+
+    paper = yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text())
+    params = config.read_params()
+    for name, overrides in paper.items():
+        assert name in params, f"profiles/paper.yaml names unknown section {name!r}"
+        config.load(name, **overrides)
+
+
+def test_runtime_settings_are_validated() -> None:
+    from nas_utils.runtime import settings
+
+    assert settings({}) == settings({"HWNAS_WORKERS": "2", "HWNAS_BACKEND": "process"})
+    with pytest.raises(ConfigError, match="HWNAS_WORKERS='0' is not valid"):
+        settings({"HWNAS_WORKERS": "0"})
+    with pytest.raises(ConfigError, match="HWNAS_BACKEND='mpi' is not valid; valid choices: serial, process, ray"):
+        settings({"HWNAS_BACKEND": "mpi"})
 
 
 def test_stage_cli_reports_one_line_no_traceback(tmp_path: Path) -> None:

@@ -1,7 +1,6 @@
 
 import pytest
 
-import nas_utils.sections  # noqa: F401  (registers every section)
 from nas_utils.results import LatencySummary
 from nas_utils.stage import run_notebook
 

@@ -50,12 +50,11 @@ def test_help_reference_architectures_match_the_raw_data():
 def test_config_rejects_unknown_and_unavailable_tasks_in_one_line():
     from nas_utils import config
     from nas_utils.errors import ConfigError
-    from nas_utils.experiments import predictor_transfer  # noqa: F401  (registers the section)
 
     with pytest.raises(ConfigError, match="unavailable") as exc:
-        config.parse("predictors", {"tasks": ["N2"]})
+        config.load("predictors", tasks=["N2"])
     assert "\n" not in str(exc.value)
     with pytest.raises(ConfigError, match="valid choices: .*ND"):
-        config.parse("predictors", {"tasks": ["XX"]})
+        config.load("predictors", tasks=["XX"])
     with pytest.raises(ConfigError, match="search_target"):
-        config.parse("predictors", {"search_target": "pixel3"})
+        config.load("predictors", search_target="pixel3")

@@ -38,57 +38,17 @@ from nas_utils import config
 from nas_utils.claims import LATENCY_CV, LATENCY_SPEARMAN
 from nas_utils.data import load_dataset
 from nas_utils.io import write_parquet
-from nas_utils.latency.measure import STATISTICS, MeasureSettings, measure_many
+from nas_utils.latency.measure import measure_many
 from nas_utils.latency.devices import MEASURE_DEVICES, split_available
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import plt, use_style
+from nas_utils.schemas.latency import LatencyConfig
 from nas_utils.results.latency import DeviceLatency, Environment, LatencySummary, QualityCheck, QualityDevice
-from nas_utils.supernets import SUPERNETS, SuperNet, build_supernet
+from nas_utils.supernets import SuperNet, build_supernet
 
 CV_TARGET = LATENCY_CV.low
 SPEARMAN_TARGET = LATENCY_SPEARMAN.low
-
-
-@config.section("latency")
-@dataclass(frozen=True)
-class LatencyConfig:
-    """Parameters of the ``latency_collection`` stage (``params.yaml: latency``)."""
-
-    supernets: tuple[str, ...] = ("mbv3_1d", "resnet_1d", "transformer_1d")
-    n_subnets: int = 40
-    devices: tuple[str, ...] = tuple(MEASURE_DEVICES.names())
-    repeats: int = 25
-    warmup: int = 5
-    min_block_ms: float = 1.0
-    rounds: int = 2
-    statistic: str = "min"
-    quality_supernet: str = "mbv3_1d"
-    quality_devices: tuple[str, ...] = ("torch_cpu_1t_1", "onnxruntime_cpu_1")
-    quality_n: int = 100
-    quality_rounds: int = 3
-    cuda_glob: str = "data/measured/latency_cuda_*.parquet"
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        config.check_nonempty("latency.supernets", self.supernets)
-        config.check_choices("latency.supernets", self.supernets, SUPERNETS.names())
-        config.check_nonempty("latency.devices", self.devices)
-        config.check_choices("latency.devices", self.devices, MEASURE_DEVICES.names())
-        config.check_range("latency.n_subnets", self.n_subnets, low=2)
-        config.check_range("latency.repeats", self.repeats, low=3)
-        config.check_range("latency.warmup", self.warmup, low=0)
-        config.check_range("latency.min_block_ms", self.min_block_ms, low=0.0)
-        config.check_range("latency.rounds", self.rounds, low=1)
-        config.check_choice("latency.quality_supernet", self.quality_supernet, SUPERNETS.names())
-        config.check_choice("latency.statistic", self.statistic, STATISTICS)
-        config.check_choices("latency.quality_devices", self.quality_devices, MEASURE_DEVICES.names())
-        config.check_range("latency.quality_n", self.quality_n, low=3)
-        config.check_range("latency.quality_rounds", self.quality_rounds, low=2)
-
-    def settings(self, seed_offset: int = 0) -> MeasureSettings:
-        return MeasureSettings(repeats=self.repeats, warmup=self.warmup, min_block_ms=self.min_block_ms,
-                               statistic=self.statistic, seed=self.seed + seed_offset)
 
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]

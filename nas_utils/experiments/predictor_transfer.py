@@ -20,94 +20,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from nas_utils import config
+from nas_utils import runtime
 from nas_utils.evaluators import load_benchmark
 from nas_utils.io import atomic_path, write_parquet
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.parallel import parallel_map
+from nas_utils.runtime import torch_threads
+from nas_utils.schemas.predictors import PredictorsConfig
 from nas_utils.results.predictors import PredictorsSummary, SearchLoopResult, SpearmanResult, TaskBest
-from nas_utils.search import TACTICS
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import load_task_data
-from nas_utils.transfer.methods import METHODS, TransferSettings, make_method
-from nas_utils.transfer.samplers import SAMPLERS, select
+from nas_utils.transfer.methods import make_method
+from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import run_all_archs, run_help_protocol, sample_features
 from nas_utils.transfer.study import summarise as summarise_trials
 from nas_utils.transfer.tasks import HELP_ND_MEAN, PUBLISHED, TASKS, UNAVAILABLE, get_task
-
-
-@config.section("predictors")
-@dataclass(frozen=True)
-class PredictorsConfig:
-    """params.yaml section ``predictors`` (see the notebook's parameters cell for meanings)."""
-
-    tasks: tuple[str, ...] = ("ND", "FD", "F1", "F2", "F3", "F4", "FA")
-    methods: tuple[str, ...] = ("flops", "params", "nearest_source", "scratch_ridge", "scratch_xgb", "mlp", "gnn")
-    ks: tuple[int, ...] = (5, 10, 20)
-    trials: int = 3
-    sampler: str = "kmeans_cosine"
-    n_pretrain_nb201: int = 256
-    n_pretrain_fbnet: int = 512
-    pretrain_epochs: int = 20
-    pretrain_lr: float = 1e-3
-    finetune_epochs: int = 40
-    finetune_lr: float = 3e-3
-    finetune_batch: int = 16
-    hidden: int = 64
-    layers: int = 3
-    prune: bool = False
-    help_trials: int = 3
-    ablation_task: str = "ND"
-    ablation_k: int = 10
-    ablation_trials: int = 3
-    ablation_methods: tuple[str, ...] = ("mlp", "gnn", "gnn_nosupp", "gnn_help")
-    ablation_samplers: tuple[str, ...] = ("random", "kmeans", "kmeans_cosine", "flops_bucket")
-    search_target: str = "pixel2"
-    search_method: str = "mlp"
-    search_tactic: str = "nsga2"
-    search_k: int = 20
-    search_budget: int = 300
-    search_seeds: int = 3
-    seed: int = 0
-    threads: int = 1
-    workers: int = 2
-
-    def __post_init__(self) -> None:
-        config.check_nonempty("predictors.tasks", self.tasks)
-        for t in self.tasks + (self.ablation_task,):
-            if t in UNAVAILABLE:
-                raise config.ConfigError(f"predictors.tasks: {t} is unavailable ({UNAVAILABLE[t]})")
-        config.check_choices("predictors.tasks", self.tasks, TASKS.names())
-        config.check_choice("predictors.ablation_task", self.ablation_task, TASKS.names())
-        config.check_choices("predictors.methods", self.methods, METHODS.names())
-        config.check_choices("predictors.ablation_methods", self.ablation_methods, METHODS.names())
-        config.check_choice("predictors.sampler", self.sampler, SAMPLERS.names())
-        config.check_choices("predictors.ablation_samplers", self.ablation_samplers, SAMPLERS.names())
-        config.check_choice("predictors.search_method", self.search_method, METHODS.names())
-        config.check_choice("predictors.search_tactic", self.search_tactic, TACTICS.names())
-        config.check_choice("predictors.search_target", self.search_target, get_task("ND").targets)
-        config.check_nonempty("predictors.ks", self.ks)
-        for k in self.ks + (self.ablation_k, self.search_k):
-            config.check_range("predictors.ks", k, low=2, high=5000)
-        for key in ("trials", "help_trials", "ablation_trials", "finetune_batch", "search_seeds", "pretrain_epochs",
-                    "finetune_epochs", "hidden", "layers", "threads", "workers"):
-            config.check_range(f"predictors.{key}", getattr(self, key), low=1)
-        config.check_range("predictors.n_pretrain_nb201", self.n_pretrain_nb201, low=2, high=900)
-        config.check_range("predictors.n_pretrain_fbnet", self.n_pretrain_fbnet, low=2, high=4000)
-        config.check_range("predictors.pretrain_lr", self.pretrain_lr, low=1e-6, high=1.0)
-        config.check_range("predictors.finetune_lr", self.finetune_lr, low=1e-6, high=1.0)
-        config.check_range("predictors.search_budget", self.search_budget, low=self.search_k + 1, high=15625)
-
-    def settings(self) -> TransferSettings:
-        return TransferSettings(pretrain_epochs=self.pretrain_epochs, pretrain_lr=self.pretrain_lr,
-                                finetune_epochs=self.finetune_epochs, finetune_lr=self.finetune_lr,
-                                finetune_batch=self.finetune_batch,
-                                hidden=self.hidden, layers=self.layers)
-
-    def n_pretrain(self, space: str) -> int:
-        return self.n_pretrain_nb201 if space == "nb201" else self.n_pretrain_fbnet
 
 
 @dataclass
@@ -124,10 +52,8 @@ def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], 
     """Every protocol of one task (main table, HELP protocol on ND, ablations); seeded per task."""
     cfg, task = job
     start = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(cfg.threads)
     frames = []
-    try:
+    with torch_threads(runtime.settings().threads):
         data = _data(cfg, task)
         main = list(cfg.methods) if task in cfg.tasks else []
         extra = [m for m in cfg.ablation_methods if m not in main] if task == cfg.ablation_task else []
@@ -143,19 +69,17 @@ def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], 
             for sampler in cfg.ablation_samplers:
                 df = run_all_archs(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed)
                 frames.append(df.assign(protocol="ablation"))
-    finally:
-        torch.set_num_threads(threads)
     return frames, time.perf_counter() - start
 
 
 def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
     """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``.
 
-    Tasks are independent and seeded from ``cfg.seed`` alone, so they run over ``cfg.workers``
+    Tasks are independent and seeded from ``cfg.seed`` alone, so they run over ``HWNAS_WORKERS``
     processes and the result does not depend on the worker count.
     """
     tasks = list(dict.fromkeys(cfg.tasks + (cfg.ablation_task,)))
-    outputs = parallel_map(_study_task, [(cfg, t) for t in tasks], workers=cfg.workers,
+    outputs = parallel_map(_study_task, [(cfg, t) for t in tasks], workers=runtime.settings().workers,
                            desc="transfer tasks" if progress else None)
     frames = [f for task_frames, _ in outputs for f in task_frames]
     timings = {t: seconds for t, (_, seconds) in zip(tasks, outputs)}
@@ -174,9 +98,7 @@ def run_search_loop(cfg: PredictorsConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     normalised HV (on true latencies). Also returns the first seed's predicted-vs-measured
     latency of every architecture (for the scatter plot).
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(cfg.threads)
-    try:
+    with torch_threads(runtime.settings().threads):
         data = _data(cfg, "ND")
         method = make_method(cfg.search_method, cfg.settings())
         method.prepare(data, cfg.seed)
@@ -197,8 +119,6 @@ def run_search_loop(cfg: PredictorsConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "predicted_measured": res.measured, "predicted_front": res.front_size,
                          "predicted_hv": res.hv, "measured_final_hv": float(curve[-1]),
                          "measured_evals_to_same_hv": evals_to_threshold(curve, res.hv)})
-    finally:
-        torch.set_num_threads(threads)
     df = pd.DataFrame(rows)
     df["measured_reached"] = df["measured_evals_to_same_hv"].notna()
     # Not reached within the budget: the saving is at least budget / measured (a lower bound).

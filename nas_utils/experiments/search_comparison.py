@@ -18,80 +18,23 @@ ratio to LINAS (``nas_utils.experiments.comparison``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nas_utils import config
-from nas_utils.errors import ConfigError
+from nas_utils import runtime
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.io import atomic_path, write_parquet
-from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.parallel import parallel_map
+from nas_utils.schemas.search import SearchConfig
 from matplotlib.figure import Figure
 from nas_utils.results.search import SearchSummary, TimingResult
-from nas_utils.search import TACTICS, make_tactic
-from nas_utils.tables import DATASETS
 
 REFERENCE = cmp.REFERENCE
-
-
-@config.section("search")
-@dataclass(frozen=True)
-class SearchConfig:
-    """Parameters of the search-comparison stage (``params.yaml: search``)."""
-
-    datasets: tuple[str, ...] = ("cifar10",)
-    devices: tuple[str, ...] = ("gold_6226", "pixel2", "raspi4")
-    tactics: tuple[str, ...] = ("random", "nsga2", "linas_faithful", "linas", "weaknas", "bo")
-    seeds: int = 10
-    tactic_seeds: dict[str, int] = field(default_factory=dict)
-    budget: int = 300
-    thresholds: tuple[float, ...] = (0.99, 0.995, 0.999)
-    paper_linas_evals: int = 100
-    workers: int = 2
-    timing_budget: int = 500
-    timing_seeds: int = 3
-    tactic_params: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        config.check_nonempty("search.datasets", self.datasets)
-        config.check_choices("search.datasets", self.datasets, DATASETS)
-        config.check_nonempty("search.devices", self.devices)
-        config.check_choices("search.devices", self.devices, devices_for("nb201"))
-        config.check_nonempty("search.tactics", self.tactics)
-        config.check_choices("search.tactics", self.tactics, TACTICS.names())
-        config.check_range("search.seeds", self.seeds, low=1)
-        if not isinstance(self.tactic_seeds, dict):
-            raise ConfigError("search.tactic_seeds must be a mapping of tactic name -> number of seeds")
-        for name, n in self.tactic_seeds.items():
-            config.check_choice("search.tactic_seeds", name, TACTICS.names())
-            config.check_range(f"search.tactic_seeds.{name}", n, low=1)
-        config.check_range("search.budget", self.budget, low=1, high=15_625)
-        config.check_range("search.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
-        config.check_range("search.workers", self.workers, low=1, high=64)
-        config.check_range("search.timing_budget", self.timing_budget, low=0, high=15_625)
-        config.check_range("search.timing_seeds", self.timing_seeds, low=0)
-        for t in self.thresholds:
-            config.check_range("search.thresholds", t, low=0.0, high=1.0)
-        if not isinstance(self.tactic_params, dict):
-            raise ConfigError("search.tactic_params must be a mapping of tactic name -> parameters")
-        for name, params in self.tactic_params.items():
-            config.check_choice("search.tactic_params", name, TACTICS.names())
-            if not isinstance(params, dict):
-                raise ConfigError(f"search.tactic_params.{name} must be a mapping, got {params!r}")
-            make_tactic(name, **params)  # unknown hyper-parameter -> ConfigError naming it
-
-    def seeds_of(self, tactic: str) -> int:
-        """Runs per (device, tactic): ``tactic_seeds`` overrides ``seeds`` for costly tactics."""
-        return int(self.tactic_seeds.get(tactic, self.seeds))
-
-    def params_of(self, tactic: str) -> dict[str, Any]:
-        return dict(self.tactic_params.get(tactic, {}))
 
 
 @dataclass(frozen=True)
@@ -127,10 +70,10 @@ def run_specs(cfg: SearchConfig) -> list[RunSpec]:
 
 
 def run_grid(cfg: SearchConfig) -> pd.DataFrame:
-    """Every (dataset, device, tactic, seed) run, in a fixed order, over ``cfg.workers`` processes."""
+    """Every (dataset, device, tactic, seed) run, in a fixed order, over ``HWNAS_WORKERS`` processes."""
     # Slow tactics first so the process pool stays busy until the end.
     specs = sorted(run_specs(cfg), key=lambda s: s.tactic not in ("bo", "weaknas", "linas_faithful"))
-    histories = parallel_map(run_one, specs, workers=cfg.workers, desc="search runs")
+    histories = parallel_map(run_one, specs, workers=runtime.settings().workers, desc="search runs")
     return cmp.order_histories(pd.concat(histories, ignore_index=True), cfg.tactics)
 
 
@@ -151,7 +94,7 @@ def time_linas(cfg: SearchConfig, device: str | None = None) -> TimingResult | N
     specs = [RunSpec(REFERENCE, cfg.datasets[0], device, s, cfg.timing_budget, tuple(sorted(cfg.params_of(REFERENCE).items())))
              for s in range(cfg.timing_seeds)]
     # One run per worker process, each single-threaded: every time is a one-core time.
-    times = [float(h["run_time_s"].iloc[0]) for h in parallel_map(run_one, specs, workers=min(cfg.workers, len(specs)))]
+    times = [float(h["run_time_s"].iloc[0]) for h in parallel_map(run_one, specs, workers=min(runtime.settings().workers, len(specs)))]
     return TimingResult(REFERENCE, cfg.timing_budget, device, 1, times, float(np.median(times)))
 
 

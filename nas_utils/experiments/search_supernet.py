@@ -30,98 +30,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nas_utils import config
-from nas_utils.backends import BACKENDS, BackendEvaluator, make_backend
+from nas_utils import runtime
+from nas_utils.backends import BackendEvaluator, make_backend
 from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.experiments import comparison as cmp
 from nas_utils.io import write_parquet
-from nas_utils.latency.devices import MEASURE_DEVICES
 from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import HypervolumeScorer, pareto_front
-from nas_utils.paths import project_root
+from nas_utils.paths import input_path
 from nas_utils.plotting import use_style
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
-from nas_utils.predictors import PREDICTORS
+from nas_utils.schemas.search_supernet import LATENCY_SOURCES, SearchSupernetConfig  # noqa: F401
 from nas_utils.results.search_supernet import (
     BackendCheck, BackendRun, LatencyObjective, SearchSupernetSummary, TacticTime,
 )
-from nas_utils.search import TACTICS, make_tactic
-from nas_utils.supernets import SUPERNETS, SuperNet, SuperNetEvaluator, build_supernet, load_supernet
+from nas_utils.supernets import SuperNet, SuperNetEvaluator, build_supernet, load_supernet
 
-LATENCY_SOURCES = ("predicted", "measured")
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
-
-
-@config.section("search_supernet")
-@dataclass(frozen=True)
-class SearchSupernetConfig:
-    """Parameters of the ``search_supernet`` stage (``params.yaml: search_supernet``)."""
-
-    supernet: str = "mbv3_1d"
-    checkpoint: str = "checkpoints/mbv3_1d/full.pt"
-    tactics: tuple[str, ...] = ("random", "nsga2", "linas_faithful", "linas", "weaknas", "bo")
-    seeds: int = 5
-    budget: int = 60
-    thresholds: tuple[float, ...] = (0.99, 0.995)
-    paper_linas_evals: int = 30
-    latency_source: str = "predicted"
-    latency_device: str = "onnxruntime_cpu_1"
-    latency_k: int = 40
-    latency_test: int = 20
-    latency_predictor: str = "ridge"
-    calib: int = 256
-    backend: str = "process"
-    workers: int = 2
-    ray_address: str = "local"
-    speedup_batch: int = 16
-    speedup_backends: tuple[str, ...] = ("process", "ray")
-    tactic_params: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        config.check_choice("search_supernet.supernet", self.supernet, SUPERNETS.names())
-        config.check_nonempty("search_supernet.tactics", self.tactics)
-        config.check_choices("search_supernet.tactics", self.tactics, TACTICS.names())
-        config.check_range("search_supernet.seeds", self.seeds, low=1)
-        config.check_range("search_supernet.budget", self.budget, low=2)
-        for t in self.thresholds:
-            config.check_range("search_supernet.thresholds", t, low=0.0, high=1.0)
-        config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
-        config.check_choice("search_supernet.latency_source", self.latency_source, LATENCY_SOURCES)
-        config.check_choice("search_supernet.latency_device", self.latency_device, MEASURE_DEVICES.names())
-        config.check_range("search_supernet.latency_k", self.latency_k, low=3)
-        config.check_range("search_supernet.latency_test", self.latency_test, low=0)
-        config.check_choice("search_supernet.latency_predictor", self.latency_predictor, PREDICTORS.names())
-        config.check_range("search_supernet.calib", self.calib, low=1)
-        config.check_choice("search_supernet.backend", self.backend, BACKENDS.names())
-        config.check_range("search_supernet.workers", self.workers, low=1, high=256)
-        config.check_range("search_supernet.speedup_batch", self.speedup_batch, low=0)
-        config.check_choices("search_supernet.speedup_backends", self.speedup_backends, BACKENDS.names())
-        if self.latency_source == "measured" and self.backend != "serial":
-            raise ConfigError("search_supernet.latency_source=measured needs backend=serial "
-                              "(parallel workers would time each other's contention)")
-        if not isinstance(self.tactic_params, dict):
-            raise ConfigError("search_supernet.tactic_params must be a mapping of tactic name -> parameters")
-        for name, params in self.tactic_params.items():
-            config.check_choice("search_supernet.tactic_params", name, TACTICS.names())
-            make_tactic(name, **params)
-
-    def params_of(self, tactic: str) -> dict[str, Any]:
-        return dict(self.tactic_params.get(tactic, {}))
-
-    @property
-    def backend_kw(self) -> dict[str, Any]:
-        return {} if self.ray_address in ("", "local") else {"address": self.ray_address}
 
 
 def load_net(cfg: SearchSupernetConfig) -> SuperNet:
     """The trained super-network (``checkpoint: ""`` builds an untrained one, for smoke tests)."""
     if not cfg.checkpoint:
         return build_supernet(cfg.supernet)
-    path = project_root() / cfg.checkpoint
+    path = input_path(cfg.checkpoint)
     if not path.exists():
         raise CheckpointError(f"checkpoint not found: {cfg.checkpoint} (run `dvc repro supernet` first)")
     net = load_supernet(path)
@@ -137,6 +72,9 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
     calib = data.x_train[: cfg.calib]
     settings = MeasureSettings(seed=cfg.seed)
     if cfg.latency_source == "measured":
+        if runtime.settings().backend != "serial":
+            raise ConfigError("search_supernet.latency_source=measured needs HWNAS_BACKEND=serial "
+                              "(parallel workers would time each other's contention)")
         latency = LatencyObjective("measured", cfg.latency_device)
         return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib), latency
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
@@ -172,15 +110,16 @@ def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> Backen
 
     Every backend must return exactly the serial objectives; the comparison is recorded.
     """
+    rt = runtime.settings()
     if cfg.speedup_batch == 0:
         return None
     X = inner.space.canonicalize(inner.space.sample_unique(np.random.default_rng(cfg.seed + 99), cfg.speedup_batch))
     runs: list[BackendRun] = []
     reference = None
     for name in ("serial", *cfg.speedup_backends):
-        for workers in ((1,) if name == "serial" else (1, cfg.workers)):
+        for workers in ((1,) if name == "serial" else (1, rt.workers)):
             try:
-                backend = make_backend(name, workers, **cfg.backend_kw)
+                backend = make_backend(name, workers, **rt.backend_kw)
             except Exception as exc:  # an optional engine that is not installed
                 runs.append(BackendRun(name, workers, error=str(exc).splitlines()[0]))
                 continue
@@ -193,7 +132,7 @@ def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> Backen
                 ev.close()
             reference = F if reference is None else reference
             runs.append(BackendRun(name, workers, seconds, bool(np.array_equal(F, reference))))
-    return BackendCheck(cfg.speedup_batch, cfg.workers, runs)
+    return BackendCheck(cfg.speedup_batch, rt.workers, runs)
 
 
 def _fresh(inner: SuperNetEvaluator) -> SuperNetEvaluator:
@@ -219,7 +158,8 @@ def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> Supernet
     start = time.perf_counter()
     inner, latency = build_evaluator(cfg, load_net(cfg))
     check = speedup_check(cfg, inner)
-    evaluator = BackendEvaluator(inner, cfg.backend, cfg.workers, **cfg.backend_kw)
+    rt = runtime.settings()  # backend and workers: runtime settings (HWNAS_BACKEND, HWNAS_WORKERS)
+    evaluator = BackendEvaluator(inner, rt.backend, rt.workers, **rt.backend_kw)
     try:
         histories = run_grid(cfg, evaluator, progress)
     finally:
@@ -247,7 +187,7 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         seeds_per_tactic=seeds, thresholds=[float(t) for t in cfg.thresholds], cells=cells,
         supernet=cfg.supernet, checkpoint=cfg.checkpoint,
         reference="best front found by any run (union of all evaluations)", latency=result.latency,
-        backend=cfg.backend, workers=cfg.workers, backend_check=result.backend_check,
+        backend=runtime.settings().backend, workers=runtime.settings().workers, backend_check=result.backend_check,
         times=time_table(result.histories), evaluations_requested=len(result.histories),
         evaluations_computed=result.evaluations_computed, wall_time_s=result.wall_time_s)
 

@@ -31,74 +31,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import torch  # noqa: E402
 
-from nas_utils import config  # noqa: E402
+from nas_utils import config, runtime  # noqa: E402
 from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
-from nas_utils.predictors import PREDICTORS, make_predictor  # noqa: E402
+from nas_utils.predictors import make_predictor  # noqa: E402
+from nas_utils.progress import bar  # noqa: E402
+from nas_utils.runtime import torch_threads  # noqa: E402
+from nas_utils.schemas.sparsenas import SparseNASConfig  # noqa: E402
 from nas_utils.supernets.filtering import (  # noqa: E402
     compare_predictors, features, measure_accuracies, select_subspace, unique_sample,
 )
-from nas_utils.supernets import SUPERNETS, build_supernet, checkpoint_path, family_data  # noqa: E402
-from nas_utils.supernets.training import Trainer, TrainSettings  # noqa: E402
+from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
+from nas_utils.supernets.training import Trainer  # noqa: E402
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore, SparseNASSummary  # noqa: E402
 
 # Early predictors see only n_early (~40) rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
 PREDICTOR_OPTIONS: dict[str, dict[str, Any]] = {"xgb": {"n_estimators": 200, "max_depth": 4},
                                                "mlp": {"hidden": (64, 64), "max_iter": 500}}
-
-
-@config.section("sparsenas")
-@dataclass(frozen=True)
-class SparseNASConfig:
-    """Parameters of the early-filtering stage (``params.yaml: sparsenas``)."""
-
-    families: tuple[str, ...] = ("mbv3_1d", "resnet_1d", "transformer_1d")
-    mnist1d_samples: int = 5000
-    epochs: int = 8
-    warmup_fraction: float = 0.25
-    batch_size: int = 128
-    lr: float = 3e-3
-    n_random: int = 2
-    kd_weight: float = 0.5
-    sort_channels_every: int = 1
-    n_early: int = 40
-    n_score: int = 2000
-    keep_fraction: float = 0.1
-    predictors: tuple[str, ...] = ("xgb", "mlp")
-    cv_folds: int = 5
-    threads: int = 1
-    seed: int = 0
-    checkpoint_dir: str = "checkpoints"
-    progress: bool = False
-
-    def __post_init__(self) -> None:
-        config.check_nonempty("sparsenas.families", self.families)
-        config.check_choices("sparsenas.families", self.families, SUPERNETS.names())
-        config.check_range("sparsenas.mnist1d_samples", self.mnist1d_samples, low=200)
-        config.check_range("sparsenas.epochs", self.epochs, low=2)
-        config.check_range("sparsenas.warmup_fraction", self.warmup_fraction, low=0.01, high=0.9)
-        config.check_range("sparsenas.batch_size", self.batch_size, low=1)
-        config.check_range("sparsenas.lr", self.lr, low=1e-6, high=1.0)
-        config.check_range("sparsenas.n_random", self.n_random, low=0, high=16)
-        config.check_range("sparsenas.kd_weight", self.kd_weight, low=0.0, high=1.0)
-        config.check_range("sparsenas.sort_channels_every", self.sort_channels_every, low=0)
-        config.check_range("sparsenas.cv_folds", self.cv_folds, low=2)
-        config.check_range("sparsenas.n_early", self.n_early, low=self.cv_folds)
-        config.check_range("sparsenas.n_score", self.n_score, low=10)
-        config.check_range("sparsenas.keep_fraction", self.keep_fraction, low=1e-4, high=1.0)
-        config.check_nonempty("sparsenas.predictors", self.predictors)
-        config.check_choices("sparsenas.predictors", self.predictors, PREDICTORS.names())
-        config.check_range("sparsenas.threads", self.threads, low=1, high=64)
-
-    @property
-    def warmup_epochs(self) -> int:
-        return max(1, min(self.epochs - 1, round(self.warmup_fraction * self.epochs)))
-
-    def train_settings(self) -> TrainSettings:
-        return TrainSettings(total_epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, n_random=self.n_random,
-                             kd_weight=self.kd_weight, sort_channels_every=self.sort_channels_every, seed=self.seed)
 
 
 @dataclass
@@ -115,14 +65,14 @@ def filter_family(cfg: SparseNASConfig, family: str) -> tuple[FamilyResult, Any]
     net = build_supernet(family, seed=cfg.seed)
     data = family_data(net, cfg.seed, cfg.mnist1d_samples)
     val = TensorLoader(data.x_val, data.y_val, 512)
-    trainer = Trainer(net, data, cfg.train_settings(), progress=cfg.progress)
+    trainer = Trainer(net, data, cfg.train_settings(), progress=runtime.settings().progress)
     log = trainer.fit(cfg.warmup_epochs)
-    trainer.save(checkpoint_path(cfg.checkpoint_dir, family, "warmup"), meta={"stage": "sparsenas", "family": family})
+    trainer.save(checkpoint_path(cfg.checkpoint_dir, family, "warmup", write=True), meta={"stage": "sparsenas", "family": family})
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rng = np.random.default_rng([cfg.seed, 1])
     X_early = unique_sample(net.space, rng, cfg.n_early)
-    acc = measure_accuracies(net, X_early, val, progress=cfg.progress)
+    acc = measure_accuracies(net, X_early, val, progress=runtime.settings().progress)
     table, oof = compare_predictors(net.space, X_early, acc, cfg.predictors, cfg.cv_folds, cfg.seed, PREDICTOR_OPTIONS)
     chosen = str(table.loc[table["spearman"].fillna(-2).idxmax(), "predictor"])
     model = make_predictor(chosen, seed=cfg.seed, **PREDICTOR_OPTIONS.get(chosen, {}))
@@ -150,9 +100,9 @@ def filter_family(cfg: SparseNASConfig, family: str) -> tuple[FamilyResult, Any]
 
 
 def run_early_filtering(cfg: SparseNASConfig) -> list[tuple[FamilyResult, Any]]:
-    """:func:`filter_family` for every configured family (torch threads set to ``cfg.threads``)."""
-    torch.set_num_threads(cfg.threads)
-    return [filter_family(cfg, family) for family in cfg.families]
+    """:func:`filter_family` for every configured family (``HWNAS_THREADS`` torch threads)."""
+    with torch_threads(runtime.settings().threads):
+        return [filter_family(cfg, family) for family in bar(cfg.families, desc="families (warm-up + filter)")]
 
 
 def result_tables(results: list[tuple[FamilyResult, Any]]) -> dict[str, pd.DataFrame]:

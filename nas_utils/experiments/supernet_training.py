@@ -48,52 +48,25 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from nas_utils import config  # noqa: E402
+from nas_utils import runtime  # noqa: E402
 from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.errors import DataError  # noqa: E402
 from nas_utils.evaluators import ACCURACY  # noqa: E402
 from nas_utils.io import atomic_path, write_parquet  # noqa: E402
 from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
 from nas_utils.parallel import parallel_map  # noqa: E402
-from nas_utils.paths import project_root  # noqa: E402
+from nas_utils.runtime import torch_threads  # noqa: E402
+from nas_utils.schemas.supernet import SupernetConfig  # noqa: E402
+from nas_utils.paths import input_path  # noqa: E402
 from nas_utils.results.supernet import BudgetAccuracy, SupernetSummary, TrainingFamily  # noqa: E402
 from nas_utils.supernets.filtering import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
 from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
 from nas_utils.supernets.training import Trainer, settings_from_checkpoint  # noqa: E402
 
 
-@config.section("supernet")
-@dataclass(frozen=True)
-class SupernetConfig:
-    """Parameters of the training-comparison stage (``params.yaml: supernet``)."""
-
-    early_dir: str = "reports/sparsenas_early"
-    checkpoint_dir: str = "checkpoints"
-    n_eval: int = 30
-    eval_every: int = 1
-    mac_quantiles: tuple[float, ...] = (0.25, 0.5)
-    hv_tolerance: float = 0.005
-    eval_protocol: str = "own_space"
-    threads: int = 1
-    workers: int = 2
-    seed: int = 0
-    progress: bool = False
-
-    def __post_init__(self) -> None:
-        config.check_range("supernet.n_eval", self.n_eval, low=2)
-        config.check_range("supernet.eval_every", self.eval_every, low=1)
-        config.check_nonempty("supernet.mac_quantiles", self.mac_quantiles)
-        for q in self.mac_quantiles:
-            config.check_range("supernet.mac_quantiles", q, low=0.0, high=1.0)
-        config.check_range("supernet.hv_tolerance", self.hv_tolerance, low=0.0, high=0.5)
-        config.check_choice("supernet.eval_protocol", self.eval_protocol, ("own_space", "shared"))
-        config.check_range("supernet.threads", self.threads, low=1, high=64)
-        config.check_range("supernet.workers", self.workers, low=1, high=64)
-
-
 def _resolve(path: str) -> Path:
     p = Path(path)
-    return p if p.is_absolute() else project_root() / p
+    return input_path(p)
 
 
 def load_filter(early_dir: str) -> dict[str, Any]:
@@ -134,7 +107,7 @@ def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[s
         X_eval = samples[run]
         macs = np.array([probe.count_macs(x) for x in X_eval]) / 1e6
         net = build_supernet(family)
-        trainer = Trainer(net, data, settings, sampler=sub if run == "sparse" else None, progress=cfg.progress)
+        trainer = Trainer(net, data, settings, sampler=sub if run == "sparse" else None, progress=runtime.settings().progress)
         trainer.load(warmup)
         cpu, wall = start[run], start_wall[run]
 
@@ -152,8 +125,8 @@ def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[s
             row = trainer.train_epoch()
             cpu, wall = cpu + row["train_cpu_s"], wall + row["train_time_s"]
             if (trainer.epoch - info["warmup_epochs"]) % cfg.eval_every == 0 or trainer.epoch == settings.total_epochs:
-                record(trainer.epoch, measure_accuracies(net, X_eval, val, progress=cfg.progress))
-        trainer.save(checkpoint_path(cfg.checkpoint_dir, family, run), meta={"stage": "supernet", "run": run})
+                record(trainer.epoch, measure_accuracies(net, X_eval, val, progress=runtime.settings().progress))
+        trainer.save(checkpoint_path(cfg.checkpoint_dir, family, run, write=True), meta={"stage": "supernet", "run": run})
         nets[run] = net
     budgets = {q: float(np.quantile([probe.count_macs(x) / 1e6 for x in samples["full"]], q)) for q in cfg.mac_quantiles}
     # Early-vs-final: the early-accuracy sample of stage sparsenas, re-measured after full training.
@@ -165,10 +138,9 @@ def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[s
 
 
 def _family_job(job: tuple[SupernetConfig, str, dict[str, Any]]) -> dict[str, Any]:
-    """One family in a worker: ``cfg.threads`` torch threads, global torch RNG seeded per family."""
+    """One family in a worker: ``HWNAS_THREADS`` torch threads, global torch RNG seeded per family."""
     cfg, family, filt = job
-    torch.set_num_threads(cfg.threads)
-    with torch.random.fork_rng(devices=[]):
+    with torch_threads(runtime.settings().threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         return run_family(cfg, family, filt)
 
@@ -182,10 +154,10 @@ def _eval_sample(space: Any, X: np.ndarray, largest: dict[str, Any], smallest: d
 
 def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
     """:func:`run_family` for every family of stage ``sparsenas``; adds normalised HV columns."""
-    torch.set_num_threads(cfg.threads)
     filt = load_filter(cfg.early_dir)
     families = filt["settings"]["families"]
-    parts = parallel_map(_family_job, [(cfg, f, filt) for f in families], workers=min(cfg.workers, len(families)))
+    parts = parallel_map(_family_job, [(cfg, f, filt) for f in families], workers=min(runtime.settings().workers, len(families)),
+                         desc="families (full + sparse training)")
     history = pd.concat([p["history"] for p in parts], ignore_index=True)
     accs = pd.concat([p["accuracies"] for p in parts], ignore_index=True)
     early = pd.concat([p["early"] for p in parts], ignore_index=True)

@@ -43,6 +43,7 @@ from torch import nn
 
 from nas_utils.errors import HwnasError
 from nas_utils.registry import Registry
+from nas_utils.runtime import torch_threads
 
 BATCH_SIZES = (1, 32)
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -245,17 +246,15 @@ def thread_settings(device: MeasureDevice) -> Iterator[None]:
     a main source of spread on a small shared machine. The last core is chosen because
     interrupt handling and other processes tend to start on core 0.
     """
-    old_threads = torch.get_num_threads()
     old_mask = _affinity()
-    try:
-        torch.set_num_threads(device.effective_threads())
-        if device.pin and hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, {max(old_mask)})
-        yield
-    finally:
-        torch.set_num_threads(old_threads)
-        if device.pin and hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, old_mask)
+    with torch_threads(device.effective_threads()):
+        try:
+            if device.pin and hasattr(os, "sched_setaffinity"):
+                os.sched_setaffinity(0, {max(old_mask)})
+            yield
+        finally:
+            if device.pin and hasattr(os, "sched_setaffinity"):
+                os.sched_setaffinity(0, old_mask)
 
 
 def _register() -> None:

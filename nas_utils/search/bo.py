@@ -66,15 +66,11 @@ def _torch_scope(seed: int, threads: int | None) -> Iterator[None]:
     """Fork the global torch RNG (restored on exit), seed it, optionally pin the thread count."""
     import torch
 
-    previous = torch.get_num_threads()
-    with torch.random.fork_rng(devices=[]):
+    from nas_utils.runtime import torch_threads
+
+    with torch.random.fork_rng(devices=[]), torch_threads(threads):
         torch.manual_seed(seed)
-        if threads is not None:
-            torch.set_num_threads(threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
+        yield
 
 
 def decode_one_hot(space: SearchSpace, Z: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import torch
 from nas_utils.data import Splits, load_dataset
 from nas_utils.errors import CheckpointError, HwnasError
 from nas_utils.io import atomic_path
-from nas_utils.paths import project_root
+from nas_utils.paths import input_path, output_path
 from nas_utils.supernets.base import SuperNet, build_supernet
 
 FORMAT = "hwnas-supernet/1"
@@ -98,7 +98,11 @@ def family_data(net: SuperNet, seed: int, mnist1d_samples: int) -> Splits:
     return load_dataset(net.dataset, seed=seed, **kwargs)
 
 
-def checkpoint_path(checkpoint_dir: str | Path, family: str, run: str) -> Path:
-    """``<root>/<checkpoint_dir>/<family>/<run>.pt`` (relative dirs are under the project root)."""
-    base = Path(checkpoint_dir)
-    return (base if base.is_absolute() else project_root() / base) / family / f"{run}.pt"
+def checkpoint_path(checkpoint_dir: str | Path, family: str, run: str, write: bool = False) -> Path:
+    """``<checkpoint_dir>/<family>/<run>.pt``, a relative dir resolved by :mod:`nas_utils.paths`.
+
+    Under a pipeline stage that is the project root; in an interactive notebook run, checkpoints
+    are written under ``scratch/`` (never over the DVC-tracked ones) and read from there first.
+    """
+    rel = Path(checkpoint_dir) / family / f"{run}.pt"
+    return output_path(rel) if write else input_path(rel)

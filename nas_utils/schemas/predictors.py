@@ -1,0 +1,82 @@
+"""Schema of ``params.yaml: predictors`` (stage ``predictor_transfer``, notebook 04)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nas_utils import config
+from nas_utils.errors import ConfigError
+from nas_utils.search import TACTICS
+from nas_utils.transfer.methods import METHODS, TransferSettings
+from nas_utils.transfer.samplers import SAMPLERS
+from nas_utils.transfer.tasks import TASKS, UNAVAILABLE, get_task
+
+
+@config.section("predictors")
+@dataclass(frozen=True)
+class PredictorsConfig:
+    """params.yaml section ``predictors`` (see the notebook's parameters cell for meanings)."""
+
+    tasks: tuple[str, ...]
+    methods: tuple[str, ...]
+    ks: tuple[int, ...]
+    trials: int
+    sampler: str
+    n_pretrain_nb201: int
+    n_pretrain_fbnet: int
+    pretrain_epochs: int
+    pretrain_lr: float
+    finetune_epochs: int
+    finetune_lr: float
+    finetune_batch: int
+    hidden: int
+    layers: int
+    prune: bool
+    help_trials: int
+    ablation_task: str
+    ablation_k: int
+    ablation_trials: int
+    ablation_methods: tuple[str, ...]
+    ablation_samplers: tuple[str, ...]
+    search_target: str
+    search_method: str
+    search_tactic: str
+    search_k: int
+    search_budget: int
+    search_seeds: int
+    seed: int
+
+    def __post_init__(self) -> None:
+        config.check_nonempty("predictors.tasks", self.tasks)
+        for t in self.tasks + (self.ablation_task,):
+            if t in UNAVAILABLE:
+                raise ConfigError(f"predictors.tasks: {t} is unavailable ({UNAVAILABLE[t]})")
+        config.check_choices("predictors.tasks", self.tasks, TASKS.names())
+        config.check_choice("predictors.ablation_task", self.ablation_task, TASKS.names())
+        config.check_choices("predictors.methods", self.methods, METHODS.names())
+        config.check_choices("predictors.ablation_methods", self.ablation_methods, METHODS.names())
+        config.check_choice("predictors.sampler", self.sampler, SAMPLERS.names())
+        config.check_choices("predictors.ablation_samplers", self.ablation_samplers, SAMPLERS.names())
+        config.check_choice("predictors.search_method", self.search_method, METHODS.names())
+        config.check_choice("predictors.search_tactic", self.search_tactic, TACTICS.names())
+        config.check_choice("predictors.search_target", self.search_target, get_task("ND").targets)
+        config.check_nonempty("predictors.ks", self.ks)
+        for k in self.ks + (self.ablation_k, self.search_k):
+            config.check_range("predictors.ks", k, low=2, high=5000)
+        for key in ("trials", "help_trials", "ablation_trials", "finetune_batch", "search_seeds", "pretrain_epochs",
+                    "finetune_epochs", "hidden", "layers"):
+            config.check_range(f"predictors.{key}", getattr(self, key), low=1)
+        config.check_range("predictors.n_pretrain_nb201", self.n_pretrain_nb201, low=2, high=900)
+        config.check_range("predictors.n_pretrain_fbnet", self.n_pretrain_fbnet, low=2, high=4000)
+        config.check_range("predictors.pretrain_lr", self.pretrain_lr, low=1e-6, high=1.0)
+        config.check_range("predictors.finetune_lr", self.finetune_lr, low=1e-6, high=1.0)
+        config.check_range("predictors.search_budget", self.search_budget, low=self.search_k + 1, high=15625)
+
+    def settings(self) -> TransferSettings:
+        return TransferSettings(pretrain_epochs=self.pretrain_epochs, pretrain_lr=self.pretrain_lr,
+                                finetune_epochs=self.finetune_epochs, finetune_lr=self.finetune_lr,
+                                finetune_batch=self.finetune_batch,
+                                hidden=self.hidden, layers=self.layers)
+
+    def n_pretrain(self, space: str) -> int:
+        return self.n_pretrain_nb201 if space == "nb201" else self.n_pretrain_fbnet

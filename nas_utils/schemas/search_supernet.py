@@ -1,0 +1,67 @@
+"""Schema of ``params.yaml: search_supernet`` (stage ``search_supernet``, notebook 06)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nas_utils import config
+from nas_utils.backends import BACKENDS
+from nas_utils.latency.devices import MEASURE_DEVICES
+from nas_utils.predictors import PREDICTORS
+from nas_utils.schemas.search import check_tactic_params
+from nas_utils.search import TACTICS
+from nas_utils.supernets import SUPERNETS
+
+LATENCY_SOURCES = ("predicted", "measured")
+
+
+@config.section("search_supernet")
+@dataclass(frozen=True)
+class SearchSupernetConfig:
+    """Parameters of the ``search_supernet`` stage (``params.yaml: search_supernet``).
+
+    The evaluation backend and its workers are runtime settings (:mod:`nas_utils.runtime`),
+    not parameters: results do not depend on them. ``speedup_backends`` names the backends
+    the speed-up check compares with serial evaluation.
+    """
+
+    supernet: str
+    checkpoint: str
+    tactics: tuple[str, ...]
+    seeds: int
+    budget: int
+    thresholds: tuple[float, ...]
+    paper_linas_evals: int
+    latency_source: str
+    latency_device: str
+    latency_k: int
+    latency_test: int
+    latency_predictor: str
+    calib: int
+    speedup_batch: int
+    speedup_backends: tuple[str, ...]
+    tactic_params: dict[str, Any]
+    seed: int
+
+    def __post_init__(self) -> None:
+        config.check_choice("search_supernet.supernet", self.supernet, SUPERNETS.names())
+        config.check_nonempty("search_supernet.tactics", self.tactics)
+        config.check_choices("search_supernet.tactics", self.tactics, TACTICS.names())
+        config.check_range("search_supernet.seeds", self.seeds, low=1)
+        config.check_range("search_supernet.budget", self.budget, low=2)
+        for t in self.thresholds:
+            config.check_range("search_supernet.thresholds", t, low=0.0, high=1.0)
+        config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
+        config.check_choice("search_supernet.latency_source", self.latency_source, LATENCY_SOURCES)
+        config.check_choice("search_supernet.latency_device", self.latency_device, MEASURE_DEVICES.names())
+        config.check_range("search_supernet.latency_k", self.latency_k, low=3)
+        config.check_range("search_supernet.latency_test", self.latency_test, low=0)
+        config.check_choice("search_supernet.latency_predictor", self.latency_predictor, PREDICTORS.names())
+        config.check_range("search_supernet.calib", self.calib, low=1)
+        config.check_range("search_supernet.speedup_batch", self.speedup_batch, low=0)
+        config.check_choices("search_supernet.speedup_backends", self.speedup_backends, BACKENDS.names())
+        check_tactic_params("search_supernet.tactic_params", self.tactic_params)
+
+    def params_of(self, tactic: str) -> dict[str, Any]:
+        return dict(self.tactic_params.get(tactic, {}))
