@@ -5,7 +5,8 @@ Examples::
     hwnas search --tactic linas --space nb201 --dataset cifar10 --device gold_6226 \\
         --budget 500 --seed 0 --out history.csv
     hwnas list                      # valid tactics, devices, datasets, predictors, spaces
-    hwnas profile paper             # merge profiles/paper.yaml into params.yaml
+    hwnas profile paper             # merge profiles/paper.yaml into params.yaml (comments kept)
+    hwnas profile default           # undo it
 
 Every user error prints one line (``error: ...``) and exits with status 2.
 """
@@ -17,11 +18,9 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.errors import ConfigError, HwnasError
-from nas_utils.paths import project_root
 from nas_utils.predictors import PREDICTORS
 from nas_utils.search import TACTICS
 from nas_utils.spaces import SPACES
@@ -60,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="print the registries (tactics, devices, datasets, ...) as JSON")
 
     p = sub.add_parser("profile", help="merge a parameter profile from profiles/ into params.yaml")
-    p.add_argument("name", help="profile name, e.g. paper")
+    p.add_argument("name", help="profile name: a file of profiles/ (e.g. paper), or default (undo the applied profile)")
     return parser
 
 
@@ -88,32 +87,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    import yaml
+    from nas_utils.profiles import apply
 
-    from nas_utils.config import read_params
-
-    path = project_root() / "profiles" / f"{args.name}.yaml"
-    if not path.exists():
-        valid = sorted(p.stem for p in (project_root() / "profiles").glob("*.yaml"))
-        raise ConfigError(f"unknown profile {args.name!r}; valid choices: {', '.join(valid)}")
-    params = read_params()
-    overrides = yaml.safe_load(path.read_text()) or {}
-    for section, values in overrides.items():
-        if section not in params:
-            raise ConfigError(f"profile {args.name}: unknown section {section!r}")
-        params[section] = _deep_merge(params[section] or {}, values or {})
-    from nas_utils.io import write_text
-
-    write_text(project_root() / "params.yaml", yaml.safe_dump(params, sort_keys=False))
-    print(f"params.yaml now uses profile {args.name!r} (git diff params.yaml shows the changes)")
+    print(apply(args.name))
     return 0
-
-
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
