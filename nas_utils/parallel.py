@@ -13,26 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from tqdm.auto import tqdm
+from nas_utils.progress import bar
+from nas_utils.runtime import torch_threads
 
 T = TypeVar("T")
 
 
 def _single_threaded(fn: Callable[[Any], T], item: Any) -> T:
-    import torch
     from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
+    with torch_threads(1), threadpool_limits(1):
         return fn(item)
 
 
 def parallel_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int = 1, desc: str | None = None) -> list[T]:
-    """``[fn(x) for x in items]`` over ``workers`` processes (in order), with a progress bar."""
+    """``[fn(x) for x in items]`` over ``workers`` processes (in order), with a progress bar (:mod:`nas_utils.progress`)."""
     if workers <= 1 or len(items) <= 1:
-        return [_single_threaded(fn, x) for x in tqdm(items, desc=desc, disable=desc is None)]
+        return [_single_threaded(fn, x) for x in bar(items, desc=desc, disable=desc is None)]
     from joblib import Parallel, delayed
 
     runner = Parallel(n_jobs=workers, backend="loky", return_as="generator")
     results = runner(delayed(_single_threaded)(fn, x) for x in items)
-    return list(tqdm(results, total=len(items), desc=desc, disable=desc is None))
+    return list(bar(results, total=len(items), desc=desc, disable=desc is None))

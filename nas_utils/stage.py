@@ -3,13 +3,20 @@
 ``python -m nas_utils.stage <section> <notebook> [--out DIR] [--set key=value ...]``
 
 1. loads and validates ``params.yaml[<section>]`` (unknown key, wrong type or out-of-range value
-   -> one-line error, nothing executed, nothing written);
+   -> one-line error, nothing executed, nothing written); only that section's schema is
+   imported (``nas_utils.schemas.<section>``);
 2. executes the notebook with papermill, passing the section's keys (plus ``out_dir``) as
    parameters;
 3. the notebook writes its tables and figures into the staging directory ``out_dir/.staging``
    (its ``out_dir`` parameter); only when every cell has succeeded are they moved into
    ``out_dir``, followed by the executed notebook, its HTML rendering and ``run_info.json``
    (wall time, parameters, machine, library versions), each file atomically.
+
+While it runs, the notebook's progress bars (:mod:`nas_utils.progress`: which run of how many,
+ETA, current HV) stream to this process's stderr, so ``dvc repro`` is not silent; the executed
+notebook keeps no progress output. The notebook runs with ``HWNAS_STAGE`` set, so relative
+output paths resolve to the tracked tree (:func:`nas_utils.paths.output_path`); run by hand in
+JupyterLab it writes under ``scratch/`` instead.
 
 So a stage that fails or is killed mid-way leaves none of its declared outputs for a later
 stage to read (DVC also deletes them before rerunning it). A failing cell stops the stage with
@@ -29,17 +36,20 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from nas_utils import config
+from nas_utils import config, progress, runtime
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
-from nas_utils.paths import project_root
+from nas_utils.paths import STAGE_ENV, project_root
 
 LIBRARIES = ("torch", "numpy", "pandas", "scikit-learn", "xgboost", "pymoo", "botorch", "papermill", "dvc", "onnxruntime")
 
@@ -57,7 +67,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 def environment() -> dict[str, Any]:
     """Machine and library versions, for provenance records."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for lib in LIBRARIES:
         try:
             versions[lib] = metadata.version(lib)
@@ -95,12 +105,11 @@ def run_notebook(
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    import nas_utils.sections  # noqa: F401  (registers every section's schema)
-
     notebook = Path(notebook)
     if not notebook.exists():
         raise ConfigError(f"notebook not found: {notebook}")
     cfg = config.load(section, params_file, **(overrides or {}))
+    runtime.settings()  # a bad HWNAS_* value stops here, before anything runs
     out_dir = Path(out_dir)
     staging = out_dir / STAGING
     shutil.rmtree(staging, ignore_errors=True)  # leftovers of a killed run
@@ -112,10 +121,11 @@ def run_notebook(
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / notebook.name
         try:
-            pm.execute_notebook(
-                str(notebook), str(executed), parameters=parameters, kernel_name=kernel,
-                cwd=str(project_root()), progress_bar=False, log_output=False,
-            )
+            with _stage_environment(section, Path(tmp) / "progress.log"):
+                pm.execute_notebook(
+                    str(notebook), str(executed), parameters=parameters, kernel_name=kernel,
+                    cwd=str(project_root()), progress_bar=False, log_output=False,
+                )
         except pm.PapermillExecutionError as exc:
             if executed.exists():
                 executed.replace(failed)
@@ -126,8 +136,8 @@ def run_notebook(
             ) from None
         failed.unlink(missing_ok=True)
         _publish(staging, out_dir)
-        nb = nbformat.read(executed, as_version=4)
-        html, _ = HTMLExporter().from_notebook_node(nb)
+        nb = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
+        html, _ = HTMLExporter().from_notebook_node(nb)  # type: ignore[no-untyped-call]
         with atomic_path(target.with_suffix(".html")) as tmp_html:
             tmp_html.write_text(html)
         with atomic_path(target) as tmp_nb:
@@ -141,6 +151,45 @@ def run_notebook(
 
 
 STAGING = ".staging"
+
+
+@contextmanager
+def _stage_environment(section: str, log: Path) -> Iterator[None]:
+    """Run the block with ``HWNAS_STAGE`` and ``HWNAS_PROGRESS_FILE`` set (the kernel inherits
+    them) while a thread copies what the kernel's bars write to ``log`` onto our stderr."""
+    log.touch()
+    saved = {k: os.environ.get(k) for k in (STAGE_ENV, progress.FILE_ENV)}
+    os.environ.update({STAGE_ENV: section, progress.FILE_ENV: str(log)})
+    done = threading.Event()
+    thread = threading.Thread(target=_stream, args=(log, done), daemon=True)
+    thread.start()
+    start = time.perf_counter()
+    print(f"stage {section}: running (progress below)", file=sys.stderr, flush=True)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        print(f"\nstage {section}: notebook finished in {time.perf_counter() - start:.0f} s",
+              file=sys.stderr, flush=True)
+
+
+def _stream(log: Path, done: threading.Event) -> None:
+    """Copy new text of ``log`` to stderr every half second until ``done`` (then once more)."""
+    with log.open(encoding="utf-8", errors="replace") as handle:
+        while True:
+            finished = done.wait(0.5)
+            chunk = handle.read()
+            if chunk:
+                sys.stderr.write(chunk)
+                sys.stderr.flush()
+            if finished:
+                return
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
