@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -26,3 +27,27 @@ def processed_tables() -> None:
         from nas_utils.prepare import prepare
 
         prepare()
+
+
+# Notebook 05 with tiny parameters: executed once per suite, shared by the tests that read it.
+SEARCH_TINY = {
+    "devices": ["pixel2"], "tactics": ["random", "nsga2", "linas", "weaknas"], "seeds": 2, "budget": 40,
+    "paper_linas_evals": 30, "timing_budget": 30, "timing_seeds": 1,
+    "tactic_params": {"linas": {"initial": 20, "batch": 10, "inner_evals": 500, "inner_population": 20},
+                      "weaknas": {"mlp_width": 16, "mlp_depth": 2, "mlp_max_iter": 30}},
+}
+
+
+@pytest.fixture(scope="session")
+def search_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Output folder of notebook 05 run once as a stage (``SEARCH_TINY``, one worker process)."""
+    from nas_utils.stage import run_notebook
+
+    out = tmp_path_factory.mktemp("search_notebook")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HWNAS_WORKERS", "1")
+    try:
+        run_notebook("search", "notebooks/05_search_comparison.ipynb", out, overrides=SEARCH_TINY)
+    finally:
+        patch.undo()
+    return out

@@ -1,28 +1,31 @@
+"""Notebook 05 runs as a stage (the session fixture ``search_notebook`` executes it once)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from nas_utils.results import SearchSummary
-from nas_utils.stage import run_notebook
-
-TINY = {
-    "devices": ["pixel2"], "tactics": ["random", "nsga2", "linas", "weaknas"], "seeds": 2, "budget": 40,
-    "paper_linas_evals": 30, "workers": 1, "timing_budget": 30, "timing_seeds": 1,
-    "tactic_params": {"linas": {"initial": 20, "batch": 10, "inner_evals": 500, "inner_population": 20},
-                      "weaknas": {"mlp_width": 16, "mlp_depth": 2, "mlp_max_iter": 30}},
-}
+from tests.conftest import SEARCH_TINY
 
 
 @pytest.mark.slow
-def test_search_notebook_runs_under_papermill(tmp_path: Path) -> None:
-    run_notebook("search", "notebooks/05_search_comparison.ipynb", tmp_path, overrides=TINY)
-    summary = SearchSummary.load(tmp_path / "summary.json")
+def test_search_notebook_runs_under_papermill(search_notebook: Path) -> None:
+    summary = SearchSummary.load(search_notebook / "summary.json")
     cell = summary.cell("cifar10/pixel2")
-    assert cell.tactic_names() == TINY["tactics"]
+    assert cell.tactic_names() == SEARCH_TINY["tactics"]
     assert {r.threshold for r in cell.thresholds} == set(summary.thresholds)  # every threshold has its rows
     assert cell.ratio("weaknas", summary.thresholds[0]) is not None and summary.timing is not None
     for name in ("hv_curves.png", "evals_to_threshold.png", "fronts.png", "histories.parquet", "05_search_comparison.html",
                  "plots/hv_cifar10_pixel2.csv", "evals_to_threshold.csv"):
-        assert (tmp_path / name).exists()
+        assert (search_notebook / name).exists()
+
+
+@pytest.mark.slow
+def test_executed_notebook_holds_no_progress_bars(search_notebook: Path) -> None:
+    """Progress streams to the stage's stderr (nas_utils.progress), never into the notebook."""
+    nb = nbformat.read(search_notebook / "05_search_comparison.ipynb", as_version=4)
+    outputs = str([o for cell in nb.cells for o in cell.get("outputs", [])])
+    assert "search runs" not in outputs and "it/s" not in outputs

@@ -10,7 +10,7 @@ import pytest
 
 from nas_utils import reproducibility as rp
 from nas_utils.stage import run_notebook
-from tests.test_notebook_search import TINY
+from tests.conftest import SEARCH_TINY
 
 
 def _write_run(root: Path, hv: float, seconds: float) -> None:
@@ -49,13 +49,13 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 @pytest.mark.slow
-def test_search_stage_twice_gives_identical_tables(tmp_path: Path) -> None:
-    """The search notebook run twice (fresh kernels) writes identical tables."""
-    snaps = []
-    for run in ("one", "two"):
-        out = tmp_path / run
-        run_notebook("search", "notebooks/05_search_comparison.ipynb", out, overrides=TINY)
-        snaps.append(rp.snapshot([out], root=out))
+def test_search_stage_twice_gives_identical_tables(tmp_path: Path, search_notebook: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search notebook run twice (fresh kernels; 1 then 2 worker processes) writes identical
+    tables: results depend neither on the run nor on the runtime setting HWNAS_WORKERS."""
+    monkeypatch.setenv("HWNAS_WORKERS", "2")
+    run_notebook("search", "notebooks/05_search_comparison.ipynb", tmp_path, overrides=SEARCH_TINY)
+    snaps = [rp.snapshot([out], root=out) for out in (search_notebook, tmp_path)]
     result = rp.compare(*snaps)
     assert result["differ"] == [] and result["missing"] == []
     assert {"histories.parquet", "curves.parquet", "summary.json"} <= set(result["identical"])

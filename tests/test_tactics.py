@@ -28,7 +28,10 @@ def _params(name: str) -> dict:
 
     factory = TACTICS.get(name)
     valid = inspect.signature(factory.__init__ if isinstance(factory, type) else factory).parameters
-    return {k: v for k, v in FAST.get(name, {}).items() if k in valid}
+    unknown = sorted(set(FAST.get(name, {})) - set(valid))
+    if unknown:  # a typo would otherwise run at the tactic's defaults and pass unnoticed
+        raise TypeError(f"FAST[{name!r}] has keys {name} does not accept: {unknown}")
+    return dict(FAST.get(name, {}))
 
 
 @pytest.fixture(scope="module")
