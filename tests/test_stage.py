@@ -64,3 +64,19 @@ def test_killed_stage_leaves_no_output_and_rerun_completes(tmp_path: Path) -> No
     assert not (out / "summary.json").exists() and not (out / "slow.ipynb").exists()
     subprocess.run(cmd, check=True, env={**os.environ, "HWNAS_TEST_SLEEP": "0"})
     assert sorted(p.name for p in out.iterdir()) == ["run_info.json", "slow.html", "slow.ipynb", "summary.json"]
+
+
+@pytest.mark.slow
+def test_progress_streams_to_stderr_not_into_the_notebook(tmp_path: Path) -> None:
+    """`dvc repro` shows the notebook's bars (run i of n) on stderr; the executed notebook has none."""
+    import subprocess
+    import sys
+
+    body = "from nas_utils.progress import bar\nfor _ in bar(range(3), desc='tiny runs'):\n    pass"
+    nb = _notebook(tmp_path / "bars.ipynb", body)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "nas_utils.stage", "search", str(nb), "--out", str(out)],
+                          capture_output=True, text=True, check=True)
+    assert "tiny runs" in done.stderr and "3/3" in done.stderr
+    outputs = [o for cell in nbformat.read(out / "bars.ipynb", as_version=4).cells for o in cell.get("outputs", [])]
+    assert "tiny runs" not in str(outputs)
