@@ -22,7 +22,9 @@ install: $(STAMP)
 reproduce: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/dvc repro
 
+# Type check (configuration: [tool.mypy] in pyproject.toml), then every test tier (fast + slow).
 test: $(STAMP)
+	$(PY) -m mypy
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
 
 lab: $(STAMP)
