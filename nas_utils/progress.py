@@ -34,7 +34,7 @@ def bar(iterable: Iterable[Any] | None = None, *, total: int | None = None, desc
         disable: bool = False, **kwargs: Any) -> Any:
     """A tqdm bar: to the stage's progress stream when one is set, else ``tqdm.auto``."""
     path = os.environ.get(FILE_ENV)
-    if not path:
+    if not path or disable:
         from tqdm.auto import tqdm as auto
 
         return auto(iterable, total=total, desc=desc, disable=disable, **kwargs)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.model_selection import KFold
-from tqdm.auto import tqdm
+from nas_utils.progress import bar
 
 from nas_utils.errors import InvalidArchitectureError
 from nas_utils.evaluators import ACCURACY
@@ -122,7 +122,7 @@ def features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
 def measure_accuracies(net: SuperNet, X: np.ndarray, loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
                        calib: torch.Tensor | None = None, progress: bool = False) -> np.ndarray:
     """Validation accuracy (%) of every row of ``X`` from the current shared weights."""
-    rows = tqdm(net.space.validate(X), desc=f"{net.name} accuracy", leave=False, disable=not progress)
+    rows = bar(net.space.validate(X), desc=f"{net.name} accuracy", leave=False, disable=not progress)
     return np.array([net.evaluate(x, loader, calib) for x in rows])
 
 

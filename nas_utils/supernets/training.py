@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from nas_utils.progress import bar
 
 from nas_utils.data import Splits, TensorLoader
 from nas_utils.errors import CheckpointError, ConfigError
@@ -127,7 +127,7 @@ class Trainer:
         largest, smallest = net.largest_config(), net.config_of(self.sampler.smallest())
         start, cpu_start = time.perf_counter(), time.process_time()
         total_big = total_small = 0.0
-        batches = tqdm(self.loader, desc=f"{net.name} epoch {self.epoch + 1}", leave=False, disable=not self.progress)
+        batches = bar(self.loader, desc=f"{net.name} epoch {self.epoch + 1}", leave=False, disable=not self.progress)
         for i, (xb, yb) in enumerate(batches):
             for group in self.optimizer.param_groups:
                 group["lr"] = self._lr(self.epoch * len(self.loader) + i)

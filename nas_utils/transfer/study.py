@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from nas_utils.progress import bar
 
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import rank_correlation
@@ -68,7 +68,7 @@ def run_all_archs(
     feats, flops = sample_features(data), data.cost[:, 0]
     rows = []
     combos = [(t, trial, k) for t in range(len(data.task.targets)) for trial in range(trials) for k in ks]
-    for t, trial, k in tqdm(combos, desc=data.task.name, disable=not progress):
+    for t, trial, k in bar(combos, desc=data.task.name, disable=not progress):
         idx = select(sampler, feats, k, _rng(seed, t, trial, k), cost=flops)
         y = data.tgt_lat[:, t]
         for m in methods:
