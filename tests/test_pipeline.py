@@ -168,3 +168,13 @@ def test_plots_name_the_default_profile_columns() -> None:
     assert {k: (v["x"], v["y"]) for k, v in plots.items()} == expected
     outs = {next(iter(o)) if isinstance(o, dict) else o for s in _stages().values() for o in s.get("outs", [])}
     assert set(plots) <= outs, "every plot folder is some stage's output"
+
+
+def test_report_depends_on_every_figure_it_copies() -> None:
+    """reports/figures/ holds copies of stage figures: each copied figure is a dep of the report."""
+    import re
+
+    source = (ROOT / "nas_utils" / "report.py").read_text()
+    shown = {f"reports/{stage}/{name}.png" for stage, name in re.findall(r'_figure\(root, "(\w+)", "(\w+)"', source)}
+    assert shown, "no _figure(root, stage, name, ...) call found in report.py"
+    assert shown <= set(_stages()["report"]["deps"]), shown - set(_stages()["report"]["deps"])
