@@ -3,20 +3,49 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Torch first, pinned to the CPU wheel (an unpinned torch pulls a multi-GB CUDA build).
+# Exact versions of everything except torch (pip-compile output; refresh with `make lock`).
+LOCK := requirements-lock.txt
+# Torch is installed first and on its own, at the exact version the results were made with (the
+# lock leaves it out, so one lock serves CPU and GPU builds; pyproject's extra "cpu" pins it too).
+# On Linux, PyPI's torch wheel is the multi-GB CUDA build. For the CPU build (or one CUDA build)
+# pass the torch project's wheel index for it (URL on the PyTorch install page; no index host is
+# named in this repository):  make install TORCH_INDEX=<torch CPU wheel index URL>
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
+# Extra arguments of `make lock`, e.g. LOCK_ARGS=--upgrade (newest versions within pyproject's ranges).
+LOCK_ARGS ?=
+LOCK_TOOLS := $(VENV)/lock-tools
 
-.PHONY: install reproduce test lab clean-reports dag determinism readme
+.PHONY: install lock reproduce test lab clean-reports dag determinism readme
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)"
+	@# xgboost-cpu replaced xgboost (same module, no NCCL wheel); drop the old one from older venvs.
+	$(PY) -m pip uninstall -q -y xgboost nvidia-nccl-cu12 2>/dev/null || true
+	$(PY) -m pip install -q -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip check
+	$(PY) -c "import torch; print('installed torch', torch.__version__, 'CUDA ' + torch.version.cuda if torch.version.cuda else '(CPU build)')"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve requirements-lock.txt from pyproject.toml (keeps current pins unless LOCK_ARGS=--upgrade)
+# and regenerate environment.yml from it. The lock is resolved for this machine's Python (3.11,
+# Linux); pass TORCH_INDEX=<torch CPU wheel index URL> on a machine whose pip would otherwise
+# resolve the CUDA build of torch (its nvidia-* dependencies must not enter the lock).
+lock:
+	test -x $(LOCK_TOOLS)/bin/python || python3 -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install -q --upgrade pip "pip-tools>=7.5"
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile --quiet --extra dev --extra cpu --unsafe-package torch --strip-extras \
+	    --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+	    $(if $(TORCH_INDEX),--extra-index-url "$(TORCH_INDEX)") $(LOCK_ARGS) -o $(LOCK) pyproject.toml
+	@if grep -qE '^(nvidia-|triton)' $(LOCK); then \
+	    echo "error: the lock picked up CUDA wheels (nvidia-*/triton); rerun with TORCH_INDEX=<torch CPU wheel index URL>" >&2; exit 2; fi
+	$(LOCK_TOOLS)/bin/python tools/lock_to_conda.py
 
 # Stage commands call `python`: put the venv first on PATH so they use it.
 reproduce: $(STAMP)
