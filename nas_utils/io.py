@@ -1,7 +1,9 @@
-"""Atomic output writing: a file either appears complete or not at all.
+"""Atomic output writing (a file either appears complete or not at all), and checked reading.
 
 Stages write every output through these helpers, so a stage killed mid-way never leaves a
-half-written table that a later stage (or ``dvc``) could mistake for a result.
+half-written table that a later stage (or ``dvc``) could mistake for a result. A table that is
+missing, truncated or corrupt all the same (a copy cut short, a disk filled up) is read as one
+:class:`~nas_utils.errors.DataError` line saying how to rebuild it, not a pyarrow traceback.
 
 >>> import tempfile, pathlib
 >>> from nas_utils.io import write_json
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from nas_utils.errors import DataError
 
 
 @contextlib.contextmanager
@@ -72,3 +76,20 @@ def write_parquet(path: str | Path, df: pd.DataFrame) -> None:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def read_parquet(path: str | Path, rebuild: str) -> pd.DataFrame:
+    """Read a Parquet table; a missing, truncated or corrupt file is one :class:`DataError` line.
+
+    Args:
+        path: the table.
+        rebuild: how to regenerate it, e.g. "run `dvc repro prepare`" (ends the message).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"missing table {path}; {rebuild}")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid/ArrowIOError derive from these
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"table {path} is truncated or corrupt ({reason}); {rebuild}") from None

@@ -51,17 +51,28 @@ from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
 from nas_utils.paths import STAGE_ENV, project_root
 
-LIBRARIES = ("torch", "numpy", "pandas", "scikit-learn", "xgboost", "pymoo", "botorch", "papermill", "dvc", "onnxruntime")
+LIBRARIES = ("torch", "numpy", "pandas", "scikit-learn", "xgboost", "xgboost-cpu", "pymoo", "botorch", "papermill", "dvc", "onnxruntime")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``key=value`` strings -> dict, values parsed as YAML scalars/lists."""
+    """``key=value`` strings -> dict, values parsed as YAML scalars/lists.
+
+    Raises:
+        ConfigError: one line for an item without ``=`` or with a value that is not valid YAML.
+    """
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"bad override {item!r}; expected key=value")
-        out[key] = yaml.safe_load(raw)
+        try:
+            out[key] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(
+                f"bad override {item!r}: {raw!r} is not valid YAML ({problem}); "
+                "valid: key=VALUE with a YAML value, e.g. budget=100, devices=[a, b], name='x: y'"
+            ) from None
     return out
 
 

@@ -16,23 +16,27 @@ import numpy as np
 import pandas as pd
 
 from nas_utils.latency.benchmark_devices import devices_for
-from nas_utils.errors import DataError, UnknownNameError
+from nas_utils.errors import UnknownNameError
+from nas_utils.io import read_parquet
 from nas_utils.paths import processed_dir
 
 DATASETS = {"cifar10": "acc_cifar10", "cifar100": "acc_cifar100", "imagenet16": "acc_imagenet16"}
 _ARCH_TABLES = {"nb201": ("nb201_archs", "op"), "fbnet": ("fbnet_archs", "layer")}
 
 
+REBUILD = "run `dvc repro prepare` (or `python -m nas_utils.prepare`)"
+
+
 def _read(name: str) -> pd.DataFrame:
+    """A processed table; missing, truncated or corrupt -> one DataError line naming the fix."""
     path = processed_dir() / f"{name}.parquet"
-    if not path.exists():
-        raise DataError(f"missing processed table {path}; run `dvc repro prepare` (or `python -m nas_utils.prepare`)")
-    return _read_cached(str(path), path.stat().st_mtime_ns)
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    return _read_cached(str(path), mtime)
 
 
 @lru_cache(maxsize=8)
 def _read_cached(path: str, _mtime: int) -> pd.DataFrame:
-    return pd.read_parquet(path)
+    return read_parquet(path, REBUILD)
 
 
 def arch_table(space: str) -> pd.DataFrame:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from nas_utils.cli import main
+from nas_utils import names
+from nas_utils.cli import main, meta_path
 
 
 def _hwnas(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,11 +23,68 @@ def test_help_lists_registries() -> None:
         assert word in out.stdout
 
 
-def test_search_writes_history(tmp_path: Path) -> None:
-    target = tmp_path / "h.csv"
+def test_version() -> None:
+    out = _hwnas("--version")
+    assert out.returncode == 0 and out.stdout.strip() == "hwnas 0.1.0"
+
+
+def test_help_imports_no_heavy_module() -> None:
+    """`hwnas --help` builds its choice lists without torch, scikit-learn, pandas or the tactics."""
+    code = (
+        "import sys\nfrom nas_utils.cli import main\ntry:\n    main(['search', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'pandas', 'nas_utils.search') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_names_match_registries() -> None:
+    from nas_utils.predictors import PREDICTORS
+    from nas_utils.search import TACTICS
+    from nas_utils.spaces import SPACES
+    from nas_utils.tables import DATASETS
+
+    assert list(names.TACTICS) == TACTICS.names()
+    assert list(names.PREDICTORS) == PREDICTORS.names()
+    assert list(names.SPACES) == SPACES.names()
+    assert list(names.DATASETS) == sorted(DATASETS)
+
+
+def test_usage_line_does_not_list_devices() -> None:
+    out = _hwnas("search", "--tactic", "linas", "--device", "gpu9")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "invalid choice: 'gpu9'" in out.stderr and "raspi4" in out.stderr  # valid choices named once
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_search_writes_history(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"h{suffix}"
     assert main(["search", "--tactic", "nsga2", "--device", "pixel2", "--budget", "80", "--seed", "1", "--out", str(target)]) == 0
-    history = pd.read_csv(target)
+    read = {".csv": pd.read_csv, ".json": pd.read_json, ".parquet": pd.read_parquet}[suffix]
+    history = read(target)
     assert len(history) == 80 and history["arch"].is_unique
+    assert set(history["dataset"]) == {"cifar10"} and set(history["device"]) == {"pixel2"}
+    hv = history["hv"].to_numpy()
+    assert (hv[1:] >= hv[:-1]).all() and 0 < hv[-1] <= 1  # running HV never decreases
+    assert history["latency"].round(6).equals(history["latency"])
+    meta = json.loads(meta_path(target).read_text())
+    assert meta["complete"] and meta["device"] == "pixel2" and meta["units"]["latency"].startswith("ms")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, meta_path(target).name])
+
+
+def test_search_defaults_come_from_params(tmp_path: Path) -> None:
+    target = tmp_path / "h.csv"
+    assert main(["search", "--tactic", "linas", "--budget", "20", "--param", "batch=10", "--out", str(target)]) == 0
+    meta = json.loads(meta_path(target).read_text())
+    assert meta["tactic_params_source"] == "params.yaml search.tactic_params.linas"
+    assert meta["tactic_params"]["inner_evals"] == 1000 and meta["tactic_params"]["batch"] == 10
+
+
+def test_small_budget_warns() -> None:
+    out = _hwnas("search", "--tactic", "linas", "--budget", "30")
+    assert out.returncode == 0
+    assert "warning: --budget 30 is smaller than linas's initial random sample (initial=50)" in out.stderr
 
 
 def test_bad_inputs_are_one_line_errors() -> None:
