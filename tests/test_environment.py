@@ -53,9 +53,15 @@ def test_no_gpu_wheels_and_torch_pinned_once() -> None:
     assert "torch" not in locked  # installed on its own by the Makefile (CPU or CUDA build)
     assert not [n for n in locked if n.startswith("nvidia-") or n == "triton"]
     assert "xgboost-cpu" in locked and "xgboost" not in locked
-    pin = next(r for r in _pyproject()["optional-dependencies"]["cpu"] if r.startswith("torch=="))
-    assert re.search(rf"^TORCH \?= {re.escape(pin)}$", (ROOT / "Makefile").read_text(), re.M)
-    assert f"      - {pin}\n" in (ROOT / "environment.yml").read_text()
+    cpu = [Requirement(r) for r in _pyproject()["optional-dependencies"]["cpu"]]
+    assert {r.name for r in cpu} == {"torch"}
+    # Linux needs the local version +cpu (PyPI's Linux wheel is the CUDA build); one version everywhere
+    linux = [r for r in cpu if r.marker is not None and r.marker.evaluate({"sys_platform": "linux"})]
+    assert [str(r.specifier) for r in linux] == ["==2.13.0+cpu"]
+    versions = {str(r.specifier).removeprefix("==").split("+")[0] for r in cpu}
+    (version,) = versions
+    assert re.search(rf"^TORCH \?= torch=={re.escape(version)}$", (ROOT / "Makefile").read_text(), re.M)
+    assert f"'torch=={version}+cpu; sys_platform == \"linux\"'" in (ROOT / "environment.yml").read_text()
 
 
 def test_no_package_index_host() -> None:
