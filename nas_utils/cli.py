@@ -41,6 +41,7 @@ DECIMALS = 6  # rounding of the history's float columns (the benchmark tables ho
 # Constructor arguments that set a tactic's uniform random start (first generation / initial design).
 INITIAL_SAMPLE_PARAMS = ("initial", "n_init", "init_sample", "population")
 INTERRUPTED = 130  # 128 + SIGINT, the shell's status for a Ctrl-C
+BUILTIN_BUDGET = 300  # --budget without params.yaml
 
 
 def _registries() -> dict[str, list[str]]:
@@ -144,15 +145,22 @@ def tactic_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
     overrides = parse_overrides(args.param)
     if args.builtin_defaults:
-        return overrides, "built-in defaults"
+        return overrides, "built-in defaults (--builtin-defaults)"
     search = _search_section(args.params)
-    base = (search.get("tactic_params") or {}).get(args.tactic) or {}
-    return {**base, **overrides}, f"params.yaml search.tactic_params.{args.tactic}"
+    if search is None:
+        return overrides, "built-in defaults (no params.yaml here)"
+    table = search.get("tactic_params") or {}
+    if args.tactic not in table:
+        return overrides, f"built-in defaults (params.yaml search.tactic_params has no {args.tactic})"
+    return {**(table[args.tactic] or {}), **overrides}, f"params.yaml search.tactic_params.{args.tactic}"
 
 
-def _search_section(path: Path | None) -> dict[str, Any]:
+def _search_section(path: Path | None) -> dict[str, Any] | None:
+    """params.yaml's ``search`` section; ``None`` outside a project (no --params, no params.yaml)."""
     from nas_utils.config import read_params
 
+    if path is None and not (project_root() / "params.yaml").exists():
+        return None
     section = read_params(path).get("search") or {}
     if not isinstance(section, dict):
         raise ConfigError("params.yaml: section 'search' must be a mapping")
@@ -244,9 +252,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _default_budget(args: argparse.Namespace) -> int:
-    if args.builtin_defaults:
-        return 300
-    budget = _search_section(args.params).get("budget", 300)
+    search = None if args.builtin_defaults else _search_section(args.params)
+    budget = (search or {}).get("budget", BUILTIN_BUDGET)
     if not isinstance(budget, int):
         raise ConfigError(f"params.yaml search.budget must be an integer, got {budget!r}")
     return budget
