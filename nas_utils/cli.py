@@ -222,12 +222,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     params, source = tactic_params(args)
     budget = args.budget if args.budget is not None else _default_budget(args)
     if budget < 1:
-        raise ConfigError(f"--budget={budget} is out of range; valid: [1, 15625]")
+        raise ConfigError(f"--budget={budget} is out of range; valid: integer >= 1")
 
     from nas_utils.evaluators import load_benchmark
     from nas_utils.search import make_tactic, run_search
 
     bench = load_benchmark(args.space, args.dataset, args.device)
+    if budget > bench.space.size:
+        raise ConfigError(f"--budget={budget} is out of range; valid: [1, {bench.space.size}] (the size of {args.space})")
     tactic = make_tactic(args.tactic, **params)  # validates names and types before the search
     start = initial_sample(tactic)
     if start is not None and budget < start[1]:

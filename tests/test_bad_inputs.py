@@ -43,9 +43,10 @@ def _files(root: Path) -> list[str]:
         (["--seed", "-1"], ["--seed=-1", "valid: integer >= 0"]),
         (["--param", "batch=[1,"], ["bad override 'batch=[1,'", "not valid YAML", "valid: key=VALUE"]),
         (["--param", "batch={a"], ["bad override 'batch={a'", "not valid YAML"]),
-        (["--budget", "0"], ["--budget=0", "valid: [1, 15625]"]),
+        (["--budget", "0"], ["--budget=0", "valid: integer >= 1"]),
+        (["--budget", "20000"], ["--budget=20000", "valid: [1, 15625]"]),
     ],
-    ids=["negative-seed", "param-yaml-list", "param-yaml-map", "zero-budget"],
+    ids=["negative-seed", "param-yaml-list", "param-yaml-map", "zero-budget", "budget-over-space"],
 )
 def test_search_arguments(tmp_path: Path, args: list[str], fragments: list[str]) -> None:
     out = _run(["-m", "nas_utils.cli", "search", "--tactic", "linas", *args, "--out", str(tmp_path / "h.csv")])
