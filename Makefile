@@ -21,6 +21,7 @@ LOCK_TOOLS := $(VENV)/lock-tools
 $(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	@if [ -z "$(TORCH_INDEX)" ] && [ "$$(uname -s)" = Linux ]; then echo "note: TORCH_INDEX is not set, so pip takes $(TORCH) from its configured indexes; on Linux PyPI's wheel is the multi-GB CUDA build (CPU build: make install TORCH_INDEX=<torch CPU wheel index URL>, see README 'The environment')"; fi
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)"
 	@# xgboost-cpu replaced xgboost (same module, no NCCL wheel); drop the old one from older venvs.
 	$(PY) -m pip uninstall -q -y xgboost nvidia-nccl-cu12 2>/dev/null || true
