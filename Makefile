@@ -25,7 +25,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") "$(TORCH)"
 	@# xgboost-cpu replaced xgboost (same module, no NCCL wheel); drop the old one from older venvs.
 	$(PY) -m pip uninstall -q -y xgboost nvidia-nccl-cu12 2>/dev/null || true
-	$(PY) -m pip install -q -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -r $(LOCK)  # exactly the lock; pip check below proves it complete
 	$(PY) -m pip install -q --no-deps -e .
 	$(PY) -m pip check
 	$(PY) -c "import torch; print('installed torch', torch.__version__, 'CUDA ' + torch.version.cuda if torch.version.cuda else '(CPU build)')"
