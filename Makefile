@@ -16,7 +16,7 @@ TORCH_INDEX ?=
 LOCK_ARGS ?=
 LOCK_TOOLS := $(VENV)/lock-tools
 
-.PHONY: install lock reproduce test lab clean-reports dag determinism readme
+.PHONY: install lock reproduce test lab clean-reports dag determinism readme report-check
 
 $(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -74,3 +74,8 @@ determinism: $(STAMP)
 # Regenerate the README's results table from the stages' committed summaries.
 readme: $(STAMP)
 	$(PY) -m nas_utils.report --readme
+
+# Look at the report as a reader does: every image resolves, and a headless-Chromium screenshot
+# (reports/.screenshot.png; needs the Debian package `chromium`).
+report-check: $(STAMP)
+	$(PY) -m nas_utils.report_check

@@ -110,3 +110,20 @@ def test_footer_names_head_and_dirty_only_when_true(tmp_path: Path) -> None:
     assert f"`{head}`" in report.provenance(tmp_path) and "uncommitted" not in report.provenance(tmp_path)
     (tmp_path / "code.py").write_text("x = 2\n")
     assert "uncommitted changes" in report.provenance(tmp_path)
+
+
+def test_rendered_page_has_no_broken_image_and_screenshots(reports: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTML a reader opens: every image resolves; headless Chromium renders it (when installed)."""
+    from nas_utils import report_check
+
+    monkeypatch.setenv("HWNAS_ROOT", str(reports.parent))
+    assert report.main([]) == 0
+    html = reports / "index.html"
+    assert report_check.missing_images(html) == []
+    if report_check.chromium() is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
+    shot = report_check.screenshot(html, reports / ".screenshot.png", height=2000)
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        assert im.size == (1200, 2000) and len(set(im.convert("L").getdata())) > 10  # not a blank page

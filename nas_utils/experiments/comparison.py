@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from nas_utils.io import atomic_path
 from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, pareto_front
@@ -278,15 +279,35 @@ def plot_evals_to_threshold(summary: ComparisonSummary, title: Callable[[str, st
     return fig
 
 
+def inlier_range(values: np.ndarray, gap_share: float = 0.5, max_outliers: float = 0.1) -> tuple[float, float]:
+    """Range of ``values`` without isolated outliers: a small group (at most ``max_outliers`` of the
+    values, or 3) cut off from the rest by a gap wider than ``gap_share`` of the whole range, e.g.
+    degenerate architectures at chance accuracy.
+
+    >>> inlier_range(np.array([10.0, 10.0, 86.0, 88.0, 90.0, 93.0, 94.0]))
+    (86.0, 94.0)
+    """
+    v = np.sort(np.asarray(values, dtype=float))
+    for _ in range(2):  # at most one group on each side
+        if len(v) < 3 or v[-1] <= v[0]:
+            break
+        gaps = np.diff(v)
+        k = int(np.argmax(gaps))
+        small = min(k + 1, len(v) - k - 1)
+        if gaps[k] <= gap_share * (v[-1] - v[0]) or small > max(3, max_outliers * len(v)):
+            break
+        v = v[k + 1:] if k + 1 == small else v[: k + 1]
+    return float(v[0]), float(v[-1])
+
+
 def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
                 reference_front: Callable[[str, str], np.ndarray], reference_label: str,
-                seed: int | None = 0, title: Callable[[str, str], str] | None = None,
-                clip_quantile: float = 0.98) -> Figure:
+                seed: int | None = 0, title: Callable[[str, str], str] | None = None) -> Figure:
     """Non-dominated points found by each tactic against a reference front, one panel per cell.
 
-    ``seed=None`` pools every seed. The latency axis is clipped at ``clip_quantile`` of the
-    reference front's latencies (x 1.5) so that one degenerate, very slow architecture does not
-    squash the panel; clipped points are drawn at the edge as triangles and counted in the title.
+    ``seed=None`` pools every seed. Axes span the points without isolated outliers
+    (:func:`inlier_range`, latency on a log scale), so one degenerate architecture does not
+    squash a panel; clipped points are drawn at the panel edge as triangles and counted in the title.
     """
     use_style()
     cells = _cells(histories)
@@ -295,29 +316,42 @@ def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
         objs = objectives(dataset, device)
         names = [o.name for o in objs]
         ref = reference_front(dataset, device)
-        x_max = float(np.quantile(ref[:, 1], clip_quantile)) * 1.5
-        ax.step(ref[:, 1], ref[:, 0], where="post", color="k", lw=1.2)
         cell = histories[(histories["dataset"] == dataset) & (histories["device"] == device)]
         if seed is not None:
             cell = cell[cell["seed"] == seed]
+        fronts = {str(t): pareto_front(run[names].to_numpy(), objs) for t, run in cell.groupby("tactic", sort=False)}
+        every = np.vstack([ref, *fronts.values()])
+        y_lo, y_hi = inlier_range(every[:, 0])
+        kept = every[(every[:, 0] >= y_lo) & (every[:, 0] <= y_hi)]  # latency range of the accuracy inliers
+        x_lo, x_hi = (float(np.exp(b)) for b in inlier_range(np.log(kept[:, 1])))
+        y_pad, x_pad = 0.04 * (y_hi - y_lo or 1.0), 1.15
+        box = (x_lo / x_pad, x_hi * x_pad, y_lo - y_pad, y_hi + y_pad)
+        ax.step(ref[:, 1], ref[:, 0], where="post", color="k", lw=1.2)
         clipped = 0
-        for tactic, run in cell.groupby("tactic", sort=False):
-            front = pareto_front(run[names].to_numpy(), objs)
-            out = front[:, 1] > x_max
-            clipped += int(out.sum())
-            colour = TACTIC_COLOURS.get(str(tactic))
-            ax.scatter(front[~out, 1], front[~out, 0], s=16, alpha=0.8, color=colour)
-            ax.scatter(np.full(out.sum(), x_max), front[out, 0], s=22, marker=">", color=colour)
+        for tactic, front in fronts.items():
+            colour = TACTIC_COLOURS.get(tactic)
+            inside = ((front[:, 1] >= box[0]) & (front[:, 1] <= box[1]) & (front[:, 0] >= box[2])
+                      & (front[:, 0] <= box[3]))
+            clipped += int((~inside).sum())
+            ax.scatter(front[inside, 1], front[inside, 0], s=16, alpha=0.8, color=colour)
+            out = front[~inside]
+            ax.scatter(np.clip(out[:, 1], box[0], box[1]), np.clip(out[:, 0], box[2], box[3]), s=26, marker="v",
+                       color=colour, clip_on=False)
         ax.set_xscale("log")
-        ax.set_xlim(right=x_max * 1.05)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
         ax.set_xlabel(f"{names[1]} ({objs[1].unit}, log)")
         name = title(dataset, device) if title else f"{dataset} / {device}"
-        ax.set_title(name + (f" ({clipped} clipped >)" if clipped else ""), fontsize=9)
+        ax.set_title(name + (f" ({clipped} outlier(s) at the edge)" if clipped else ""), fontsize=9)
     first = objectives(*cells[0])
     axes[0][0].set_ylabel(f"{first[0].name} ({first[0].unit})")
     handles: list[Any] = [Line2D([], [], color="k", lw=1.2, label=reference_label)]
     handles += [Line2D([], [], ls="", marker="o", color=TACTIC_COLOURS.get(t), label=t)
                 for t in dict.fromkeys(histories["tactic"])]
+    handles.append(Line2D([], [], ls="", marker="v", color="0.4", label="outlier, drawn at the edge"))
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     _shared_legend(fig, handles, ncol=4)
     return fig

@@ -44,6 +44,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
@@ -256,13 +257,18 @@ def plot_curves(result: SupernetRun, summary: SupernetSummary) -> plt.Figure:
             axes[0, j].plot(r["cpu_s"], r["hv"], "o-", color=color, label=run)
             axes[1, j].plot(r["cpu_s"], r[f"best_acc_q{q0:g}"], "o-", color=color, label=run)
         thr = next(f.hv_threshold for f in summary.families if f.family == fam)
-        axes[0, j].axhline(thr, ls="--", c="0.5", lw=1, label="same quality")
+        axes[0, j].axhline(thr, ls="--", c="0.5", lw=1)
+        axes[0, j].annotate("same quality", xy=(1.0, thr), xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                            textcoords="offset points", ha="right", va="bottom", fontsize=7)
         axes[0, j].set_title(fam)
         axes[0, j].set_ylabel("normalised HV (eval sample)")
         axes[1, j].set_ylabel(f"best acc. under q{q0:g} MACs (%)")
         axes[1, j].set_xlabel("training CPU seconds")
-        axes[0, j].legend(fontsize=8)
-    fig.tight_layout()
+    handles = [Line2D([], [], color="C0", marker="o", label="full space"),
+               Line2D([], [], color="C3", marker="o", label="SparseNAS sub-space"),
+               Line2D([], [], color="0.5", ls="--", lw=1, label=f"same quality: (1 - {summary.hv_tolerance:g}) x full final HV")]
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
 
