@@ -13,8 +13,8 @@ A :class:`Claim` is a published number or range (or a project target) with its s
 The band is ``[low, high]`` widened by ``tolerance`` (relative): a published *point* figure
 from a single run is read as +-10 %. For a one-sided target (``kind="target"``) the band is the
 target itself, and "beats"/"within" read "meets". A censored estimate (an interval open at one
-end) can only beat or miss through its closed end. Without an interval (one run) the verdict is
-taken on the point estimate and marked as such by :func:`describe`.
+end) can only beat or miss through its closed end. Without an interval the verdict is
+taken on the point estimate and marked as such by :func:`describe` ("point estimate").
 
 >>> v = verdict(Estimate(9.5, 9.0, 10.2), WEAKNAS_VS_LINAS)
 >>> v.outcome, describe(v)
@@ -170,10 +170,10 @@ def verdict(estimate: Estimate, claim: Claim) -> Verdict:
 
 
 def describe(v: Verdict) -> str:
-    """The verdict in words, e.g. ``misses`` or ``meets (one run, no interval)``."""
+    """The verdict in words, e.g. ``misses`` or ``meets (point estimate, no interval)``."""
     word = str(v.outcome)
     if v.claim.kind == "target" and v.outcome in ("beats", "within"):
         word = "meets"
     if v.point_only and v.outcome != "no data":
-        word += " (one run, no interval)"
+        word += " (point estimate, no interval)"
     return word

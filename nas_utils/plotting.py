@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # headless by default; notebooks still display inline
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from nas_utils.io import atomic_path  # noqa: E402
@@ -31,7 +31,7 @@ def use_style() -> None:
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
 
 
-def save_figure(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save ``fig`` as ``path.<fmt>`` for each format, without timestamps (reproducible bytes)."""
     out = []
     for fmt in formats:
@@ -43,7 +43,7 @@ def save_figure(fig: plt.Figure, path: str | Path, formats: tuple[str, ...] = ("
     return out
 
 
-def save_figures(figures: dict[str, plt.Figure], out_dir: str | Path,
+def save_figures(figures: dict[str, Figure], out_dir: str | Path,
                  formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save every figure of a stage's ``figures(result, summary)`` as ``<out_dir>/<name>.<fmt>``."""
     out: list[Path] = []

@@ -41,12 +41,12 @@ def test_one_sided_targets() -> None:
     assert describe(verdict(Estimate(3.4, 3.1, 3.9), TARGET)) == "meets"
     assert verdict(Estimate(2.0, 1.5, 2.5), TARGET).outcome == "misses"
     assert verdict(Estimate(3.0, 2.5, 3.5), TARGET).outcome == "inconclusive"
-    assert describe(verdict(Estimate(0.01), CEILING)) == "meets (one run, no interval)"
+    assert describe(verdict(Estimate(0.01), CEILING)) == "meets (point estimate, no interval)"
     assert verdict(Estimate(0.05), CEILING).outcome == "misses"
 
 
 def test_point_estimate_is_marked() -> None:
-    assert describe(verdict(Estimate(1.0), RANGE)) == "misses (one run, no interval)"
+    assert describe(verdict(Estimate(1.0), RANGE)) == "misses (point estimate, no interval)"
 
 
 def test_published_figures_are_data() -> None:

@@ -230,8 +230,8 @@ def plot_hv_curves(curves: pd.DataFrame, thresholds: Iterable[float], title: Cal
             ax.fill_between(x, q1, q3, color=colour, alpha=0.15, lw=0)
         for thr in thresholds:
             ax.axhline(1 - thr, color="k", ls=":", lw=0.8)
-            ax.annotate(f"HV {thr:g}", xy=(1.0, 1 - thr), xycoords=("axes fraction", "data"), xytext=(-2, 2),
-                        textcoords="offset points", ha="right", va="bottom", fontsize=7)
+            ax.annotate(f"HV {thr:g}", xy=(0.0, 1 - thr), xycoords=("axes fraction", "data"), xytext=(3, 2),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=7)
         ax.set_yscale("log")
         ax.set_title(title(dataset, device) if title else f"{dataset} / {device}")
         ax.set_xlabel("real evaluations")

@@ -42,8 +42,11 @@ from nas_utils.latency.measure import measure_many
 from nas_utils.latency.devices import MEASURE_DEVICES, split_available
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
-from nas_utils.plotting import plt, use_style
+from nas_utils.plotting import use_style
 from nas_utils.schemas.latency import LatencyConfig
+import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
+from matplotlib.figure import Figure  # noqa: E402
+
 from nas_utils.results.latency import DeviceLatency, Environment, LatencySummary, QualityCheck, QualityDevice
 from nas_utils.supernets import SuperNet, build_supernet
 
@@ -170,7 +173,7 @@ def rank_matrix(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plot_distributions(table: pd.DataFrame) -> plt.Figure:
+def plot_distributions(table: pd.DataFrame) -> Figure:
     nets = sorted(table["supernet"].unique())
     fig, axes = plt.subplots(1, len(nets), figsize=(5 * len(nets), 4), squeeze=False)
     for ax, name in zip(axes[0], nets):
@@ -185,7 +188,7 @@ def plot_distributions(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_rank_heatmap(matrix: pd.DataFrame) -> plt.Figure:
+def plot_rank_heatmap(matrix: pd.DataFrame) -> Figure:
     fig, ax = plt.subplots(figsize=(1 + 0.8 * len(matrix), 0.8 * len(matrix)))
     im = ax.imshow(matrix.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
     ax.set_xticks(range(len(matrix)), matrix.columns, rotation=60, ha="right")
@@ -198,7 +201,7 @@ def plot_rank_heatmap(matrix: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_spread(table: pd.DataFrame, quality_df: pd.DataFrame) -> plt.Figure:
+def plot_spread(table: pd.DataFrame, quality_df: pd.DataFrame) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     devs = sorted(table["device"].unique())
     axes[0].boxplot([100 * table.loc[table["device"] == d, "round_cv"].dropna() for d in devs], vert=False)
@@ -246,17 +249,20 @@ def run(cfg: LatencyConfig, progress: Progress | None = None) -> LatencyRun:
 def summarise(result: LatencyRun, cfg: LatencyConfig) -> LatencySummary:
     """Environment, devices measured/skipped, per-device latency, both quality targets."""
     table = result.table
-    env = {k: table[k].iloc[0] for k in _ENV_KEYS if len(table) and k in table}
-    env = {k: (None if v is None or (isinstance(v, float) and not np.isfinite(v)) else v) for k, v in env.items()}
-    for k in ("cpu_count", "affinity"):
-        if env.get(k) is not None:
-            env[k] = int(env[k])
-    per_device = [DeviceLatency(**{k: (v if isinstance(v, str) else (int(v) if k == "n" else float(v)))
-                                   for k, v in r.items()})
-                  for r in device_summary(table).to_dict("records")] if len(table) else []
+    first = table.iloc[0] if len(table) else pd.Series(dtype=object)
+
+    def opt(key: str, kind: type) -> Any:
+        v = first.get(key)
+        return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else kind(v)
+
+    env = Environment(cpu_model=opt("cpu_model", str), cpu_count=opt("cpu_count", int), affinity=opt("affinity", int),
+                      torch_version=opt("torch_version", str), onnxruntime_version=opt("onnxruntime_version", str),
+                      python_version=opt("python_version", str), gpu_model=opt("gpu_model", str))
+    per_device = [DeviceLatency(str(r.supernet), str(r.device), int(r.n), float(r.median_latency_ms), float(r.min_ms),
+                                float(r.max_ms), float(r.median_round_cv), float(r.median_cv), float(r.median_robust_cv))
+                  for r in device_summary(table).itertuples()] if len(table) else []
     return LatencySummary(
-        environment=Environment(**{k: (str(v) if k not in ("cpu_count", "affinity") and v is not None else v)
-                                   for k, v in env.items()}),
+        environment=env,
         devices_measured=sorted(map(str, table["device"].unique())) if len(table) else [],
         devices_skipped=list(result.skipped), n_rows=len(table), per_device=per_device, quality=result.quality,
         cuda_tables=[] if result.cuda is None else sorted(map(str, result.cuda["source"].unique())),
@@ -276,7 +282,7 @@ def write_outputs(out_dir: str | Path, result: LatencyRun, summary: LatencySumma
     summary.save(out / "summary.json")
 
 
-def figures(result: LatencyRun, summary: LatencySummary) -> dict[str, plt.Figure]:
+def figures(result: LatencyRun, summary: LatencySummary) -> dict[str, Figure]:
     use_style()
     return {"latency_distributions": plot_distributions(result.table),
             "rank_correlation": plot_rank_heatmap(result.ranks),

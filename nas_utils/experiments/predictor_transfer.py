@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from nas_utils import runtime
 from nas_utils.evaluators import load_benchmark
@@ -30,12 +31,13 @@ from nas_utils.runtime import torch_threads
 from nas_utils.schemas.predictors import PredictorsConfig
 from nas_utils.results.predictors import PredictorsSummary, SearchLoopResult, SpearmanResult, TaskBest
 from nas_utils.transfer import in_loop
-from nas_utils.transfer.data import load_task_data
+from nas_utils.transfer.data import TaskData, load_task_data
 from nas_utils.transfer.methods import make_method
 from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import run_all_archs, run_help_protocol, sample_features
 from nas_utils.transfer.study import summarise as summarise_trials
-from nas_utils.transfer.tasks import HELP_ND_MEAN, PUBLISHED, TASKS, UNAVAILABLE, get_task
+from nas_utils.claims import HELP_ND_MEAN, NASFLAT_TABLE as PUBLISHED
+from nas_utils.transfer.tasks import TASKS, UNAVAILABLE, get_task
 
 
 @dataclass
@@ -44,7 +46,7 @@ class StudyResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _data(cfg: PredictorsConfig, task: str):  # noqa: ANN202
+def _data(cfg: PredictorsConfig, task: str) -> TaskData:
     return load_task_data(task, cfg.n_pretrain(get_task(task).space), cfg.seed, prune=cfg.prune)
 
 
@@ -249,7 +251,7 @@ def write_outputs(out_dir: str | Path, result: PredictorsRun, summary: Predictor
     summary.save(out / "summary.json")
 
 
-def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, object]:
+def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, Figure]:
     return {"k_curves": plot_k_curves(result.study.results), "ablation": plot_ablation(result.study.results),
             "scatter": plot_scatter(result.scatter, result.title)}
 
@@ -257,16 +259,17 @@ def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, obje
 # --- figures ----------------------------------------------------------------------------------
 
 
-def plot_k_curves(results: pd.DataFrame):  # noqa: ANN201
+def plot_k_curves(results: pd.DataFrame) -> Figure:
     import seaborn as sns
 
     s = summarise_trials(results[results.protocol == "all_archs"])
     g = sns.relplot(data=s, x="k", y="spearman", hue="method", col="task", col_wrap=4, kind="line", marker="o",
                     height=2.6, facet_kws={"sharey": False})
-    return g.figure
+    fig: Figure = g.figure
+    return fig
 
 
-def plot_ablation(results: pd.DataFrame):  # noqa: ANN201
+def plot_ablation(results: pd.DataFrame) -> Figure:
     import seaborn as sns
 
     df = results[results.protocol == "ablation"]
@@ -274,10 +277,11 @@ def plot_ablation(results: pd.DataFrame):  # noqa: ANN201
     g = sns.catplot(data=per_trial, x="sampler", y="spearman", hue="method", kind="bar", errorbar="sd", height=3.5,
                     aspect=1.8)
     g.set(ylim=(max(0.0, per_trial.spearman.min() - 0.05), 1.0))
-    return g.figure
+    fig: Figure = g.figure
+    return fig
 
 
-def plot_scatter(scatter: pd.DataFrame, title: str):  # noqa: ANN201
+def plot_scatter(scatter: pd.DataFrame, title: str) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(4.5, 4.5))

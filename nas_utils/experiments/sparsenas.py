@@ -29,6 +29,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -116,7 +117,7 @@ def result_tables(results: list[tuple[FamilyResult, Any]]) -> dict[str, pd.DataF
     }
 
 
-def plot_filtering(tables: dict[str, pd.DataFrame]) -> plt.Figure:
+def plot_filtering(tables: dict[str, pd.DataFrame]) -> Figure:
     """Left: predictor rank correlation per family. Right per family: scored sample, kept highlighted."""
     families = list(tables["families"]["family"])
     fig, axes = plt.subplots(1, 1 + len(families), figsize=(4 * (1 + len(families)), 3.4))
@@ -187,7 +188,7 @@ def write_outputs(out_dir: str | Path, result: SparseNASRun, summary: SparseNASS
     summary.save(out / "summary.json")
 
 
-def figures(result: SparseNASRun, summary: SparseNASSummary) -> dict[str, plt.Figure]:
+def figures(result: SparseNASRun, summary: SparseNASSummary) -> dict[str, Figure]:
     return {"filtering": plot_filtering(result.tables)}
 
 

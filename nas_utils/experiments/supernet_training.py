@@ -44,6 +44,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -74,7 +75,8 @@ def load_filter(early_dir: str) -> dict[str, Any]:
     path = _resolve(early_dir) / "filter.json"
     if not path.exists():
         raise DataError(f"{path} not found; run stage 'sparsenas' (notebook 01) first")
-    return json.loads(path.read_text())
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +164,8 @@ def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
     history = pd.concat([p["history"] for p in parts], ignore_index=True)
     accs = pd.concat([p["accuracies"] for p in parts], ignore_index=True)
     early = pd.concat([p["early"] for p in parts], ignore_index=True)
-    hv, best = [], {q: [] for q in cfg.mac_quantiles}
+    hv: list[float] = []
+    best: dict[float, list[float]] = {q: [] for q in cfg.mac_quantiles}
     for _, row in history.iterrows():
         fam = accs[accs["family"] == row["family"]]
         cur = fam[(fam["run"] == row["run"]) & (fam["epoch"] == row["epoch"])]
@@ -245,7 +248,7 @@ def summarise(result: SupernetRun, cfg: SupernetConfig) -> SupernetSummary:
                            eval_protocol=cfg.eval_protocol, families=[_family(result, cfg, f) for f in fams])
 
 
-def plot_curves(result: SupernetRun, summary: SupernetSummary) -> plt.Figure:
+def plot_curves(result: SupernetRun, summary: SupernetSummary) -> Figure:
     """Normalised HV of the evaluation sample vs training CPU time, full vs sparse, per family."""
     h = result.runs["history"]
     q0 = result.mac_quantiles[0]
@@ -272,7 +275,7 @@ def plot_curves(result: SupernetRun, summary: SupernetSummary) -> plt.Figure:
     return fig
 
 
-def plot_early_vs_final(result: SupernetRun) -> plt.Figure:
+def plot_early_vs_final(result: SupernetRun) -> Figure:
     e = result.runs["early"]
     fams = list(e["family"].unique())
     fig, axes = plt.subplots(1, len(fams), figsize=(4 * len(fams), 3.4), squeeze=False)
@@ -309,7 +312,7 @@ def write_outputs(out_dir: str | Path, result: SupernetRun, summary: SupernetSum
     summary.save(out / "summary.json")
 
 
-def figures(result: SupernetRun, summary: SupernetSummary) -> dict[str, plt.Figure]:
+def figures(result: SupernetRun, summary: SupernetSummary) -> dict[str, Figure]:
     return {"hv_vs_time": plot_curves(result, summary), "early_vs_final": plot_early_vs_final(result)}
 
 

@@ -1,0 +1,341 @@
+"""The report's sections: each stage's typed summary rendered as Markdown (claims judged by
+:func:`nas_utils.claims.verdict`), and the figures each section shows, copied into ``figures/``.
+
+Torch-free and experiment-free: it reads only :mod:`nas_utils.results` and :mod:`nas_utils.claims`.
+Notebooks use the same helpers (:func:`verdict_lines`, :func:`latency_quality_lines`), so a
+notebook and the report can never word a verdict differently.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nas_utils import claims
+from nas_utils.claims import Estimate, Verdict, describe, verdict
+from nas_utils.results import (
+    LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
+    SupernetSummary,
+)
+from nas_utils.results.search import CellSummary, ComparisonSummary, RatioResult
+
+FIGURES = "figures"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a stage's summary lives, its typed class, and the DVC stage that writes it."""
+
+    dir: str
+    cls: type[Summary]
+    dvc_stage: str
+    notebook: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.dir}/summary.json"
+
+
+STAGES: dict[str, Stage] = {
+    "search": Stage("search", SearchSummary, "search", "05_search_comparison"),
+    "predictors": Stage("predictors", PredictorsSummary, "predictor_transfer", "04_predictor_transfer"),
+    "sparsenas_early": Stage("sparsenas_early", SparseNASSummary, "sparsenas", "01_sparsenas_early_filtering"),
+    "sparsenas": Stage("sparsenas", SupernetSummary, "supernet", "02_supernet_training"),
+    "latency": Stage("latency", LatencySummary, "latency_collection", "03_device_latency_collection"),
+    "search_supernet": Stage("search_supernet", SearchSupernetSummary, "search_supernet", "06_search_supernet"),
+}
+#: Sections of the page, in order (stage ``sparsenas_early`` is shown through ``sparsenas``).
+ORDER = ("search", "predictors", "sparsenas", "latency", "search_supernet")
+#: Summary files the report reads (the report stage's deps).
+SECTIONS = [STAGES[k].path for k in ORDER]
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "n/a"
+    if x == float("inf"):
+        return "not reached"
+    return f"{x:.{digits}g}"
+
+
+def _interval(low: float | None, high: float | None, digits: int = 2) -> str:
+    if low is None or high is None:
+        return ""
+    hi = "inf" if high == float("inf") else f"{high:.{digits}f}"
+    return f" [{low:.{digits}f}, {hi}]"
+
+
+def plain(text: str) -> str:
+    """Strip Sphinx roles (``:mod:`x``` -> ```x```) so docstring text reads as Markdown."""
+    text = re.sub(r":(?:mod|func|class|meth|data|attr):`~?([^`]+)`", r"`\1`", text)
+    return " ".join(text.replace("``", "`").split())
+
+
+def ratio_text(r: RatioResult | None) -> str:
+    return "n/a" if r is None else r.text()
+
+
+def ratio_estimate(r: RatioResult | None) -> Estimate:
+    if r is None or r.ratio is None:
+        return Estimate(None)
+    return Estimate(r.ratio, r.ci_low, r.ci_high)
+
+
+def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float) -> list[tuple[CellSummary, RatioResult | None, Verdict]]:
+    """Per cell: our ratio ``tactic / LINAS`` at ``threshold`` and its verdict (the ONE rule)."""
+    claim = claims.SEARCH_RATIOS[tactic]
+    out = []
+    for cell in summary.cells:
+        r = cell.ratio(tactic, threshold)
+        out.append((cell, r, verdict(ratio_estimate(r), claim)))
+    return out
+
+
+def verdict_lines(summary: ComparisonSummary, threshold: float) -> list[str]:
+    """Markdown bullets: each published ratio against ours, cell by cell, with the 95 % interval."""
+    lines = []
+    for tactic, claim in claims.SEARCH_RATIOS.items():
+        for cell, r, v in ratio_verdicts(summary, tactic, threshold):
+            if r is None:
+                continue
+            if r.ratio is None:
+                lines.append(f"- **{cell.name}**: neither {tactic} nor LINAS reached HV {threshold:g} within the "
+                             f"budget (median); no ratio.")
+                continue
+            lines.append(f"- **{cell.name}**: {tactic} needs {ratio_text(r)} the evaluations of LINAS to reach HV "
+                         f"{threshold:g} (95 % interval over seeds; published {claim.published('x')}): "
+                         f"**{describe(v)}**.")
+    return lines
+
+
+def _figure(root: Path, stage: str, name: str, caption: str) -> list[str]:
+    """Copy ``<stage>/<name>.png`` into ``figures/`` and link the copy (or say it is missing)."""
+    src = root / stage / f"{name}.png"
+    rel = f"{FIGURES}/{stage}_{name}.png"
+    if not src.exists():
+        return [f"*{caption} (figure not produced: run stage `{STAGES[stage].dvc_stage}`)*", ""]
+    dst = root / rel
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if not dst.exists() or dst.read_bytes() != src.read_bytes():
+        shutil.copyfile(src, dst)
+    return [f"![{caption}]({rel})", f"*{caption}*", ""]
+
+
+def _notebook(stage: str) -> str:
+    nb = STAGES[stage].notebook
+    return f"[{nb}]({stage}/{nb}.html) (executed notebook, a DVC output: run `dvc repro` to build it)"
+
+
+def _seeds(summary: ComparisonSummary) -> str:
+    return ", ".join(f"{t} {n}" for t, n in summary.seeds_per_tactic.items())
+
+
+# --- device codes -----------------------------------------------------------------------------
+
+_HARDWARE = {"gold_6226": "Intel Xeon Gold 6226", "gold_6240": "Intel Xeon Gold 6240",
+             "silver_4114": "Intel Xeon Silver 4114", "silver_4210r": "Intel Xeon Silver 4210R",
+             "pixel2": "Google Pixel 2", "pixel3": "Google Pixel 3", "samsung_a50": "Samsung Galaxy A50",
+             "samsung_s7": "Samsung Galaxy S7", "essential_ph_1": "Essential PH-1", "raspi4": "Raspberry Pi 4",
+             "eyeriss": "Eyeriss accelerator", "fpga": "FPGA", "1080ti": "NVIDIA GTX 1080 Ti",
+             "2080ti": "NVIDIA RTX 2080 Ti", "titanx": "NVIDIA Titan X", "titanxp": "NVIDIA Titan Xp",
+             "titan_rtx": "NVIDIA Titan RTX"}
+_KINDS = {"cpu": "server CPU", "mobile": "phone", "embedded": "embedded board", "gpu": "GPU", "asic": "ASIC",
+          "fpga": "FPGA"}
+
+
+def device_glossary(names: list[str]) -> str:
+    """One sentence explaining every device code on the page (HELP codes and our measured ones)."""
+    from nas_utils.latency.benchmark_devices import DEVICES
+
+    parts = []
+    for name in dict.fromkeys(names):
+        if name in DEVICES:
+            d = DEVICES.get(name)
+            parts.append(f"`{name}` = {_HARDWARE.get(d.hardware, d.hardware)} ({_KINDS.get(d.kind, d.kind)}, batch "
+                         f"{d.batch_size}, HELP measurements)")
+        elif m := re.fullmatch(r"(onnxruntime|torch)_(cpu|cuda)(?:_(1t|all))?_(\d+)", name):
+            runtime = "ONNX Runtime" if m[1] == "onnxruntime" else "PyTorch eager"
+            threads = {"1t": ", 1 thread", "all": ", all threads"}.get(m[3] or "", "")
+            parts.append(f"`{name}` = {runtime} on this machine's {m[2].upper()}{threads}, batch {m[4]}")
+    return ("**Device codes:** " + "; ".join(parts) + ".") if parts else ""
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def search_section(s: SearchSummary, root: Path) -> list[str]:
+    lines = [
+        "## 1. Sub-network search: LINAS vs WeakNAS and NSGA-II (DyNAS-T, arXiv 2202.12954 / 2205.10358)", "",
+        f"**Published:** LINAS needs **{claims.WEAKNAS_VS_LINAS.published('x')}** fewer validations than WeakNAS "
+        f"({claims.PAPER_LINAS_EVALS} vs {claims.PAPER_WEAKNAS_EVALS} on OFA-MobileNetV3) and "
+        f"**{claims.NSGA2_VS_LINAS.published('x')}** fewer than NSGA-II on CNN super-networks.", "",
+        f"**Ours** (NAS-Bench-201 x HELP latency, true front known; seeds per tactic {_seeds(s)}, budget "
+        f"{s.budget}). {plain(s.method)}", "",
+        *tactic_table(s), "",
+    ]
+    for thr in s.thresholds:
+        lines += [f"**Verdict at HV {thr:g}** (the rule: `nas_utils.claims.verdict`):", "", *verdict_lines(s, thr), ""]
+    paper = [f"- {c.name}: WeakNAS needs {fmt(m.evals_to_match)} evaluations to match the HV "
+             f"LINAS reaches with {c.paper_linas_evals}" for c in s.cells if (m := c.match("weaknas"))]
+    if paper:
+        lines += [f"**The paper's framing** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}):", "",
+                  *paper, ""]
+    if s.timing:
+        t = s.timing
+        v = verdict(Estimate(t.median_s, min(t.seconds), max(t.seconds)), claims.LINAS_TIMING)
+        lines += [f"Single-core LINAS with {t.budget} evaluations: median {t.median_s:.1f} s over {len(t.seconds)} runs "
+                  f"(range {min(t.seconds):.1f}-{max(t.seconds):.1f} s; target < {claims.LINAS_TIMING.low:g} s): "
+                  f"**{describe(v)}**.", ""]
+    lines += _figure(root, "search", "evals_to_threshold", "Evaluations to reach each HV threshold (median, IQR).")
+    lines += _figure(root, "search", "hv_curves", "1 - normalised HV vs real evaluations (median, IQR band).")
+    lines += _figure(root, "search", "fronts", "Fronts found (seed 0) against the true front.")
+    lines += [f"Notebook: {_notebook('search')}", ""]
+    return lines
+
+
+def tactic_table(s: ComparisonSummary) -> list[str]:
+    """Median evaluations to each threshold and the ratio to LINAS (95 % interval), per cell and tactic."""
+    lines = ["| cell | tactic | " + " | ".join(f"evals to HV {t:g} (x LINAS [95 % CI])" for t in s.thresholds)
+             + " | final HV |", "|---|---|" + "---|" * len(s.thresholds) + "---|"]
+    for cell in s.cells:
+        for t in cell.tactics:
+            vals = []
+            for thr in s.thresholds:
+                res = cell.threshold(t.tactic, thr)
+                ratio = "" if t.tactic == "linas" else f" ({ratio_text(cell.ratio(t.tactic, thr))})"
+                vals.append((fmt(res.median) if res else "n/a") + ratio)
+            lines.append(f"| {cell.name} | {t.tactic} | {' | '.join(vals)} | {t.final_hv_median:.4f} |")
+    return lines
+
+
+def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
+    lines = [
+        "## 2. Transferable latency predictors (NASFLAT, MLSys 2024; HELP, NeurIPS 2021)", "",
+        "**Published:** NASFLAT Spearman per task ("
+        + ", ".join(f"{t} {v}" for t, v in claims.NASFLAT_SPEARMAN.items() if t in {x.task for x in s.targets})
+        + f"); HELP ND mean {claims.HELP_ND_MEAN} with 10 target samples.", "",
+        f"**Ours** ({s.protocol}):", "",
+        "| task | NASFLAT | HELP (per NASFLAT) | ours, best (method, k) | ours, best learned (method, k) | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in s.published_targets():
+        v = describe(verdict(Estimate(t.ours_best), claims.nasflat_claim(t.task)))
+        lines.append(f"| {t.task} | {t.nasflat} | {fmt(t.help_by_nasflat)} | {fmt(t.ours_best)} ({t.best_method}, "
+                     f"{t.best_k}) | {fmt(t.ours_best_learned)} ({t.best_learned_method}, {t.best_learned_k}) | {v} |")
+    best = s.help_best()
+    if best:
+        v = describe(verdict(Estimate(best.spearman), claims.HELP_ND))
+        lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures): best ours {best.method} "
+                  f"{best.spearman:.3f} vs HELP's published {claims.HELP_ND_MEAN}: {v}.", ""]
+    loop = s.search_loop
+    if loop:
+        lines += [f"Predictor in the search loop ({loop.tactic} on {loop.target}, {loop.seeds} seeds): the same final HV "
+                  f"needs {loop.predicted_measured:.0f} device measurements with the transferred {loop.predictor} "
+                  f"predictor vs {loop.measured_evals_to_same_hv:.0f} when every candidate is measured "
+                  f"({loop.saving_factor:.2f}x fewer{_interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
+                  f"NASFLAT reports 5.8x in wall-clock).", ""]
+    lines += _figure(root, "predictors", "k_curves", "Spearman vs number of target samples.")
+    lines += [f"Notebook: {_notebook('predictors')}", ""]
+    return lines
+
+
+def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
+    paper, goal = claims.SPARSENAS_SPEEDUP, claims.SPARSENAS_GOAL
+    lines = [
+        "## 3. SparseNAS early filtering (Huang et al., KBS 2024)", "",
+        f"**Published:** {paper.low:g}x faster super-network training at comparable accuracy (our goal: >= "
+        f"{goal.low:g}x). Time basis: {s.time_basis}; 'same quality' = normalised HV within {s.hv_tolerance} of the "
+        f"full-space run's final value; evaluation protocol `{s.eval_protocol}`. One run per family: verdicts on the point estimate.", "",
+        "| family | speedup (CPU time) | vs goal | kept fraction | early-vs-final Spearman | "
+        "best-acc delta at equal time (pp, per MAC budget) |", "|---|---|---|---|---|---|",
+    ]
+    for f in s.families:
+        deltas = ", ".join(f"q{b.quantile:g}: {fmt(b.delta_equal_time)}" for b in f.budgets)
+        v = describe(verdict(Estimate(f.speedup_cpu), goal)) if f.speedup_cpu is not None else "not reached"
+        lines.append(f"| {f.family} | {fmt(f.speedup_cpu)} | {v} | {f.kept_fraction:.3g} | "
+                     f"{fmt(f.early_vs_final_spearman)} | {deltas} |")
+    lines.append("")
+    lines += _figure(root, "sparsenas", "hv_vs_time", "Sub-network front quality vs training time, full space vs SparseNAS.")
+    lines += [f"Notebooks: {_notebook('sparsenas_early')}, {_notebook('sparsenas')}", ""]
+    return lines
+
+
+def latency_quality_lines(s: LatencySummary) -> list[str]:
+    """One honest sentence per quality device, built from the measured numbers."""
+    q = s.quality
+    lines = []
+    for d in q.devices:
+        cv = describe(verdict(Estimate(d.median_round_cv), claims.LATENCY_CV))
+        rho = describe(verdict(Estimate(d.spearman_two_passes), claims.LATENCY_SPEARMAN))
+        lo, hi = d.load_avg_1m
+        lines.append(
+            f"- **{d.device}** ({q.n_subnets} sub-networks of {q.supernet}, {q.rounds_per_pass} rounds per pass, "
+            f"statistic `{q.statistic}`): median CV of repeated rounds {100 * d.median_round_cv:.2f} % ({cv} the "
+            f"< {100 * claims.LATENCY_CV.low:g} % target); Spearman between two passes {d.spearman_two_passes:.3f} "
+            f"({rho} the >= {claims.LATENCY_SPEARMAN.low:g} target; {d.spearman_two_passes_median_statistic:.3f} with "
+            f"the median statistic). Within one round the per-block CV is {100 * d.median_within_round_cv:.1f} % "
+            f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
+            f"{d.cpu_count or '?'} cores.")
+    return lines or ["No quality device was available."]
+
+
+def latency_section(s: LatencySummary, root: Path) -> list[str]:
+    env = s.environment
+    lines = ["## 4. Device latency on this machine", "",
+             f"Measured on {env.cpu_model or 'unknown CPU'} ({env.cpu_count or '?'} cores), torch "
+             f"{env.torch_version or '?'}, onnxruntime {env.onnxruntime_version or '?'}. Devices skipped: "
+             f"{'; '.join(s.devices_skipped) or 'none'}.", "",
+             "| super-network | device | sub-networks | median latency (ms) | range (ms) | median CV of rounds |",
+             "|---|---|---|---|---|---|"]
+    for r in s.per_device:
+        lines.append(f"| {r.supernet} | {r.device} | {r.n} | {r.median_latency_ms:.3f} | {r.min_ms:.3f}-{r.max_ms:.3f} | "
+                     f"{100 * r.median_round_cv:.2f} % |")
+    lines += ["", "**Measurement quality** (project targets):", "", *latency_quality_lines(s), ""]
+    lines += _figure(root, "latency", "rank_correlation", "Cross-device rank correlation of measured latency.")
+    lines += [f"Notebook: {_notebook('latency')}", ""]
+    return lines
+
+
+def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
+    lines = ["## 5. Search on our own super-networks", "",
+             f"Super-network `{s.supernet}` (`{s.checkpoint or 'untrained'}`); seeds per tactic {_seeds(s)}, budget "
+             f"{s.budget}; HV normalised by the {s.reference}.", "", *tactic_table(s), ""]
+    lines += [f"**Verdict at HV {s.thresholds[0]:g}:**", "", *verdict_lines(s, s.thresholds[0]), ""]
+    lat = s.latency
+    if lat:
+        test = (f"; held-out Spearman {fmt(lat.test_spearman)}, MAPE {fmt(lat.test_mape)}"
+                if lat.test_spearman is not None else "")
+        lines += [f"Latency objective: {lat.source} on `{lat.device}`"
+                  + (f" ({lat.predictor} fitted on {lat.k} measured sub-networks{test})" if lat.source == "predicted" else "")
+                  + ".", ""]
+    check = s.backend_check
+    if check:
+        parts = [f"{b} {sp:.2f}x" for b in dict.fromkeys(r.backend for r in check.runs if r.backend != "serial")
+                 if (sp := check.speedup(b)) is not None]
+        same = all(r.identical_to_serial for r in check.runs if r.error is None)
+        lines += [f"Evaluation backends, {check.batch} evaluations, 1 vs {check.workers} workers: "
+                  + (", ".join(parts) or "not measured")
+                  + f"; every backend returned {'exactly' if same else '**not** exactly'} the serial objectives.", ""]
+    if s.times:
+        lines += ["Seconds per run (mean over seeds; wall = waiting for evaluations + search overhead; 'charged' "
+                  "prices each evaluation at its first computation, so it can exceed the wait when runs share the cache):", "",
+                  "| tactic | wall | = evaluation wait | + search overhead | evaluation charged |", "|---|---|---|---|---|"]
+        lines += [f"| {t.tactic} | {t.run_time_s:.2f} | {t.eval_wait_s:.2f} | {t.search_overhead_s:.2f} | "
+                  f"{t.eval_charged_s:.2f} |" for t in s.times]
+        lines.append("")
+    lines += _figure(root, "search_supernet", "hv_curves", "Normalised HV vs evaluations on the trained super-network.")
+    lines += [f"Notebook: {_notebook('search_supernet')}", ""]
+    return lines
+
+
+RENDERERS: dict[str, Callable[[Any, Path], list[str]]] = {
+    "search": search_section, "predictors": predictors_section, "sparsenas": sparsenas_section,
+    "latency": latency_section, "search_supernet": search_supernet_section,
+}
