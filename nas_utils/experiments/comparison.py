@@ -281,20 +281,22 @@ def plot_evals_to_threshold(summary: ComparisonSummary, title: Callable[[str, st
 
 def inlier_range(values: np.ndarray, gap_share: float = 0.5, max_outliers: float = 0.1) -> tuple[float, float]:
     """Range of ``values`` without isolated outliers: a small group (at most ``max_outliers`` of the
-    values, or 3) cut off from the rest by a gap wider than ``gap_share`` of the whole range, e.g.
-    degenerate architectures at chance accuracy.
+    values, at least one value) cut off from the rest by a gap wider than ``gap_share`` of the
+    whole range, e.g. degenerate architectures at chance accuracy. Fewer than 10 values: no clipping.
 
-    >>> inlier_range(np.array([10.0, 10.0, 86.0, 88.0, 90.0, 93.0, 94.0]))
+    >>> inlier_range(np.array([10.0, 10.0, 86, 87, 88, 89, 90, 91, 92, 93, 93.5, 94, 94, 94, 94, 94, 94, 94, 94, 94]))
     (86.0, 94.0)
+    >>> inlier_range(np.array([10.0, 86.0, 94.0]))
+    (10.0, 94.0)
     """
     v = np.sort(np.asarray(values, dtype=float))
     for _ in range(2):  # at most one group on each side
-        if len(v) < 3 or v[-1] <= v[0]:
+        if len(v) < 10 or v[-1] <= v[0]:  # too few points to call any of them an outlier
             break
         gaps = np.diff(v)
         k = int(np.argmax(gaps))
         small = min(k + 1, len(v) - k - 1)
-        if gaps[k] <= gap_share * (v[-1] - v[0]) or small > max(3, max_outliers * len(v)):
+        if gaps[k] <= gap_share * (v[-1] - v[0]) or small > max(1.0, max_outliers * len(v)):
             break
         v = v[k + 1:] if k + 1 == small else v[: k + 1]
     return float(v[0]), float(v[-1])
@@ -312,6 +314,7 @@ def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
     use_style()
     cells = _cells(histories)
     fig, axes = plt.subplots(1, len(cells), figsize=(4.6 * len(cells), 4.2), squeeze=False)
+    any_clipped = False
     for ax, (dataset, device) in zip(axes[0], cells):
         objs = objectives(dataset, device)
         names = [o.name for o in objs]
@@ -346,12 +349,14 @@ def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
         ax.set_xlabel(f"{names[1]} ({objs[1].unit}, log)")
         name = title(dataset, device) if title else f"{dataset} / {device}"
         ax.set_title(name + (f" ({clipped} outlier(s) at the edge)" if clipped else ""), fontsize=9)
+        any_clipped |= clipped > 0
     first = objectives(*cells[0])
     axes[0][0].set_ylabel(f"{first[0].name} ({first[0].unit})")
     handles: list[Any] = [Line2D([], [], color="k", lw=1.2, label=reference_label)]
     handles += [Line2D([], [], ls="", marker="o", color=TACTIC_COLOURS.get(t), label=t)
                 for t in dict.fromkeys(histories["tactic"])]
-    handles.append(Line2D([], [], ls="", marker="v", color="0.4", label="outlier, drawn at the edge"))
+    if any_clipped:
+        handles.append(Line2D([], [], ls="", marker="v", color="0.4", label="outlier, drawn at the edge"))
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     _shared_legend(fig, handles, ncol=4)
     return fig
