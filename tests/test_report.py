@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-import summaries  # noqa: E402
+from tests import summaries  # noqa: E402
 
 from nas_utils import report  # noqa: E402
 

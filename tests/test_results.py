@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-import summaries
+from tests import summaries
 
 from nas_utils.results import SearchSummary, StaleSummaryError
 
