@@ -8,10 +8,11 @@ from nas_utils.transfer import encodings
 from nas_utils.transfer.data import TaskData
 from nas_utils.transfer.methods import METHODS, TransferSettings, make_method
 from nas_utils.transfer.models import ArchTensors, pairwise_hinge
-from nas_utils.transfer.study import run_all_archs, summarise
+from nas_utils.transfer.study import run_trials, summarise
 from nas_utils.transfer.tasks import TransferTask
 
-TINY = TransferSettings(pretrain_epochs=1, finetune_epochs=2, hidden=8, layers=1, scratch_mlp_hidden=8)
+TINY = TransferSettings(pretrain_epochs=1, finetune_epochs=2, hidden=8, layers=1, scratch_mlp_hidden=8,
+                        help_episodes=2)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def data() -> TaskData:
     task = TransferTask("tiny", "nb201", ("1080ti_1", "1080ti_32", "silver_4114"), ("pixel2", "gold_6226"), "test")
     return TaskData(task=task, X=X, archs=ArchTensors(g, space.one_hot(X), encodings.supplementary("nb201", X)),
                     onehot=space.one_hot(X), cost=encodings.cost_features("nb201", X), src_lat=lat[:, :3],
-                    tgt_lat=lat[:, 3:], help_ref=np.arange(10), pretrain_rows=np.arange(0, len(X), 6),
+                    tgt_lat=lat[:, 3:], help_ref=np.arange(10), pretrain_pool=np.arange(len(X)), n_pretrain=len(X) // 6,
                     unique_rows=np.unique(g.keys()), unique_inverse=inverse.ravel())
 
 
@@ -62,13 +63,12 @@ def test_every_method_scores_every_architecture(data):
 
 def test_study_rows_and_determinism(data):
     methods = [make_method(n, TINY) for n in ("flops", "nearest_source", "mlp")]
-    for m in methods:
-        m.prepare(data, 0)
-    a = run_all_archs(data, methods, [5, 10], 2, "kmeans_cosine", seed=0)
-    b = run_all_archs(data, methods, [5, 10], 2, "kmeans_cosine", seed=0)
-    assert len(a) == 2 * 2 * 2 * 3
+    a = run_trials(data, methods, [5, 10], 2, "kmeans_cosine", seed=0)
+    b = run_trials(data, methods, [5, 10], 2, "kmeans_cosine", seed=0)
+    assert len(a) == 2 * 2 * 2 * 3 * 2  # targets x ks x trials x methods x protocols
     np.testing.assert_array_equal(a.spearman.to_numpy(), b.spearman.to_numpy())
     s = summarise(a)
-    assert set(s.columns) >= {"spearman", "spearman_std", "kendall", "trials"} and (s.trials == 2).all()
+    assert set(s.columns) >= {"spearman", "spearman_std", "ci_low", "ci_high", "trials"} and (s.trials == 2).all()
+    assert (s.ci_low <= s.spearman).all() and (s.spearman <= s.ci_high).all()
     with pytest.raises(ConfigError, match="k=9999 is out of range"):
-        run_all_archs(data, methods, [9999], 1, "random", seed=0)
+        run_trials(data, methods, [9999], 1, "random", seed=0)

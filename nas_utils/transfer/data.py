@@ -1,7 +1,7 @@
 """Everything a transfer method needs about one task, loaded once.
 
 >>> from nas_utils.transfer.data import load_task_data
->>> d = load_task_data("ND", n_pretrain=64, seed=0)          # doctest: +SKIP
+>>> d = load_task_data("ND", n_pretrain=64)          # doctest: +SKIP
 >>> d.src_lat.shape, d.tgt_lat.shape                         # doctest: +SKIP
 ((15625, 9), (15625, 6))
 """
@@ -40,16 +40,25 @@ class TaskData:
     src_lat: np.ndarray  # (n, n_sources) ms
     tgt_lat: np.ndarray  # (n, n_targets) ms
     help_ref: np.ndarray
-    pretrain_rows: np.ndarray
+    pretrain_pool: np.ndarray  # rows the pre-training architectures are drawn from
+    n_pretrain: int  # architectures per source device and trial
     unique_rows: np.ndarray  # one row per distinct graph encoding
     unique_inverse: np.ndarray  # row -> position in unique_rows
 
     def target_index(self, device: str) -> int:
         return self.task.targets.index(device)
 
+    def pretrain_rows(self, seed: int) -> np.ndarray:
+        """The ``n_pretrain`` pre-training architectures of the trial seeded ``seed`` (sorted).
 
-def load_task_data(task: str | TransferTask, n_pretrain: int, seed: int, prune: bool = False) -> TaskData:
-    """Load task ``task``; pre-training rows are ``n_pretrain`` random picks of HELP's train pool.
+        Every trial re-draws them, as NASFLAT's trials re-run pre-training on a fresh sample.
+        """
+        rng = np.random.default_rng([seed, 7])
+        return np.sort(rng.choice(self.pretrain_pool, size=self.n_pretrain, replace=False))
+
+
+def load_task_data(task: str | TransferTask, n_pretrain: int, prune: bool = False) -> TaskData:
+    """Load task ``task``; each trial pre-trains on ``n_pretrain`` random picks of HELP's train pool.
 
     Pre-training architectures come from HELP's meta-train pool so that HELP's query pool stays
     unseen (the HELP-protocol comparison is then clean).
@@ -67,13 +76,12 @@ def load_task_data(task: str | TransferTask, n_pretrain: int, seed: int, prune: 
     g = encodings.graph(t.space, X, prune=prune)
     keys = g.keys()
     unique_rows, unique_inverse = np.unique(keys, return_inverse=True)
-    rng = np.random.default_rng([seed, 7])
     return TaskData(
         task=t, X=X,
         archs=ArchTensors(g, space.one_hot(X), encodings.supplementary(t.space, X)),
         onehot=space.one_hot(X), cost=encodings.cost_features(t.space, X),
         src_lat=load_latency(t.space, t.sources), tgt_lat=load_latency(t.space, t.targets),
         help_ref=np.array(HELP_REFERENCE[t.space]),
-        pretrain_rows=np.sort(rng.choice(pool, size=n_pretrain, replace=False)),
+        pretrain_pool=np.arange(pool), n_pretrain=n_pretrain,
         unique_rows=unique_rows, unique_inverse=unique_inverse.ravel(),
     )

@@ -147,12 +147,10 @@ _FB_BLOCK = {b: (int(b[1]), int(b.split("_")[1][1:]), 2 if b.endswith("g2") else
              for b in FBNET_BLOCKS if b != "skip"}  # name -> (kernel, expansion, groups)
 
 
-def _fbnet_cost(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(MACs, params) of the FBNet CIFAR-100 network (stem 3x3 -> 22 blocks -> 1x1 1504 -> FC)."""
-    n = len(X)
-    macs = np.full(n, 3 * 16 * 9 * 32 * 32, dtype=np.float64)
-    params = np.full(n, 3 * 16 * 9, dtype=np.float64)
-    c_in, res, layer = 16, 32, 0
+def _fbnet_layer_tables() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer: (MACs, params) of each of the 9 blocks at that position of the skeleton."""
+    tables = []
+    c_in, res = 16, 32
     for count, c_out, stride in _FB_STAGES:
         for i in range(count):
             s = stride if i == 0 else 1
@@ -168,11 +166,25 @@ def _fbnet_cost(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 mid = e * c_in
                 table_p[b] = c_in * mid / g + k * k * mid + mid * c_out / g
                 table_m[b] = c_in * mid / g * res * res + (k * k * mid + mid * c_out / g) * r_out * r_out
-            macs += table_m[X[:, layer]]
-            params += table_p[X[:, layer]]
-            c_in, res, layer = c_out, r_out, layer + 1
-    macs += c_in * 1504 * res * res + 1504 * 100
-    params += c_in * 1504 + 1504 * 100 + 100
+            tables.append((table_m, table_p))
+            c_in, res = c_out, r_out
+    return tables
+
+
+def _fbnet_layer_costs(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 22) MACs and (n, 22) params of every layer of every FBNet architecture."""
+    tables = _fbnet_layer_tables()
+    macs = np.stack([m[X[:, j]] for j, (m, _) in enumerate(tables)], axis=1)
+    params = np.stack([p[X[:, j]] for j, (_, p) in enumerate(tables)], axis=1)
+    return macs, params
+
+
+def _fbnet_cost(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(MACs, params) of the FBNet CIFAR-100 network (stem 3x3 -> 22 blocks -> 1x1 1504 -> FC)."""
+    layer_macs, layer_params = _fbnet_layer_costs(X)
+    c_last, res_last = _FB_STAGES[-1][1], 4
+    macs = 3 * 16 * 9 * 32 * 32 + layer_macs.sum(axis=1) + c_last * 1504 * res_last * res_last + 1504 * 100
+    params = 3 * 16 * 9 + layer_params.sum(axis=1) + c_last * 1504 + 1504 * 100 + 100
     return macs, params
 
 
@@ -187,3 +199,33 @@ def supplementary(space: str, X: np.ndarray) -> np.ndarray:
     """Standardised log-FLOPs and log-params: the supplementary encoding fed to predictors."""
     Z = np.log1p(cost_features(space, X))
     return ((Z - Z.mean(axis=0)) / np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0)).astype(np.float32)
+
+
+# --- per-layer operation features (issue 12 §3) ----------------------------------------------
+
+#: FBNet stage of each of the 22 layers (stage sizes 1, 4, 4, 4, 4, 4, 1).
+FBNET_STAGE_OF_LAYER = np.repeat(np.arange(len(_FB_STAGES)), [c for c, _, _ in _FB_STAGES])
+
+
+def op_features(space: str, X: np.ndarray) -> np.ndarray:
+    """Per-layer operation features for latency regression on few samples.
+
+    FBNet: count of each block type (9), non-skip layers per stage (7), log-MACs per stage (7),
+    log-MACs and log-params of the network (2) = 25 columns -- on a GPU at batch size 1 latency
+    is dominated by kernel launches (non-skip layers), elsewhere by the MACs of each stage.
+    NB201: count of each operation (5), the operation one-hot of each edge (30), log-MACs and
+    log-params (2) = 37 columns.
+    """
+    X = np.asarray(X, dtype=np.int64)
+    log_cost = np.log1p(cost_features(space, X))
+    if space == "nb201":
+        counts = np.stack([(X == o).sum(axis=1) for o in range(len(NB201_OPS))], axis=1)
+        onehot = (X[:, :, None] == np.arange(len(NB201_OPS))).reshape(len(X), -1)
+        return np.column_stack([counts, onehot, log_cost]).astype(np.float64)
+    skip = FBNET_BLOCKS.index("skip")
+    counts = np.stack([(X == b).sum(axis=1) for b in range(len(FBNET_BLOCKS))], axis=1)
+    layer_macs, _ = _fbnet_layer_costs(X)
+    stages = range(len(_FB_STAGES))
+    nonskip = np.stack([(X[:, FBNET_STAGE_OF_LAYER == s] != skip).sum(axis=1) for s in stages], axis=1)
+    stage_macs = np.stack([layer_macs[:, FBNET_STAGE_OF_LAYER == s].sum(axis=1) for s in stages], axis=1)
+    return np.column_stack([counts, nonskip, np.log1p(stage_macs), log_cost]).astype(np.float64)

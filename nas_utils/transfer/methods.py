@@ -53,6 +53,7 @@ class TransferSettings:
     hidden: int = 64
     layers: int = 3
     scratch_mlp_hidden: int = 200
+    help_episodes: int = 2000
 
 
 class TransferMethod(ABC):
@@ -60,8 +61,15 @@ class TransferMethod(ABC):
 
     name: str = "method"
 
+    #: what the method reads besides the k target samples (information-budget table)
+    source_data: str = "none"
+    extra_target_measurements: int = 0
+
     def prepare(self, data: TaskData, seed: int) -> None:  # noqa: B027  (optional hook)
         """Pre-train on the task's source devices (no-op for methods without pre-training)."""
+
+    def set_carry_over(self, carry: bool) -> None:  # noqa: B027  (optional hook)
+        """NASFLAT protocol: start each fine-tuning from the previous one's weights (no reset)."""
 
     @abstractmethod
     def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
@@ -72,6 +80,8 @@ METHODS: Registry[Callable[[TransferSettings], TransferMethod]] = Registry("tran
 
 
 class CostBaseline(TransferMethod):
+    source_data = "none (analytic)"
+
     def __init__(self, column: int, name: str) -> None:
         self.column, self.name = column, name
 
@@ -93,6 +103,7 @@ def best_source(data: TaskData, target: int, idx: np.ndarray) -> int:
 @METHODS.register("nearest_source")
 class NearestSource(TransferMethod):
     name = "nearest_source"
+    source_data = "full source tables"
 
     def __init__(self, settings: TransferSettings) -> None:
         pass
@@ -125,27 +136,43 @@ class Pretrained(TransferMethod):
         self.name, self.spec, self.settings = name, spec, settings
         self.pretrained: models.LatencyNet | None = None
         self.help_vec: torch.Tensor | None = None
+        self.carry_over = False
+        self._carried: models.LatencyNet | None = None
+        self.source_data = "n_pretrain sampled architectures per source"
+        self.extra_target_measurements = 10 if spec.device_repr == "help" else 0
+
+    def set_carry_over(self, carry: bool) -> None:
+        self.carry_over, self._carried = carry, None
 
     def prepare(self, data: TaskData, seed: int) -> None:
+        """Pre-train a fresh model on ``data.pretrain_rows(seed)`` of every source device."""
+        self._carried = None
         s = self.settings
         n_src = data.src_lat.shape[1]
         self.help_vec = torch.zeros(n_src + 1, len(data.help_ref))
         for j in range(n_src):
             self.help_vec[j] = torch.as_tensor(models.minmax(data.src_lat[data.help_ref, j]))
         model = models.build(self.spec, data.archs, n_src + 1, seed)
-        rows = np.tile(data.pretrain_rows, n_src)
-        dev = np.repeat(np.arange(n_src), len(data.pretrain_rows))
-        y = np.concatenate([models.minmax(data.src_lat[data.pretrain_rows, j]) for j in range(n_src)])
+        pre = data.pretrain_rows(seed)
+        rows = np.tile(pre, n_src)
+        dev = np.repeat(np.arange(n_src), len(pre))
+        y = np.concatenate([models.minmax(data.src_lat[pre, j]) for j in range(n_src)])
         spec = models.TrainSpec(s.pretrain_epochs, s.pretrain_lr, s.pretrain_batch)
         self.pretrained = models.train(model, data.archs, rows, dev, y, spec, seed, self.help_vec)
 
-    def adapt(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> tuple[models.LatencyNet, torch.Tensor]:
-        """A fine-tuned fresh copy of the pre-trained model for one target (and its device vectors)."""
+    def adapt(self, data: TaskData, target: int, idx: np.ndarray, seed: int,
+              carry: bool = False) -> tuple[models.LatencyNet, torch.Tensor]:
+        """A fine-tuned copy of the pre-trained model for one target (and its device vectors).
+
+        With ``carry`` and :meth:`set_carry_over` on, fine-tuning starts from the previous
+        carried fine-tuning's weights and the result is carried on (NASFLAT's un-reset state).
+        """
         if self.pretrained is None or self.help_vec is None:
             raise RuntimeError(f"{self.name}: prepare() must run before predict()")
         s = self.settings
         n_src = data.src_lat.shape[1]
-        model = models.fresh_copy(self.pretrained)
+        carry = carry and self.carry_over
+        model = models.fresh_copy(self._carried if carry and self._carried is not None else self.pretrained)
         help_vec = self.help_vec.clone()
         if self.spec.device_repr == "table":
             with torch.no_grad():
@@ -155,13 +182,23 @@ class Pretrained(TransferMethod):
         y = models.minmax(data.tgt_lat[idx, target])
         spec = models.TrainSpec(s.finetune_epochs, s.finetune_lr, s.finetune_batch)
         models.train(model, data.archs, idx, np.full(len(idx), n_src), y, spec, seed, help_vec)
+        if carry:
+            self._carried = model
         return model, help_vec
 
+    def scores(self, data: TaskData, model: models.LatencyNet, help_vec: torch.Tensor,
+               rows: np.ndarray | None = None) -> np.ndarray:
+        """Scores of ``rows`` (default: every architecture) on the target (GNN: once per distinct graph)."""
+        n_src = data.src_lat.shape[1]
+        if rows is not None:
+            return models.predict(model, data.archs, rows, n_src, help_vec)
+        if self.spec.encoder == "gnn":
+            return models.predict(model, data.archs, data.unique_rows, n_src, help_vec)[data.unique_inverse]
+        return models.predict(model, data.archs, np.arange(len(data.onehot)), n_src, help_vec)
+
     def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
-        model, help_vec = self.adapt(data, target, idx, seed)
-        rows = data.unique_rows if self.spec.encoder == "gnn" else np.arange(len(data.onehot))
-        out = models.predict(model, data.archs, rows, data.src_lat.shape[1], help_vec)
-        return out[data.unique_inverse] if self.spec.encoder == "gnn" else out
+        model, help_vec = self.adapt(data, target, idx, seed, carry=True)
+        return self.scores(data, model, help_vec)
 
 
 def _pretrained(name: str, **spec: object) -> None:
@@ -181,3 +218,8 @@ _pretrained("mlp", encoder="mlp")
 def make_method(name: str, settings: TransferSettings) -> TransferMethod:
     """Build registered method ``name`` (unknown names list the valid ones)."""
     return METHODS.get(name)(settings)
+
+
+# HELP and the stacked/regression methods register themselves in METHODS (module at the end: it imports this one)
+from nas_utils.transfer import help as _help  # noqa: E402,F401
+from nas_utils.transfer import stacking as _stacking  # noqa: E402,F401

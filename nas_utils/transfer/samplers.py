@@ -11,6 +11,9 @@ kmeans         KMeans(k) on the encoding; one random member per cluster (NASFLAT
 kmeans_cosine  NASFLAT's default: half from KMeans(k//2), half from k - k//2 buckets of the mean
                cosine similarity to all architectures; duplicates replaced (NASFLAT keeps them)
 flops_bucket   sort by FLOPs, k equal buckets, one random member per bucket
+regression     the FLOPs extremes (fastest and slowest by FLOPs) plus the member nearest to each
+               centre of KMeans(k - 2); the study runs it in the regression's feature space
+               (standardised source log-latencies + operation features; no target data)
 =============  ================================================================================
 
 >>> import numpy as np
@@ -79,6 +82,26 @@ def flops_bucket(F: np.ndarray, k: int, rng: np.random.Generator, cost: np.ndarr
     if cost is None:
         raise ConfigError("sampler 'flops_bucket' needs the FLOPs of every architecture (cost=...)")
     return _buckets(np.asarray(cost, dtype=np.float64), k, rng)
+
+
+@SAMPLERS.register("regression")
+def regression(F: np.ndarray, k: int, rng: np.random.Generator, cost: np.ndarray | None = None) -> np.ndarray:
+    if cost is None:
+        raise ConfigError("sampler 'regression' needs the FLOPs of every architecture (cost=...)")
+    extremes = np.array([np.argmin(cost), np.argmax(cost)], dtype=np.int64)[:k]
+    if k <= 2:
+        return extremes
+    km = KMeans(n_clusters=k - 2, n_init=1, random_state=int(rng.integers(2**31 - 1)), max_iter=100).fit(F)
+    dist = ((F[:, None, :] - km.cluster_centers_[None]) ** 2).sum(axis=2) if len(F) * (k - 2) < 4e6 else None
+    if dist is None:
+        nearest = np.array([np.argmin(((F - c) ** 2).sum(axis=1)) for c in km.cluster_centers_])
+    else:
+        nearest = dist.argmin(axis=0)
+    return np.concatenate([extremes, nearest.astype(np.int64)])
+
+
+#: samplers that work in the regression's feature space rather than the one-hot encoding
+REGRESSION_SPACE = frozenset({"regression"})
 
 
 def _fill_unique(picked: np.ndarray, n: int, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -79,6 +79,31 @@ for _space in ("nb201", "fbnet"):
     TASKS.add(f"{_space}_edge2gpu", TransferTask(f"{_space}_edge2gpu", _space, _edge, _gpu, "ours: CPUs+phones+embedded -> GPUs"))
     TASKS.add(f"{_space}_gpu2edge", TransferTask(f"{_space}_gpu2edge", _space, _gpu, _edge, "ours: GPUs -> CPUs+phones+embedded"))
 
+# Development tasks (issue 12 §3): methods and hyper-parameters are chosen on these only. Each
+# holds out whole devices that are never a test target of any task above: source devices of ND/FD
+# (leave-some-sources-out), and GPUs of FA's source set predicted from F2's and F3's CPU/phone
+# sources (the GPU situation of F2/F3 without touching their targets).
+_DEV_HELD_ND = ("1080ti_32", "silver_4210r", "samsung_s7")
+_DEV_HELD_FD = ("1080ti_64", "silver_4210r", "pixel3")
+_DEV: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str], ...] = (
+    ("dev_ND", "nb201", tuple(d for d in TASKS.get("ND").sources if d not in _DEV_HELD_ND), _DEV_HELD_ND,
+     "development: ND sources, 3 held out"),
+    ("dev_FD", "fbnet", tuple(d for d in TASKS.get("FD").sources if d not in _DEV_HELD_FD), _DEV_HELD_FD,
+     "development: FD sources, 3 held out"),
+    ("dev_F2", "fbnet", TASKS.get("F2").sources, ("titanx_1", "titanx_32", "titanxp_32", "2080ti_64"),
+     "development: F2 sources -> held-out FA source GPUs"),
+    ("dev_F3", "fbnet", TASKS.get("F3").sources, ("titanx_64", "titanxp_64", "titan_rtx_64", "2080ti_64"),
+     "development: F3 sources -> held-out FA source GPUs"),
+    ("dev_FA", "fbnet", tuple(d for d in _FB_GPUS if d not in ("titanx_64", "titanxp_64")),
+     ("silver_4114", "gold_6240", "pixel3"), "development: FA's GPUs -> CPUs/phone of other source sets"),
+)
+for _name, _space, _src, _tgt, _origin in _DEV:
+    TASKS.add(_name, TransferTask(_name, _space, _src, _tgt, _origin))
+DEV_TASKS: tuple[str, ...] = tuple(t[0] for t in _DEV)
+TEST_TARGETS: frozenset[tuple[str, str]] = frozenset((t[1], d) for t in _TABLE for d in t[3])
+for _name, _space, _src, _tgt, _origin in _DEV:
+    assert not {(_space, d) for d in _tgt} & TEST_TARGETS, f"{_name} holds out a test target"
+
 #: NASFLAT tasks we cannot run, with the reason (never replaced by invented data).
 UNAVAILABLE: dict[str, str] = {
     "N1": "needs HW-NAS-Bench devices embedded_tpu_edge_tpu_int8, mobile_gpu_snapdragon_675_adreno_612_int8, "

@@ -1,0 +1,97 @@
+"""Choosing the pre-registered method on development tasks only (issue 12 §3).
+
+The development tasks (:data:`~nas_utils.transfer.tasks.DEV_TASKS`) hold out whole devices that
+are never a test target. :func:`selection_table` scores every candidate on them and returns one
+row per candidate with its mean Spearman per development task and over all of them; the
+candidate with the highest mean is the one to write into ``params.yaml`` (``predictors.method``)
+before any test number is computed. A notebook regenerates the record by calling it.
+
+Candidates are stacked predictors (:class:`~nas_utils.transfer.stacking.StackSpec`: a subset of
+components and a combination power) and single components; every component's predictions and
+cross-validated scores are computed once per (task, trial, target) and shared by all candidates,
+so the table costs one pre-training per settings group and trial. A *settings group* is one set
+of training hyper-parameters for the neural components (e.g. NASFLAT's fine-tuning lr 1e-3 and
+30 epochs); its candidates are labelled ``<group>:<candidate>``.
+
+>>> from nas_utils.transfer.development import candidate_specs
+>>> sorted(candidate_specs())[:3]
+['flops', 'gnn', 'mlp']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from nas_utils.transfer.data import load_task_data
+from nas_utils.transfer.methods import TransferSettings
+from nas_utils.transfer.samplers import select
+from nas_utils.transfer.stacking import StackSpec, Stacked, combine
+from nas_utils.transfer.study import _rng, sample_features
+from nas_utils.transfer.tasks import DEV_TASKS, get_task
+
+_ALL = ("source", "ops", "source_ops", "flops", "gnn", "mlp")
+
+
+def candidate_specs() -> dict[str, StackSpec]:
+    """The candidates compared: single components and stacks (subsets x combination powers)."""
+    specs = {c: StackSpec((c,)) for c in _ALL}
+    subsets = {"stack": _ALL, "stack_linear": ("source", "ops", "source_ops", "flops"),
+               "stack_gnn": ("source", "ops", "source_ops", "flops", "gnn")}
+    for name, comps in subsets.items():
+        for label, power in (("", 4.0), ("_p1", 1.0), ("_p16", 16.0), ("_select", float("inf"))):
+            specs[name + label] = StackSpec(comps, power=power)
+    return specs
+
+
+def score_candidates(task: str, settings: TransferSettings, n_pretrain: int, k: int, trials: int, sampler: str,
+                     seed: int, specs: Mapping[str, StackSpec] | None = None) -> pd.DataFrame:
+    """Spearman (all architectures) of every candidate on every target and trial of ``task``."""
+    specs = dict(specs or candidate_specs())
+    data = load_task_data(task, n_pretrain)
+    stack = Stacked("dev", StackSpec(_ALL), settings)
+    feats = sample_features(data, sampler)
+    rows = []
+    for trial in range(trials):
+        stack.prepare(data, seed + trial)
+        for t, target in enumerate(data.task.targets):
+            idx = select(sampler, feats, k, _rng(seed, t, trial, k), cost=data.cost[:, 0])
+            preds, cv = stack.components(data, t, idx, seed + trial)
+            y = data.tgt_lat[:, t]
+            for name, spec in specs.items():
+                sub = {c: preds[c] for c in spec.components}
+                rho = stats.spearmanr(combine(sub, cv, spec.power), y).statistic
+                rows.append({"task": task, "target": target, "trial": trial, "candidate": name,
+                             "spearman": float(rho)})
+    return pd.DataFrame(rows)
+
+
+def selection_table(groups: Mapping[str, TransferSettings], n_pretrain: Mapping[str, int], k: int = 20,
+                    trials: int = 2, sampler: str = "kmeans_cosine", seed: int = 0,
+                    tasks: Sequence[str] = DEV_TASKS) -> pd.DataFrame:
+    """Candidates x development tasks: mean Spearman at ``k``, the mean over tasks, and the rank.
+
+    ``groups`` maps a label to the training settings of the neural components; ``n_pretrain``
+    maps a space to its pre-training architectures per source. Rows are sorted best first; the
+    column ``chosen`` marks the best mean (the pre-registration).
+    """
+    for t in tasks:
+        if not t.startswith("dev_"):
+            raise ValueError(f"{t} is not a development task; valid: {', '.join(DEV_TASKS)}")
+    frames = []
+    for label, settings in groups.items():
+        for t in tasks:
+            df = score_candidates(t, settings, n_pretrain[get_task(t).space], k, trials, sampler, seed)
+            df["candidate"] = (label + ":" if len(groups) > 1 else "") + df["candidate"]
+            frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    per_trial = df.groupby(["candidate", "task", "trial"]).spearman.mean().reset_index()
+    table = per_trial.pivot_table(index="candidate", columns="task", values="spearman", aggfunc="mean")
+    table["mean"] = table[list(tasks)].mean(axis=1)
+    table["min"] = table[list(tasks)].min(axis=1)
+    table = table.sort_values("mean", ascending=False)
+    table["chosen"] = np.arange(len(table)) == 0
+    return table.round(4)

@@ -1,0 +1,334 @@
+"""HELP (Lee et al., NeurIPS 2021): a meta-learned, hardware-adaptive latency predictor.
+
+Written from the description in ALGORITHMS.md Part 2 §3 (HELP's ``net.py``/``help.py``):
+
+* **Hardware embedding**: a device is the vector of its latencies on 10 fixed reference
+  architectures (:data:`~nas_utils.transfer.data.HELP_REFERENCE`), min-max scaled over those 10
+  values. A new device therefore costs 10 reference measurements on top of its k support samples.
+* **Predictor** (``MetaLearner``, h = 100): an architecture branch (NB201: 4 graph-convolution
+  layers ``H' = ReLU(A (H W) + b)`` over the 8-node op-on-node graph plus a global node, read out
+  at the global node; FBNet: a 2-layer MLP on HELP's 132-d per-layer kernel/expansion features),
+  a hardware branch (10 -> 100 -> 100), and a head 200 -> 200 -> 200 -> 1 trained with MSE on
+  latencies min-max scaled to [0.05, 0.95].
+* **Modulator** ``z``: an inference network maps the hardware embedding to a Gaussian over
+  603 scalars that rescale the input columns of the three head layers (``W (1 + 0.01 zw)``) and
+  shift their biases (``b + 0.01 zb``): device-specific initial parameters.
+* **Meta-training** (Meta-SGD = MAML with learned per-parameter inner learning rates,
+  initialised at 1e-3): per episode, 8 source devices (fewer if the task has fewer), each with
+  10 support and 200 query architectures from its 10-90 % trimmed train pool; 2 inner
+  steps with second-order gradients; outer loss = mean query MSE + 0.1 KL; Adam at 1e-4. Every
+  ``valid_every`` episodes, where HELP's split names meta-validation devices (ND, FD), the
+  parameters with the best mean validation Spearman are kept.
+* **Adaptation** to a target: build its hardware embedding, then 10 Monte-Carlo repetitions
+  of (sample z, modulate, 2 Meta-SGD steps on the k support samples, predict); the prediction
+  is the MC mean.
+
+Deliberate differences from HELP's code [stated in the report]: the prediction is the MC mean
+(HELP scores Spearman on its last MC sample only), the per-task KL term is used (HELP adds the
+last task's KL 8 times), the target's support labels are scaled by the min and max of the
+latencies measured on it (HELP reads them from the target's 720-architecture trimmed train pool,
+which a new device does not have), and the episode count is a parameter (HELP: 2,000 on NB201,
+4,000 on FBNet; CPU profiles use fewer).
+
+>>> import numpy as np
+>>> from nas_utils.transfer.help import help_scale
+>>> help_scale(np.array([1.0, 3.0, 2.0]), 1.0, 3.0).tolist()
+[0.05, 0.95, 0.5]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import stats
+from torch import nn
+from torch.func import functional_call
+
+from nas_utils.spaces import FBNET_BLOCKS
+from nas_utils.tables import load_latency
+from nas_utils.transfer.data import TaskData
+from nas_utils.transfer.encodings import nb201_graph
+from nas_utils.transfer.methods import METHODS, TransferMethod, TransferSettings
+from nas_utils.transfer.study import help_pools
+
+#: HELP's meta-validation devices for its own splits (ALGORITHMS.md §3.2)
+HELP_VALID: dict[str, tuple[str, ...]] = {"ND": ("titanx_1", "titanx_32", "titanx_256", "gold_6240"),
+                                          "FD": ("titanx_1", "titanx_32", "titanx_64", "gold_6240")}
+
+
+@dataclass(frozen=True)
+class HelpSpec:
+    """HELP's hyper-parameters (published defaults; ``episodes`` sized per profile)."""
+
+    episodes: int = 2000
+    tasks_per_episode: int = 8
+    support: int = 10
+    query: int = 200
+    inner_steps: int = 2
+    inner_lr: float = 1e-3
+    meta_lr: float = 1e-4
+    kl_scaling: float = 0.1
+    z_scaling: float = 0.01
+    mc: int = 10
+    hidden: int = 100
+    valid_every: int = 50
+
+
+def help_scale(lat: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """HELP's label scaling ``(lat - lo) / (hi - lo) * 0.9 + 0.05``."""
+    span = hi - lo if hi > lo else 1.0
+    return (np.asarray(lat, dtype=np.float64) - lo) / span * 0.9 + 0.05
+
+
+def hardware_embedding(ref_latency: np.ndarray) -> np.ndarray:
+    """The device's 10 reference latencies min-max scaled over themselves."""
+    r = np.asarray(ref_latency, dtype=np.float64)
+    return (r - r.min()) / (r.max() - r.min()) if r.max() > r.min() else np.zeros_like(r)
+
+
+# --- architecture inputs ------------------------------------------------------------------------
+
+
+def nb201_help_inputs(X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, 9, 8) node features and (n, 9, 9) aggregation matrices with HELP's global node.
+
+    Features: one-hot over {input, output, 5 operations} plus a global-node column. Matrix row i
+    sums node i's predecessors, itself, and (for the global node) every node.
+    """
+    g = nb201_graph(X)
+    n = len(X)
+    feat = np.zeros((n, 9, 8), dtype=np.float32)
+    feat[np.arange(n)[:, None], np.arange(8)[None], g.ops] = 1.0  # ids 0..6 = input, output, ops
+    feat[:, 8, 7] = 1.0
+    adj = np.zeros((n, 9, 9), dtype=np.float32)
+    adj[:, :8, :8] = g.adj
+    adj[:, :, 8] = 1.0
+    adj[:, 8, :] = 0.0
+    adj[:, np.arange(9), np.arange(9)] = 1.0
+    return torch.as_tensor(feat), torch.as_tensor(adj.transpose(0, 2, 1).copy())
+
+
+def fbnet_help_inputs(X: np.ndarray) -> torch.Tensor:
+    """(n, 132) HELP features: per layer [k=3, k=5, e1, e1_g2, e3, e6] (skip: all zeros)."""
+    table = np.zeros((len(FBNET_BLOCKS), 6), dtype=np.float32)
+    for b, name in enumerate(FBNET_BLOCKS):
+        if name == "skip":
+            continue
+        k, e = name.split("_")[:2]
+        table[b, 0 if k == "k3" else 1] = 1.0
+        table[b, {"e1": 2, "e3": 4, "e6": 5}[e] if not name.endswith("g2") else 3] = 1.0
+    return torch.as_tensor(table[np.asarray(X)].reshape(len(X), -1))
+
+
+# --- networks -----------------------------------------------------------------------------------
+
+
+class HelpNet(nn.Module):
+    """HELP's ``MetaLearner``: architecture branch + hardware branch -> 3-layer head."""
+
+    def __init__(self, space: str, in_dim: int, h: int = 100, hw_dim: int = 10) -> None:
+        super().__init__()
+        self.space = space
+        if space == "nb201":
+            self.gc = nn.ModuleList(nn.Linear(d_in, h) for d_in in (in_dim, h, h, h))
+            for layer in self.gc:
+                nn.init.uniform_(layer.weight, -0.05, 0.05)
+        else:
+            self.fc1, self.fc2 = nn.Linear(in_dim, h), nn.Linear(h, h)
+        self.fc_hw1, self.fc_hw2 = nn.Linear(hw_dim, h), nn.Linear(h, h)
+        self.fc3, self.fc4, self.fc5 = nn.Linear(2 * h, 2 * h), nn.Linear(2 * h, 2 * h), nn.Linear(2 * h, 1)
+
+    def forward(self, arch: tuple[torch.Tensor, ...], hw: torch.Tensor) -> torch.Tensor:
+        if self.space == "nb201":
+            x, a = arch
+            for layer in self.gc:
+                x = torch.relu(a @ layer(x))
+            x = x[:, -1]
+        else:
+            x = torch.relu(self.fc2(torch.relu(self.fc1(arch[0]))))
+        z = torch.relu(self.fc_hw2(torch.relu(self.fc_hw1(hw))))
+        z = z.expand(len(x), -1) if z.shape[0] == 1 else z
+        out = torch.relu(self.fc3(torch.cat([x, z], dim=1)))
+        return self.fc5(torch.relu(self.fc4(out))).squeeze(1)
+
+
+class Modulator(nn.Module):
+    """HELP's ``InferenceNetwork``: hardware embedding -> q(z) over the head's scales and shifts."""
+
+    def __init__(self, h: int = 100, hw_dim: int = 10) -> None:
+        super().__init__()
+        self.n = (2 * h + 1) * 3
+        self.h = h
+        self.net = nn.Sequential(nn.Linear(hw_dim, hw_dim), nn.ReLU(), nn.Linear(hw_dim, 2 * self.n))
+
+    def forward(self, hw: torch.Tensor, sample: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """(z, KL(q || N(0, I))) for one device."""
+        mu, raw = self.net(hw.reshape(1, -1)).squeeze(0).chunk(2)
+        sigma = nn.functional.softplus(raw) + 1e-6
+        q = torch.distributions.Normal(mu, sigma)
+        z = q.rsample() if sample else mu
+        kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(torch.zeros_like(mu), 1.0)).sum()
+        return z, kl
+
+
+def modulate(params: dict[str, torch.Tensor], z: torch.Tensor, h: int, scale: float) -> dict[str, torch.Tensor]:
+    """Scale the input columns of fc3/fc4/fc5 by ``1 + scale zw`` and shift their biases by ``scale zb``."""
+    zw, zb = z[:6 * h], z[6 * h:]
+    out = dict(params)
+    for k, name in enumerate(("fc3", "fc4", "fc5")):
+        out[f"{name}.weight"] = params[f"{name}.weight"] * (1 + scale * zw[k * 2 * h:(k + 1) * 2 * h])
+        out[f"{name}.bias"] = params[f"{name}.bias"] + scale * zb[k]
+    return out
+
+
+# --- the method ---------------------------------------------------------------------------------
+
+
+class Help(TransferMethod):
+    """HELP as a transfer method (see the module docstring)."""
+
+    name = "help"
+    source_data = "HELP's train pool per source (NB201 900 / FBNet 4000 architectures, 10-90 % trimmed)"
+    extra_target_measurements = 10
+
+    def __init__(self, spec: HelpSpec) -> None:
+        self.spec = spec
+        self.net: HelpNet | None = None
+        self.modulator: Modulator | None = None
+        self.alpha: dict[str, torch.Tensor] = {}
+        self.params: dict[str, torch.Tensor] = {}
+        self.best_valid: float = float("nan")
+        self._space = "nb201"
+
+    # inputs -------------------------------------------------------------------------------------
+    def _inputs(self, data: TaskData) -> tuple[torch.Tensor, ...]:
+        if data.task.space == "nb201":
+            return nb201_help_inputs(data.X)
+        return (fbnet_help_inputs(data.X),)
+
+    @staticmethod
+    def _take(arch: tuple[torch.Tensor, ...], rows: np.ndarray) -> tuple[torch.Tensor, ...]:
+        r = torch.as_tensor(rows, dtype=torch.long)
+        return tuple(a[r] for a in arch)
+
+    # inner loop ---------------------------------------------------------------------------------
+    def _adapt(self, params: dict[str, torch.Tensor], arch: tuple[torch.Tensor, ...], hw: torch.Tensor,
+               y: torch.Tensor, create_graph: bool) -> dict[str, torch.Tensor]:
+        assert self.net is not None
+        for _ in range(self.spec.inner_steps):
+            loss = nn.functional.mse_loss(functional_call(self.net, params, (arch, hw)), y)
+            grads = torch.autograd.grad(loss, list(params.values()), create_graph=create_graph)
+            params = {n: p - self.alpha[n] * g for (n, p), g in zip(params.items(), grads)}
+        return params
+
+    def _task_params(self, hw: torch.Tensor, sample: bool = True) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        assert self.modulator is not None
+        z, kl = self.modulator(hw, sample)
+        return modulate(self.params, z, self.spec.hidden, self.spec.z_scaling), kl
+
+    # meta-training ------------------------------------------------------------------------------
+    def prepare(self, data: TaskData, seed: int) -> None:
+        """Meta-train on the task's source devices (seeded; global RNG untouched)."""
+        s = self.spec
+        self._space = data.task.space
+        arch = self._inputs(data)
+        n_src = data.src_lat.shape[1]
+        pools = [help_pools(data.src_lat[:, j], data.task.space)[0] for j in range(n_src)]
+        labels = [help_scale(data.src_lat[:, j], data.src_lat[p, j].min(), data.src_lat[p, j].max())
+                  for j, p in zip(range(n_src), pools)]
+        hws = [torch.as_tensor(hardware_embedding(data.src_lat[data.help_ref, j]), dtype=torch.float32)
+               for j in range(n_src)]
+        valid = self._valid_set(data)
+        rng = np.random.default_rng([seed, 31])
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net = HelpNet(data.task.space, arch[0].shape[-1], s.hidden)
+            self.modulator = Modulator(s.hidden)
+            self.params = {n: p for n, p in self.net.named_parameters()}
+            self.alpha = {n: torch.full_like(p, s.inner_lr, requires_grad=True) for n, p in self.params.items()}
+            opt = torch.optim.Adam([*self.params.values(), *self.alpha.values(), *self.modulator.parameters()],
+                                   lr=s.meta_lr)
+            best = (-np.inf, self._snapshot())
+            for episode in range(1, s.episodes + 1):
+                loss = torch.zeros(())
+                devices = rng.choice(n_src, size=min(s.tasks_per_episode, n_src), replace=False)
+                for j in devices:
+                    rows = rng.choice(pools[j], size=min(s.support + s.query, len(pools[j])), replace=False)
+                    sup, qry = rows[:s.support], rows[s.support:]
+                    params, kl = self._task_params(hws[j])
+                    ys = torch.as_tensor(labels[j][sup], dtype=torch.float32)
+                    params = self._adapt(params, self._take(arch, sup), hws[j][None], ys, create_graph=True)
+                    pred = functional_call(self.net, params, (self._take(arch, qry), hws[j][None]))
+                    yq = torch.as_tensor(labels[j][qry], dtype=torch.float32)
+                    loss = loss + nn.functional.mse_loss(pred, yq) / len(devices) + s.kl_scaling * kl
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if valid and (episode % s.valid_every == 0 or episode == s.episodes):
+                    score = self._validate(arch, valid, rng)
+                    if score > best[0]:
+                        best = (score, self._snapshot())
+            if valid:
+                self.best_valid = float(best[0])
+                self._restore(best[1])
+
+    def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        assert self.modulator is not None
+        return ({n: p.detach().clone() for n, p in self.params.items()},
+                {n: a.detach().clone() for n, a in self.alpha.items()},
+                {n: p.detach().clone() for n, p in self.modulator.state_dict().items()})
+
+    def _restore(self, snap: tuple[dict[str, torch.Tensor], ...]) -> None:
+        assert self.modulator is not None
+        params, alpha, mod = snap
+        with torch.no_grad():
+            for n, p in self.params.items():
+                p.copy_(params[n])
+            for n, a in self.alpha.items():
+                a.copy_(alpha[n])
+        self.modulator.load_state_dict(mod)
+
+    def _valid_set(self, data: TaskData) -> list[tuple[np.ndarray, np.ndarray]]:
+        devices = [d for d in HELP_VALID.get(data.task.name, ()) if d not in data.task.targets]
+        return [(lat, data.help_ref) for lat in load_latency(data.task.space, devices).T] if devices else []
+
+    def _validate(self, arch: tuple[torch.Tensor, ...], valid: list[tuple[np.ndarray, np.ndarray]],
+                  rng: np.random.Generator) -> float:
+        scores = []
+        for lat, ref in valid:
+            train, query = help_pools(lat, self._space)
+            sup = rng.choice(train, size=self.spec.support, replace=False)
+            pred = self._predict_rows(arch, lat, sup, ref, query, mc=1)
+            scores.append(stats.spearmanr(pred, lat[query]).statistic)
+        return float(np.nanmean(scores))
+
+    # adaptation ---------------------------------------------------------------------------------
+    def _predict_rows(self, arch: tuple[torch.Tensor, ...], lat: np.ndarray, support: np.ndarray, ref: np.ndarray,
+                      rows: np.ndarray | None, mc: int) -> np.ndarray:
+        """MC-mean prediction for ``rows`` (None: all) of a device measured on ``support`` and ``ref``."""
+        measured = np.concatenate([lat[support], lat[ref]])
+        y = torch.as_tensor(help_scale(lat[support], measured.min(), measured.max()), dtype=torch.float32)
+        hw = torch.as_tensor(hardware_embedding(lat[ref]), dtype=torch.float32)
+        target_arch = arch if rows is None else self._take(arch, rows)
+        preds = []
+        for _ in range(mc):
+            params, _ = self._task_params(hw)
+            params = self._adapt(params, self._take(arch, support), hw[None], y, create_graph=False)
+            with torch.no_grad():
+                preds.append(functional_call(self.net, params, (target_arch, hw[None])).numpy())
+        return np.mean(preds, axis=0).astype(np.float64)
+
+    def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
+        """Adapt to target column ``target`` from its k samples ``idx`` and 10 reference latencies."""
+        if self.net is None:
+            raise RuntimeError("help: prepare() must run before predict()")
+        arch = self._inputs(data)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self._predict_rows(arch, data.tgt_lat[:, target], np.asarray(idx), data.help_ref, None,
+                                      self.spec.mc)
+
+
+METHODS.add("help", lambda s: Help(HelpSpec(episodes=s.help_episodes)))

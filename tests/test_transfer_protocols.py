@@ -1,0 +1,123 @@
+"""Issue 12: the two scoring protocols, trials that re-seed pre-training, HELP, the stack."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from nas_utils.spaces import get_space
+from nas_utils.transfer import encodings
+from nas_utils.transfer.data import TaskData
+from nas_utils.transfer.help import Help, HelpSpec, fbnet_help_inputs, nb201_help_inputs
+from nas_utils.transfer.methods import TransferMethod, TransferSettings, make_method
+from nas_utils.transfer.models import ArchTensors
+from nas_utils.transfer.stacking import combine
+from nas_utils.transfer.study import PROTOCOLS, run_trials
+from nas_utils.transfer.tasks import DEV_TASKS, TEST_TARGETS, get_task
+
+TINY = TransferSettings(pretrain_epochs=1, finetune_epochs=2, hidden=8, layers=1, scratch_mlp_hidden=8)
+
+
+@pytest.fixture(scope="module")
+def data() -> TaskData:
+    space = get_space("nb201")
+    X = space.enumerate()[::60]
+    g = encodings.nb201_graph(X)
+    macs = encodings.cost_features("nb201", X)[:, 0]
+    lat = macs[:, None] * (1 + np.arange(5)) / 1e6 + np.random.default_rng(0).random((len(X), 5))
+    _, inverse = np.unique(g.keys(), return_inverse=True)
+    task = TransferTaskStub = get_task("ND").__class__(
+        "tiny", "nb201", ("1080ti_1", "1080ti_32", "silver_4114"), ("pixel2", "gold_6226"), "test")
+    return TaskData(task=TransferTaskStub, X=X, archs=ArchTensors(g, space.one_hot(X), encodings.supplementary("nb201", X)),
+                    onehot=space.one_hot(X), cost=encodings.cost_features("nb201", X), src_lat=lat[:, :3],
+                    tgt_lat=lat[:, 3:], help_ref=np.arange(10), pretrain_pool=np.arange(len(X)),
+                    n_pretrain=len(X) // 4, unique_rows=np.unique(g.keys()), unique_inverse=inverse.ravel())
+
+
+class FirstRowsRight(TransferMethod):
+    """Predicts the true latency on rows 0..127 and its reverse elsewhere; records prepare seeds."""
+
+    name = "first_rows_right"
+
+    def __init__(self) -> None:
+        self.seeds: list[int] = []
+
+    def prepare(self, data: TaskData, seed: int) -> None:
+        self.seeds.append(seed)
+
+    def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
+        y = data.tgt_lat[:, target].copy()
+        y[128:] = -y[128:]
+        return y
+
+
+def test_nasflat_protocol_scores_the_first_128_architectures_only(data):
+    df = run_trials(data, [FirstRowsRight()], [5], trials=1, sampler="random", seed=0)
+    by = df.groupby("protocol").spearman.mean()
+    assert by["nasflat_128"] == pytest.approx(1.0)
+    expected = np.mean([stats.spearmanr(FirstRowsRight().predict(data, t, np.arange(5), 0), data.tgt_lat[:, t]).statistic
+                        for t in range(2)])
+    assert by["all_archs"] == pytest.approx(expected) and expected < 0.9
+    assert PROTOCOLS["nasflat_128"].rows(len(data.X)) == slice(0, 128)
+
+
+def test_nasflat_protocol_carries_fine_tuned_weights_between_targets(data):
+    m = make_method("mlp", TINY)
+    m.prepare(data, 0)
+    idx = np.arange(0, 60, 3)
+    fresh = [m.predict(data, 1, idx, 0) for _ in range(2)]
+    np.testing.assert_array_equal(fresh[0], fresh[1])  # ours: every fine-tuning starts from pre-training
+    m.set_carry_over(True)
+    m.predict(data, 0, idx, 0)
+    carried = m.predict(data, 1, idx, 0)
+    assert not np.allclose(carried, fresh[0])  # starts from the weights fine-tuned on target 0
+    m.set_carry_over(False)
+    np.testing.assert_array_equal(m.predict(data, 1, idx, 0), fresh[0])
+
+
+def test_trials_re_seed_pre_training(data):
+    stub = FirstRowsRight()
+    run_trials(data, [stub], [5], trials=3, sampler="random", seed=10)
+    assert stub.seeds == [10, 11, 12]
+    assert not np.array_equal(data.pretrain_rows(10), data.pretrain_rows(11))
+    m = make_method("mlp", TINY)
+    m.prepare(data, 10)
+    w10 = [p.detach().clone() for p in m.pretrained.parameters()]
+    m.prepare(data, 11)
+    assert any(not torch.equal(a, b) for a, b in zip(w10, m.pretrained.parameters()))
+
+
+def _help(data: TaskData, seed: int, steps: int = 2) -> Help:
+    h = Help(HelpSpec(episodes=3, tasks_per_episode=2, support=5, query=20, mc=2, hidden=16, inner_steps=steps))
+    h.prepare(data, seed)
+    return h
+
+
+def test_help_adapts_to_the_support_samples_and_is_deterministic_per_seed(data):
+    idx = np.arange(20, 30)
+    h = _help(data, 0)
+    adapted = h.predict(data, 0, idx, 0)
+    h.spec = HelpSpec(**{**h.spec.__dict__, "inner_steps": 0})
+    assert not np.allclose(adapted, h.predict(data, 0, idx, 0))  # the support step changes the prediction
+    np.testing.assert_array_equal(_help(data, 0).predict(data, 0, idx, 0), adapted)
+    assert not np.allclose(_help(data, 1).predict(data, 0, idx, 0), adapted)
+
+
+def test_help_inputs_have_the_published_shapes():
+    feat, agg = nb201_help_inputs(np.array([[3, 3, 3, 3, 3, 3]]))
+    assert feat.shape == (1, 9, 8) and agg.shape == (1, 9, 9)
+    assert float(agg[0, 8].sum()) == 9.0  # the global node aggregates every node (and itself)
+    assert fbnet_help_inputs(np.zeros((2, 22), dtype=int)).shape == (2, 132)
+
+
+def test_stack_weights_by_validated_rank_accuracy():
+    preds = {"good": np.array([1.0, 2.0, 3.0, 4.0]), "bad": np.array([4.0, 3.0, 2.0, 1.0])}
+    np.testing.assert_allclose(combine(preds, {"good": 0.8, "bad": 0.1}, np.inf), [0, 1 / 3, 2 / 3, 1])
+    mixed = combine(preds, {"good": 0.8, "bad": 0.4}, 1.0)
+    assert stats.spearmanr(mixed, preds["good"]).statistic == pytest.approx(1.0)
+
+
+def test_development_tasks_never_hold_out_a_test_target():
+    for name in DEV_TASKS:
+        t = get_task(name)
+        assert not {(t.space, d) for d in t.targets} & TEST_TARGETS
