@@ -20,9 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nas_utils.evaluators import Evaluator, TabularBenchmark
-from nas_utils.metrics import pareto_mask, to_minimization
+import pandas as pd
+
+from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
+from nas_utils.metrics import evals_to_threshold, pareto_mask, to_minimization
 from nas_utils.search import run_search
+from nas_utils.transfer.data import load_task_data
+from nas_utils.transfer.methods import TransferSettings, make_method
+from nas_utils.transfer.samplers import select
+from nas_utils.transfer.study import sample_features
+from nas_utils.transfer.tasks import TransferTask, get_task
 
 
 def calibrate(scores: np.ndarray, idx: np.ndarray, measured: np.ndarray) -> np.ndarray:
@@ -66,20 +73,39 @@ class LoopResult:
     front_size: int
 
 
+def greedy_hv_subset(bench: TabularBenchmark, F_pred: np.ndarray, size: int) -> np.ndarray:
+    """Positions of ``size`` rows of ``F_pred`` chosen greedily for the largest (predicted) HV."""
+    scorer = bench.scorer()
+    chosen: list[int] = []
+    for _ in range(min(size, len(F_pred))):
+        rest = [i for i in range(len(F_pred)) if i not in chosen]
+        gains = [scorer.normalised(F_pred[chosen + [i]]) for i in rest]
+        chosen.append(rest[int(np.argmax(gains))])
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
 def predicted_search(
     bench: TabularBenchmark, predicted_ms: np.ndarray, sample_rows: np.ndarray, tactic: str, budget: int, seed: int,
+    front_budget: int | None = None,
 ) -> LoopResult:
     """Search on predicted latency, then measure the predicted front on the device.
 
     The k architectures ``sample_rows`` were measured to fine-tune the predictor; they count as
-    measurements and their true objectives join the reported set.
+    measurements and their true objectives join the reported set. With ``front_budget``, only
+    that many predicted-front architectures are measured, chosen greedily for the largest
+    predicted HV.
     """
     history = run_search(tactic, PredictedLatencyEvaluator(bench, predicted_ms), budget, seed)
     X = history[[f"x{j}" for j in range(bench.space.n_var)]].to_numpy()
     rows = bench.rows(X)
     F_pred = bench.table[rows].copy()
     F_pred[:, 1] = np.asarray(predicted_ms)[rows]
-    front_rows = rows[pareto_mask(to_minimization(F_pred, bench.objectives))]
+    on_front = pareto_mask(to_minimization(F_pred, bench.objectives))
+    front_rows, F_front = rows[on_front], F_pred[on_front]
+    front_rows, keep = np.unique(front_rows, return_index=True)
+    F_front = F_front[keep]
+    if front_budget is not None and len(front_rows) > front_budget:
+        front_rows = front_rows[greedy_hv_subset(bench, F_front, front_budget)]
     measured_rows = np.union1d(front_rows, sample_rows)
     hv = bench.scorer().normalised(bench.table[measured_rows])
     return LoopResult(measured=len(measured_rows), hv=float(hv), front_size=len(front_rows))
@@ -89,3 +115,61 @@ def measured_curve(bench: TabularBenchmark, tactic: str, budget: int, seed: int)
     """Normalised HV after each real measurement when the tactic measures every candidate."""
     history = run_search(tactic, bench, budget, seed)
     return bench.scorer().curve(history[[o.name for o in bench.objectives]].to_numpy())
+
+
+# --- one search cell with a transferred predictor (issue 12 §4) -------------------------------
+
+#: notebook 05's cells (issue 11): tune on the development cells, report on the test cells
+DEV_CELLS: tuple[tuple[str, str], ...] = (("cifar100", "samsung_a50"), ("cifar100", "1080ti_1"), ("cifar100", "silver_4114"))
+TEST_CELLS: tuple[tuple[str, str], ...] = (("cifar10", "gold_6226"), ("cifar10", "pixel2"), ("cifar10", "raspi4"),
+                                           ("imagenet16", "pixel3"))
+
+
+@dataclass(frozen=True)
+class LoopSpec:
+    """Settings of a predictor-in-the-loop search cell."""
+
+    method: str  # transfer method (registry name)
+    k: int  # target measurements to adapt the predictor
+    sampler: str
+    tactic: str
+    budget: int  # predictor queries of the search on predicted latency
+    front_budget: int | None  # predicted-front architectures measured (None: all of them)
+    baseline_budget: int  # measurements allowed to the baseline that measures every candidate
+    seeds: int
+    n_pretrain: int
+
+
+def cell_task(device: str) -> TransferTask:
+    """ND's source devices without ``device`` -> ``device`` (the searched device is never a source)."""
+    nd = get_task("ND")
+    return TransferTask(f"loop_{device}", "nb201", tuple(d for d in nd.sources if d != device), (device,),
+                        "ND sources minus the searched device")
+
+
+def run_cell(dataset: str, device: str, spec: LoopSpec, settings: TransferSettings, seed: int) -> pd.DataFrame:
+    """Per seed: adapt ``spec.method`` to ``device`` from k measurements, search on predicted latency,
+    measure the predicted front; the baseline measures every candidate of the same tactic.
+
+    ``saving`` = measurements the baseline needs to reach the predicted run's HV (true latencies)
+    divided by the predicted run's measurements; ``censored`` marks seeds whose baseline never
+    reached it within ``baseline_budget`` (the saving is then a lower bound).
+    """
+    data = load_task_data(cell_task(device), spec.n_pretrain)
+    bench = load_benchmark("nb201", dataset, device)
+    method = make_method(spec.method, settings)
+    feats = sample_features(data, spec.sampler)
+    rows = []
+    for s in range(spec.seeds):
+        method.prepare(data, seed + s)
+        idx = select(spec.sampler, feats, spec.k, np.random.default_rng([seed, 99, s]), data.cost[:, 0])
+        ms = calibrate(method.predict(data, 0, idx, seed + s), idx, data.tgt_lat[idx, 0])
+        res = predicted_search(bench, ms, idx, spec.tactic, spec.budget, seed + s, spec.front_budget)
+        curve = measured_curve(bench, spec.tactic, spec.baseline_budget, seed + s)
+        needed = evals_to_threshold(curve, res.hv)
+        rows.append({"dataset": dataset, "device": device, "seed": s, "method": spec.method, "k": spec.k,
+                     "measured": res.measured, "front": res.front_size, "hv": res.hv,
+                     "baseline_final_hv": float(curve[-1]), "baseline_needed": needed,
+                     "censored": needed is None,
+                     "saving": (spec.baseline_budget if needed is None else needed) / res.measured})
+    return pd.DataFrame(rows)
