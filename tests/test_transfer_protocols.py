@@ -13,7 +13,7 @@ from nas_utils.transfer.methods import TransferMethod, TransferSettings, make_me
 from nas_utils.transfer.models import ArchTensors
 from nas_utils.transfer.stacking import combine
 from nas_utils.transfer.study import PROTOCOLS, run_trials
-from nas_utils.transfer.tasks import DEV_TASKS, TEST_TARGETS, get_task
+from nas_utils.transfer.tasks import DEV_TASKS, TEST_TARGETS, TransferTask, get_task
 
 TINY = TransferSettings(pretrain_epochs=1, finetune_epochs=2, hidden=8, layers=1, scratch_mlp_hidden=8)
 
@@ -26,9 +26,8 @@ def data() -> TaskData:
     macs = encodings.cost_features("nb201", X)[:, 0]
     lat = macs[:, None] * (1 + np.arange(5)) / 1e6 + np.random.default_rng(0).random((len(X), 5))
     _, inverse = np.unique(g.keys(), return_inverse=True)
-    task = TransferTaskStub = get_task("ND").__class__(
-        "tiny", "nb201", ("1080ti_1", "1080ti_32", "silver_4114"), ("pixel2", "gold_6226"), "test")
-    return TaskData(task=TransferTaskStub, X=X, archs=ArchTensors(g, space.one_hot(X), encodings.supplementary("nb201", X)),
+    task = TransferTask("tiny", "nb201", ("1080ti_1", "1080ti_32", "silver_4114"), ("pixel2", "gold_6226"), "test")
+    return TaskData(task=task, X=X, archs=ArchTensors(g, space.one_hot(X), encodings.supplementary("nb201", X)),
                     onehot=space.one_hot(X), cost=encodings.cost_features("nb201", X), src_lat=lat[:, :3],
                     tgt_lat=lat[:, 3:], help_ref=np.arange(10), pretrain_pool=np.arange(len(X)),
                     n_pretrain=len(X) // 4, unique_rows=np.unique(g.keys()), unique_inverse=inverse.ravel())
@@ -121,3 +120,10 @@ def test_development_tasks_never_hold_out_a_test_target():
     for name in DEV_TASKS:
         t = get_task(name)
         assert not {(t.space, d) for d in t.targets} & TEST_TARGETS
+
+
+def test_every_method_reports_its_registry_name():
+    from nas_utils.transfer.methods import METHODS
+
+    for name in METHODS.names():
+        assert make_method(name, TINY).name == name

@@ -85,3 +85,14 @@ def load_task_data(task: str | TransferTask, n_pretrain: int, prune: bool = Fals
         pretrain_pool=np.arange(pool), n_pretrain=n_pretrain,
         unique_rows=unique_rows, unique_inverse=unique_inverse.ravel(),
     )
+
+
+def help_pools(latency: np.ndarray, space: str) -> tuple[np.ndarray, np.ndarray]:
+    """HELP's trimmed (train, query) index pools for one device's latency column."""
+    n_train = HELP_TRAIN_POOL[space]
+    pools = []
+    for lo, hi in ((0, n_train), (n_train, n_train + 1000)):
+        idx = np.arange(min(lo, len(latency)), min(hi, len(latency)))  # clipped for small test spaces
+        order = idx[np.argsort(latency[idx], kind="stable")]
+        pools.append(np.sort(order[int(0.1 * len(idx)):int(0.9 * len(idx))]))
+    return pools[0], pools[1]

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings
 from nas_utils.transfer.samplers import select
-from nas_utils.transfer.stacking import StackSpec, Stacked, combine
+from nas_utils.transfer.stacking import Stacked, StackSpec, combine
 from nas_utils.transfer.study import _rng, sample_features
 from nas_utils.transfer.tasks import DEV_TASKS, get_task
 

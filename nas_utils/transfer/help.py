@@ -48,10 +48,9 @@ from torch.func import functional_call
 
 from nas_utils.spaces import FBNET_BLOCKS
 from nas_utils.tables import load_latency
-from nas_utils.transfer.data import TaskData
+from nas_utils.transfer.data import TaskData, help_pools
 from nas_utils.transfer.encodings import nb201_graph
-from nas_utils.transfer.methods import METHODS, TransferMethod, TransferSettings
-from nas_utils.transfer.study import help_pools
+from nas_utils.transfer.methods import METHODS, TransferMethod
 
 #: HELP's meta-validation devices for its own splits (ALGORITHMS.md §3.2)
 HELP_VALID: dict[str, tuple[str, ...]] = {"ND": ("titanx_1", "titanx_32", "titanx_256", "gold_6240"),

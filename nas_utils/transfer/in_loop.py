@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 import pandas as pd
 
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark

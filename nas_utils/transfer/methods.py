@@ -65,10 +65,10 @@ class TransferMethod(ABC):
     source_data: str = "none"
     extra_target_measurements: int = 0
 
-    def prepare(self, data: TaskData, seed: int) -> None:  # noqa: B027  (optional hook)
+    def prepare(self, data: TaskData, seed: int) -> None:
         """Pre-train on the task's source devices (no-op for methods without pre-training)."""
 
-    def set_carry_over(self, carry: bool) -> None:  # noqa: B027  (optional hook)
+    def set_carry_over(self, carry: bool) -> None:
         """NASFLAT protocol: start each fine-tuning from the previous one's weights (no reset)."""
 
     @abstractmethod
@@ -221,5 +221,5 @@ def make_method(name: str, settings: TransferSettings) -> TransferMethod:
 
 
 # HELP and the stacked/regression methods register themselves in METHODS (module at the end: it imports this one)
-from nas_utils.transfer import help as _help  # noqa: E402,F401
-from nas_utils.transfer import stacking as _stacking  # noqa: E402,F401
+from nas_utils.transfer import help as _help  # noqa: F401
+from nas_utils.transfer import stacking as _stacking  # noqa: F401

@@ -38,7 +38,13 @@ from sklearn.preprocessing import StandardScaler
 
 from nas_utils.transfer import encodings
 from nas_utils.transfer.data import TaskData
-from nas_utils.transfer.methods import METHODS, Pretrained, TransferMethod, TransferSettings, make_method
+from nas_utils.transfer.methods import (
+    METHODS,
+    Pretrained,
+    TransferMethod,
+    TransferSettings,
+    make_method,
+)
 
 #: ridge penalties searched by efficient leave-one-out inside every fit
 ALPHAS = np.logspace(-3, 3, 13)
@@ -86,8 +92,8 @@ def combine(preds: dict[str, np.ndarray], cv: dict[str, float], power: float) ->
 class Regression(TransferMethod):
     """One ridge regression of the target's log-latency, fitted on the k target samples."""
 
-    def __init__(self, component: str) -> None:
-        self.component, self.name = component, f"{component}_ridge"
+    def __init__(self, component: str, name: str) -> None:
+        self.component, self.name = component, name
         self.source_data = "none" if component == "ops" else "full source tables"
         self._features: dict[str, np.ndarray] | None = None
         self._for: int | None = None
@@ -102,9 +108,9 @@ class Regression(TransferMethod):
         return ridge_fit_predict(self._features[self.component], idx, np.log(data.tgt_lat[idx, target]))
 
 
-METHODS.add("source_ridge", lambda s: Regression("source"))
-METHODS.add("op_ridge", lambda s: Regression("ops"))
-METHODS.add("source_op_ridge", lambda s: Regression("source_ops"))
+METHODS.add("source_ridge", lambda s: Regression("source", "source_ridge"))
+METHODS.add("op_ridge", lambda s: Regression("ops", "op_ridge"))
+METHODS.add("source_op_ridge", lambda s: Regression("source_ops", "source_op_ridge"))
 
 
 @dataclass(frozen=True)
@@ -184,7 +190,7 @@ class Stacked(TransferMethod):
 
 
 def _stack(name: str, spec: StackSpec) -> None:
-    factory: Callable[[TransferSettings], TransferMethod] = lambda s: Stacked(name, spec, s)  # noqa: E731
+    factory: Callable[[TransferSettings], TransferMethod] = lambda s: Stacked(name, spec, s)
     METHODS.add(name, factory)
 
 

@@ -36,7 +36,7 @@ from nas_utils.progress import bar
 
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import rank_correlation
-from nas_utils.transfer.data import HELP_TRAIN_POOL, TaskData
+from nas_utils.transfer.data import TaskData, help_pools
 from nas_utils.transfer.methods import TransferMethod
 from nas_utils.transfer.samplers import REGRESSION_SPACE, select
 from nas_utils.transfer.stacking import regression_features
@@ -127,17 +127,6 @@ def run_trials(
         if help_k is not None:
             rows += help_rows(data, methods, help_k, trial, seed)
     return pd.DataFrame(rows)
-
-
-def help_pools(latency: np.ndarray, space: str) -> tuple[np.ndarray, np.ndarray]:
-    """HELP's trimmed (train, query) index pools for one device's latency column."""
-    n_train = HELP_TRAIN_POOL[space]
-    pools = []
-    for lo, hi in ((0, n_train), (n_train, n_train + 1000)):
-        idx = np.arange(min(lo, len(latency)), min(hi, len(latency)))  # clipped for small test spaces
-        order = idx[np.argsort(latency[idx], kind="stable")]
-        pools.append(np.sort(order[int(0.1 * len(idx)):int(0.9 * len(idx))]))
-    return pools[0], pools[1]
 
 
 def help_rows(data: TaskData, methods: Sequence[TransferMethod], k: int, trial: int, seed: int) -> list[dict[str, object]]:
