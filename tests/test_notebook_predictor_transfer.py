@@ -5,7 +5,7 @@ from nas_utils.results import PredictorsSummary
 from nas_utils.stage import run_notebook
 
 TINY = {
-    "tasks": ["ND"], "methods": ["flops", "nearest_source", "mlp"], "ks": [5], "trials": 1,
+    "tasks": ["ND"], "methods": ["flops", "nearest_source", "mlp"], "ks": [5], "network_ks": [5], "trials": 1,
     "n_pretrain_nb201": 16, "pretrain_epochs": 1, "finetune_epochs": 1, "hidden": 8, "layers": 1,
     "help_trials": 1, "ablation_methods": ["mlp"], "ablation_samplers": ["random"],
     "search_k": 5, "search_budget": 30, "search_seeds": 1,
