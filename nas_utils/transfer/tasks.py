@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nas_utils.claims import NASFLAT_TABLE
-from nas_utils.latency.benchmark_devices import devices_for, devices_of_kind
 from nas_utils.errors import UnknownNameError
+from nas_utils.latency.benchmark_devices import devices_for, devices_of_kind
 from nas_utils.registry import Registry
 
 
