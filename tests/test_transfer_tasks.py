@@ -56,5 +56,5 @@ def test_config_rejects_unknown_and_unavailable_tasks_in_one_line():
     assert "\n" not in str(exc.value)
     with pytest.raises(ConfigError, match="valid choices: .*ND"):
         config.load("predictors", tasks=["XX"])
-    with pytest.raises(ConfigError, match="search_target"):
-        config.load("predictors", search_target="pixel3")
+    with pytest.raises(ConfigError, match="predictors.method"):
+        config.load("predictors", method="best_of_everything")

@@ -6,7 +6,7 @@ The notebook ``notebooks/04_predictor_transfer.ipynb`` calls the stage shape::
     result = run(cfg)                           # main table, HELP protocol, ablations, search loop
     summary = summarise(result, cfg)            # typed PredictorsSummary (nas_utils.results.predictors)
     write_outputs(out_dir, result, summary)     # parquet, summary.json, plots/spearman_<task>.csv
-    figs = figures(result, summary)             # k_curves, ablation, scatter
+    figs = figures(result, summary)             # k_curves (published reference lines, interval bands), ablation
 
 Everything heavy lives in ``nas_utils.transfer``; this module wires it to the config and
 builds the tables and figures.
@@ -23,20 +23,31 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from nas_utils import runtime
-from nas_utils.evaluators import load_benchmark
+from nas_utils.claims import HELP_ND_MEAN
+from nas_utils.claims import NASFLAT_TABLE as PUBLISHED
 from nas_utils.io import atomic_path, write_parquet
-from nas_utils.metrics import evals_to_threshold
 from nas_utils.parallel import parallel_map
+from nas_utils.results.predictors import (
+    BudgetRow,
+    LoopCell,
+    PredictorsSummary,
+    SearchLoopResult,
+    SpearmanResult,
+    TaskBest,
+)
 from nas_utils.runtime import torch_threads
 from nas_utils.schemas.predictors import PredictorsConfig
-from nas_utils.results.predictors import PredictorsSummary, SearchLoopResult, SpearmanResult, TaskBest
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import TaskData, load_task_data
-from nas_utils.transfer.methods import make_method
-from nas_utils.transfer.samplers import select
-from nas_utils.transfer.study import run_all_archs, run_help_protocol, sample_features
+from nas_utils.transfer.help import Help
+from nas_utils.transfer.methods import (
+    CostBaseline,
+    Pretrained,
+    TransferMethod,
+    make_method,
+)
+from nas_utils.transfer.study import PROTOCOLS, run_trials
 from nas_utils.transfer.study import summarise as summarise_trials
-from nas_utils.claims import HELP_ND_MEAN, NASFLAT_TABLE as PUBLISHED
 from nas_utils.transfer.tasks import TASKS, UNAVAILABLE, get_task
 
 
@@ -47,7 +58,7 @@ class StudyResult:
 
 
 def _data(cfg: PredictorsConfig, task: str) -> TaskData:
-    return load_task_data(task, cfg.n_pretrain(get_task(task).space), cfg.seed, prune=cfg.prune)
+    return load_task_data(task, cfg.n_pretrain(get_task(task).space), prune=cfg.prune)
 
 
 def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], float]:
@@ -57,21 +68,28 @@ def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], 
     frames = []
     with torch_threads(runtime.settings().threads):
         data = _data(cfg, task)
-        main = list(cfg.methods) if task in cfg.tasks else []
-        extra = [m for m in cfg.ablation_methods if m not in main] if task == cfg.ablation_task else []
-        methods = [make_method(m, cfg.settings()) for m in main + extra]
-        for m in methods:
-            m.prepare(data, cfg.seed)
-        if main:
-            frames.append(run_all_archs(data, methods[:len(main)], cfg.ks, cfg.trials, cfg.sampler, cfg.seed, False))
-        if task == "ND":
-            frames.append(run_help_protocol(data, methods, 10, cfg.help_trials, cfg.seed))
+        main = [make_method(m, cfg.settings()) for m in (cfg.all_methods() if task in cfg.tasks else [])]
+        help_k = 10 if task == "ND" else None
+        light = [m for m in main if not _pretrains(m)]
+        heavy = [m for m in main if _pretrains(m)]
+        if task == "ND" and not any(m.name == "help" for m in heavy):
+            heavy.append(make_method("help", cfg.settings()))  # the HELP row of HELP's own protocol
+        if light:
+            frames.append(run_trials(data, light, cfg.ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
+        if heavy:
+            ks = [k for k in cfg.ks if k in cfg.network_ks] if task in cfg.tasks else []
+            frames.append(run_trials(data, heavy, ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
         if task == cfg.ablation_task:
-            abl = [m for m in methods if m.name in cfg.ablation_methods]
+            abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
             for sampler in cfg.ablation_samplers:
-                df = run_all_archs(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed)
+                df = run_trials(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed, ("all_archs",))
                 frames.append(df.assign(protocol="ablation"))
     return frames, time.perf_counter() - start
+
+
+def _pretrains(m: TransferMethod) -> bool:
+    """Methods with a network pre-trained per trial (scored only at ``network_ks``)."""
+    return isinstance(m, (Pretrained, Help)) or bool(getattr(m, "neural", None))
 
 
 def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
@@ -90,52 +108,34 @@ def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
     return StudyResult(pd.concat(frames, ignore_index=True), timings)
 
 
-def run_search_loop(cfg: PredictorsConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Section 4: search for ND's held-out ``search_target`` with a transferred predictor.
+def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
+    """Section 4: NB201 search on notebook 05's test cells with the transferred predictor.
 
-    Per seed: draw ``search_k`` samples on the target, fine-tune ``search_method`` (pre-trained
-    on the 9 ND source devices), calibrate its scores to ms on the samples, run the tactic for
-    ``search_budget`` predictor queries, measure the predicted front. Baseline: the same tactic
-    measuring every candidate; we report how many measurements it needs to reach the same
-    normalised HV (on true latencies). Also returns the first seed's predicted-vs-measured
-    latency of every architecture (for the scatter plot).
+    Per cell and seed (:func:`nas_utils.transfer.in_loop.run_cell`): measure ``search_k``
+    architectures on the device (never a source device), adapt ``search_method``, run the tactic
+    for ``search_budget`` predictor queries, measure ``search_front_budget`` architectures of the
+    predicted front; the baseline measures every candidate (up to ``search_baseline_budget``).
+    The loop settings were chosen on notebook 05's development cells (``in_loop.DEV_CELLS``).
     """
+    spec = in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
+                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
+                            baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
+                            n_pretrain=cfg.n_pretrain_nb201)
     with torch_threads(runtime.settings().threads):
-        data = _data(cfg, "ND")
-        method = make_method(cfg.search_method, cfg.settings())
-        method.prepare(data, cfg.seed)
-        t = data.target_index(cfg.search_target)
-        bench = load_benchmark("nb201", "cifar10", cfg.search_target)
-        feats = sample_features(data)
-        rows = []
-        for s in range(cfg.search_seeds):
-            idx = select(cfg.sampler, feats, cfg.search_k, np.random.default_rng([cfg.seed, 99, s]), data.cost[:, 0])
-            ms = in_loop.calibrate(method.predict(data, t, idx, cfg.seed + s), idx, data.tgt_lat[idx, t])
-            if s == 0:
-                scatter = pd.DataFrame({"predicted_ms": ms, "measured_ms": data.tgt_lat[:, t],
-                                        "sampled": np.isin(np.arange(len(ms)), idx)})
-            res = in_loop.predicted_search(bench, ms, idx, cfg.search_tactic, cfg.search_budget, cfg.seed + s)
-            curve = in_loop.measured_curve(bench, cfg.search_tactic, cfg.search_budget, cfg.seed + s)
-            rows.append({"seed": s, "tactic": cfg.search_tactic, "predictor": cfg.search_method,
-                         "target": cfg.search_target, "k": cfg.search_k, "budget": cfg.search_budget,
-                         "predicted_measured": res.measured, "predicted_front": res.front_size,
-                         "predicted_hv": res.hv, "measured_final_hv": float(curve[-1]),
-                         "measured_evals_to_same_hv": evals_to_threshold(curve, res.hv)})
-    df = pd.DataFrame(rows)
-    df["measured_reached"] = df["measured_evals_to_same_hv"].notna()
-    # Not reached within the budget: the saving is at least budget / measured (a lower bound).
-    needed = df["measured_evals_to_same_hv"].astype("float").fillna(df["budget"].astype(float))
-    df["saving_factor"] = needed / df["predicted_measured"]
-    return df, scatter
+        frames = [in_loop.run_cell(ds, dev, spec, cfg.settings(), cfg.seed) for ds, dev in in_loop.TEST_CELLS]
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- tables -----------------------------------------------------------------------------------
 
 
-def main_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Tasks x methods x k: mean Spearman over trials (``all_archs``), as 'mean ± std' strings."""
-    s = summarise_trials(results[results.protocol == "all_archs"])
-    s["cell"] = s.spearman.map("{:.3f}".format) + " ± " + s.spearman_std.fillna(0).map("{:.3f}".format)
+def main_table(results: pd.DataFrame, protocol: str = "all_archs") -> pd.DataFrame:
+    """Tasks x methods x k: 'mean [95 % interval]' of the per-trial Spearman under ``protocol``."""
+    s = summarise_trials(results[results.protocol == protocol])
+    if s.empty:
+        return pd.DataFrame()
+    s["cell"] = (s.spearman.map("{:.3f}".format) + " [" + s.ci_low.map("{:.3f}".format) + ", "
+                 + s.ci_high.map("{:.3f}".format) + "]")
     return s.pivot_table(index=["task", "method"], columns="k", values="cell", aggfunc="first")
 
 
@@ -145,24 +145,61 @@ def per_device_table(results: pd.DataFrame, k: int) -> pd.DataFrame:
     return df.pivot_table(index=["task", "target"], columns="method", values="spearman", aggfunc="mean").round(3)
 
 
-def published_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Our best method with <= 20 samples next to NASFLAT's and HELP's published Spearman."""
-    s = summarise_trials(results[(results.protocol == "all_archs") & (results.k <= 20)])
+def headline_table(results: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The pre-registered ``method`` per task, k and protocol next to NASFLAT's published Spearman."""
+    from nas_utils.claims import Estimate, describe, nasflat_claim, verdict
+
+    s = summarise_trials(results[(results.method == method) & results.protocol.isin(list(PROTOCOLS))])
+    s["nasflat"] = s.task.map(PUBLISHED["NASFLAT"])
+    s["help_by_nasflat"] = s.task.map(PUBLISHED["HELP (as run by NASFLAT)"])
+    s["verdict_vs_nasflat"] = [describe(verdict(Estimate(r.spearman, _opt(r.ci_low), _opt(r.ci_high)),
+                                                nasflat_claim(r.task))) if pd.notna(r.nasflat) else ""
+                               for r in s.itertuples()]
+    return s[["task", "protocol", "k", "method", "spearman", "ci_low", "ci_high", "trials", "nasflat",
+              "help_by_nasflat", "verdict_vs_nasflat"]]
+
+
+def help_table(results: pd.DataFrame) -> pd.DataFrame:
+    """HELP's protocol on ND (k=10): every method with its target-measurement budget, vs HELP's 0.932."""
+    from nas_utils.claims import HELP_ND, Estimate, describe, verdict
+
+    s = summarise_trials(results[results.protocol.isin(["help_800", "help_800_ref"])])
+    s["target_measurements"] = np.where((s.protocol == "help_800_ref") | (s.method == "help"), s.k + 10, s.k)
+    s["help_published"] = HELP_ND_MEAN
+    s["verdict_vs_help"] = [describe(verdict(Estimate(r.spearman, _opt(r.ci_low), _opt(r.ci_high)), HELP_ND))
+                            for r in s.itertuples()]
+    return s[["task", "protocol", "method", "k", "target_measurements", "spearman", "ci_low", "ci_high", "trials",
+              "help_published", "verdict_vs_help"]]
+
+
+def budget_table(cfg: PredictorsConfig) -> pd.DataFrame:
+    """Information budget of every method: target measurements and source data it reads."""
     rows = []
-    for task, grp in s.groupby("task"):
-        best = grp.loc[grp.spearman.idxmax()]
-        learned = grp[~grp.method.isin(["flops", "params", "nearest_source"])]
-        bl = learned.loc[learned.spearman.idxmax()] if len(learned) else best
-        ref = PUBLISHED["NASFLAT"].get(task)
-        rows.append({"task": task, "protocol": "all_archs", "best_method": best.method, "best_k": int(best.k),
-                     "ours_best": best.spearman, "ours_best_std": best.spearman_std,
-                     "best_learned_method": bl.method, "best_learned_k": int(bl.k), "ours_best_learned": bl.spearman,
-                     "nasflat": ref, "help_by_nasflat": PUBLISHED["HELP (as run by NASFLAT)"].get(task)})
-    h = summarise_trials(results[results.protocol == "help_800"])
-    for _, r in h.iterrows():
-        rows.append({"task": "ND", "protocol": "help_800", "best_method": r.method, "best_k": int(r.k),
-                     "ours_best": r.spearman, "ours_best_std": r.spearman_std, "nasflat": None,
-                     "help_by_nasflat": HELP_ND_MEAN})
+    for name in dict.fromkeys([*cfg.all_methods(), "help"]):
+        m = make_method(name, cfg.settings())
+        role = "pre-registered" if name == cfg.method else "HELP" if name == "help" else "baseline"
+        source = m.source_data.replace("n_pretrain", f"{cfg.n_pretrain_nb201} (NB201) / {cfg.n_pretrain_fbnet} (FBNet)")
+        full = "full source tables" in source
+        measured = ("0 (zero-shot)" if isinstance(m, CostBaseline) else
+                    f"k + {m.extra_target_measurements}" if m.extra_target_measurements else "k")
+        rows.append({"method": name, "label": f"{name} [reads full source tables]" if full else name, "role": role,
+                     "target_measurements": measured, "source_data": source, "reads_full_source_tables": full})
+    rows.append({"method": "NASFLAT (published)", "label": "NASFLAT (published)", "role": "reference",
+                 "target_measurements": "k (20 likely)", "source_data": "512-900 sampled architectures per source",
+                 "reads_full_source_tables": False})
+    return pd.DataFrame(rows)
+
+
+def loop_table(loop: pd.DataFrame) -> pd.DataFrame:
+    """Per test cell: median measurements, HV and saving over seeds, with a bootstrap 95 % interval."""
+    from nas_utils.stats import bootstrap_ci
+
+    rows = []
+    for (ds, dev), g in loop.groupby(["dataset", "device"], sort=False):
+        ci = bootstrap_ci(g.saving.to_numpy(dtype=float), np.median)
+        rows.append({"dataset": ds, "device": dev, "seeds": len(g), "median_measured": float(g.measured.median()),
+                     "median_hv": float(g.hv.median()), "median_saving": float(g.saving.median()),
+                     "saving_ci_low": ci.low, "saving_ci_high": ci.high, "censored": int(g.censored.sum())})
     return pd.DataFrame(rows)
 
 
@@ -172,15 +209,13 @@ class PredictorsRun:
 
     study: StudyResult
     loop: pd.DataFrame
-    scatter: pd.DataFrame
-    title: str = ""
+    budget: pd.DataFrame
 
 
 def run(cfg: PredictorsConfig, progress: bool = True) -> PredictorsRun:
     """The study (main table, HELP protocol, ablations) and the predictor-in-the-loop search."""
     study = run_study(cfg, progress)
-    loop, scatter = run_search_loop(cfg)
-    return PredictorsRun(study, loop, scatter, f"{cfg.search_method} on {cfg.search_target}, k={cfg.search_k}")
+    return PredictorsRun(study, run_search_loop(cfg), budget_table(cfg))
 
 
 def _opt(x: object) -> float | None:
@@ -189,44 +224,49 @@ def _opt(x: object) -> float | None:
 
 def _spearman_rows(results: pd.DataFrame, protocol: str) -> list[SpearmanResult]:
     s = summarise_trials(results[results.protocol == protocol])
-    trials = results[results.protocol == protocol].groupby(["task", "method", "k"])["trial"].nunique()
     return [SpearmanResult(protocol, str(r.task), str(r.method), int(r.k), float(r.spearman), _opt(r.spearman_std),
-                           int(trials.get((r.task, r.method, r.k), 0)) or None) for r in s.itertuples()]
+                           int(r.trials), _opt(r.ci_low), _opt(r.ci_high)) for r in s.itertuples()]
 
 
-def _loop_result(loop: pd.DataFrame) -> SearchLoopResult | None:
+def _loop_result(loop: pd.DataFrame, cfg: PredictorsConfig) -> SearchLoopResult | None:
+    """All test cells together: median saving over cells and seeds with its bootstrap interval."""
     if not len(loop):
         return None
     from nas_utils.stats import bootstrap_ci
 
-    m = loop.mean(numeric_only=True)
-    needed = loop["measured_evals_to_same_hv"].astype(float).fillna(loop["budget"].astype(float))
-    ci = bootstrap_ci(loop["saving_factor"].to_numpy(dtype=float), np.mean)
-    first = loop.iloc[0]
+    ci = bootstrap_ci(loop.saving.to_numpy(dtype=float), np.median)
+    needed = loop.baseline_needed.astype(float).fillna(float(cfg.search_baseline_budget))
     return SearchLoopResult(
-        tactic=str(first.tactic), predictor=str(first.predictor), target=str(first.target), k=int(first.k),
-        budget=int(first.budget), seeds=len(loop), predicted_measured=float(m.predicted_measured),
-        predicted_hv=float(m.predicted_hv), measured_final_hv=float(m.measured_final_hv),
-        measured_evals_to_same_hv=float(needed.mean()), measured_reached=float(loop["measured_reached"].mean()),
-        saving_factor=float(m.saving_factor), saving_factor_ci_low=ci.low, saving_factor_ci_high=ci.high)
+        tactic=cfg.search_tactic, predictor=cfg.search_method,
+        target=", ".join(f"{d}/{v}" for d, v in in_loop.TEST_CELLS), k=cfg.search_k, budget=cfg.search_budget,
+        seeds=len(loop), predicted_measured=float(loop.measured.median()), predicted_hv=float(loop.hv.median()),
+        measured_final_hv=float(loop.baseline_final_hv.median()), measured_evals_to_same_hv=float(needed.median()),
+        measured_reached=float((~loop.censored).mean()), saving_factor=float(loop.saving.median()),
+        saving_factor_ci_low=ci.low, saving_factor_ci_high=ci.high)
 
 
 def summarise(result: PredictorsRun, cfg: PredictorsConfig) -> PredictorsSummary:
-    """Mean Spearman per (protocol, task, method, k), best per task against NASFLAT/HELP, the loop."""
+    """Per (protocol, task, method, k) mean Spearman with intervals; the pre-registered method's row per
+    task (k = 20, ours protocol) against NASFLAT; HELP's protocol; the information budget; the loop."""
     res = result.study.results
-    pub = published_table(res)
-    targets = [TaskBest(task=str(r.task), protocol=str(r.protocol), best_method=str(r.best_method),
-                        best_k=int(r.best_k), ours_best=float(r.ours_best), ours_best_std=_opt(r.ours_best_std),
-                        best_learned_method=None if pd.isna(r.get("best_learned_method")) else str(r.best_learned_method),
-                        best_learned_k=None if pd.isna(r.get("best_learned_k")) else int(r.best_learned_k),
-                        ours_best_learned=_opt(r.get("ours_best_learned")), nasflat=_opt(r.get("nasflat")),
-                        help_by_nasflat=_opt(r.get("help_by_nasflat")))
-               for _, r in pub.iterrows()]
+    head = headline_table(res, cfg.method)
+    k_head = 20 if 20 in cfg.ks else max(cfg.ks)
+    targets = [TaskBest(task=str(r.task), protocol="all_archs", best_method=cfg.method, best_k=int(r.k),
+                        ours_best=float(r.spearman), ours_best_std=None, nasflat=_opt(r.nasflat),
+                        help_by_nasflat=_opt(r.help_by_nasflat), trials=int(r.trials), ci_low=_opt(r.ci_low),
+                        ci_high=_opt(r.ci_high))
+               for r in head[(head.protocol == "all_archs") & (head.k == k_head)].itertuples()]
+    rows = [r for p in (*PROTOCOLS, "help_800", "help_800_ref") for r in _spearman_rows(res, p)]
+    cells = [LoopCell(str(r.dataset), str(r.device), int(r.seeds), r.median_measured, r.median_hv, r.median_saving,
+                      _opt(r.saving_ci_low), _opt(r.saving_ci_high), int(r.censored))
+             for r in loop_table(result.loop).itertuples()] if len(result.loop) else []
     return PredictorsSummary(
-        protocol="all_archs: Spearman over all architectures of the space, mean over target devices, "
-                 "then over trials; help_800: HELP's trimmed 800-architecture query pool, k=10 random",
-        spearman=_spearman_rows(res, "all_archs") + _spearman_rows(res, "help_800"), targets=targets,
-        search_loop=_loop_result(result.loop), timings_s={str(k): float(v) for k, v in result.study.timings.items()})
+        protocol="; ".join(f"{p.name}: {p.description}" for p in PROTOCOLS.values())
+                 + "; help_800: HELP's trimmed 800-architecture query pool, k=10 random (help_800_ref: + HELP's 10 "
+                   "reference architectures measured). Verdict: all_archs, pre-registered method, k=20.",
+        spearman=rows, targets=targets, search_loop=_loop_result(result.loop, cfg),
+        timings_s={str(k): float(v) for k, v in result.study.timings.items()}, method=cfg.method,
+        information_budget=[BudgetRow(**r) for r in result.budget.to_dict(orient="records")], loop_cells=cells)
 
 
 def spearman_plot_data(summary: PredictorsSummary) -> dict[str, pd.DataFrame]:
@@ -244,7 +284,7 @@ def write_outputs(out_dir: str | Path, result: PredictorsRun, summary: Predictor
     out = Path(out_dir)
     write_parquet(out / "results.parquet", result.study.results)
     write_parquet(out / "search_loop.parquet", result.loop)
-    write_parquet(out / "published_comparison.parquet", published_table(result.study.results))
+    write_parquet(out / "headline.parquet", headline_table(result.study.results, summary.method or ""))
     for task, df in spearman_plot_data(summary).items():
         with atomic_path(out / "plots" / f"spearman_{task}.csv") as tmp:
             df.to_csv(tmp, index=False)
@@ -252,20 +292,40 @@ def write_outputs(out_dir: str | Path, result: PredictorsRun, summary: Predictor
 
 
 def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, Figure]:
-    return {"k_curves": plot_k_curves(result.study.results), "ablation": plot_ablation(result.study.results),
-            "scatter": plot_scatter(result.scatter, result.title)}
+    return {"k_curves": plot_k_curves(result.study.results), "ablation": plot_ablation(result.study.results)}
 
 
 # --- figures ----------------------------------------------------------------------------------
 
 
 def plot_k_curves(results: pd.DataFrame) -> Figure:
-    import seaborn as sns
+    """Spearman vs k per task (ours protocol): a line and 95 % band per method, published references."""
+    import matplotlib.pyplot as plt
 
     s = summarise_trials(results[results.protocol == "all_archs"])
-    g = sns.relplot(data=s, x="k", y="spearman", hue="method", col="task", col_wrap=4, kind="line", marker="o",
-                    height=2.6, facet_kws={"sharey": False})
-    fig: Figure = g.figure
+    tasks = list(dict.fromkeys(s.task))
+    cols = max(1, min(4, len(tasks)))
+    nrows = max(1, -(-len(tasks) // cols))
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.4 * cols, 2.8 * nrows), squeeze=False)
+    for ax, task in zip(axes.flat, tasks):
+        for i, (method, g) in enumerate(s[s.task == task].groupby("method", sort=False)):
+            g = g.sort_values("k")
+            line, = ax.plot(g.k, g.spearman, marker="o", ms=3, label=method, color=f"C{i % 10}")
+            ax.fill_between(g.k, g.ci_low.fillna(g.spearman), g.ci_high.fillna(g.spearman), color=line.get_color(),
+                            alpha=0.15)
+        if task in PUBLISHED["NASFLAT"]:
+            ax.axhline(PUBLISHED["NASFLAT"][task], color="k", ls="--", lw=1, label="NASFLAT published")
+        if task == "ND":
+            ax.axhline(HELP_ND_MEAN, color="grey", ls=":", lw=1, label="HELP published (its protocol, k=10)")
+        ax.set(title=task, xlabel="k (target samples)", ylabel="Spearman")
+    for ax in list(axes.flat)[len(tasks):]:
+        ax.axis("off")
+    handles: dict[str, object] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=7)
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     return fig
 
 
@@ -281,19 +341,6 @@ def plot_ablation(results: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_scatter(scatter: pd.DataFrame, title: str) -> Figure:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    ax.scatter(scatter.measured_ms, scatter.predicted_ms, s=2, alpha=0.3, label="all architectures")
-    sel = scatter[scatter.sampled]
-    ax.scatter(sel.measured_ms, sel.predicted_ms, s=25, c="red", label="k measured samples")
-    ax.set(xlabel="measured latency (ms)", ylabel="predicted latency (ms)", title=title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 # --- text helpers for the notebook (sentences are built from measured numbers) ----------------
 
 
@@ -306,34 +353,26 @@ def task_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def target_sentences(pub: pd.DataFrame) -> str:
-    """One honest sentence per published target, with both numbers (verdicts: ``nas_utils.claims``)."""
-    from nas_utils.claims import HELP_ND, Estimate, describe, nasflat_claim, verdict
-
+def target_sentences(headline: pd.DataFrame, k: int = 20) -> str:
+    """One sentence per task at ``k``: the pre-registered method under both protocols vs NASFLAT."""
     lines = []
-    for r in pub.itertuples():
-        if r.protocol == "help_800":
-            word = describe(verdict(Estimate(r.ours_best), HELP_ND))
-            lines.append(f"ND (HELP protocol, k=10): {r.best_method} = {r.ours_best:.3f}: {word} HELP's {HELP_ND_MEAN}.")
-        elif r.nasflat is not None and not pd.isna(r.nasflat):
-            word = describe(verdict(Estimate(r.ours_best), nasflat_claim(r.task)))
-            lines.append(f"{r.task}: best {r.best_method} (k={r.best_k}) = {r.ours_best:.3f}: {word} NASFLAT's "
-                         f"{r.nasflat:.3f}; best learned predictor {r.best_learned_method} (k={int(r.best_learned_k)}) "
-                         f"= {r.ours_best_learned:.3f}.")
-        else:
-            lines.append(f"{r.task} (our task, no published number): best {r.best_method} (k={r.best_k}) = "
-                         f"{r.ours_best:.3f}.")
+    for task, g in headline[headline.k == k].groupby("task"):
+        parts = [f"{r.protocol} {r.spearman:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in g.itertuples()]
+        ours = g[g.protocol == "all_archs"]
+        ref = g.nasflat.iloc[0]
+        v = (f"; vs NASFLAT's {ref:.3f} on our protocol: {ours.verdict_vs_nasflat.iloc[0]}"
+             if pd.notna(ref) and len(ours) else "")
+        lines.append(f"{task}: {g.method.iloc[0]} (k={k}) " + ", ".join(parts) + v + ".")
     return "\n".join(lines)
 
 
 def loop_sentence(loop: pd.DataFrame) -> str:
-    m = loop.mean(numeric_only=True)
-    reached = int(loop.measured_reached.sum())
-    needed = loop.measured_evals_to_same_hv.astype(float).fillna(loop.budget.astype(float)).mean()
-    return (f"With a transferred {loop.predictor.iloc[0]} predictor, {loop.tactic.iloc[0]} search on "
-            f"{loop.target.iloc[0]} measured {m.predicted_measured:.0f} architectures on average "
-            f"({loop.k.iloc[0]} samples + the predicted front) and reached a normalised HV of {m.predicted_hv:.3f} "
-            f"(true latencies). Measuring every candidate, the same tactic needed "
-            f"{needed:.0f} measurements for that HV ({reached}/{len(loop)} seeds reached it within the budget of "
-            f"{loop.budget.iloc[0]}, counted as the full budget otherwise; final HV {m.measured_final_hv:.3f}): "
-            f"a saving factor of {m.saving_factor:.1f}x in device measurements (predictor queries and accuracy look-ups are not counted).")
+    t = loop_table(loop)
+    from nas_utils.stats import bootstrap_ci
+
+    ci = bootstrap_ci(loop.saving.to_numpy(dtype=float), np.median)
+    return (f"With the transferred {loop.method.iloc[0]} predictor (k={loop.k.iloc[0]} measurements + a measured "
+            f"predicted-front subset), the search needed {loop.saving.median():.1f}x fewer device measurements "
+            f"(median over cells and seeds, 95 % interval {ci.low:.1f}-{ci.high:.1f}) than measuring every "
+            "candidate to reach the same HV on true latencies; per cell: "
+            + "; ".join(f"{r.dataset}/{r.device} {r.median_saving:.1f}x" for r in t.itertuples()) + ".")

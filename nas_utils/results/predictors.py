@@ -12,18 +12,23 @@ from nas_utils.results.base import Summary
 class SpearmanResult:
     """Mean Spearman over target devices and trials of one method on one task with ``k`` samples."""
 
-    protocol: str  # "all_archs" or "help_800"
+    protocol: str  # "all_archs" (ours), "nasflat_128", "help_800" or "help_800_ref"
     task: str
     method: str
     k: int
     spearman: float
     spearman_std: float | None = None
     trials: int | None = None
+    ci_low: float | None = None  # Student-t 95 % interval over trials
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)
 class TaskBest:
-    """Our best method (<= 20 target samples) on one task, with the published references."""
+    """The pre-registered method on one task at k = 20 (ours protocol), with the published references.
+
+    (``best_*`` names are historical: the row is the pre-registered method, never a best-of.)
+    """
 
     task: str
     protocol: str
@@ -37,6 +42,35 @@ class TaskBest:
     nasflat: float | None = None
     help_by_nasflat: float | None = None
     trials: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """Information budget of one method: target measurements and source data it reads."""
+
+    method: str
+    label: str
+    role: str  # pre-registered | baseline | HELP | reference
+    target_measurements: str
+    source_data: str
+    reads_full_source_tables: bool
+
+
+@dataclass(frozen=True)
+class LoopCell:
+    """The transferred predictor inside the search on one cell: medians over seeds."""
+
+    dataset: str
+    device: str
+    seeds: int
+    median_measured: float
+    median_hv: float
+    median_saving: float
+    saving_ci_low: float | None
+    saving_ci_high: float | None
+    censored: int  # seeds whose baseline never reached the HV (saving is then a lower bound)
 
 
 @dataclass(frozen=True)
@@ -67,14 +101,30 @@ class PredictorsSummary(Summary):
     targets: list[TaskBest]
     search_loop: SearchLoopResult | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    method: str | None = None  # the pre-registered method (params.yaml predictors.method)
+    information_budget: list[BudgetRow] = field(default_factory=list)
+    loop_cells: list[LoopCell] = field(default_factory=list)
 
     def rows(self, protocol: str = "all_archs", task: str | None = None) -> list[SpearmanResult]:
         return [r for r in self.spearman if r.protocol == protocol and (task is None or r.task == task)]
 
+    def headline(self, protocol: str = "all_archs", k: int = 20) -> list[SpearmanResult]:
+        """The pre-registered method's rows under ``protocol`` at ``k``."""
+        return [r for r in self.rows(protocol) if r.method == self.method and r.k == k]
+
     def help_best(self) -> SpearmanResult | None:
-        """Best method under HELP's own protocol (ND, k = 10, 800-architecture pool)."""
+        """The pre-registered method under HELP's own protocol (ND, k = 10, 800-architecture pool).
+
+        Falls back to the best row for summaries without a pre-registered method.
+        """
         rows = self.rows("help_800")
-        return max(rows, key=lambda r: r.spearman) if rows else None
+        own = [r for r in rows if r.method == self.method]
+        return own[0] if own else (max(rows, key=lambda r: r.spearman) if rows else None)
+
+    def help_row(self) -> SpearmanResult | None:
+        """HELP itself (our implementation) under its own protocol."""
+        rows = [r for r in self.rows("help_800") if r.method == "help"]
+        return rows[0] if rows else None
 
     def published_targets(self) -> list[TaskBest]:
         return [t for t in self.targets if t.protocol == "all_archs" and t.nasflat is not None]
