@@ -121,9 +121,15 @@ def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
                             budget=cfg.search_budget, front_budget=cfg.search_front_budget,
                             baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
                             n_pretrain=cfg.n_pretrain_nb201)
+    jobs = [(ds, dev, spec, cfg.settings(), cfg.seed) for ds, dev in in_loop.TEST_CELLS]
+    return pd.concat(parallel_map(_loop_cell, jobs, workers=runtime.settings().workers), ignore_index=True)
+
+
+def _loop_cell(job: tuple[str, str, in_loop.LoopSpec, object, int]) -> pd.DataFrame:
+    """One search cell (a process of its own; seeded from ``cfg.seed`` alone)."""
+    ds, dev, spec, settings, seed = job
     with torch_threads(runtime.settings().threads):
-        frames = [in_loop.run_cell(ds, dev, spec, cfg.settings(), cfg.seed) for ds, dev in in_loop.TEST_CELLS]
-    return pd.concat(frames, ignore_index=True)
+        return in_loop.run_cell(ds, dev, spec, settings, seed)  # type: ignore[arg-type]
 
 
 # --- tables -----------------------------------------------------------------------------------
