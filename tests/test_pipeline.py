@@ -162,7 +162,7 @@ def test_plots_name_the_default_profile_columns() -> None:
     params = config.read_params(ROOT / "params.yaml")
     plots = {next(iter(p)): next(iter(p.values())) for p in yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]}
     expected = {"reports/search/plots": ("eval", params["search"]["tactics"]),
-                "reports/predictors/plots": ("k", params["predictors"]["methods"]),
+                "reports/predictors/plots": ("k", [params["predictors"]["method"], *params["predictors"]["methods"]]),
                 "reports/sparsenas/plots": ("train_s", ["full", "sparse"]),
                 "reports/search_supernet/plots": ("eval", params["search_supernet"]["tactics"])}
     assert {k: (v["x"], v["y"]) for k, v in plots.items()} == expected
