@@ -222,17 +222,23 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
         + ", ".join(f"{t} {v}" for t, v in claims.NASFLAT_SPEARMAN.items() if t in {x.task for x in s.targets})
         + f"); HELP ND mean {claims.HELP_ND_MEAN} with 10 target samples.", "",
         f"**Ours** ({s.protocol}):", "",
-        "| task | NASFLAT | HELP (per NASFLAT) | ours, best (method, k) | ours, best learned (method, k) | verdict |",
+        "| task | NASFLAT | HELP (per NASFLAT) | ours: pre-registered method (k) [95 % interval] | "
+        "ours, NASFLAT's protocol (first 128, no reset) | verdict |",
         "|---|---|---|---|---|---|",
     ]
+    nasflat128 = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method == s.method}
     for t in s.published_targets():
-        v = describe(verdict(Estimate(t.ours_best), claims.nasflat_claim(t.task)))
+        v = describe(verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task)))
+        n = nasflat128.get((t.task, t.best_k))
         lines.append(f"| {t.task} | {t.nasflat} | {fmt(t.help_by_nasflat)} | {fmt(t.ours_best)} ({t.best_method}, "
-                     f"{t.best_k}) | {fmt(t.ours_best_learned)} ({t.best_learned_method}, {t.best_learned_k}) | {v} |")
+                     f"{t.best_k}){_interval(t.ci_low, t.ci_high, 3)} | {fmt(n.spearman) if n else '-'} | {v} |")
+    if (h := s.help_row()) is not None:
+        lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
+                  f"{h.spearman:.3f}{_interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]
     best = s.help_best()
     if best:
-        v = describe(verdict(Estimate(best.spearman), claims.HELP_ND))
-        lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures): best ours {best.method} "
+        v = describe(verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND))
+        lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures): ours {best.method} "
                   f"{best.spearman:.3f} vs HELP's published {claims.HELP_ND_MEAN}: {v}.", ""]
     loop = s.search_loop
     if loop:
