@@ -307,6 +307,7 @@ def figures(result: PredictorsRun, summary: PredictorsSummary) -> dict[str, Figu
 def plot_k_curves(results: pd.DataFrame) -> Figure:
     """Spearman vs k per task (ours protocol): a line and 95 % band per method, published references."""
     import matplotlib.pyplot as plt
+    from matplotlib.artist import Artist
 
     s = summarise_trials(results[results.protocol == "all_archs"])
     tasks = list(dict.fromkeys(s.task))
@@ -326,7 +327,7 @@ def plot_k_curves(results: pd.DataFrame) -> Figure:
         ax.set(title=task, xlabel="k (target samples)", ylabel="Spearman")
     for ax in list(axes.flat)[len(tasks):]:
         ax.axis("off")
-    handles: dict[str, object] = {}
+    handles: dict[str, Artist] = {}
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)

@@ -131,9 +131,10 @@ class HelpNet(nn.Module):
         super().__init__()
         self.space = space
         if space == "nb201":
-            self.gc = nn.ModuleList(nn.Linear(d_in, h) for d_in in (in_dim, h, h, h))
-            for layer in self.gc:
+            layers = [nn.Linear(d_in, h) for d_in in (in_dim, h, h, h)]
+            for layer in layers:
                 nn.init.uniform_(layer.weight, -0.05, 0.05)
+            self.gc = nn.ModuleList(layers)
         else:
             self.fc1, self.fc2 = nn.Linear(in_dim, h), nn.Linear(h, h)
         self.fc_hw1, self.fc_hw2 = nn.Linear(hw_dim, h), nn.Linear(h, h)
@@ -310,6 +311,7 @@ class Help(TransferMethod):
         measured = np.concatenate([lat[support], lat[ref]])
         y = torch.as_tensor(help_scale(lat[support], measured.min(), measured.max()), dtype=torch.float32)
         hw = torch.as_tensor(hardware_embedding(lat[ref]), dtype=torch.float32)
+        assert self.net is not None
         target_arch = arch if rows is None else self._take(arch, rows)
         preds = []
         for _ in range(mc):
