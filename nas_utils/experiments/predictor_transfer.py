@@ -72,13 +72,14 @@ def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], 
         help_k = 10 if task == "ND" else None
         light = [m for m in main if not _pretrains(m)]
         heavy = [m for m in main if _pretrains(m)]
-        if task == "ND" and not any(m.name == "help" for m in heavy):
-            heavy.append(make_method("help", cfg.settings()))  # the HELP row of HELP's own protocol
         if light:
             frames.append(run_trials(data, light, cfg.ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
         if heavy:
             ks = [k for k in cfg.ks if k in cfg.network_ks] if task in cfg.tasks else []
             frames.append(run_trials(data, heavy, ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
+        if task == "ND" and not any(m.name == "help" for m in heavy):  # HELP's row on its own protocol only
+            frames.append(run_trials(data, [make_method("help", cfg.settings())], [], cfg.trials, cfg.sampler,
+                                     cfg.seed, (), help_k))
         if task == cfg.ablation_task:
             abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
             for sampler in cfg.ablation_samplers:
