@@ -102,7 +102,7 @@ def selection_table(groups: Mapping[str, TransferSettings], n_pretrain: Mapping[
     return table.round(4)
 
 
-#: the calls behind the pre-registration record (reports/predictors_development/), in order
+#: the calls behind the pre-registration record (data/preregistration/predictors/), in order
 RECORD: dict[str, dict[str, object]] = {
     "selection_ft3e-3x40": {"groups": {"ft3e-3x40": TransferSettings(finetune_lr=3e-3, finetune_epochs=40)}},
     "selection_ft1e-3x30": {"groups": {"ft1e-3x30": TransferSettings(finetune_lr=1e-3, finetune_epochs=30)}},
