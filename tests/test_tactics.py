@@ -1,4 +1,8 @@
-"""The contract every registered search tactic must satisfy (budget, no repeats, reproducibility)."""
+"""The contract every registered search tactic must satisfy, through ``run`` and through ask/tell.
+
+Budget exact, no repeats (or, for a tactic that charges repeats, every repeat flagged), same seed
+same history (also in a fresh process), and ask/tell giving exactly ``run``'s history.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from nas_utils.search import TACTICS, run_search
+from nas_utils.search import TACTICS, make_tactic, run_search
+from nas_utils.search.base import run_ask_tell
 from nas_utils.search.synthetic import SyntheticProblem
 
 # Small but faithful settings so the whole contract suite runs in seconds.
@@ -24,6 +30,7 @@ BUDGET = 60
 
 
 def _params(name: str) -> dict:
+    """FAST settings of ``name``; a key the tactic does not take is an error, not silently dropped."""
     import inspect
 
     factory = TACTICS.get(name)
@@ -34,28 +41,76 @@ def _params(name: str) -> dict:
     return dict(FAST.get(name, {}))
 
 
+def _search(name: str, problem, budget: int, seed: int, path: str):
+    """One run of ``name`` through ``run`` or through the ask/tell driver."""
+    if path == "run":
+        return run_search(name, problem, budget, seed=seed, **_params(name))
+    return run_ask_tell(make_tactic(name, **_params(name)), problem, budget, seed)
+
+
+PATHS = ["run", "ask_tell"]
+
+
 @pytest.fixture(scope="module")
 def problem() -> SyntheticProblem:
     return SyntheticProblem()
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name", TACTICS.names())
-def test_budget_exact_and_no_duplicates(name: str, problem: SyntheticProblem) -> None:
-    history = run_search(name, problem, BUDGET, seed=0, **_params(name))
+def test_budget_exact_and_no_duplicates(name: str, path: str, problem: SyntheticProblem) -> None:
+    history = _search(name, problem, BUDGET, 0, path)
     assert len(history) == BUDGET
-    assert history["arch"].is_unique
+    if "repeat" in history:  # a tactic that charges repeats flags exactly the repeated rows
+        assert history["repeat"].tolist() == history["arch"].duplicated().tolist()
+    else:
+        assert history["arch"].is_unique
     assert history["eval"].tolist() == list(range(1, BUDGET + 1))
     X = history[[f"x{j}" for j in range(problem.space.n_var)]].to_numpy()
     assert np.allclose(problem.evaluate(X), history[["accuracy", "latency"]].to_numpy())
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name", TACTICS.names())
-def test_same_seed_same_history_different_seed_different(name: str, problem: SyntheticProblem) -> None:
-    a = run_search(name, problem, BUDGET, seed=1, **_params(name))
-    b = run_search(name, problem, BUDGET, seed=1, **_params(name))
-    c = run_search(name, problem, BUDGET, seed=2, **_params(name))
-    assert a["arch"].tolist() == b["arch"].tolist()
+def test_same_seed_same_history_different_seed_different(name: str, path: str, problem: SyntheticProblem) -> None:
+    a = _search(name, problem, BUDGET, 1, path)
+    b = _search(name, problem, BUDGET, 1, path)
+    c = _search(name, problem, BUDGET, 2, path)
+    assert a.equals(b)
     assert a["arch"].tolist() != c["arch"].tolist()
+
+
+@pytest.mark.parametrize("name", TACTICS.names())
+def test_ask_tell_equals_run(name: str, problem: SyntheticProblem) -> None:
+    reference = run_search(name, problem, BUDGET, seed=3, **_params(name))
+    whole_batches = run_ask_tell(make_tactic(name, **_params(name)), problem, BUDGET, 3)
+    in_threes = run_ask_tell(make_tactic(name, **_params(name)), problem, BUDGET, 3, n=3)
+    pd.testing.assert_frame_equal(whole_batches, reference)
+    pd.testing.assert_frame_equal(in_threes, reference)
+
+
+def test_ask_tell_rejects_unasked_rows_and_can_be_closed(problem: SyntheticProblem) -> None:
+    tactic = make_tactic("random", batch_size=5)
+    tactic.setup(problem.space, problem.objectives, budget=20, seed=0)
+    X = tactic.ask(2)
+    assert X.shape == (2, problem.space.n_var)
+    with pytest.raises(ValueError, match="not asked for"):
+        tactic.tell(problem.space.sample_unique(np.random.default_rng(9), 1, exclude=set(problem.space.keys(X))),
+                    [[0.0, 0.0]])
+    tactic.tell(X, problem.evaluate(X))
+    assert len(tactic.ask()) == 3  # the rest of the tactic's batch of 5
+    tactic._driver().close()
+
+
+def test_charged_repeats_are_validated_and_paid_for(problem: SyntheticProblem) -> None:
+    """linas_faithful charges repeats as DyNAS-T does: round(N/P) loops of exactly P validations."""
+    params = {**_params("linas_faithful"), "population": 10}
+    charged = run_search("linas_faithful", problem, 60, seed=0, **params, charge_repeats=True)
+    free = run_search("linas_faithful", problem, 60, seed=0, **params, charge_repeats=False)
+    assert len(charged) == 60 and charged["iteration"].value_counts().tolist() == [10] * 6
+    assert charged["repeat"].tolist() == charged["arch"].duplicated().tolist()
+    assert charged["repeat"].any()  # the fixed-seed inner search re-proposes validated architectures
+    assert free["arch"].is_unique and "repeat" not in free
 
 
 _CHILD = """

@@ -10,6 +10,6 @@ from nas_utils.search import nsga2  # noqa: F401  (registers "nsga2")
 from nas_utils.search import bo  # noqa: F401  (registers "bo")
 from nas_utils.search import random_search  # noqa: F401  (registers "random")
 from nas_utils.search import weaknas  # noqa: F401  (registers "weaknas")
-from nas_utils.search.base import TACTICS, SearchSession, Tactic, make_tactic, run_search
+from nas_utils.search.base import TACTICS, AskTell, SearchSession, Tactic, make_tactic, run_ask_tell, run_search
 
-__all__ = ["TACTICS", "SearchSession", "Tactic", "make_tactic", "run_search"]
+__all__ = ["TACTICS", "AskTell", "SearchSession", "Tactic", "make_tactic", "run_ask_tell", "run_search"]
