@@ -54,3 +54,29 @@ def test_pareto_helpers_and_thresholds() -> None:
     assert evals_to_threshold(np.array([0.5, 0.9]), 0.99) is None
     rho, tau = rank_correlation(np.arange(10), np.arange(10) ** 2)
     assert rho == pytest.approx(1.0) and tau == pytest.approx(1.0)
+
+
+def test_near_front_view_is_stricter_and_one_on_the_true_front() -> None:
+    from nas_utils.metrics import near_front_reference_point, near_front_scorer
+
+    bench = load_benchmark("nb201", "cifar10", "gold_6226")
+    near = near_front_scorer(bench.objectives, bench.table)
+    assert near.normalised(bench.true_front()) == pytest.approx(1.0, abs=1e-12)
+    ref = near_front_reference_point(bench.objectives, bench.table)
+    assert ref[0] == pytest.approx(np.median(bench.table[:, 0]))
+    sample = bench.evaluate(bench.space.sample(np.random.default_rng(0), 100))
+    assert near.normalised(sample) < bench.scorer().normalised(sample)
+    curve = near.curve(sample)
+    assert np.all(np.diff(curve) >= -1e-12) and curve[-1] == pytest.approx(near.normalised(sample))
+
+
+def test_igd_plus_is_zero_on_the_true_front_and_decreases() -> None:
+    from nas_utils.metrics import IGDPlusScorer, evals_to_igd
+
+    bench = load_benchmark("nb201", "cifar10", "pixel2")
+    igd = IGDPlusScorer(bench.objectives, bench.table)
+    assert igd.value(bench.true_front()) == pytest.approx(0.0, abs=1e-12)
+    sample = bench.evaluate(bench.space.sample(np.random.default_rng(1), 80))
+    curve = igd.curve(sample)
+    assert np.all(np.diff(curve) <= 1e-12) and curve[-1] == pytest.approx(igd.value(sample))
+    assert evals_to_igd(curve, curve[-1]) <= 80 and evals_to_igd(curve, -1.0) is None
