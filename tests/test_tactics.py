@@ -24,7 +24,7 @@ FAST = {
     "linas_faithful": {"population": 20, "inner_evals": 1000, "predictor_grid": "compact"},
     "nsga2": {"population": 20},
     "weaknas": {"mlp_width": 32, "mlp_depth": 2, "mlp_max_iter": 50, "top_n": 50, "pool_size": 2000},
-    "bo": {"n_init": 10, "batch_size": 10, "pool_size": 50, "mc_samples": 16},
+    "bo": {"n_init": 10, "batch_size": 10, "candidates": "pool", "pool_size": 200},
 }
 BUDGET = 60
 

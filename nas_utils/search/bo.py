@@ -1,41 +1,43 @@
-"""Multi-objective Bayesian optimisation with BoTorch (tactic ``bo``).
+"""Multi-objective Bayesian optimisation with BoTorch over a categorical space (tactic ``bo``).
 
-The standard BoTorch multi-objective recipe (the library's MOBO tutorial) run over a discrete
-architecture space:
+The method, per iteration, after an initial design of ``n_init`` uniform random architectures:
 
-1. an initial design of ``n_init`` architectures drawn uniformly at random without repetition
-   (on a categorical space a Sobol design of the integer codes adds nothing over uniform
-   sampling once rounded, so the tactic's own NumPy RNG draws it);
-2. per iteration: one exact GP per objective (``SingleTaskGP`` with BoTorch's default
-   kernel and priors, outcomes standardised with ``Standardize``) in a ``ModelListGP``, fitted
-   by ``fit_gpytorch_mll`` on the one-hot encoding of every evaluated architecture; objectives
-   in BoTorch's *maximisation* convention (latency negated);
-3. acquisition ``qLogNoisyExpectedHypervolumeImprovement`` (qLogNEHVI, ``prune_baseline=True``,
-   quasi-MC with ``mc_samples`` Sobol base samples) with the reference point from
-   ``infer_reference_point`` on the observed Pareto set (nadir minus 10 % of the range, the
-   heuristic BoTorch recommends when no reference point is known);
-4. ``optimize_acqf_discrete`` picks a batch of ``batch_size`` by sequential greedy
-   conditioning (each pick is added to ``X_pending``) over the candidate set: every
-   unevaluated architecture when at most ``pool_size`` remain, else a fresh uniform pool of
-   ``pool_size`` unevaluated ones per iteration (tactic RNG).
+1. **Outcome warping**, objectives in BoTorch's *maximisation* convention: an accuracy in %
+   becomes ``-log(100 - acc)`` (log error), a positive minimised objective (latency) becomes
+   ``-log(latency)``; each GP then standardises its outcome (``Standardize``). Both benchmarks'
+   objectives are heavy-tailed (a few very slow or very poor cells), which the log tames.
+2. **Surrogate**: one exact GP per objective (``ModelListGP``), fitted by marginal likelihood
+   (``fit_gpytorch_mll``). ``kernel="categorical"`` (default): BoTorch's ``CategoricalKernel``
+   (ARD Hamming-distance kernel, ``exp(-mean_i [x_i != x'_i] / l_i)``) on the integer choice
+   codes, under a ``ScaleKernel``; ``"mixed"``: ``MixedSingleTaskGP`` (sum and product of the
+   categorical kernel and a Matern kernel) on the codes plus validation-free continuous features
+   (NB201: live and total FLOPs proxies, :mod:`nas_utils.search.features`); ``"onehot"``: the
+   BoTorch default kernel on the one-hot encoding (the previous tactic's model).
+3. **Reference point**: fixed once, after the initial design, at the initial design's nadir
+   minus 10 % of its range in every warped objective (BoTorch's ``infer_reference_point``
+   heuristic applied once rather than re-inferred every iteration, so the target does not move).
+4. **Candidates** (``candidates="all"``): every unevaluated architecture (NB201: up to 15,625;
+   a GP posterior over all of them is cheap). ``"pool"`` (and ``"all"`` on a space larger than
+   ``max_candidates``): a BANANAS-style pool of ``pool_size`` architectures, half single-edit
+   mutations of the observed Pareto set, half uniform samples, all unevaluated.
+5. **Acquisition and batch** of ``batch_size`` (q <= 10 recommended):
+   ``acquisition="ehvi"`` (default): analytic expected hypervolume improvement (BoTorch
+   ``ExpectedHypervolumeImprovement``, exact for independent GPs) over every candidate, the
+   batch chosen by sequential greedy *fantasies* (Kriging believer): after each pick the model is
+   conditioned on its posterior mean (``condition_on_observations``: the variance near the
+   pick shrinks, hyper-parameters fixed) and that mean joins the front of the partitioning.
+   ``"qlognehvi"``: BoTorch's ``qLogNoisyExpectedHypervolumeImprovement`` (quasi-MC,
+   ``mc_samples``, pruned baseline) with ``optimize_acqf_discrete``'s sequential greedy over the
+   candidates (its joint posterior makes it costly on all 15,625; use ``candidates="pool"``).
 
 Determinism: everything runs in float64 inside ``torch.random.fork_rng()`` with a torch seed
-drawn from the tactic's RNG, so BoTorch's internally-seeded samplers (baseline pruning, the QMC
-sampler, fitting retries) are reproducible and the caller's global torch RNG state is left
-untouched. The acquisition sampler gets its own seed per iteration.
-
-Cost knobs (no change to model or acquisition): ``pool_size`` bounds the acquisition
-evaluations per iteration, ``batch_size`` the number of GP refits, ``mc_samples`` the QMC
-samples. Measured on NB201, BoTorch's default hyper-parameter fit (L-BFGS-B to convergence from
-the prior-based initialisation, ~1,000 function evaluations per GP for 30 ARD lengthscales)
-dominates the run time, so by default each fit starts from the previous iteration's
-hyper-parameters (``warm_start``, like Ax's ``warm_start_refitting``) and L-BFGS-B is capped at
-``fit_maxiter`` iterations; ``fit_maxiter=None, warm_start=False`` is the plain library default.
-``torch_threads`` (default ``None``: leave torch's setting) is restored after the run.
+drawn from the tactic's RNG, so BoTorch's internally seeded pieces are reproducible and the
+caller's global torch RNG state is left untouched. ``torch_threads`` (default ``None``: leave
+torch's setting) is restored after the run.
 
 >>> from nas_utils.search import run_search
 >>> from nas_utils.search.synthetic import SyntheticProblem
->>> h = run_search("bo", SyntheticProblem(), budget=24, seed=0, n_init=12, batch_size=6, pool_size=300)
+>>> h = run_search("bo", SyntheticProblem(), budget=24, seed=0, n_init=12, batch_size=6, candidates="pool", pool_size=300)
 >>> len(h), h["arch"].is_unique, sorted(set(h["source"]))
 (24, True, ['bo', 'init'])
 """
@@ -43,15 +45,17 @@ hyper-parameters (``warm_start``, like Ax's ``warm_start_refitting``) and L-BFGS
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nas_utils import config
 from nas_utils.errors import ConfigError
-from nas_utils.metrics import to_minimization
+from nas_utils.metrics import Objective, pareto_mask
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
+from nas_utils.search.features import scalar_features
 from nas_utils.spaces import SearchSpace
 
 if TYPE_CHECKING:  # torch/BoTorch are imported when a BO run starts, not when tactics register
@@ -80,18 +84,110 @@ def decode_one_hot(space: SearchSpace, Z: np.ndarray) -> np.ndarray:
     return np.stack([Z[:, a:b].argmax(axis=1) for a, b in zip(starts, ends)], axis=1).astype(np.int64)
 
 
+def warp(F: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
+    """Objectives (natural units) -> maximised, log-warped outcomes (see module docstring, step 1)."""
+    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    out = np.empty_like(F)
+    for j, obj in enumerate(objectives):
+        col = F[:, j]
+        if not obj.minimize and obj.unit == "%":
+            out[:, j] = -np.log(np.maximum(100.0 - col, 1e-3))
+        elif obj.minimize and np.all(col > 0):
+            out[:, j] = -np.log(col)
+        else:
+            out[:, j] = -col if obj.minimize else col
+    return out
+
+
+class _Moments:
+    """Marginal posterior moments of one GP over a fixed candidate set, with believer updates.
+
+    ``mean``/``variance`` are in the model's outcome units (Standardize undone). ``condition(i)``
+    applies the rank-1 update of observing candidate ``i`` at its posterior mean with the GP's
+    noise: var(c) -= cov(c, x_i)^2 / (var(x_i) + noise), covariances kept for later picks.
+    """
+
+    def __init__(self, gp: Any, C: torch.Tensor) -> None:
+        import torch
+
+        with torch.no_grad():
+            X = gp.train_inputs[0]
+            noise = gp.likelihood.noise.reshape(-1)[0]
+            K = gp.covar_module(X, X).to_dense() + noise * torch.eye(len(X), dtype=X.dtype)
+            L = torch.linalg.cholesky(K)
+            self.kernel, self.C, self.noise = gp.covar_module, C, noise
+            self.A = torch.linalg.solve_triangular(L, gp.covar_module(X, C).to_dense(), upper=False)  # (n, c)
+            prior_mean = gp.mean_module.constant.reshape(())
+            alpha = torch.linalg.solve_triangular(L, (gp.train_targets - prior_mean).reshape(-1, 1), upper=False)
+            scale = gp.outcome_transform.stdvs.reshape(()) if hasattr(gp, "outcome_transform") else torch.tensor(1.0)
+            shift = gp.outcome_transform.means.reshape(()) if hasattr(gp, "outcome_transform") else torch.tensor(0.0)
+            self.scale = scale
+            self.mean = ((self.A.T @ alpha).reshape(-1) + prior_mean) * scale + shift
+            prior = self._prior_diag()
+            self._var_std = (prior - (self.A**2).sum(dim=0)).clamp_min(1e-12)
+            self._picked: list[torch.Tensor] = []  # posterior covariance columns of earlier picks
+
+    def _prior_diag(self) -> torch.Tensor:
+        import torch
+
+        with torch.no_grad():
+            C = self.C.unsqueeze(-2)  # batch of 1-point sets: k(c, c) without an n x n matrix
+            return torch.cat([self.kernel(C[i : i + 4096], C[i : i + 4096]).to_dense().reshape(-1)
+                              for i in range(0, len(C), 4096)])
+
+    @property
+    def variance(self) -> torch.Tensor:
+        return self._var_std * self.scale**2
+
+    def condition(self, i: int) -> None:
+        import torch
+
+        with torch.no_grad():
+            col = self.kernel(self.C, self.C[i : i + 1]).to_dense().reshape(-1) - self.A.T @ self.A[:, i]
+            for prev in self._picked:  # earlier rank-1 updates, in order
+                col = col - prev * prev[i]
+            col = col / torch.sqrt(col[i].clamp_min(1e-12) + self.noise)
+            self._picked.append(col)
+            self._var_std = (self._var_std - col**2).clamp_min(1e-12)
+
+
+class _MomentModel:
+    """The two attributes BoTorch's analytic EHVI reads from a model, served from precomputed moments.
+
+    Inputs are candidate indices (shape ``b x 1 x 1``); ``variance`` is replaced after each pick.
+    """
+
+    num_outputs = 2
+    _is_ensemble = False
+
+    def __init__(self, mean: torch.Tensor) -> None:
+        self.mean = mean
+        self.variance = mean
+
+    def posterior(self, X: torch.Tensor, posterior_transform: Any = None) -> Any:
+        from types import SimpleNamespace
+
+        idx = X.reshape(-1).long()
+        return SimpleNamespace(mean=self.mean[idx].unsqueeze(-2), variance=self.variance[idx].unsqueeze(-2))
+
+
 @TACTICS.register("bo")
 class BayesOpt(Tactic):
-    """BoTorch qLogNEHVI over GP surrogates of every objective, on the one-hot encoding.
+    """BoTorch multi-objective BO on a categorical space (method: module docstring).
 
     Args:
         n_init: uniform random architectures before the first GP fit.
-        batch_size: architectures chosen per acquisition round (sequential greedy).
-        pool_size: candidates scored per round (all unevaluated ones if at most this many).
-        mc_samples: quasi-MC samples of the acquisition function (BoTorch tutorial: 128).
-        max_batch_size: candidates per acquisition forward pass (memory bound only).
+        batch_size: architectures chosen per acquisition round (q).
+        acquisition: ``"ehvi"`` (analytic EHVI + Kriging-believer fantasies) or ``"qlognehvi"``.
+        candidates: ``"all"`` unevaluated architectures, or a BANANAS-style ``"pool"``.
+        kernel: ``"categorical"``, ``"mixed"`` or ``"onehot"``.
+        warp_outcomes: log-warp error and latency (step 1); ``False``: raw values.
+        pool_size: size of the ``"pool"`` candidate set.
+        max_candidates: ``"all"`` falls back to ``"pool"`` on spaces larger than this.
+        mc_samples: quasi-MC samples of qLogNEHVI.
         fit_maxiter: L-BFGS iterations per GP hyper-parameter fit (``None``: BoTorch's default).
         warm_start: start each fit from the previous iteration's hyper-parameters.
+        chunk: candidates per acquisition forward pass (memory bound only).
         torch_threads: torch intra-op threads during the run (``None``: unchanged).
     """
 
@@ -99,57 +195,111 @@ class BayesOpt(Tactic):
 
     def __init__(
         self,
-        n_init: int = 20,
+        n_init: int = 10,
         batch_size: int = 10,
+        acquisition: str = "ehvi",
+        candidates: str = "all",
+        kernel: str = "categorical",
+        warp_outcomes: bool = True,
         pool_size: int = 2000,
-        mc_samples: int = 128,
-        max_batch_size: int = 2048,
-        fit_maxiter: int | None = 200,
+        max_candidates: int = 100_000,
+        mc_samples: int = 64,
+        fit_maxiter: int | None = None,
         warm_start: bool = True,
+        chunk: int = 4096,
         torch_threads: int | None = None,
     ) -> None:
         for key, value, low in [
             ("n_init", n_init, 2), ("batch_size", batch_size, 1), ("pool_size", pool_size, 1),
-            ("mc_samples", mc_samples, 1), ("max_batch_size", max_batch_size, 1),
+            ("max_candidates", max_candidates, 1), ("mc_samples", mc_samples, 1), ("chunk", chunk, 1),
         ]:
             if int(value) != value or value < low:
                 raise ConfigError(f"bo.{key}={value!r} is out of range; valid: integer >= {low}")
+        config.check_choice("bo.acquisition", acquisition, ("ehvi", "qlognehvi"))
+        config.check_choice("bo.candidates", candidates, ("all", "pool"))
+        config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
         if fit_maxiter is not None and (int(fit_maxiter) != fit_maxiter or fit_maxiter < 1):
             raise ConfigError(f"bo.fit_maxiter={fit_maxiter!r} is out of range; valid: None or integer >= 1")
         if torch_threads is not None and torch_threads < 1:
             raise ConfigError(f"bo.torch_threads={torch_threads!r} is out of range; valid: None or >= 1")
-        self.n_init, self.batch_size, self.pool_size = int(n_init), int(batch_size), int(pool_size)
-        self.mc_samples, self.max_batch_size = int(mc_samples), int(max_batch_size)
+        self.n_init, self.batch_size = int(n_init), int(batch_size)
+        self.acquisition, self.candidates, self.kernel = acquisition, candidates, kernel
+        self.warp_outcomes = bool(warp_outcomes)
+        self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
+        self.mc_samples, self.chunk = int(mc_samples), int(chunk)
         self.fit_maxiter, self.warm_start = fit_maxiter, bool(warm_start)
         self.torch_threads = torch_threads
         self._model: ModelListGP | None = None
+        self._ref: np.ndarray | None = None
 
-    # --- pieces ------------------------------------------------------------------------------
-    def _candidates(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
+    # --- candidates --------------------------------------------------------------------------
+    def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
+        """The architectures the acquisition is maximised over (step 4; none evaluated yet)."""
+        space = session.space
+        if self.candidates == "all" and space.size <= self.max_candidates:
+            everything = space.enumerate()
+            return everything[session.is_new(everything)]
+        return self._pool(session, rng)
+
+    def _pool(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
         space = session.space
         n_left = space.size - session.n_evaluated
         if n_left <= self.pool_size:
             everything = space.enumerate()
             return everything[session.is_new(everything)]
-        return space.sample_unique(rng, self.pool_size, exclude=session.seen)
+        front = session.X[pareto_mask(-self._outcomes(session))]
+        keys = session.seen
+        rows: list[np.ndarray] = []
+        for _ in range(20 * self.pool_size):
+            if len(rows) >= self.pool_size // 2:
+                break
+            x = space.mutate(front[rng.integers(len(front))], rng)
+            (key,) = space.keys(x[None])
+            if key not in keys:
+                keys.add(key)
+                rows.append(x)
+        uniform = space.sample_unique(rng, self.pool_size - len(rows), exclude=keys)
+        return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
 
-    def fit_model(
-        self, train_X: torch.Tensor, train_Y: torch.Tensor, previous: ModelListGP | None = None
-    ) -> ModelListGP:
-        """One standardised-outcome ``SingleTaskGP`` per objective, fitted by marginal likelihood.
+    # --- model -------------------------------------------------------------------------------
+    def _outcomes(self, session: SearchSession) -> np.ndarray:
+        objectives = session.evaluator.objectives
+        if self.warp_outcomes:
+            return warp(session.F, objectives)
+        return np.column_stack([-c if o.minimize else c for o, c in zip(objectives, session.F.T)])
 
-        With ``warm_start`` the hyper-parameters of ``previous`` (last iteration's model) are
-        the L-BFGS starting point; the outcome standardisation is always recomputed.
-        """
+    def encode(self, space: SearchSpace, X: np.ndarray) -> np.ndarray:
+        """GP inputs: integer codes (categorical), codes + continuous features (mixed), or one-hot."""
+        if self.kernel == "onehot":
+            return space.one_hot(X).astype(np.float64)
+        codes = space.validate(X).astype(np.float64)
+        if self.kernel == "mixed":
+            return np.hstack([codes, scalar_features(space, X)])
+        return codes
+
+    def fit_model(self, space: SearchSpace, train_X: torch.Tensor, train_Y: torch.Tensor,
+                  previous: ModelListGP | None = None) -> ModelListGP:
+        """One standardised-outcome GP per objective (step 2), fitted by marginal likelihood."""
         from botorch.fit import fit_gpytorch_mll
-        from botorch.models import ModelListGP, SingleTaskGP
+        from botorch.models import MixedSingleTaskGP, ModelListGP, SingleTaskGP
+        from botorch.models.kernels.categorical import CategoricalKernel
         from botorch.models.transforms.outcome import Standardize
+        from gpytorch.kernels import ScaleKernel
         from gpytorch.mlls import SumMarginalLogLikelihood
 
-        model = ModelListGP(*[
-            SingleTaskGP(train_X, train_Y[:, j : j + 1], outcome_transform=Standardize(m=1))
-            for j in range(train_Y.shape[1])
-        ])
+        def one(y: torch.Tensor) -> Any:
+            if self.kernel == "categorical":
+                covar = ScaleKernel(CategoricalKernel(ard_num_dims=space.n_var))
+                return SingleTaskGP(train_X, y, covar_module=covar, outcome_transform=Standardize(m=1))
+            if self.kernel == "mixed" and train_X.shape[1] > space.n_var:
+                return MixedSingleTaskGP(train_X, y, cat_dims=list(range(space.n_var)),
+                                         outcome_transform=Standardize(m=1))
+            if self.kernel == "mixed":  # no continuous features on this space: categorical only
+                covar = ScaleKernel(CategoricalKernel(ard_num_dims=space.n_var))
+                return SingleTaskGP(train_X, y, covar_module=covar, outcome_transform=Standardize(m=1))
+            return SingleTaskGP(train_X, y, outcome_transform=Standardize(m=1))
+
+        model = ModelListGP(*[one(train_Y[:, j : j + 1]) for j in range(train_Y.shape[1])])
         if self.warm_start and previous is not None:
             for new, old in zip(model.models, previous.models):
                 state = {k: v for k, v in old.state_dict().items() if "outcome_transform" not in k}
@@ -158,10 +308,64 @@ class BayesOpt(Tactic):
         fit_gpytorch_mll(SumMarginalLogLikelihood(model.likelihood, model), optimizer_kwargs={"options": options})
         return model
 
-    def propose(
-        self, session: SearchSession, rng: np.random.Generator, candidates: np.ndarray, q: int
-    ) -> np.ndarray:
-        """Fit the surrogates on every evaluation and choose ``q`` of ``candidates`` by qLogNEHVI."""
+    # --- acquisition -------------------------------------------------------------------------
+    def propose(self, session: SearchSession, rng: np.random.Generator, candidates: np.ndarray, q: int) -> np.ndarray:
+        """Fit the surrogates on every evaluation and choose ``q`` of ``candidates`` (step 5)."""
+        import torch
+
+        space = session.space
+        train_X = torch.as_tensor(self.encode(space, session.X), dtype=torch.float64)
+        Y = self._outcomes(session)
+        if self._ref is None:  # step 3: fixed once, from the initial design
+            self._ref = Y.min(axis=0) - 0.1 * (Y.max(axis=0) - Y.min(axis=0))
+        train_Y = torch.as_tensor(Y, dtype=torch.float64)
+        model = self._model = self.fit_model(space, train_X, train_Y, self._model)
+        choices = torch.as_tensor(self.encode(space, candidates), dtype=torch.float64)
+        q = min(q, len(candidates))
+        if self.acquisition == "ehvi":
+            picked = self._greedy_ehvi(model, train_Y, choices, q)
+        else:
+            picked = self._qlognehvi(model, train_X, choices, q, rng)
+        return candidates[picked]
+
+    def _greedy_ehvi(self, model: ModelListGP, train_Y: torch.Tensor, choices: torch.Tensor, q: int) -> list[int]:
+        """Sequential greedy analytic EHVI with Kriging-believer fantasies over all ``choices``.
+
+        The believer's fantasy leaves every posterior mean unchanged and shrinks the variances
+        by a rank-1 update per pick (exactly what ``condition_on_observations`` with fixed
+        hyper-parameters does), computed here from each GP's kernel so that only marginal
+        variances of the candidates are ever formed (a joint posterior over 15,625 candidates
+        would be a 15,625^2 matrix). BoTorch's ``ExpectedHypervolumeImprovement`` then scores the
+        candidates from these moments.
+        """
+        import torch
+        from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
+        from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+        ref = torch.as_tensor(self._ref, dtype=torch.float64)
+        moments = [_Moments(gp, choices) for gp in model.models]
+        mean = torch.stack([m.mean for m in moments], dim=-1)
+        shim = _MomentModel(mean)
+        Y = train_Y
+        picked: list[int] = []
+        index = torch.arange(len(choices), dtype=torch.float64).reshape(-1, 1, 1)
+        for _ in range(q):
+            shim.variance = torch.stack([m.variance for m in moments], dim=-1)
+            partitioning = FastNondominatedPartitioning(ref_point=ref, Y=Y)
+            acqf = ExpectedHypervolumeImprovement(model=shim, ref_point=ref.tolist(), partitioning=partitioning)
+            with torch.no_grad():
+                values = acqf(index)
+            if picked:
+                values[picked] = -torch.inf
+            best = int(torch.argmax(values))
+            picked.append(best)
+            for m in moments:
+                m.condition(best)
+            Y = torch.cat([Y, mean[best : best + 1]])
+        return picked
+
+    def _qlognehvi(self, model: ModelListGP, train_X: torch.Tensor, choices: torch.Tensor, q: int,
+                   rng: np.random.Generator) -> list[int]:
         import torch
         from botorch.acquisition.multi_objective import logei
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
@@ -173,24 +377,15 @@ class BayesOpt(Tactic):
         logei._load_attempted = True
         from botorch.optim.optimize import optimize_acqf_discrete
         from botorch.sampling.normal import SobolQMCNormalSampler
-        from botorch.utils.multi_objective.hypervolume import infer_reference_point
-        from botorch.utils.multi_objective.pareto import is_non_dominated
 
-        space = session.space
-        train_X = torch.as_tensor(space.one_hot(session.X), dtype=torch.float64)
-        train_Y = torch.as_tensor(-to_minimization(session.F, session.evaluator.objectives), dtype=torch.float64)
-        model = self._model = self.fit_model(train_X, train_Y, self._model)
-        ref_point = infer_reference_point(train_Y[is_non_dominated(train_Y)])
         sampler = SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=int(rng.integers(0, _SEED_HIGH)))
         acqf = qLogNoisyExpectedHypervolumeImprovement(
-            model=model, ref_point=ref_point, X_baseline=train_X, sampler=sampler, prune_baseline=True
+            model=model, ref_point=self._ref.tolist(), X_baseline=train_X, sampler=sampler, prune_baseline=True
         )
-        choices = torch.as_tensor(space.one_hot(candidates), dtype=torch.float64)
         with torch.no_grad():
-            chosen, _ = optimize_acqf_discrete(
-                acqf, q=q, choices=choices, max_batch_size=self.max_batch_size, unique=True
-            )
-        return decode_one_hot(space, chosen.numpy())
+            chosen, _ = optimize_acqf_discrete(acqf, q=q, choices=choices, max_batch_size=self.chunk, unique=True)
+        index = {tuple(row): i for i, row in enumerate(choices.tolist())}
+        return [index[tuple(row)] for row in chosen.tolist()]
 
     # --- loop --------------------------------------------------------------------------------
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
@@ -200,11 +395,11 @@ class BayesOpt(Tactic):
             self._search(session, rng)
 
     def _search(self, session: SearchSession, rng: np.random.Generator) -> None:
-        self._model = None
+        self._model, self._ref = None, None
         session.evaluate(session.sample_new(rng, self.n_init), iteration=0, source="init")
         iteration = 1
         while not session.done:
             q = min(self.batch_size, session.remaining)
-            candidates = self._candidates(session, rng)
+            candidates = self.candidate_set(session, rng)
             session.evaluate(self.propose(session, rng, candidates, q), iteration=iteration, source="bo")
             iteration += 1
