@@ -76,6 +76,19 @@ def test_acquisitions_and_kernels_run(acquisition: str, kernel: str) -> None:
     assert len(h) == 24 and h["arch"].is_unique
 
 
+def test_flops_initial_design_spans_the_flops_range() -> None:
+    from nas_utils.search.base import SearchSession
+    from nas_utils.search.bo import initial_design
+    from nas_utils.search.features import flops_proxy, live_ops
+
+    bench = load_benchmark("nb201", "cifar100", "samsung_a50")
+    X = initial_design(SearchSession(bench, 100), np.random.default_rng(0), 10, "flops")
+    flops = flops_proxy(live_ops(X))
+    everything = flops_proxy(live_ops(bench.space.enumerate()))
+    assert len(set(bench.space.keys(X))) == 10 and flops.min() == 0
+    assert flops.max() >= np.quantile(everything, 0.9)  # one draw from the top FLOPs decile
+
+
 def test_believer_variances_match_botorch_conditioning() -> None:
     """The rank-1 fantasy updates equal BoTorch's condition_on_observations at the posterior mean."""
     from nas_utils.search.base import SearchSession

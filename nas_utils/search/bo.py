@@ -1,6 +1,9 @@
 """Multi-objective Bayesian optimisation with BoTorch over a categorical space (tactic ``bo``).
 
-The method, per iteration, after an initial design of ``n_init`` uniform random architectures:
+The method, per iteration, after an initial design of ``n_init`` architectures (``init="uniform"``:
+uniform random without repetition; ``"flops"``: one uniform draw from each of ``n_init``
+equal-count strata of the space sorted by the validation-free FLOPs proxy of the live cell, so
+the design spans small to large networks; NB201 only, uniform elsewhere):
 
 1. **Outcome warping**, objectives in BoTorch's *maximisation* convention: an accuracy in %
    becomes ``-log(100 - acc)`` (log error), a positive minimised objective (latency) becomes
@@ -55,7 +58,7 @@ from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import Objective, pareto_mask
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
-from nas_utils.search.features import scalar_features
+from nas_utils.search.features import flops_proxy, live_ops, scalar_features
 from nas_utils.spaces import SearchSpace
 
 if TYPE_CHECKING:  # torch/BoTorch are imported when a BO run starts, not when tactics register
@@ -97,6 +100,19 @@ def warp(F: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
         else:
             out[:, j] = -col if obj.minimize else col
     return out
+
+
+def initial_design(session: SearchSession, rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
+    """``n`` unevaluated architectures: uniform, or one per FLOPs stratum (see module docstring)."""
+    space = session.space
+    n = min(n, session.remaining)
+    if kind == "uniform" or space.name != "nb201":
+        return session.sample_new(rng, n)
+    everything = space.enumerate()
+    everything = everything[session.is_new(everything)]
+    order = np.argsort(flops_proxy(live_ops(everything)), kind="stable")
+    strata = np.array_split(order, n)
+    return everything[[int(rng.choice(stratum)) for stratum in strata]]
 
 
 class _Moments:
@@ -176,7 +192,8 @@ class BayesOpt(Tactic):
     """BoTorch multi-objective BO on a categorical space (method: module docstring).
 
     Args:
-        n_init: uniform random architectures before the first GP fit.
+        n_init: initial-design architectures before the first GP fit.
+        init: ``"uniform"`` or ``"flops"`` (FLOPs-stratified) initial design.
         batch_size: architectures chosen per acquisition round (q).
         acquisition: ``"ehvi"`` (analytic EHVI + Kriging-believer fantasies) or ``"qlognehvi"``.
         candidates: ``"all"`` unevaluated architectures, or a BANANAS-style ``"pool"``.
@@ -196,6 +213,7 @@ class BayesOpt(Tactic):
     def __init__(
         self,
         n_init: int = 10,
+        init: str = "uniform",
         batch_size: int = 10,
         acquisition: str = "ehvi",
         candidates: str = "all",
@@ -215,6 +233,7 @@ class BayesOpt(Tactic):
         ]:
             if int(value) != value or value < low:
                 raise ConfigError(f"bo.{key}={value!r} is out of range; valid: integer >= {low}")
+        config.check_choice("bo.init", init, ("uniform", "flops"))
         config.check_choice("bo.acquisition", acquisition, ("ehvi", "qlognehvi"))
         config.check_choice("bo.candidates", candidates, ("all", "pool"))
         config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
@@ -222,7 +241,7 @@ class BayesOpt(Tactic):
             raise ConfigError(f"bo.fit_maxiter={fit_maxiter!r} is out of range; valid: None or integer >= 1")
         if torch_threads is not None and torch_threads < 1:
             raise ConfigError(f"bo.torch_threads={torch_threads!r} is out of range; valid: None or >= 1")
-        self.n_init, self.batch_size = int(n_init), int(batch_size)
+        self.n_init, self.init, self.batch_size = int(n_init), init, int(batch_size)
         self.acquisition, self.candidates, self.kernel = acquisition, candidates, kernel
         self.warp_outcomes = bool(warp_outcomes)
         self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
@@ -396,7 +415,7 @@ class BayesOpt(Tactic):
 
     def _search(self, session: SearchSession, rng: np.random.Generator) -> None:
         self._model, self._ref = None, None
-        session.evaluate(session.sample_new(rng, self.n_init), iteration=0, source="init")
+        session.evaluate(initial_design(session, rng, self.n_init, self.init), iteration=0, source="init")
         iteration = 1
         while not session.done:
             q = min(self.batch_size, session.remaining)

@@ -152,7 +152,7 @@ class WeakNAS(Tactic):
     def make_predictor(self, seed: int) -> Predictor:
         """A fresh, untrained weak predictor with the configured settings."""
         kwargs: dict[str, Any] = {}
-        if self.predictor == "mlp":
+        if self.predictor in ("mlp", "mlp_torch"):
             kwargs = {"hidden": (self.mlp_width,) * self.mlp_depth, "max_iter": self.mlp_max_iter}
         elif self.predictor == "xgb":
             kwargs = {"n_estimators": self.xgb_rounds, "max_depth": self.xgb_depth, "learning_rate": 0.3}

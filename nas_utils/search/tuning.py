@@ -1,0 +1,115 @@
+"""Tuning on the development cells only, as a generated record (issue 11: a fair contest).
+
+Every tactic's settings are chosen on the *development* cells, NB201 CIFAR-100 x
+{samsung_a50, 1080ti_1, silver_4114}; the *test* cells (CIFAR-10 x {gold_6226, pixel2,
+raspi4}, ImageNet16-120 x pixel3) are never scored here. :func:`dev_grid` runs every named
+variant on every dev cell for a few seeds and returns one row per (variant, cell): median
+evaluations to each normalised-HV threshold (``inf`` = not reached within the budget), the
+fraction of seeds that reached it, the median final HV and the median CPU seconds per run
+(``time.process_time`` in a single-threaded worker). A notebook regenerates the table with::
+
+    from nas_utils.search.tuning import BO_VARIANTS, dev_grid
+    table = dev_grid(BO_VARIANTS, seeds=2)
+
+or from the shell (``nice`` it on a shared machine)::
+
+    python -m nas_utils.search.tuning bo --seeds 2 --workers 1 --out tuning_bo.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nas_utils.evaluators import load_benchmark
+from nas_utils.metrics import evals_to_threshold
+from nas_utils.parallel import parallel_map
+from nas_utils.search.base import make_tactic
+
+#: (dataset, device) development cells: settings are chosen here and nowhere else.
+DEV_CELLS: tuple[tuple[str, str], ...] = (("cifar100", "samsung_a50"), ("cifar100", "1080ti_1"),
+                                          ("cifar100", "silver_4114"))
+#: (dataset, device) test cells: reported once the settings are fixed, never tuned on.
+TEST_CELLS: tuple[tuple[str, str], ...] = (("cifar10", "gold_6226"), ("cifar10", "pixel2"), ("cifar10", "raspi4"),
+                                           ("imagenet16", "pixel3"))
+THRESHOLDS = (0.99, 0.995, 0.999)
+
+#: BO variants compared on the dev cells: kernel and outcome warping (analytic EHVI, q = 10).
+BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "bo categorical, log-warped": ("bo", {"kernel": "categorical", "warp_outcomes": True}),
+    "bo categorical, raw outcomes": ("bo", {"kernel": "categorical", "warp_outcomes": False}),
+    "bo mixed (codes + FLOPs), log-warped": ("bo", {"kernel": "mixed", "warp_outcomes": True}),
+}
+GRIDS = {"bo": BO_VARIANTS}
+
+
+@dataclass(frozen=True)
+class _Run:
+    label: str
+    tactic: str
+    params: tuple[tuple[str, Any], ...]
+    dataset: str
+    device: str
+    seed: int
+    budget: int
+
+
+def _one(run: _Run) -> dict[str, Any]:
+    bench = load_benchmark("nb201", run.dataset, run.device)
+    start = time.process_time()
+    history = make_tactic(run.tactic, **dict(run.params)).run(bench, run.budget, run.seed)
+    cpu = time.process_time() - start
+    curve = bench.scorer().curve(history[["accuracy", "latency"]].to_numpy())
+    row: dict[str, Any] = {"variant": run.label, "cell": f"{run.dataset}/{run.device}", "seed": run.seed,
+                           "final_hv": float(curve[-1]), "cpu_s": cpu}
+    for thr in THRESHOLDS:
+        hit = evals_to_threshold(curve, thr)
+        row[f"evals@{thr}"] = np.inf if hit is None else float(hit)
+    return row
+
+
+def dev_runs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int = 300) -> pd.DataFrame:
+    """One row per (variant, dev cell, seed): evaluations to each threshold, final HV, CPU s."""
+    runs = [_Run(label, tactic, tuple(sorted(params.items())), d, dev, s, budget)
+            for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS for s in range(seeds)]
+    return pd.DataFrame(parallel_map(_one, runs, workers=1))
+
+
+def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (variant, cell): median evaluations to each threshold, reached fraction, final HV, CPU s."""
+    def agg(g: pd.DataFrame) -> pd.Series:
+        out = {f"median_evals@{t}": float(np.median(g[f"evals@{t}"])) for t in THRESHOLDS}
+        out |= {f"reached@{t}": float(np.isfinite(g[f"evals@{t}"]).mean()) for t in THRESHOLDS}
+        out |= {"median_final_hv": float(g["final_hv"].median()), "median_cpu_s": float(g["cpu_s"].median()),
+                "seeds": len(g)}
+        return pd.Series(out)
+
+    return runs.groupby(["variant", "cell"], sort=False).apply(agg).reset_index()
+
+
+def dev_grid(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int = 2, budget: int = 300) -> pd.DataFrame:
+    """:func:`dev_runs` summarised by :func:`summarise_runs` (the tuning table)."""
+    return summarise_runs(dev_runs(variants, seeds, budget))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Tune a tactic on the development cells only.")
+    parser.add_argument("grid", choices=sorted(GRIDS))
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--budget", type=int, default=300)
+    parser.add_argument("--out", default="", help="CSV of the per-run rows")
+    args = parser.parse_args(argv)
+    runs = dev_runs(GRIDS[args.grid], args.seeds, args.budget)
+    if args.out:
+        runs.to_csv(args.out, index=False)
+    print(summarise_runs(runs).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
