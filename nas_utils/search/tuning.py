@@ -13,7 +13,7 @@ fraction of seeds that reached it, the median final HV and the median CPU second
 
 or from the shell (``nice`` it on a shared machine)::
 
-    python -m nas_utils.search.tuning bo --seeds 2 --workers 1 --out tuning_bo.csv
+    python -m nas_utils.search.tuning bo --seeds 2 --out tuning_bo.csv
 """
 
 from __future__ import annotations
@@ -73,11 +73,16 @@ def _one(run: _Run) -> dict[str, Any]:
     return row
 
 
-def dev_runs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int = 300) -> pd.DataFrame:
+def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int) -> list[_Run]:
+    """Seed-major order, so that a run cut short still has every variant on every cell."""
+    return [_Run(label, tactic, tuple(sorted(params.items())), d, dev, s, budget)
+            for s in range(seeds) for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS]
+
+
+def dev_runs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int = 300,
+             workers: int = 1) -> pd.DataFrame:
     """One row per (variant, dev cell, seed): evaluations to each threshold, final HV, CPU s."""
-    runs = [_Run(label, tactic, tuple(sorted(params.items())), d, dev, s, budget)
-            for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS for s in range(seeds)]
-    return pd.DataFrame(parallel_map(_one, runs, workers=1))
+    return pd.DataFrame(parallel_map(_one, _specs(variants, seeds, budget), workers=workers))
 
 
 def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -102,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("grid", choices=sorted(GRIDS))
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--budget", type=int, default=300)
-    parser.add_argument("--out", default="", help="CSV of the per-run rows")
+    parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
     args = parser.parse_args(argv)
-    runs = dev_runs(GRIDS[args.grid], args.seeds, args.budget)
-    if args.out:
-        runs.to_csv(args.out, index=False)
-    print(summarise_runs(runs).to_string(index=False))
+    rows = []
+    for spec in _specs(GRIDS[args.grid], args.seeds, args.budget):  # one at a time: partial results survive
+        rows.append(_one(spec))
+        if args.out:
+            pd.DataFrame(rows).to_csv(args.out, index=False)
+        print(rows[-1], flush=True)
+    print(summarise_runs(pd.DataFrame(rows)).to_string(index=False))
     return 0
 
 
