@@ -83,3 +83,10 @@ def test_beats_random_on_nb201(nb201) -> None:
             h = run_search(tactic, nb201, budget=60, seed=seed, **params)
             hv[tactic].append(scorer.normalised(h[["accuracy", "latency"]].to_numpy()))
     assert np.mean(hv["weaknas"]) > np.mean(hv["random"])
+
+
+def test_torch_mlp_predictor_runs_and_is_deterministic(synthetic: SyntheticProblem) -> None:
+    params = {"predictor": "mlp_torch", "mlp_width": 16, "mlp_depth": 2, "mlp_max_iter": 20, "pool_size": 500}
+    a = run_search("weaknas", synthetic, budget=20, seed=0, **params)
+    b = run_search("weaknas", synthetic, budget=20, seed=0, **params)
+    assert len(a) == 20 and a["arch"].is_unique and a.equals(b)
