@@ -89,7 +89,7 @@ def _one(run: _Run) -> dict[str, Any]:
     cpu = time.process_time() - start
     curve = bench.scorer().curve(history[["accuracy", "latency"]].to_numpy())
     row: dict[str, Any] = {"variant": run.label, "cell": f"{run.dataset}/{run.device}", "seed": run.seed,
-                           "final_hv": float(curve[-1]), "cpu_s": cpu}
+                           "final_hv": float(curve[-1]), "cpu_s": cpu, "distinct": int(history["arch"].nunique())}
     for thr in THRESHOLDS:
         hit = evals_to_threshold(curve, thr)
         row[f"evals@{thr}"] = np.inf if hit is None else float(hit)
