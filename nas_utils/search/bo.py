@@ -16,9 +16,9 @@ the design spans small to large networks; NB201 only, uniform elsewhere):
    categorical kernel and a Matern kernel) on the codes plus validation-free continuous features
    (NB201: live and total FLOPs proxies, :mod:`nas_utils.search.features`); ``"onehot"``: the
    BoTorch default kernel on the one-hot encoding (the previous tactic's model).
-3. **Reference point**: fixed once, after the initial design, at the initial design's nadir
-   minus 10 % of its range in every warped objective (BoTorch's ``infer_reference_point``
-   heuristic applied once rather than re-inferred every iteration, so the target does not move).
+3. **Reference point**: fixed once, after the initial design (:meth:`BayesOpt.reference_point`):
+   accuracy 0 % and 1.1 x the design's largest latency, warped like the outcomes, so that, as
+   in the metric's space-wide box, no low-accuracy but fast architecture is outside the box.
 4. **Candidates** (``candidates="all"``): every unevaluated architecture (NB201: up to 15,625;
    a GP posterior over all of them is cheap). ``"pool"`` (and ``"all"`` on a space larger than
    ``max_candidates``): a BANANAS-style pool of ``pool_size`` architectures, half single-edit
@@ -56,7 +56,7 @@ import numpy as np
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
-from nas_utils.metrics import Objective, pareto_mask
+from nas_utils.metrics import Objective, pareto_mask, to_minimization
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
 from nas_utils.search.features import flops_proxy, live_ops, scalar_features
 from nas_utils.spaces import SearchSpace
@@ -87,19 +87,56 @@ def decode_one_hot(space: SearchSpace, Z: np.ndarray) -> np.ndarray:
     return np.stack([Z[:, a:b].argmax(axis=1) for a, b in zip(starts, ends)], axis=1).astype(np.int64)
 
 
-def warp(F: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
+def warp_kinds(F: np.ndarray, objectives: Sequence[Objective]) -> list[str]:
+    """Per objective: ``"log_error"`` (accuracy in %), ``"log"`` (positive, minimised) or ``"none"``."""
+    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    kinds = []
+    for j, obj in enumerate(objectives):
+        if not obj.minimize and obj.unit == "%":
+            kinds.append("log_error")
+        elif obj.minimize and np.all(F[:, j] > 0):
+            kinds.append("log")
+        else:
+            kinds.append("none")
+    return kinds
+
+
+def warp(F: np.ndarray, objectives: Sequence[Objective], kinds: Sequence[str] | None = None) -> np.ndarray:
     """Objectives (natural units) -> maximised, log-warped outcomes (see module docstring, step 1)."""
     F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    kinds = warp_kinds(F, objectives) if kinds is None else kinds
     out = np.empty_like(F)
-    for j, obj in enumerate(objectives):
+    for j, (obj, kind) in enumerate(zip(objectives, kinds)):
         col = F[:, j]
-        if not obj.minimize and obj.unit == "%":
+        if kind == "log_error":
             out[:, j] = -np.log(np.maximum(100.0 - col, 1e-3))
-        elif obj.minimize and np.all(col > 0):
+        elif kind == "log":
             out[:, j] = -np.log(col)
         else:
             out[:, j] = -col if obj.minimize else col
     return out
+
+
+def natural_moments(mean: torch.Tensor, var: torch.Tensor, kinds: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and variance, in natural units (maximisation convention), of log-warped Gaussian outcomes.
+
+    A warped outcome ``y ~ N(mu, s^2)`` is ``-log(e)`` for an error or latency ``e``, so ``e`` is
+    log-normal: ``E[e] = exp(-mu + s^2/2)``, ``Var[e] = exp(-2 mu + s^2) (exp(s^2) - 1)``; the
+    natural maximised outcome is ``100 - e`` (accuracy) or ``-e`` (latency).
+    """
+    import torch
+
+    means, variances = [], []
+    for j, kind in enumerate(kinds):
+        mu, s2 = mean[..., j], var[..., j]
+        if kind == "none":
+            means.append(mu)
+            variances.append(s2)
+            continue
+        e_mean = torch.exp(-mu + s2 / 2)
+        variances.append(torch.exp(-2 * mu + s2) * torch.expm1(s2))
+        means.append(100.0 - e_mean if kind == "log_error" else -e_mean)
+    return torch.stack(means, dim=-1), torch.stack(variances, dim=-1)
 
 
 def initial_design(session: SearchSession, rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
@@ -199,6 +236,9 @@ class BayesOpt(Tactic):
         candidates: ``"all"`` unevaluated architectures, or a BANANAS-style ``"pool"``.
         kernel: ``"categorical"``, ``"mixed"`` or ``"onehot"``.
         warp_outcomes: log-warp error and latency (step 1); ``False``: raw values.
+        acquire_in: ``"warped"``: EHVI in the warped outcome space; ``"natural"``: the GP moments
+            are mapped back to natural units (log-normal moments) and EHVI is computed there, the
+            space the normalised-HV metric lives in (only differs when outcomes are warped).
         pool_size: size of the ``"pool"`` candidate set.
         max_candidates: ``"all"`` falls back to ``"pool"`` on spaces larger than this.
         mc_samples: quasi-MC samples of qLogNEHVI.
@@ -219,6 +259,7 @@ class BayesOpt(Tactic):
         candidates: str = "all",
         kernel: str = "categorical",
         warp_outcomes: bool = True,
+        acquire_in: str = "warped",
         pool_size: int = 2000,
         max_candidates: int = 100_000,
         mc_samples: int = 64,
@@ -237,13 +278,14 @@ class BayesOpt(Tactic):
         config.check_choice("bo.acquisition", acquisition, ("ehvi", "qlognehvi"))
         config.check_choice("bo.candidates", candidates, ("all", "pool"))
         config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
+        config.check_choice("bo.acquire_in", acquire_in, ("warped", "natural"))
         if fit_maxiter is not None and (int(fit_maxiter) != fit_maxiter or fit_maxiter < 1):
             raise ConfigError(f"bo.fit_maxiter={fit_maxiter!r} is out of range; valid: None or integer >= 1")
         if torch_threads is not None and torch_threads < 1:
             raise ConfigError(f"bo.torch_threads={torch_threads!r} is out of range; valid: None or >= 1")
         self.n_init, self.init, self.batch_size = int(n_init), init, int(batch_size)
         self.acquisition, self.candidates, self.kernel = acquisition, candidates, kernel
-        self.warp_outcomes = bool(warp_outcomes)
+        self.warp_outcomes, self.acquire_in = bool(warp_outcomes), acquire_in
         self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
         self.mc_samples, self.chunk = int(mc_samples), int(chunk)
         self.fit_maxiter, self.warm_start = fit_maxiter, bool(warm_start)
@@ -335,19 +377,47 @@ class BayesOpt(Tactic):
         space = session.space
         train_X = torch.as_tensor(self.encode(space, session.X), dtype=torch.float64)
         Y = self._outcomes(session)
+        natural = self.acquire_in == "natural" and self.warp_outcomes
+        kinds = warp_kinds(session.F, session.evaluator.objectives) if natural else None
+        Y_acq = -to_minimization(session.F, session.evaluator.objectives) if natural else Y
         if self._ref is None:  # step 3: fixed once, from the initial design
-            self._ref = Y.min(axis=0) - 0.1 * (Y.max(axis=0) - Y.min(axis=0))
+            self._ref = self.reference_point(session, natural)
         train_Y = torch.as_tensor(Y, dtype=torch.float64)
         model = self._model = self.fit_model(space, train_X, train_Y, self._model)
         choices = torch.as_tensor(self.encode(space, candidates), dtype=torch.float64)
         q = min(q, len(candidates))
         if self.acquisition == "ehvi":
-            picked = self._greedy_ehvi(model, train_Y, choices, q)
+            picked = self._greedy_ehvi(model, torch.as_tensor(Y_acq, dtype=torch.float64), choices, q, kinds)
         else:
             picked = self._qlognehvi(model, train_X, choices, q, rng)
         return candidates[picked]
 
-    def _greedy_ehvi(self, model: ModelListGP, train_Y: torch.Tensor, choices: torch.Tensor, q: int) -> list[int]:
+    def reference_point(self, session: SearchSession, natural: bool) -> np.ndarray:
+        """The fixed reference point of step 3, in the acquisition's maximised outcome space.
+
+        Natural units first: an accuracy in % at 0 (nothing that beats chance-or-worse is left out,
+        as with the metric's space-wide reference), a minimised objective at 1.1 x the largest
+        value of the initial design, any other objective at the design's worst minus 10 % of its
+        range; then warped like the outcomes (unless the acquisition runs in natural units).
+        """
+        objectives = session.evaluator.objectives
+        F = session.F
+        ref = np.empty(len(objectives))
+        for j, obj in enumerate(objectives):
+            col = F[:, j]
+            if not obj.minimize and obj.unit == "%":
+                ref[j] = 0.0
+            elif obj.minimize and np.all(col > 0):
+                ref[j] = 1.1 * col.max()
+            else:
+                span = col.max() - col.min()
+                ref[j] = col.max() + 0.1 * span if obj.minimize else col.min() - 0.1 * span
+        if natural or not self.warp_outcomes:
+            return -to_minimization(ref[None], objectives)[0]
+        return warp(ref[None], objectives, warp_kinds(F, objectives))[0]
+
+    def _greedy_ehvi(self, model: ModelListGP, train_Y: torch.Tensor, choices: torch.Tensor, q: int,
+                     kinds: Sequence[str] | None = None) -> list[int]:
         """Sequential greedy analytic EHVI with Kriging-believer fantasies over all ``choices``.
 
         The believer's fantasy leaves every posterior mean unchanged and shrinks the variances
@@ -363,13 +433,18 @@ class BayesOpt(Tactic):
 
         ref = torch.as_tensor(self._ref, dtype=torch.float64)
         moments = [_Moments(gp, choices) for gp in model.models]
-        mean = torch.stack([m.mean for m in moments], dim=-1)
+        warped_mean = torch.stack([m.mean for m in moments], dim=-1)
+        mean = warped_mean if kinds is None else natural_moments(warped_mean, torch.stack([m.variance for m in moments], -1), kinds)[0]
         shim = _MomentModel(mean)
         Y = train_Y
         picked: list[int] = []
         index = torch.arange(len(choices), dtype=torch.float64).reshape(-1, 1, 1)
         for _ in range(q):
-            shim.variance = torch.stack([m.variance for m in moments], dim=-1)
+            variance = torch.stack([m.variance for m in moments], dim=-1)
+            if kinds is not None:
+                shim.mean, variance = natural_moments(warped_mean, variance, kinds)
+                mean = shim.mean
+            shim.variance = variance
             partitioning = FastNondominatedPartitioning(ref_point=ref, Y=Y)
             acqf = ExpectedHypervolumeImprovement(model=shim, ref_point=ref.tolist(), partitioning=partitioning)
             with torch.no_grad():
