@@ -446,7 +446,8 @@ class BayesOpt(Tactic):
                 mean = shim.mean
             shim.variance = variance
             partitioning = FastNondominatedPartitioning(ref_point=ref, Y=Y)
-            acqf = ExpectedHypervolumeImprovement(model=shim, ref_point=ref.tolist(), partitioning=partitioning)
+            acqf = ExpectedHypervolumeImprovement(model=shim, ref_point=ref.tolist(),  # type: ignore[arg-type]
+                                                  partitioning=partitioning)  # type: ignore[arg-type]
             with torch.no_grad():
                 values = acqf(index)
             if picked:
@@ -474,7 +475,7 @@ class BayesOpt(Tactic):
 
         sampler = SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=int(rng.integers(0, _SEED_HIGH)))
         acqf = qLogNoisyExpectedHypervolumeImprovement(
-            model=model, ref_point=self._ref.tolist(), X_baseline=train_X, sampler=sampler, prune_baseline=True
+            model=model, ref_point=np.asarray(self._ref).tolist(), X_baseline=train_X, sampler=sampler, prune_baseline=True
         )
         with torch.no_grad():
             chosen, _ = optimize_acqf_discrete(acqf, q=q, choices=choices, max_batch_size=self.chunk, unique=True)

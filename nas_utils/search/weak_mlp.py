@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class TorchMLP(Predictor):
                  lr: float = 1e-3, alpha: float = 1e-4, batch_size: int = 200) -> None:
         self.seed, self.hidden, self.max_iter = seed, tuple(hidden), max_iter
         self.lr, self.alpha, self.batch_size = lr, alpha, batch_size
-        self.net = None
+        self.net: Any = None
         self.mu, self.sd = 0.0, 1.0
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> TorchMLP:
