@@ -3,8 +3,12 @@
 ``SuperNetEvaluator(net, loader, latency="macs")`` gives every tactic of
 :mod:`nas_utils.search` the objectives ``(accuracy %, latency)`` of integer architecture
 matrices: accuracy from the shared weights (BN re-calibrated per sub-network), the second
-objective from a *latency model*. Results are cached per canonical architecture, because a
-real evaluation costs a sub-network extraction and a validation pass.
+objective from a *latency model*. Results are cached per canonical architecture, in memory and,
+with ``cache=`` (a path or an :class:`~nas_utils.supernets.cache.EvalCache`), on disk keyed by
+weights, evaluation settings and architecture, so repeats across runs, seeds and reruns cost
+nothing. Accuracy is computed by the batched
+:class:`~nas_utils.supernets.evaluation.SubnetScorer` when the loader holds tensors
+(``TensorLoader``), else by :meth:`SuperNet.evaluate`.
 
 Latency hook: anything with an ``objective`` (:class:`~nas_utils.metrics.Objective`) and
 ``__call__(net, config) -> float`` is a :class:`LatencyModel`; a measured-latency or
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -34,6 +39,8 @@ from nas_utils.evaluators import ACCURACY, Evaluator
 from nas_utils.metrics import HypervolumeScorer, Objective
 from nas_utils.registry import Registry
 from nas_utils.supernets.base import SuperNet
+from nas_utils.supernets.cache import CachedScorer, EvalCache
+from nas_utils.supernets.evaluation import SubnetScorer
 
 
 @runtime_checkable
@@ -71,30 +78,47 @@ class SuperNetEvaluator(Evaluator):
         calib: inputs for BN re-calibration (default: ``net.calib_x``).
         bounds: optional ``(2, n_obj)`` natural-unit points whose min/max define the
             hypervolume normalisation of :meth:`scorer`.
+        cache: on-disk evaluation cache (path or :class:`EvalCache`; ``None`` = memory only).
     """
 
     def __init__(self, net: SuperNet, loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
                  latency: str | LatencyModel = "macs", calib: torch.Tensor | None = None,
-                 bounds: np.ndarray | None = None) -> None:
+                 bounds: np.ndarray | None = None, cache: str | Path | EvalCache | None = None) -> None:
         self.latency: LatencyModel = LATENCY_PROXIES.get(latency) if isinstance(latency, str) else latency
         super().__init__(net.space, (ACCURACY, self.latency.objective))
         self.net, self.loader, self.calib, self.bounds = net, loader, calib, bounds
+        self.disk_cache = EvalCache(cache) if isinstance(cache, (str, Path)) else cache
         self._cache: dict[bytes, np.ndarray] = {}
+        self._scorer: CachedScorer | None = None
         self.n_computed = 0
 
+    def _accuracy(self, X: np.ndarray) -> np.ndarray:
+        x, y = getattr(self.loader, "x", None), getattr(self.loader, "y", None)
+        calib = self.calib if self.calib is not None else self.net.calib_x
+        if x is None or y is None or calib is None:
+            return np.array([self.net.evaluate(self.net.config_of(a), self.loader, self.calib) for a in X])
+        if self._scorer is None:
+            self._scorer = CachedScorer(SubnetScorer(self.net, x, y, calib), self.disk_cache)
+        return self._scorer.accuracy(X)
+
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        out = np.empty((len(X), 2))
-        for i, (x, key) in enumerate(zip(X, self.space.keys(X))):
-            if key not in self._cache:
-                cfg = self.net.config_of(x)
-                self._cache[key] = np.array([self.net.evaluate(cfg, self.loader, self.calib), self.latency(self.net, cfg)])
-                self.n_computed += 1
-            out[i] = self._cache[key]
-        return out
+        keys = self.space.keys(X)
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            if key not in self._cache and key not in first:
+                first[key] = i
+        if first:
+            rows = list(first.values())
+            for i, acc in zip(rows, self._accuracy(X[rows])):
+                self._cache[keys[i]] = np.array([acc, self.latency(self.net, self.net.config_of(X[i]))])
+            self.n_computed += len(rows)
+        return np.stack([self._cache[key] for key in keys]) if keys else np.empty((0, 2))
 
     def clear_cache(self) -> None:
-        """Forget cached results (call after the super-network's weights change)."""
+        """Forget in-memory results (call after the super-network's weights change; the disk
+        cache is keyed by the weights, so it stays valid)."""
         self._cache.clear()
+        self._scorer = None
 
     def scorer(self) -> HypervolumeScorer | None:
         if self.bounds is None:
