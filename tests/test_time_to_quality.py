@@ -1,0 +1,94 @@
+"""SparseNAS time-to-quality protocol and the reference set (nas_utils.supernets.time_to_quality/reference)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from nas_utils.data import load_dataset
+from nas_utils.supernets import build_supernet
+from nas_utils.supernets.cache import CachedScorer, EvalCache
+from nas_utils.supernets.evaluation import SubnetScorer
+from nas_utils.supernets.filtering import SparseSubspace, unique_sample
+from nas_utils.supernets.reference import macs_of, reference_front, spread_sample
+from nas_utils.supernets.time_to_quality import (
+    Curve, ProtocolSettings, curves_table, filter_subspace, run_seed, shared_yardstick, summarise_seeds,
+)
+
+TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_epochs=2, warmup_epochs=1,
+                        n_early=20, n_score=100, n_yard_full=12, n_yard_kept=6, calib_samples=64)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset("mnist1d", seed=0, n_samples=400)
+
+
+def test_spread_sample_covers_the_mac_range_and_is_deterministic():
+    net = build_supernet("mbv3_1d")
+    X = spread_sample(net, 60, seed=3)
+    assert np.array_equal(X, spread_sample(net, 60, seed=3))
+    assert len(set(net.space.keys(X))) == 60
+    macs, uniform = macs_of(net, X), macs_of(net, unique_sample(net.space, np.random.default_rng(0), 60))
+    assert macs.min() == macs_of(net, net.space.canonicalize(np.zeros((1, net.space.n_var), dtype=np.int64)))[0]
+    # even log-MAC coverage: the cheap quarter of the range is better covered than by uniform sampling
+    cut = np.exp(np.log(macs.min()) + 0.25 * (np.log(macs.max()) - np.log(macs.min())))
+    assert (macs < cut).sum() >= (uniform < cut).sum()
+
+
+def test_reference_front_is_cached_and_includes_extra_points(tmp_path, data):
+    net = build_supernet("transformer_1d")
+    X = spread_sample(net, 10, seed=0)
+    extra = unique_sample(net.space, np.random.default_rng(5), 4)
+    scorer = CachedScorer(SubnetScorer(net, data.x_test, data.y_test, data.x_train[:64], split="test"),
+                          EvalCache(tmp_path / "c.sqlite"))
+    ref = reference_front(net, scorer, X, [extra])
+    assert ref["on_front"].any() and ref["in_fixed_set"].sum() == 10 and len(ref) >= 10
+    again = CachedScorer(scorer.scorer, EvalCache(tmp_path / "c.sqlite"))
+    assert reference_front(net, again, X, [extra]).equals(ref) and again.computed == 0
+
+
+def test_shared_yardstick_full_part_does_not_depend_on_the_kept_region():
+    net = build_supernet("resnet_1d")
+    pool = unique_sample(net.space, np.random.default_rng(0), 60)
+    a = shared_yardstick(net, SparseSubspace(net.space, pool[:20], scored=60), 15, 5, seed=0)
+    b = shared_yardstick(net, SparseSubspace(net.space, pool[20:40], scored=60), 15, 5, seed=0)
+    assert np.array_equal(a[:15], b[:15]) and len(a) == len(b) == 20
+
+
+def test_filtering_never_reads_the_test_split(data):
+    net = build_supernet("transformer_1d", seed=0)
+    poisoned = dataclasses.replace(data, x_test=torch.full_like(data.x_test, float("nan")), y_test=data.y_test[:0])
+    sub_a, _, rho_a, _ = filter_subspace(net, data, TINY, seed=0, cache=None)
+    sub_b, _, rho_b, _ = filter_subspace(net, poisoned, TINY, seed=0, cache=None)
+    assert np.array_equal(sub_a.X, sub_b.X) and rho_a == rho_b
+
+
+def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path, data):
+    res = run_seed(TINY, seed=0, cache=EvalCache(tmp_path / "c.sqlite"), data=data)
+    runs = {c.run for c in res.curves}
+    assert runs == {"sparse", "full_1ep", "full_2ep"}
+    assert {f"final_{r}" for r in runs} <= set(res.yardstick.columns)  # every run scored on the same rows
+    assert res.yardstick["kept"].sum() >= 1 and not res.yardstick["kept"].iloc[: TINY.n_yard_full].all()
+    sparse = res.curves[0]
+    assert sparse.time_s[0] == pytest.approx(sum(res.overhead.values()))  # overheads charged before training on
+    assert res.t_full <= res.curves[-1].time_s[-1] and res.ceiling == pytest.approx(res.t_full / sum(res.overhead.values()))
+    table = curves_table([res])
+    assert set(table.columns) == {"family", "seed", "run", "epoch", "train_s", "quality"}
+
+
+def test_curve_time_to_and_censored_speedups():
+    c = Curve("x")
+    for t, q in [(1.0, 0.2), (2.0, 0.5), (3.0, 0.4)]:
+        c.add(t, q, 0)
+    assert c.time_to(0.45) == 2.0 and c.time_to(0.6) == float("inf")
+
+
+def test_summary_counts_a_sparse_run_that_never_reaches_as_speedup_zero(tmp_path, data):
+    res = run_seed(TINY, seed=1, cache=None, data=data)
+    res.t_sparse = float("inf")
+    row = summarise_seeds([res]).iloc[0]
+    assert row["speedup_median"] == 0.0 and row["sparse_reached"] == 0
