@@ -21,7 +21,19 @@ shared CPU machine:
    values, i.e. how well the reported number repeats;
 7. the record also holds the median, IQR, CV (std / mean) and robust CV (IQR / 1.349 / median)
    of the per-pass times of the kept round, and everything needed to interpret them (device,
-   batch, input shape, dtype, threads, CPU model, core count, load average, library versions).
+   batch, input shape, dtype, threads, CPU model, core count, load average, library versions);
+8. **contention** is detected, not hidden: the share of wall time the process actually ran
+   while timing (``cpu_share``: CPU time / wall time of the timed blocks, per thread), the
+   1-minute load average against the cores the process may use, and the round-to-round CV
+   against the 3 % target. A record that fails any of them has ``contended=True`` and the
+   reasons in ``contention``; :func:`measure_many` then emits a :class:`ContentionWarning`.
+
+Clock (``MeasureSettings.clock``): ``wall`` (``time.perf_counter``, the default and the only
+choice for multi-threaded and CUDA devices) or ``thread`` (``time.thread_time``: CPU time of
+the measuring thread, for single-threaded CPU devices). The thread clock does not advance while
+the scheduler runs another process, so pre-emption on a shared machine no longer adds to the
+latency; cache and memory-bandwidth interference still do. The record's ``clock`` field says
+which clock timed it.
 
 Blocks are short on purpose: on a shared machine the scheduler pre-empts a process every few
 milliseconds, so a long block almost always contains a pause, while most 1 ms blocks contain
@@ -67,6 +79,16 @@ from nas_utils.latency.devices import (
 
 
 STATISTICS = ("median", "min")
+CLOCKS = ("wall", "thread")
+
+# Contention thresholds (see module docstring, step 8).
+ROUND_CV_TARGET = 0.03      # the repeatability target of the latency stage
+MIN_CPU_SHARE = 0.9         # the process ran < 90 % of the wall time it was timed for
+LOAD_PER_CORE = 1.0         # more runnable processes than usable cores (1-minute average)
+
+
+class ContentionWarning(UserWarning):
+    """Latency measured on a busy machine: the numbers are marked, not silently recorded."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class MeasureSettings:
     max_round_ms: float = 250.0
     statistic: str = "median"
     dtype: str = "float32"
+    clock: str = "wall"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -92,6 +115,7 @@ class MeasureSettings:
         config.check_range("max_round_ms", self.max_round_ms, low=0)
         config.check_choice("statistic", self.statistic, STATISTICS)
         config.check_choice("dtype", self.dtype, DTYPES)
+        config.check_choice("clock", self.clock, CLOCKS)
 
 
 @dataclass(frozen=True)
@@ -129,6 +153,11 @@ class LatencyRecord:
     python_version: str
     gpu_model: str | None
     load_avg_1m: float
+    clock: str = "wall"
+    cpu_share: float = float("nan")
+    round_min_ms: tuple[float, ...] = ()
+    contended: bool = False
+    contention: str = ""
 
     @property
     def rel_iqr(self) -> float:
@@ -139,6 +168,7 @@ class LatencyRecord:
         row = dataclasses.asdict(self)
         row["input_shape"] = "x".join(map(str, self.input_shape))
         row["round_values_ms"] = list(self.round_values_ms)
+        row["round_min_ms"] = list(self.round_min_ms)
         return row
 
 
@@ -187,15 +217,54 @@ def measure_many(
     gen = torch.Generator().manual_seed(settings.seed)
     x = torch.randn(dev.batch_size, *sample_shape, generator=gen).to(dtype)
     order_rng = np.random.default_rng(settings.seed)
-    results: list[list[tuple[np.ndarray, int]]] = [[] for _ in models]
+    results: list[list[tuple[np.ndarray, int, float]]] = [[] for _ in models]
+    clock = effective_clock(dev, settings)
     with thread_settings(dev):
         runners = [RUNTIMES.get(dev.runtime).prepare(m.to(dtype), x, dev) for m in models]
         it: Iterator[Any] = iter(range(rounds))
         for _ in progress(it) if progress else it:
             order = order_rng.permutation(len(models)) if rounds > 1 else np.arange(len(models))
             for i in order:
-                results[i].append(_time(runners[i], settings))
-    return [_record(dev, tuple(x.shape), settings, r) for r in results]
+                results[i].append(_time(runners[i], settings, clock))
+    records = [_record(dev, tuple(x.shape), settings, r, clock) for r in results]
+    _warn_contention(records)
+    return records
+
+
+def effective_clock(dev: MeasureDevice, settings: MeasureSettings) -> str:
+    """``thread`` only where it measures the whole forward pass: one thread, on the CPU."""
+    return "thread" if settings.clock == "thread" and dev.target == "cpu" and dev.effective_threads() == 1 else "wall"
+
+
+def contention_reasons(cpu_share: float, load_avg_1m: float, cores: int, round_cv: float, threads: int = 1) -> list[str]:
+    """Why a measurement looks contended (empty list: it does not).
+
+    Args:
+        cpu_share: CPU time / wall time of the timed blocks (all threads of the process).
+        load_avg_1m: 1-minute load average when the record was made.
+        cores: cores the process may use (its affinity mask).
+        round_cv: CV of the per-round statistic (NaN with one round: not checked).
+        threads: threads the device computes with (the expected CPU share).
+    """
+    reasons = []
+    if np.isfinite(cpu_share) and cpu_share < MIN_CPU_SHARE * threads:
+        reasons.append(f"ran {100 * cpu_share / threads:.0f} % of the timed wall time")
+    if np.isfinite(load_avg_1m) and load_avg_1m > LOAD_PER_CORE * cores:
+        reasons.append(f"load average {load_avg_1m:.1f} > {cores} usable cores")
+    if np.isfinite(round_cv) and round_cv > ROUND_CV_TARGET:
+        reasons.append(f"round-to-round CV {100 * round_cv:.1f} % > {100 * ROUND_CV_TARGET:.0f} %")
+    return reasons
+
+
+def _warn_contention(records: Sequence[LatencyRecord]) -> None:
+    bad = [r for r in records if r.contended]
+    if bad:
+        import warnings
+
+        warnings.warn(
+            f"{len(bad)} of {len(records)} latency records on {bad[0].device} look contended "
+            f"(e.g. {bad[0].contention}); they are marked contended=True", ContentionWarning, stacklevel=3,
+        )
 
 
 @contextmanager
@@ -210,9 +279,10 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _time(run: Callable[[], Any], s: MeasureSettings) -> tuple[np.ndarray, int]:
-    """Per-pass times (ms) of ``s.repeats`` blocks, and the passes per block."""
-    clock = time.perf_counter
+def _time(run: Callable[[], Any], s: MeasureSettings, which: str = "wall") -> tuple[np.ndarray, int, float]:
+    """Per-pass times (ms) of ``s.repeats`` blocks, the passes per block, and the CPU share
+    (process CPU time / wall time) of the timed blocks."""
+    clock = time.thread_time if which == "thread" else time.perf_counter
     with _gc_paused():
         start, n = clock(), 0
         while n < s.warmup or (clock() - start) * 1e3 < s.warmup_ms:
@@ -226,19 +296,24 @@ def _time(run: Callable[[], Any], s: MeasureSettings) -> tuple[np.ndarray, int]:
         # Slow models get fewer repeats (at least 5) so one round stays within max_round_ms.
         repeats = int(np.clip(s.max_round_ms // (one * number), min(5, s.repeats), s.repeats))
         times = np.empty(repeats)
+        wall0, cpu0 = time.perf_counter(), time.process_time()
         for r in range(repeats):
             t0 = clock()
             for _ in range(number):
                 run()
             times[r] = (clock() - t0) * 1e3 / number
-    return times, number
+        share = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
+    return times, number, share
 
 
-def _record(dev: MeasureDevice, shape: tuple[int, ...], s: MeasureSettings, rounds: list[tuple[np.ndarray, int]]) -> LatencyRecord:
-    """Statistics of the round with the lowest statistic, plus the spread over rounds."""
+def _record(dev: MeasureDevice, shape: tuple[int, ...], s: MeasureSettings,
+            rounds: list[tuple[np.ndarray, int, float]], clock: str = "wall") -> LatencyRecord:
+    """Statistics of the round with the lowest statistic, the spread over rounds, contention."""
     stat = np.median if s.statistic == "median" else np.min
-    values = np.array([stat(t) for t, _ in rounds])
-    times, number = rounds[int(np.argmin(values))]
+    values = np.array([stat(t) for t, _, _ in rounds])
+    times, number, _ = rounds[int(np.argmin(values))]
+    share = float(np.min([c for _, _, c in rounds]))
+    env, load = environment(), _load_avg()
     q25, med, q75 = np.percentile(times, [25, 50, 75])
     mean = float(times.mean())
     round_cv = float(values.std(ddof=1) / values.mean()) if len(values) > 1 else float("nan")
@@ -250,8 +325,15 @@ def _record(dev: MeasureDevice, shape: tuple[int, ...], s: MeasureSettings, roun
         iqr_ms=float(q75 - q25), cv=float(times.std(ddof=1) / mean) if mean > 0 else float("nan"),
         robust_cv=float((q75 - q25) / 1.349 / med) if med > 0 else float("nan"),
         rounds=len(rounds), round_values_ms=tuple(float(v) for v in values), round_cv=round_cv,
-        repeats=len(times), number=number, warmup=s.warmup, **environment(), load_avg_1m=_load_avg(),
+        repeats=len(times), number=number, warmup=s.warmup, **env, load_avg_1m=load,
+        clock=clock, cpu_share=share, round_min_ms=tuple(float(np.min(t)) for t, _, _ in rounds),
+        **_contention(share, load, env["affinity"], round_cv, dev.effective_threads()),
     )
+
+
+def _contention(share: float, load: float, cores: int, round_cv: float, threads: int) -> dict[str, Any]:
+    reasons = contention_reasons(share, load, cores, round_cv, threads)
+    return {"contended": bool(reasons), "contention": "; ".join(reasons)}
 
 
 def _load_avg() -> float:
