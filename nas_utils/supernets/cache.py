@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nas_utils.spaces import SearchSpace
 from nas_utils.supernets.evaluation import SubnetScorer, weights_digest
 
 _SCHEMA = """
@@ -87,7 +88,8 @@ class EvalCache:
                 found.update({a: int(c) for a, c in rows})
         return found
 
-    def put_many(self, weights: str, settings: str, archs: Sequence[str], correct: Sequence[int], total: int) -> None:
+    def put_many(self, weights: str, settings: str, archs: Sequence[str], correct: Sequence[int] | np.ndarray,
+                 total: int) -> None:
         """Store a batch in one transaction (all rows or none)."""
         rows = [(weights, settings, a, int(c), int(total), 100.0 * int(c) / total) for a, c in zip(archs, correct)]
         with self._connect() as con:
@@ -107,7 +109,7 @@ class EvalCache:
 
     def integrity_ok(self) -> bool:
         with self._connect() as con:
-            return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return bool(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
 
 class CachedScorer:
@@ -130,7 +132,7 @@ class CachedScorer:
         self._memory: dict[str, int] = {}
 
     @property
-    def space(self):  # type: ignore[no-untyped-def]
+    def space(self) -> SearchSpace:
         return self.scorer.net.space
 
     def correct(self, X: np.ndarray) -> np.ndarray:

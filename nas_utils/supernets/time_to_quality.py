@@ -277,14 +277,20 @@ def settings_record(ps: ProtocolSettings) -> dict[str, Any]:
     return dataclasses.asdict(ps)
 
 
-def run_family(ps: ProtocolSettings, seeds: int, cache_path: str | Path | None = None,
-               threads: int = 1) -> list[SeedResult]:
-    """:func:`run_seed` for seeds ``0..seeds-1`` (one torch thread: CPU seconds = uncontended time)."""
+def run_family(ps: ProtocolSettings, seeds: int, cache_path: str | Path | None = None, threads: int = 1,
+               on_seed: Callable[[list[SeedResult]], None] | None = None) -> list[SeedResult]:
+    """:func:`run_seed` for seeds ``0..seeds-1`` (one torch thread: CPU seconds = uncontended
+    time); ``on_seed(results so far)`` runs after each seed (e.g. to write partial outputs)."""
     cache = EvalCache(cache_path) if cache_path is not None else None
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
+    results: list[SeedResult] = []
     try:
-        return [run_seed(ps, s, cache) for s in range(seeds)]
+        for s in range(seeds):
+            results.append(run_seed(ps, s, cache))
+            if on_seed is not None:
+                on_seed(results)
+        return results
     finally:
         torch.set_num_threads(old)
 
@@ -306,16 +312,18 @@ def main(argv: list[str] | None = None) -> int:
     if "full_budgets" in extra:
         extra["full_budgets"] = tuple(extra["full_budgets"])
     ps = ProtocolSettings(args.family, **extra)
-    wall = time.perf_counter()
-    results = run_family(ps, args.seeds, args.cache)
-    out = Path(args.out)
+    out, wall = Path(args.out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    curves_table(results).to_csv(out / f"curves_{ps.family}.csv", index=False)
-    pd.DataFrame([r.row() for r in results]).to_csv(out / f"seeds_{ps.family}.csv", index=False)
-    summary = summarise_seeds(results).assign(wall_s=time.perf_counter() - wall)
-    summary.to_csv(out / f"summary_{ps.family}.csv", index=False)
     (out / f"settings_{ps.family}.json").write_text(json.dumps(settings_record(ps), indent=1))
-    print(summary.T.to_string())
+
+    def write(results: list[SeedResult]) -> None:
+        curves_table(results).to_csv(out / f"curves_{ps.family}.csv", index=False)
+        pd.DataFrame([r.row() for r in results]).to_csv(out / f"seeds_{ps.family}.csv", index=False)
+        summary = summarise_seeds(results).assign(wall_s=time.perf_counter() - wall)
+        summary.to_csv(out / f"summary_{ps.family}.csv", index=False)
+        print(summary.T.to_string(), flush=True)
+
+    run_family(ps, args.seeds, args.cache, on_seed=write)
     return 0
 
 
