@@ -43,6 +43,7 @@ from nas_utils.metrics import Objective, nondominated_rank, rank_correlation, to
 from nas_utils.predictors import Predictor, make_predictor
 from nas_utils.spaces import IntMatrix, SearchSpace
 from nas_utils.supernets.base import SuperNet
+from nas_utils.supernets.evaluation import SubnetScorer
 
 MACS = Objective("macs", minimize=True, unit="MMAC")
 
@@ -121,8 +122,18 @@ def features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
 
 def measure_accuracies(net: SuperNet, X: np.ndarray, loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
                        calib: torch.Tensor | None = None, progress: bool = False) -> np.ndarray:
-    """Validation accuracy (%) of every row of ``X`` from the current shared weights."""
-    rows = bar(net.space.validate(X), desc=f"{net.name} accuracy", leave=False, disable=not progress)
+    """Validation accuracy (%) of every row of ``X`` from the current shared weights.
+
+    With a tensor loader (``loader.x``, ``loader.y``) and calibration inputs, the batched
+    :class:`~nas_utils.supernets.evaluation.SubnetScorer` computes the same numbers.
+    """
+    X = net.space.validate(X)
+    x, y, cal = getattr(loader, "x", None), getattr(loader, "y", None), calib if calib is not None else net.calib_x
+    if x is not None and y is not None and cal is not None:
+        scorer = SubnetScorer(net, x, y, cal)
+        return np.concatenate([scorer.accuracy(X[i : i + 1])
+                               for i in bar(range(len(X)), desc=f"{net.name} accuracy", leave=False, disable=not progress)])
+    rows = bar(X, desc=f"{net.name} accuracy", leave=False, disable=not progress)
     return np.array([net.evaluate(x, loader, calib) for x in rows])
 
 
