@@ -113,3 +113,43 @@ def test_a_killed_writer_leaves_the_cache_consistent(tmp_path):
     batches = n // 50
     got = cache.get_many("w", "s", [f"a{i}_{j}" for i in range(batches) for j in range(50)])
     assert got == {f"a{i}_{j}": j for i in range(batches) for j in range(50)}
+
+
+_SEARCH = textwrap.dedent("""
+    import sys
+    import torch
+    from nas_utils.data import TensorLoader, load_dataset
+    from nas_utils.search import run_search
+    from nas_utils.supernets import SuperNetEvaluator, build_supernet
+    torch.set_num_threads(1)
+    d = load_dataset("mnist1d", seed=0, n_samples=300)
+    ev = SuperNetEvaluator(build_supernet("transformer_1d", seed=2), TensorLoader(d.x_val, d.y_val, 256),
+                           calib=d.x_train[:64], cache=sys.argv[1])
+    ev._accuracy(ev.space.upper[None])
+    print("ready", flush=True)
+    run_search("random", ev, budget=5000, seed=0)
+""")
+
+
+def test_a_killed_search_leaves_only_correct_entries(tmp_path, data):
+    path = tmp_path / "evals.sqlite"
+    root = str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-c", _SEARCH, str(path)], stdout=subprocess.PIPE, text=True, cwd=root,
+                            env={**os.environ, "PYTHONPATH": root})
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 120
+    while len(EvalCache(path)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    cache = EvalCache(path)
+    assert cache.integrity_ok() and len(cache) >= 3
+    d = load_dataset("mnist1d", seed=0, n_samples=300)
+    net = build_supernet("transformer_1d", seed=2)
+    fresh = CachedScorer(SubnetScorer(net, d.x_val, d.y_val, d.x_train[:64]), None)
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        archs, stored = zip(*con.execute("SELECT arch, correct FROM evals"))
+    X = np.stack([net.space.from_string(a) for a in archs])
+    np.testing.assert_array_equal(fresh.correct(X), np.array(stored))
