@@ -98,13 +98,15 @@ class TwoPassResult:
 
 
 def two_pass_check(net: SuperNet, device: str, n: int, rounds: int, settings: MeasureSettings,
-                   seed: int = 0) -> TwoPassResult:
+                   seed: int = 0, sample: tuple[np.ndarray, list[nn.Module]] | None = None) -> TwoPassResult:
     """Two independent passes over ``n`` spanning sub-networks of ``net`` on ``device``.
 
-    ``settings.statistic`` must be ``median`` (then both candidates are recorded per round).
+    The per-round statistic is recorded as ``median`` (the per-round minimum is always kept
+    too), so both candidates are available. ``sample``: a ready ``spanning_sample`` result
+    (reusing its models reuses their ONNX exports across consecutive checks).
     """
     settings = replace(settings, statistic="median")
-    X, models = spanning_sample(net, n, seed)
+    X, models = sample if sample is not None else spanning_sample(net, n, seed)
     shape = tuple(load_dataset(net.dataset).input_shape)
     passes = [measure_many(models, device, shape, replace(settings, seed=settings.seed + p), rounds=rounds)
               for p in (0, 1)]
