@@ -4,6 +4,12 @@ Importing this package registers every family in ``SUPERNETS``:
 ``mbv3_1d``, ``mbv3_2d`` (digits), ``resnet_1d``, ``transformer_1d`` (and the adapter example
 ``wrapped_mlp``). See :mod:`nas_utils.supernets.base` for the interface.
 
+Evaluation: :mod:`~nas_utils.supernets.evaluation` (batched accuracy of many sub-networks,
+``SubnetScorer``), :mod:`~nas_utils.supernets.cache` (on-disk ``EvalCache`` keyed by weights,
+settings and architecture), :mod:`~nas_utils.supernets.reference` (a run-independent reference
+set and front). SparseNAS: :mod:`~nas_utils.supernets.filtering` (early filtering) and
+:mod:`~nas_utils.supernets.time_to_quality` (the shared-yardstick, time-to-quality protocol).
+
 >>> from nas_utils.supernets import SUPERNETS
 >>> SUPERNETS.names()
 ['mbv3_1d', 'mbv3_2d', 'resnet_1d', 'transformer_1d', 'wrapped_mlp']
