@@ -289,6 +289,12 @@ def latency_quality_lines(s: LatencySummary) -> list[str]:
             f"the median statistic). Within one round the per-block CV is {100 * d.median_within_round_cv:.1f} % "
             f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
             f"{d.cpu_count or '?'} cores.")
+        if d.contended:
+            lines.append(
+                f"  - **Warning: contended machine.** {d.contended_records} of {d.records} records were marked "
+                f"contended (e.g. {d.contention or 'see the records'}; median CPU share while timing "
+                f"{100 * (d.median_cpu_share or float('nan')):.0f} %). These numbers describe a busy machine, "
+                f"not the device; rerun on a quiet one.")
     return lines or ["No quality device was available."]
 
 

@@ -40,6 +40,7 @@ from nas_utils.data import load_dataset
 from nas_utils.io import write_parquet
 from nas_utils.latency.measure import measure_many
 from nas_utils.latency.devices import MEASURE_DEVICES, split_available
+from nas_utils.latency.quality import spanning_sample
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import use_style
@@ -104,22 +105,23 @@ def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, QualityCheck]:
     """
     devices, skipped = split_available(cfg.quality_devices)
     net = build_supernet(cfg.quality_supernet)
-    X, subs = sample_subnets(net, cfg.quality_n, cfg.seed + 1000)
+    X, subs = spanning_sample(net, cfg.quality_n, cfg.seed + 1000)  # spread over the MAC (latency) range
     shape = _sample_shape(net)
     frames, rows = [], []
     for dev in devices:
         passes = [measure_many(subs, dev, shape, cfg.settings(p), rounds=cfg.quality_rounds) for p in (0, 1)]
         df = pd.DataFrame(_meta(net, X)).assign(device=dev.name)
         for p, recs in enumerate(passes, start=1):
-            for name in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m"):
+            for name in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m", "cpu_share",
+                         "contended", "contention"):
                 df[f"{name}_{p}"] = [getattr(r, name) for r in recs]
         frames.append(df)
-        rows.append(_targets(dev.name, df, passes[0][0].as_row().get("cpu_count")))
+        rows.append(_targets(dev.name, df, passes[0][0].as_row().get("cpu_count"), passes[0][0].clock))
     check = QualityCheck(cfg.quality_supernet, len(X), cfg.quality_rounds, cfg.statistic, rows, list(skipped))
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), check
 
 
-def _targets(device: str, df: pd.DataFrame, cpu_count: Any) -> QualityDevice:
+def _targets(device: str, df: pd.DataFrame, cpu_count: Any, clock: str = "wall") -> QualityDevice:
     rho, tau = rank_correlation(df["latency_ms_1"].to_numpy(), df["latency_ms_2"].to_numpy())
     rho_median, _ = rank_correlation(df["median_ms_1"].to_numpy(), df["median_ms_2"].to_numpy())
     loads = df[["load_avg_1m_1", "load_avg_1m_2"]]
@@ -132,7 +134,17 @@ def _targets(device: str, df: pd.DataFrame, cpu_count: Any) -> QualityDevice:
         median_relative_difference=float(np.median(np.abs(df["latency_ms_1"] - df["latency_ms_2"]) / df["latency_ms_1"])),
         latency_range_ms=[float(df["latency_ms_1"].min()), float(df["latency_ms_1"].max())],
         load_avg_1m=[float(loads.min().min()), float(loads.max().max())],
-        cpu_count=None if cpu_count is None else int(cpu_count))
+        cpu_count=None if cpu_count is None else int(cpu_count), **_contention(df), clock=clock)
+
+
+def _contention(df: pd.DataFrame) -> dict[str, Any]:
+    """How many quality records were marked contended, and the first contended record's reasons."""
+    flags = pd.concat([df["contended_1"], df["contended_2"]]).astype(bool)
+    reasons = pd.concat([df["contention_1"], df["contention_2"]])[flags.to_numpy()]
+    share = pd.concat([df["cpu_share_1"], df["cpu_share_2"]]).astype(float)
+    return {"contended_records": int(flags.sum()), "records": len(flags),
+            "median_cpu_share": float(share.median()) if share.notna().any() else None,
+            "contention": str(reasons.iloc[0]) if len(reasons) else ""}
 
 
 _ENV_KEYS = ("cpu_model", "cpu_count", "affinity", "torch_version", "onnxruntime_version", "python_version", "gpu_model")
@@ -211,6 +223,10 @@ def plot_spread(table: pd.DataFrame, quality_df: pd.DataFrame) -> Figure:
     axes[0].legend()
     for dev, g in quality_df.groupby("device") if len(quality_df) else []:
         axes[1].loglog(g["latency_ms_1"], g["latency_ms_2"], ".", label=dev)
+        if "contended_1" in g:
+            bad = g[g["contended_1"].astype(bool) | g["contended_2"].astype(bool)]
+            axes[1].loglog(bad["latency_ms_1"], bad["latency_ms_2"], "x", color="red", ms=4,
+                           label=f"{dev}: contended ({len(bad)})" if len(bad) else None)
     if len(quality_df):
         lo = quality_df[["latency_ms_1", "latency_ms_2"]].min().min()
         hi = quality_df[["latency_ms_1", "latency_ms_2"]].max().max()

@@ -49,6 +49,15 @@ class QualityDevice:
     latency_range_ms: list[float]
     load_avg_1m: list[float]
     cpu_count: int | None = None
+    contended_records: int = 0          # records of both passes marked contended (measure.py step 8)
+    records: int = 0
+    median_cpu_share: float | None = None
+    contention: str = ""                # the most frequent reason, e.g. "load average 6.1 > 2 usable cores"
+    clock: str = "wall"
+
+    @property
+    def contended(self) -> bool:
+        return self.contended_records > 0
 
 
 @dataclass(frozen=True)
