@@ -6,7 +6,7 @@ from nas_utils.stage import run_notebook
 TINY = {
     "supernet": "transformer_1d", "checkpoint": "", "budget": 10, "seeds": 1, "paper_linas_evals": 5,
     "latency_k": 6, "latency_test": 3, "calib": 64,
-    "speedup_batch": 4, "speedup_backends": ["process"], "tactics": ["random", "linas"],
+    "speedup_batch": 4, "speedup_backends": ["process"], "tactics": ["random", "linas"], "reference_n": 12, "eval_cache": "",
     "tactic_params": {
         "nsga2": {"population": 5}, "linas": {"initial": 5, "batch": 3, "inner_population": 8, "inner_evals": 80},
         "linas_faithful": {"population": 5, "inner_evals": 80, "predictor_grid": "compact"},

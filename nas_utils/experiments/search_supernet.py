@@ -10,9 +10,11 @@ backend (``nas_utils.backends``: serial, local processes, or Ray).
 The notebook calls the stage shape: ``run(cfg)``, ``summarise(result, cfg)``,
 ``write_outputs(out_dir, result, summary)``, ``figures(result, summary)``.
 
-Method: the true Pareto front of a super-network is unknown, so hypervolume is normalised by the
-front of the union of every evaluation of every run (the best front found by any run), with
-objective bounds from the same union; evaluations to the thresholds and ratios to LINAS (with
+Method: the true Pareto front of a super-network is unknown, so hypervolume is normalised by a
+reference front that does not depend on the runs: ``reference_n`` sub-networks spread evenly
+over MACs (``nas_utils.supernets.reference.spread_sample``), evaluated once per checkpoint,
+plus every evaluation of every run (with ``reference_n: 0``, the runs' union alone), with
+objective bounds from the same set; evaluations to the thresholds and ratios to LINAS (with
 bootstrap 95 % intervals over seeds) follow the tabular comparison
 (``nas_utils.experiments.comparison``). Evaluation time per run is *charged*: each evaluation
 costs what it took when first computed (runs share a cache); the search overhead is the run's
@@ -48,6 +50,7 @@ from nas_utils.results.search_supernet import (
     BackendCheck, BackendRun, LatencyObjective, SearchSupernetSummary, TacticTime,
 )
 from nas_utils.supernets import SuperNet, SuperNetEvaluator, build_supernet, load_supernet
+from nas_utils.supernets.reference import spread_sample
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
@@ -71,15 +74,16 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
     loader = TensorLoader(data.x_val, data.y_val, batch_size=512)
     calib = data.x_train[: cfg.calib]
     settings = MeasureSettings(seed=cfg.seed)
+    cache = project_root() / cfg.eval_cache if cfg.eval_cache else None  # keyed by weights: safe across checkpoints
     if cfg.latency_source == "measured":
         if runtime.settings().backend != "serial":
             raise ConfigError("search_supernet.latency_source=measured needs HWNAS_BACKEND=serial "
                               "(parallel workers would time each other's contention)")
         latency = LatencyObjective("measured", cfg.latency_device)
-        return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib), latency
+        return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib, cache=cache), latency
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
                                           cfg.latency_predictor, cfg.seed, settings)
-    return (SuperNetEvaluator(net, loader, model, calib),
+    return (SuperNetEvaluator(net, loader, model, calib, cache=cache),
             LatencyObjective.from_report("predicted", cfg.latency_device, report))
 
 
@@ -99,10 +103,20 @@ def run_grid(cfg: SearchSupernetConfig, evaluator: BackendEvaluator, progress: P
     return pd.concat(frames, ignore_index=True)
 
 
-def reference_scorer(histories: pd.DataFrame, objectives: Any) -> HypervolumeScorer:
-    """HV normalised by the best front found by any run (bounds from every evaluation)."""
+def reference_scorer(histories: pd.DataFrame, objectives: Any, fixed: np.ndarray | None = None) -> HypervolumeScorer:
+    """HV normalised by the front of the fixed reference set ``fixed`` (objective rows) plus every
+    evaluation of every run; bounds from the same points."""
     F = histories[[o.name for o in objectives]].to_numpy()
+    if fixed is not None and len(fixed):
+        F = np.vstack([F, fixed])
     return HypervolumeScorer(objectives, F, reference_front=pareto_front(F, objectives))
+
+
+def reference_points(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> np.ndarray | None:
+    """Objectives of ``reference_n`` sub-networks spread over MACs (cached on disk per checkpoint)."""
+    if cfg.reference_n == 0:
+        return None
+    return inner.evaluate(spread_sample(inner.net, cfg.reference_n, seed=cfg.seed))
 
 
 def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> BackendCheck | None:
@@ -136,7 +150,7 @@ def speedup_check(cfg: SearchSupernetConfig, inner: SuperNetEvaluator) -> Backen
 
 
 def _fresh(inner: SuperNetEvaluator) -> SuperNetEvaluator:
-    return SuperNetEvaluator(inner.net, inner.loader, inner.latency, inner.calib)
+    return SuperNetEvaluator(inner.net, inner.loader, inner.latency, inner.calib)  # no disk cache: time real work
 
 
 @dataclass
@@ -164,9 +178,10 @@ def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> Supernet
         histories = run_grid(cfg, evaluator, progress)
     finally:
         evaluator.close()
-    curves = cmp.hv_curves(histories, lambda _d, _dev: reference_scorer(histories, inner.objectives))
+    fixed = reference_points(cfg, inner)
+    curves = cmp.hv_curves(histories, lambda _d, _dev: reference_scorer(histories, inner.objectives, fixed))
     return SupernetSearchRun(histories, curves, tuple(inner.objectives), latency, check, int(evaluator.n_computed),
-                             round(time.perf_counter() - start, 1))
+                             round(time.perf_counter() - start, 1), extras={"reference": fixed})
 
 
 def time_table(histories: pd.DataFrame) -> list[TacticTime]:
@@ -186,7 +201,9 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,
         seeds_per_tactic=seeds, thresholds=[float(t) for t in cfg.thresholds], cells=cells,
         supernet=cfg.supernet, checkpoint=cfg.checkpoint,
-        reference="best front found by any run (union of all evaluations)", latency=result.latency,
+        reference=(f"front of {cfg.reference_n} sub-networks spread over MACs plus every evaluation of every run"
+                   if cfg.reference_n else "best front found by any run (union of all evaluations)"),
+        latency=result.latency,
         backend=runtime.settings().backend, workers=runtime.settings().workers, backend_check=result.backend_check,
         times=time_table(result.histories), evaluations_requested=len(result.histories),
         evaluations_computed=result.evaluations_computed, wall_time_s=result.wall_time_s)
@@ -221,7 +238,9 @@ def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[s
     """HV curves against the reference front, the fronts found (all seeds), the time split."""
     title = f"{summary.supernet}, latency on {summary.latency.device if summary.latency else '?'}"
     objs = result.objectives
-    ref = pareto_front(result.histories[[o.name for o in objs]].to_numpy(), objs)
+    F = result.histories[[o.name for o in objs]].to_numpy()
+    fixed = result.extras.get("reference")
+    ref = pareto_front(F if fixed is None else np.vstack([F, fixed]), objs)
     return {
         "hv_curves": cmp.plot_hv_curves(result.curves, summary.thresholds, lambda _d, _dev: title,
                                         ylabel="1 - HV / HV(reference front)"),

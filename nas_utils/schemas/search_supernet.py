@@ -42,10 +42,13 @@ class SearchSupernetConfig:
     speedup_batch: int
     speedup_backends: tuple[str, ...]
     tactic_params: dict[str, Any]
+    reference_n: int     # run-independent reference set: sub-networks spread over MACs (0 = union of the runs)
+    eval_cache: str      # on-disk evaluation cache ("" = none)
     seed: int
 
     def __post_init__(self) -> None:
         config.check_choice("search_supernet.supernet", self.supernet, SUPERNETS.names())
+        config.check_range("search_supernet.reference_n", self.reference_n, low=0)
         config.check_nonempty("search_supernet.tactics", self.tactics)
         config.check_choices("search_supernet.tactics", self.tactics, TACTICS.names())
         config.check_range("search_supernet.seeds", self.seeds, low=1)
