@@ -13,14 +13,18 @@ checkpoint with the same settings, optimizer state and cosine schedule, for the 
 epochs; only the random sub-networks of the sandwich rule differ (full space vs kept configs;
 the sparse run's "smallest" is the cheapest kept config). After every ``eval_every`` epochs we
 evaluate a **fixed evaluation sample** (``n_eval`` uniform networks of the full space plus the
-largest and smallest; BN re-calibrated per sub-network) on the validation split.
+largest and smallest; BN re-calibrated per sub-network) on the **test** split: the validation
+split is used only by stage ``sparsenas`` (early accuracy, filtering), so the judge is untouched
+by the choice it judges.
 
-* ``eval_protocol="own_space"`` (default): each run is judged on a sample of the space it
+* ``eval_protocol="shared"`` (default): both runs on the same full-space sample (the
+  comparison the SparseNAS question needs: same yardstick, stricter for SparseNAS because most
+  of that sample was never trained after filtering). ``"own_space"``: each run is judged on a sample of the space it
   would be searched in - the full run on ``n_eval`` uniform networks of the full space, the
   SparseNAS run on ``n_eval`` uniform networks of its kept sub-space (plus the largest network
   and the cheapest kept one), which is the paper's premise (search happens in the sparse
-  sub-space). ``"shared"``: both runs on the same full-space sample (stricter for SparseNAS:
-  most of that sample was never trained after filtering).
+  sub-space); the two fronts are then computed on different architecture sets, which favours
+  the sparse run (its set is drawn from the predicted front) even with identical weights.
 * MAC budgets are quantiles of the full-space sample's MACs, the same for both runs.
 * Front quality = normalised hypervolume of (accuracy, MACs) of the evaluation sample:
   accuracy and MACs normalised by the min/max over everything either run measured, reference
@@ -87,7 +91,7 @@ def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[s
     settings = settings_from_checkpoint(warmup)
     probe = build_supernet(family)
     data = family_data(probe, s["seed"], s["mnist1d_samples"])
-    val = TensorLoader(data.x_val, data.y_val, 512)
+    val = TensorLoader(data.x_test, data.y_test, 512)  # the judge: test split (validation = filtering only)
     space = probe.space
     sub = SparseSubspace.load(_resolve(cfg.early_dir) / f"subspace_{family}.parquet", space)
     early = pd.read_parquet(_resolve(cfg.early_dir) / "early.parquet")
