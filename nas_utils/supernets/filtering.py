@@ -39,13 +39,13 @@ from nas_utils.progress import bar
 from nas_utils.errors import InvalidArchitectureError
 from nas_utils.evaluators import ACCURACY
 from nas_utils.io import write_parquet
-from nas_utils.metrics import Objective, nondominated_rank, rank_correlation, to_minimization
+from nas_utils.metrics import nondominated_rank, rank_correlation, to_minimization
 from nas_utils.predictors import Predictor, make_predictor
 from nas_utils.spaces import IntMatrix, SearchSpace
 from nas_utils.supernets.base import SuperNet
 from nas_utils.supernets.evaluation import SubnetScorer
+from nas_utils.supernets.reference import MACS, unique_sample  # noqa: F401  (re-exported)
 
-MACS = Objective("macs", minimize=True, unit="MMAC")
 
 
 @dataclass
@@ -103,16 +103,6 @@ class SparseSubspace:
         df = pd.read_parquet(path)
         X = np.stack([space.from_string(s) for s in df["arch"]])
         return cls(space, X, int(df["scored"].iloc[0]), int(np.flatnonzero(df["smallest"].to_numpy())[0]))
-
-
-def unique_sample(space: SearchSpace, rng: np.random.Generator, n: int) -> IntMatrix:
-    """``n`` distinct canonical networks (all of them if the space has fewer)."""
-    if space.size <= 200_000:
-        X = space.canonicalize(space.enumerate())
-        _, first = np.unique(np.array(space.keys(X)), return_index=True)
-        X = X[np.sort(first)]
-        return X[np.sort(rng.choice(len(X), size=min(n, len(X)), replace=False))]
-    return space.canonicalize(space.sample_unique(rng, n))
 
 
 def features(space: SearchSpace, X: np.ndarray) -> np.ndarray:

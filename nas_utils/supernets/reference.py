@@ -24,11 +24,23 @@ import numpy as np
 import pandas as pd
 
 from nas_utils.evaluators import ACCURACY
-from nas_utils.metrics import nondominated_rank, to_minimization
-from nas_utils.spaces import IntMatrix
+from nas_utils.metrics import Objective, nondominated_rank, to_minimization
+from nas_utils.spaces import IntMatrix, SearchSpace
 from nas_utils.supernets.base import SuperNet
 from nas_utils.supernets.cache import CachedScorer
-from nas_utils.supernets.filtering import MACS, unique_sample
+
+
+MACS = Objective("macs", minimize=True, unit="MMAC")
+
+
+def unique_sample(space: SearchSpace, rng: np.random.Generator, n: int) -> IntMatrix:
+    """``n`` distinct canonical networks (all of them if the space has fewer)."""
+    if space.size <= 200_000:
+        X = space.canonicalize(space.enumerate())
+        _, first = np.unique(np.array(space.keys(X)), return_index=True)
+        X = X[np.sort(first)]
+        return X[np.sort(rng.choice(len(X), size=min(n, len(X)), replace=False))]
+    return space.canonicalize(space.sample_unique(rng, n))
 
 
 def macs_of(net: SuperNet, X: np.ndarray) -> np.ndarray:
