@@ -122,3 +122,39 @@ def two_pass_check(net: SuperNet, device: str, n: int, rounds: int, settings: Me
                           "load_avg_1m_2": [r.load_avg_1m for r in passes[1]]})
     contended = int(table["contended_1"].sum() + table["contended_2"].sum())
     return TwoPassResult(passes[0][0].device, statistic, split, by_stat[statistic], by_stat, contended, 2 * len(X), table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nas_utils.latency.quality --families mbv3_1d --n 60 --rounds 4 --runs 2``:
+    consecutive two-pass checks (wall and thread clock) on ONNX Runtime, one JSON line each."""
+    import argparse
+    import json
+    import warnings
+
+    from nas_utils.latency.measure import ContentionWarning
+    from nas_utils.supernets import build_supernet
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--families", default="mbv3_1d")
+    p.add_argument("--device", default="onnxruntime_cpu_1")
+    p.add_argument("--n", type=int, default=60)
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--clocks", default="wall,thread")
+    args = p.parse_args(argv)
+    warnings.simplefilter("ignore", ContentionWarning)  # counted in each line instead
+    for family in args.families.split(","):
+        net = build_supernet(family)
+        sample = spanning_sample(net, args.n, 0)
+        for run in range(args.runs):
+            for clock in args.clocks.split(","):
+                res = two_pass_check(net, args.device, args.n, args.rounds,
+                                     MeasureSettings(repeats=15, warmup=5, min_block_ms=1.0, clock=clock), sample=sample)
+                loads = res.table[["load_avg_1m_1", "load_avg_1m_2"]]
+                print(json.dumps({"family": family, "run": run, "clock": clock, **res.summary(),
+                                  "load_avg_1m": [float(loads.min().min()), float(loads.max().max())]}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
