@@ -36,7 +36,7 @@ def test_paper_round_trip_keeps_every_comment_and_restores_the_file(tmp_path: Pa
     paper = (root / "params.yaml").read_text()
     assert _comments(paper) == _comments(before), "a comment line was lost or changed"
     merged = yaml.safe_load(paper)
-    assert merged["search"]["budget"] == 1000 and merged["search"]["tactic_params"]["bo"]["pool_size"] == 2000
+    assert merged["search"]["budget"] == 1000 and merged["search"]["tactic_params"]["linas"]["inner_evals"] == 20000
     for name in config.all_schemas():  # the merged file is a valid params file
         config.load(name, root / "params.yaml")
     with pytest.raises(ConfigError, match="a profile is applied already"):
