@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(format from the extension), plus <out>.meta.json (dataset, device, units, parameters)")
     s.add_argument("--keep-partial", action="store_true",
                    help="on Ctrl-C, save the evaluations done so far to --out (marked incomplete)")
+    s.add_argument("--quiet", action="store_true",
+                   help="no progress bar (default: evaluations done and the current normalised HV on stderr)")
 
     sub.add_parser("list", help="print the registries (tactics, devices, datasets, ...) as JSON")
 
@@ -177,12 +179,19 @@ def initial_sample(tactic: Any) -> tuple[str, int] | None:
 
 
 class _Recorder:
-    """Evaluator wrapper that keeps every evaluation, so an interrupted run can still be saved."""
+    """Evaluator wrapper that keeps every evaluation, so an interrupted run can still be saved.
 
-    def __init__(self, inner: Any) -> None:
+    With ``progress`` (a :data:`nas_utils.progress.SearchCallback`) it also reports, after each
+    batch, the evaluations done and the normalised HV of everything evaluated so far (on stderr;
+    reading never changes what the search does).
+    """
+
+    def __init__(self, inner: Any, progress: Any = None) -> None:
         self.inner = inner
         self.X: list[Any] = []
         self.F: list[Any] = []
+        self.progress = progress
+        self._scorer = inner.scorer() if progress is not None else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -191,6 +200,10 @@ class _Recorder:
         F = self.inner.evaluate(X)
         self.X.append(X)
         self.F.append(F)
+        if self.progress is not None and self._scorer is not None:
+            import numpy as np
+
+            self.progress(self.n_evaluated, float(self._scorer.normalised(np.concatenate(self.F))))
         return F
 
     @property
@@ -235,7 +248,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     if start is not None and budget < start[1]:
         print(f"warning: --budget {budget} is smaller than {args.tactic}'s initial random sample "
               f"({start[0]}={start[1]}): this run is pure random search", file=sys.stderr)
-    recorder = _Recorder(bench)
+    from nas_utils.progress import search_reporter
+
+    progress = None if args.quiet else search_reporter(f"{args.tactic} seed {args.seed}", budget)
+    recorder = _Recorder(bench, progress)
     print(f"{args.tactic} on {bench.name}: budget {budget}, seed {args.seed}, parameters from {source} ...",
           file=sys.stderr, flush=True)
     cpu = time.process_time()

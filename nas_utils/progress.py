@@ -59,8 +59,9 @@ def search_reporter(desc: str, budget: int, disable: bool = False) -> SearchCall
 
     def report(evaluations: int, hv: float) -> None:
         b.update(evaluations - b.n)
-        b.set_postfix_str(f"HV {hv:.4f}", refresh=False)
-        if evaluations >= budget:
+        finished = evaluations >= budget
+        b.set_postfix_str(f"HV {hv:.4f}", refresh=finished)  # the final state is always shown
+        if finished:
             b.close()
 
     return report

@@ -94,3 +94,16 @@ def test_bad_inputs_are_one_line_errors() -> None:
     assert out.returncode == 2 and "invalid choice: 'hyperband'" in out.stderr and "Traceback" not in out.stderr
     out = _hwnas("profile", "huge")
     assert out.returncode == 2 and out.stderr.startswith("error: unknown profile 'huge'; valid choices: paper")
+
+
+def test_search_progress_shows_evaluations_and_hv(tmp_path: Path) -> None:
+    """`hwnas search` streams the evaluations done and the current HV to stderr; --quiet turns it off."""
+    cmd = [sys.executable, "-m", "nas_utils.cli", "search", "--tactic", "random", "--space", "nb201",
+           "--dataset", "cifar10", "--device", "pixel2", "--budget", "20", "--seed", "0"]
+    loud = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0, loud.stderr
+    assert "20/20" in loud.stderr and "HV 0." in loud.stderr
+    quiet = subprocess.run([*cmd, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and "HV 0." not in quiet.stderr
+    final_hv = loud.stdout.split("final normalised HV")[1].split(";")[0]
+    assert final_hv in quiet.stdout  # the bar never changes the result
