@@ -41,7 +41,7 @@ from nas_utils.io import write_parquet
 from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import HypervolumeScorer, pareto_front
-from nas_utils.paths import input_path
+from nas_utils.paths import input_path, output_path
 from nas_utils.plotting import use_style
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
@@ -74,7 +74,8 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
     loader = TensorLoader(data.x_val, data.y_val, batch_size=512)
     calib = data.x_train[: cfg.calib]
     settings = MeasureSettings(seed=cfg.seed)
-    cache = project_root() / cfg.eval_cache if cfg.eval_cache else None  # keyed by weights: safe across checkpoints
+    # Keyed by weights, so safe across checkpoints; an interactive run keeps its own under scratch/.
+    cache = output_path(cfg.eval_cache) if cfg.eval_cache else None
     if cfg.latency_source == "measured":
         if runtime.settings().backend != "serial":
             raise ConfigError("search_supernet.latency_source=measured needs HWNAS_BACKEND=serial "
