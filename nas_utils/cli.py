@@ -248,16 +248,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     if start is not None and budget < start[1]:
         print(f"warning: --budget {budget} is smaller than {args.tactic}'s initial random sample "
               f"({start[0]}={start[1]}): this run is pure random search", file=sys.stderr)
+    print(f"{args.tactic} on {bench.name}: budget {budget}, seed {args.seed}, parameters from {source} ...",
+          file=sys.stderr, flush=True)
     from nas_utils.progress import search_reporter
 
     progress = None if args.quiet else search_reporter(f"{args.tactic} seed {args.seed}", budget)
     recorder = _Recorder(bench, progress)
-    print(f"{args.tactic} on {bench.name}: budget {budget}, seed {args.seed}, parameters from {source} ...",
-          file=sys.stderr, flush=True)
     cpu = time.process_time()
     try:
         history = run_search(tactic, recorder, budget, args.seed)  # type: ignore[arg-type]
     except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()  # the one-line message starts on a clean line
         return _interrupted(args, recorder, bench, budget, params, source)
     cpu = time.process_time() - cpu
     meta = _meta(args, bench, budget, params, source, complete=True, cpu_s=cpu)

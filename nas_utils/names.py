@@ -18,7 +18,7 @@ TACTICS = ("bo", "linas", "linas_faithful", "nsga2", "random", "weaknas")
 DATASETS = ("cifar10", "cifar100", "imagenet16")
 """``nas_utils.tables.DATASETS``"""
 
-PREDICTORS = ("auto", "mlp", "ridge", "svr", "xgb")
+PREDICTORS = ("auto", "mlp", "mlp_torch", "ridge", "svr", "xgb")
 """``nas_utils.predictors.PREDICTORS.names()``"""
 
 SPACES = ("fbnet", "nb201")

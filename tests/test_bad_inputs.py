@@ -133,7 +133,7 @@ def _interrupt(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess
 
 
 def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
-    out, target = _interrupt(tmp_path)
+    out, target = _interrupt(tmp_path, "--quiet")
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 130 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
     assert lines[0].startswith("interrupted: linas stopped by Ctrl-C after ") and "nothing written" in lines[0]
@@ -141,7 +141,7 @@ def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_keep_partial(tmp_path: Path) -> None:
-    out, target = _interrupt(tmp_path, "--keep-partial")
+    out, target = _interrupt(tmp_path, "--keep-partial", "--quiet")
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 130 and len(lines) == 1 and f"partial history -> {target}" in lines[0], out.stderr
     history = pd.read_csv(target)
@@ -149,3 +149,10 @@ def test_ctrl_c_keep_partial(tmp_path: Path) -> None:
     assert 0 < len(history) < 2000 and history["eval"].tolist() == list(range(1, len(history) + 1))
     assert meta["complete"] is False and meta["budget"] == 2000
     assert _files(tmp_path) == sorted([target.name, meta_path(target).name])  # no temporary files left
+
+
+def test_ctrl_c_with_progress_bar_ends_on_its_own_line(tmp_path: Path) -> None:
+    """With the progress bar on, the bar is cleared and the message is a line of its own."""
+    out, _ = _interrupt(tmp_path)
+    last = out.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert out.returncode == 130 and last.startswith("interrupted: linas stopped by Ctrl-C after "), out.stderr
