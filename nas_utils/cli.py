@@ -259,7 +259,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         history = run_search(tactic, recorder, budget, args.seed)  # type: ignore[arg-type]
     except KeyboardInterrupt:
         if progress is not None:
-            progress.close()  # the one-line message starts on a clean line
+            print(file=sys.stderr)  # the one-line message starts on a line of its own, after the bar
         return _interrupted(args, recorder, bench, budget, params, source)
     cpu = time.process_time() - cpu
     meta = _meta(args, bench, budget, params, source, complete=True, cpu_s=cpu)

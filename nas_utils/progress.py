@@ -53,25 +53,15 @@ def bar(iterable: Iterable[Any] | None = None, *, total: int | None = None, desc
     return bar_
 
 
-class SearchReporter:
+def search_reporter(desc: str, budget: int, disable: bool = False) -> SearchCallback:
     """A :data:`SearchCallback` showing ``evaluations/budget`` and the current HV on one bar."""
+    b = bar(total=budget, desc=desc, disable=disable, leave=False)
 
-    def __init__(self, desc: str, budget: int, disable: bool = False) -> None:
-        self.budget = budget
-        self._bar = bar(total=budget, desc=desc, disable=disable, leave=False)
-
-    def __call__(self, evaluations: int, hv: float) -> None:
-        self._bar.update(evaluations - self._bar.n)
-        finished = evaluations >= self.budget
-        self._bar.set_postfix_str(f"HV {hv:.4f}", refresh=finished)  # the final state is always shown
+    def report(evaluations: int, hv: float) -> None:
+        b.update(evaluations - b.n)
+        finished = evaluations >= budget
+        b.set_postfix_str(f"HV {hv:.4f}", refresh=finished)  # the final state is always shown
         if finished:
-            self.close()
+            b.close()
 
-    def close(self) -> None:
-        """Clear the bar (e.g. before a one-line message on Ctrl-C); safe to call twice."""
-        self._bar.close()
-
-
-def search_reporter(desc: str, budget: int, disable: bool = False) -> SearchReporter:
-    """The progress callback of one search: evaluations done and current normalised HV."""
-    return SearchReporter(desc, budget, disable)
+    return report

@@ -28,8 +28,7 @@ from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
 from nas_utils.report_sections import (  # noqa: F401  (SECTIONS: the report stage's deps)
-    FIGURES, ORDER, RENDERERS, SECTIONS, STAGES, Stage, device_glossary, fmt, help_verdict, interval, nasflat_verdict,
-    ratio_text, ratio_verdicts,
+    FIGURES, ORDER, RENDERERS, SECTIONS, STAGES, Stage, device_glossary, fmt, ratio_text, ratio_verdicts,
 )
 from nas_utils.results import StaleSummaryError
 from nas_utils.results.search import ComparisonSummary
@@ -84,6 +83,10 @@ def _ratio_row(s: ComparisonSummary, tactic: str, where: str) -> str:
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 
 
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
+
+
 def results_table(root: Path | None = None, summaries: Summaries | None = None) -> list[str]:
     """One row per headline claim: published figure, ours (with 95 % intervals), verdict."""
     sm = summaries if summaries is not None else load_summaries(root)
@@ -98,14 +101,17 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
                          f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} | see section 1 |")
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
-        ours = ", ".join(f"{t.task} {fmt(t.ours_best)}{interval(t.ci_low, t.ci_high, 3)}" for t in rows)
+        # The same rule and the same 95 % intervals as section 2 (report_sections.predictors_section).
+        verdicts = [(t, verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task))) for t in rows]
+        ours = ", ".join(f"{t.task} {fmt(t.ours_best)}{_ci(t.ci_low, t.ci_high)}" for t in rows)
         pub = ", ".join(f"{t.task} {t.nasflat}" for t in rows)
-        words = ", ".join(f"{t.task}: {describe(nasflat_verdict(t))}" for t in rows)
+        words = ", ".join(f"{t.task}: {describe(v)}" for t, v in verdicts)
         lines.append(f"| NASFLAT few-shot latency transfer (Spearman, k = 20 target samples, pre-registered "
                      f"{pred.method}) | {pub} | {ours} | {words} |")
         if (best := pred.help_best()) is not None:
+            v = verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND)
             lines.append(f"| {claims.HELP_ND.text} | {claims.HELP_ND_MEAN} | {best.spearman:.3f}"
-                         f"{interval(best.ci_low, best.ci_high, 3)} ({best.method}) | {describe(help_verdict(best))} |")
+                         f"{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL
         ours = ", ".join(f"{f.family} {fmt(f.speedup_cpu)}x" if f.speedup_cpu is not None else f"{f.family} not reached"

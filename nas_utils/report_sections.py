@@ -21,7 +21,6 @@ from nas_utils.results import (
     LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
     SupernetSummary,
 )
-from nas_utils.results.predictors import SpearmanResult, TaskBest
 from nas_utils.results.search import CellSummary, ComparisonSummary, RatioResult
 
 FIGURES = "figures"
@@ -66,8 +65,7 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def interval(low: float | None, high: float | None, digits: int = 2) -> str:
-    """`` [low, high]`` (an open upper end prints as inf), or nothing without an interval."""
+def _interval(low: float | None, high: float | None, digits: int = 2) -> str:
     if low is None or high is None:
         return ""
     hi = "inf" if high == float("inf") else f"{high:.{digits}f}"
@@ -217,17 +215,6 @@ def tactic_table(s: ComparisonSummary) -> list[str]:
     return lines
 
 
-def nasflat_verdict(t: TaskBest) -> Verdict:
-    """The pre-registered method's Spearman on one NASFLAT task vs the published figure (one rule for
-    the at-a-glance table and section 2)."""
-    return verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task))
-
-
-def help_verdict(best: SpearmanResult) -> Verdict:
-    """The best result on HELP's own ND k=10 protocol vs HELP's published mean."""
-    return verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND)
-
-
 def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     lines = [
         "## 2. Transferable latency predictors (NASFLAT, MLSys 2024; HELP, NeurIPS 2021)", "",
@@ -241,16 +228,16 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     ]
     nasflat128 = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method == s.method}
     for t in s.published_targets():
-        v = describe(nasflat_verdict(t))
+        v = describe(verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task)))
         n = nasflat128.get((t.task, t.best_k))
         lines.append(f"| {t.task} | {t.nasflat} | {fmt(t.help_by_nasflat)} | {fmt(t.ours_best)} ({t.best_method}, "
-                     f"{t.best_k}){interval(t.ci_low, t.ci_high, 3)} | {fmt(n.spearman) if n else '-'} | {v} |")
+                     f"{t.best_k}){_interval(t.ci_low, t.ci_high, 3)} | {fmt(n.spearman) if n else '-'} | {v} |")
     if (h := s.help_row()) is not None:
         lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
-                  f"{h.spearman:.3f}{interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]
+                  f"{h.spearman:.3f}{_interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]
     best = s.help_best()
     if best:
-        v = describe(help_verdict(best))
+        v = describe(verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND))
         lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures): ours {best.method} "
                   f"{best.spearman:.3f} vs HELP's published {claims.HELP_ND_MEAN}: {v}.", ""]
     loop = s.search_loop
@@ -258,7 +245,7 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
         lines += [f"Predictor in the search loop ({loop.tactic} on {loop.target}, {loop.seeds} seeds): the same final HV "
                   f"needs {loop.predicted_measured:.0f} device measurements with the transferred {loop.predictor} "
                   f"predictor vs {loop.measured_evals_to_same_hv:.0f} when every candidate is measured "
-                  f"({loop.saving_factor:.2f}x fewer{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
+                  f"({loop.saving_factor:.2f}x fewer{_interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
                   f"NASFLAT reports 5.8x in wall-clock).", ""]
     lines += _figure(root, "predictors", "k_curves", "Spearman vs number of target samples.")
     lines += [f"Notebook: {_notebook('predictors')}", ""]
