@@ -16,6 +16,10 @@ ray        Ray actors: ``address=None`` starts a local Ray on this machine; ``ad
            (on a cluster node) or ``"ray://<head>:10001"`` (Ray client) uses an existing cluster
 =========  ======================================================================================
 
+Independent *runs* (a search grid: tactic x cell x seed) go through the same backends with
+:func:`map_runs` (:meth:`Backend.map_runs`): one whole run per task, single-threaded, results
+in input order, so the grid's results do not depend on the backend.
+
 The wrapper also keeps the bookkeeping a search comparison needs: a cache of computed rows
 (shared by every run on the same evaluator) with the compute cost of each row, so a run is
 *charged* the cost of each evaluation it requested even when another run computed it first.
@@ -44,6 +48,8 @@ import numpy as np
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.evaluators import Evaluator
 from nas_utils.metrics import HypervolumeScorer
+from nas_utils.parallel import parallel_map, single_threaded
+from nas_utils.progress import bar
 from nas_utils.registry import Registry
 
 # --- worker side ------------------------------------------------------------------------------
@@ -106,6 +112,10 @@ class Backend(ABC):
     def close(self) -> None:
         """Release workers (idempotent)."""
 
+    def map_runs(self, fn: Callable[[Any], Any], items: list[Any], desc: str | None = None) -> list[Any]:
+        """``[fn(x) for x in items]``, each call single-threaded (here: in this process, in order)."""
+        return parallel_map(fn, items, workers=1, desc=desc)
+
 
 BACKENDS: Registry[Callable[..., Backend]] = Registry("evaluation backend")
 
@@ -151,6 +161,10 @@ class ProcessBackend(Backend):
     def map(self, chunks: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(self._pool.map(_worker_chunk, chunks))
 
+    def map_runs(self, fn: Callable[[Any], Any], items: list[Any], desc: str | None = None) -> list[Any]:
+        """One call per task on ``workers`` local processes (joblib's loky, as :func:`parallel_map`)."""
+        return parallel_map(fn, items, workers=self.workers, desc=desc)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
@@ -174,7 +188,7 @@ class RayBackend(Backend):
         self._actors: list[Any] = []
         self._started_ray = False
 
-    def start(self, evaluator: Evaluator) -> None:
+    def _init_ray(self) -> None:
         import ray
 
         if not ray.is_initialized():
@@ -186,6 +200,11 @@ class RayBackend(Backend):
                 where = self.address or "a local Ray instance"
                 raise HwnasError(f"the ray backend could not start {where}: {str(exc).splitlines()[0]}") from None
             self._started_ray = True
+
+    def start(self, evaluator: Evaluator) -> None:
+        import ray
+
+        self._init_ray()
         actor = ray.remote(num_cpus=1)(_RayWorker)
         payload = ray.put(_dumps(evaluator))
         self._actors = [actor.remote(payload) for _ in range(self.workers)]
@@ -194,6 +213,20 @@ class RayBackend(Backend):
         import ray
 
         refs = [self._actors[i % len(self._actors)].run.remote(c) for i, c in enumerate(chunks)]
+        return list(ray.get(refs))
+
+    def map_runs(self, fn: Callable[[Any], Any], items: list[Any], desc: str | None = None) -> list[Any]:
+        """One Ray task (1 CPU, single-threaded) per item; results in input order."""
+        import ray
+
+        self._init_ray()
+        task = ray.remote(num_cpus=1)(single_threaded)
+        refs = [task.remote(fn, x) for x in items]
+        pending = list(refs)
+        with bar(total=len(refs), desc=desc, disable=desc is None) as progress:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                progress.update(len(done))
         return list(ray.get(refs))
 
     def close(self) -> None:
@@ -220,6 +253,20 @@ def make_backend(name: str, workers: int = 1, **kwargs: Any) -> Backend:
     if workers < 1:
         raise ConfigError(f"workers={workers} is out of range; valid: [1, inf]")
     return BACKENDS.get(name)(workers=workers, **kwargs)
+
+
+def map_runs(fn: Callable[[Any], Any], items: list[Any], backend: str = "serial", workers: int = 1,
+             desc: str | None = None, **backend_kw: Any) -> list[Any]:
+    """Independent runs ``[fn(x) for x in items]`` on backend ``name`` (``fn`` and items picklable).
+
+    >>> map_runs(abs, [-1, -2, 3], backend="serial")
+    [1, 2, 3]
+    """
+    runner = make_backend(backend, workers, **backend_kw)
+    try:
+        return runner.map_runs(fn, list(items), desc)
+    finally:
+        runner.close()
 
 
 # --- the evaluator wrapper ---------------------------------------------------------------------

@@ -19,7 +19,8 @@ from nas_utils.runtime import torch_threads
 T = TypeVar("T")
 
 
-def _single_threaded(fn: Callable[[Any], T], item: Any) -> T:
+def single_threaded(fn: Callable[[Any], T], item: Any) -> T:
+    """``fn(item)`` with torch and BLAS limited to one thread (one task = one core)."""
     from threadpoolctl import threadpool_limits
 
     with torch_threads(1), threadpool_limits(1):
@@ -29,9 +30,9 @@ def _single_threaded(fn: Callable[[Any], T], item: Any) -> T:
 def parallel_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int = 1, desc: str | None = None) -> list[T]:
     """``[fn(x) for x in items]`` over ``workers`` processes (in order), with a progress bar (:mod:`nas_utils.progress`)."""
     if workers <= 1 or len(items) <= 1:
-        return [_single_threaded(fn, x) for x in bar(items, desc=desc, disable=desc is None)]
+        return [single_threaded(fn, x) for x in bar(items, desc=desc, disable=desc is None)]
     from joblib import Parallel, delayed
 
     runner = Parallel(n_jobs=workers, backend="loky", return_as="generator")
-    results = runner(delayed(_single_threaded)(fn, x) for x in items)
+    results = runner(delayed(single_threaded)(fn, x) for x in items)
     return list(bar(results, total=len(items), desc=desc, disable=desc is None))

@@ -74,12 +74,13 @@ def stale_message(stale: list[Stage]) -> str:
 # --- the at-a-glance table and the headline metrics -------------------------------------------
 
 
-def _ratio_row(s: ComparisonSummary, tactic: str, where: str) -> str:
+def _ratio_row(s: ComparisonSummary, tactic: str, where: str, by_name: bool = False) -> str:
+    """One at-a-glance row: the ratio per cell (``by_name``: labelled ``dataset/device``, else by device)."""
     thr = s.thresholds[0]
     claim = claims.SEARCH_RATIOS[tactic]
     cells = ratio_verdicts(s, tactic, thr)
-    ours = "; ".join(f"{c.device} {ratio_text(r)}" for c, r, _ in cells)
-    words = "; ".join(f"{c.device}: {describe(v)}" for c, _, v in cells)
+    ours = "; ".join(f"{c.name if by_name else c.device} {ratio_text(r)}" for c, r, _ in cells)
+    words = "; ".join(f"{c.name if by_name else c.device}: {describe(v)}" for c, _, v in cells)
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 
 
@@ -92,9 +93,9 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
     sm = summaries if summaries is not None else load_summaries(root)
     lines = ["| claim | published | ours (default profile) | verdict |", "|---|---|---|---|"]
     if (search := sm.get("search")) is not None:
-        lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations"))
-        lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations"))
-        match = [f"{c.device} {fmt(m.evals_to_match)}" for c in search.cells if (m := c.match("weaknas"))]
+        lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
+        lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
+        match = [f"{c.name} {fmt(m.evals_to_match)}" for c in search.cells if (m := c.match("weaknas"))]
         n = next((c.paper_linas_evals for c in search.cells if c.paper_linas_evals), None)
         if match:
             lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n} | {claims.PAPER_WEAKNAS_EVALS} "

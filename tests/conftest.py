@@ -31,7 +31,7 @@ def processed_tables() -> None:
 
 # Notebook 05 with tiny parameters: executed once per suite, shared by the tests that read it.
 SEARCH_TINY = {
-    "devices": ["pixel2"], "tactics": ["random", "nsga2", "linas", "weaknas"], "seeds": 2, "budget": 40,
+    "cells": ["cifar10/pixel2"], "tactics": ["random", "nsga2", "linas", "weaknas"], "seeds": 2, "budget": 40,
     "paper_linas_evals": 30, "timing_budget": 30, "timing_seeds": 1,
     "tactic_params": {"linas": {"initial": 20, "batch": 10, "inner_evals": 500, "inner_population": 20},
                       "weaknas": {"mlp_width": 16, "mlp_depth": 2, "mlp_max_iter": 30}},

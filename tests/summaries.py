@@ -7,7 +7,12 @@ from nas_utils.results import (
 )
 from nas_utils.results.latency import DeviceLatency, Environment, QualityCheck, QualityDevice
 from nas_utils.results.predictors import SearchLoopResult, SpearmanResult, TaskBest
-from nas_utils.results.search import CellSummary, MatchResult, RatioResult, TacticResult, ThresholdResult, TimingResult
+from dataclasses import replace
+
+from nas_utils.results.search import (
+    CellSummary, FaithfulCheck, IGDResult, MatchResult, RatioResult, TacticResult, ThresholdResult, TimingResult,
+    TuningEvals, TuningVariant,
+)
 from nas_utils.results.search_supernet import BackendCheck, BackendRun, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
 from nas_utils.results.supernet import BudgetAccuracy, TrainingFamily
@@ -29,11 +34,33 @@ def cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995
                        [MatchResult("weaknas", INF, None), MatchResult("linas", 98.0, 0.98)])
 
 
+def search_cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995)) -> CellSummary:
+    """:func:`cell` with stage ``search``'s extras: the near-front view, IGD+, CPU seconds, the reference point."""
+    base = cell(dataset, device, thresholds)
+    near = [replace(r, view="near_front", median=r.median + 50, ci_high=r.ci_high + 50) for r in base.thresholds]
+    near_ratios = [replace(r, view="near_front") for r in base.ratios]
+    tactics = [replace(t, final_hv_near_median=t.final_hv_median - 0.05, median_run_cpu_s=1.5) for t in base.tactics]
+    igd = [IGDResult(t.tactic, n, 10, 0.01 * (k + 1) / n * 100, 0.005, 0.03) for k, t in enumerate(base.tactics)
+           for n in (100, 300)]
+    return replace(base, tactics=tactics, thresholds=base.thresholds + near, ratios=base.ratios + near_ratios,
+                   near_front_ref={"accuracy": 90.745, "latency": 27.1}, igd=igd)
+
+
 def search() -> SearchSummary:
+    pixel2 = search_cell("cifar10", "pixel2")
+    tuning = [TuningVariant("bo", "bo mixed", c, 2, [TuningEvals(0.99, 80.0, 1.0), TuningEvals(0.995, INF, 0.5)],
+                            0.994, 65.0, "tuning_bo.csv", "kernel=mixed", True)
+              for c in ("cifar100/samsung_a50", "cifar100/1080ti_1")]
     return SearchSummary(method="normalised HV; see `nas_utils.metrics`", budget=300,
                          seeds_per_tactic={"linas": 10, "nsga2": 10, "weaknas": 10}, thresholds=[0.99, 0.995],
-                         cells=[cell("cifar10", "pixel2"), cell("cifar10", "raspi4")],
-                         timing=TimingResult("linas", 500, "pixel2", 1, [20.5, 22.0, 21.1], 21.1))
+                         cells=[pixel2, search_cell("cifar10", "raspi4")],
+                         timing=TimingResult("linas", 500, "pixel2", 1, [20.5, 22.0, 21.1], 21.1),
+                         dev_cells=["cifar100/samsung_a50", "cifar100/1080ti_1", "cifar100/silver_4114"],
+                         test_cells=["cifar10/gold_6226", "cifar10/pixel2", "cifar10/raspi4", "imagenet16/pixel3"],
+                         tuning=tuning,
+                         faithful=[FaithfulCheck("cifar10/pixel2", 0.99, 77.0, pixel2.threshold("linas", 0.99)),
+                                   FaithfulCheck("cifar10/gold_6226", 0.99, 116.0, None)],
+                         grid_cpu_s={"linas": 30.0, "nsga2": 5.0, "weaknas": 90.0})
 
 
 def search_supernet() -> SearchSupernetSummary:

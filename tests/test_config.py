@@ -12,17 +12,22 @@ from nas_utils import config
 from nas_utils.errors import ConfigError
 
 BAD_SEARCH = [
-    ({"budgt": 10}, "unknown key 'search.budgt'; valid keys: search.datasets"),
+    ({"budgt": 10}, "unknown key 'search.budgt'; valid keys: search.cells"),
     ({"budget": "many"}, "search.budget must be an integer, got str"),
     ({"budget": -5}, r"search.budget=-5 is out of range; valid: \[1, 15625\]"),
     ({"budget": 20_000}, r"search.budget=20000 is out of range"),
     ({"seeds": 0}, r"search.seeds=0 is out of range"),
     ({"workers": 2}, "unknown key 'search.workers'"),  # a runtime setting (HWNAS_WORKERS), not a parameter
     ({"tactics": ["linas", "hyperband"]}, "search.tactics='hyperband' is not valid; valid choices: bo, linas"),
-    ({"devices": ["gold_6226", "tpu9"]}, "search.devices='tpu9' is not valid; valid choices: 1080ti_1"),
-    ({"datasets": ["mnist"]}, "search.datasets='mnist' is not valid; valid choices: cifar10, cifar100, imagenet16"),
+    ({"cells": ["cifar10/gold_6226", "cifar10/tpu9"]},
+     "search.cells='cifar10/tpu9' is not valid: device 'tpu9'; valid choices: 1080ti_1"),
+    ({"cells": ["mnist/pixel2"]}, "search.cells='mnist/pixel2' is not valid: dataset 'mnist'; valid choices: cifar10, cifar100, imagenet16"),
+    ({"cells": ["cifar10"]}, "search.cells='cifar10' is not valid; valid: '<dataset>/<device>'"),
+    ({"cells": ["cifar10/pixel2", "cifar10/pixel2"]}, "search.cells='cifar10/pixel2' is listed twice"),
+    ({"cells": []}, "search.cells must not be empty"),
+    ({"devices": ["gold_6226"]}, "unknown key 'search.devices'"),  # cells replaced the datasets x devices product
     ({"thresholds": [0.99, 1.5]}, r"search.thresholds=1.5 is out of range; valid: \[0.0, 1.0\]"),
-    ({"devices": "gold_6226"}, "search.devices must be a list"),
+    ({"cells": "cifar10/gold_6226"}, "search.cells must be a list"),
     ({"tactics": []}, "search.tactics must not be empty"),
     ({"paper_linas_evals": 500, "budget": 300}, r"search.paper_linas_evals=500 is out of range; valid: \[1, 300\]"),
     ({"tactic_params": {"simulated_annealing": {}}}, "search.tactic_params='simulated_annealing' is not valid"),

@@ -57,10 +57,12 @@ def test_at_a_glance_and_sections_use_the_same_verdict(reports: Path) -> None:
     glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
     row = next(line for line in glance.splitlines() if "NSGA-II" in line)
     section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    header = next(l for l in section.splitlines() if l.startswith("| claim | cell |")).split("|")
+    column = header.index(" space HV 0.99 ")
     for device in ("pixel2", "raspi4"):
-        word = row.split(f"{device}: ")[1].split(";")[0].split(" |")[0].strip()
-        line = next(l for l in section.splitlines() if f"cifar10/{device}**: nsga2" in l and "HV 0.99 " in l)
-        assert f"**{word}**" in line
+        word = row.split(f"cifar10/{device}: ")[1].split(";")[0].split(" |")[0].strip()
+        line = next(l for l in section.splitlines() if l.startswith("| nsga2 / LINAS") and f"| cifar10/{device} |" in l)
+        assert line.split("|")[column].strip() == word
 
 
 def test_section_five_time_table_adds_up(reports: Path) -> None:
@@ -135,10 +137,11 @@ def test_other_thresholds_and_quantiles_fill_their_columns(tmp_path: Path) -> No
 
     root = tmp_path / "reports"
     s = summaries.search()
-    replace(s, thresholds=[0.97], cells=[summaries.cell("cifar10", "pixel2", (0.97,))]).save(root / "search" / "summary.json")
+    replace(s, thresholds=[0.97], cells=[summaries.search_cell("cifar10", "pixel2", (0.97,))]).save(root / "search" / "summary.json")
     sup = summaries.supernet()
     fam = replace(sup.families[0], budgets=[replace(sup.families[0].budgets[0], quantile=0.3, delta_equal_time=1.5)])
     replace(sup, families=[fam]).save(root / "sparsenas" / "summary.json")
     text = report.build(root)
-    assert "evals to HV 0.97" in text and "| cifar10/pixel2 | nsga2 | 150 (3.75x [2.40, 5.90]) |" in text
+    assert "| HV 0.97 |" in text and "| cifar10/pixel2 | nsga2 | 10 | 150 [110, 230] (3.75x [2.40, 5.90]) |" in text
+    assert "| cifar10/pixel2 | nsga2 | 10 | 200 [110, 280] (3.75x [2.40, 5.90]) |" in text  # the near-front view
     assert "q0.3: 1.5" in text

@@ -12,7 +12,11 @@ curve, and summarise the curves the same way:
   faithful LINAS), with a bootstrap interval over seeds (:func:`nas_utils.stats.ratio_ci`);
   a lower bound where the tactic's median is censored;
 * **the paper's framing**: evaluations each tactic needs to match the HV LINAS reached after
-  ``paper_linas_evals`` evaluations.
+  ``paper_linas_evals`` evaluations;
+* **views** (where the curves table has their columns): every threshold row and ratio is
+  computed per HV view (:data:`VIEWS`: ``space`` from column ``hv``, ``near_front`` from
+  ``hv_near``), and IGD+ to the true front (column ``igd``) is summarised at fixed evaluation
+  counts (median over seeds with a bootstrap 95 % interval).
 
 >>> from nas_utils.experiments.comparison import summarise_cells   # doctest: +SKIP
 >>> cells, seeds = summarise_cells(curves, (0.99,), budget=300, paper_linas_evals=100)  # doctest: +SKIP
@@ -20,6 +24,7 @@ curve, and summarise the curves the same way:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -37,7 +42,7 @@ from nas_utils.plotting import TACTIC_COLOURS, use_style
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
 from nas_utils.results.search import (
-    CellSummary, ComparisonSummary, MatchResult, RatioResult, TacticResult, ThresholdResult,
+    CellSummary, ComparisonSummary, IGDResult, MatchResult, RatioResult, TacticResult, ThresholdResult, View,
 )
 from nas_utils.search import make_tactic
 from nas_utils.stats import bootstrap_ci, ratio_ci
@@ -45,6 +50,9 @@ from nas_utils.stats import bootstrap_ci, ratio_ci
 REFERENCE = "linas"
 REFERENCES = (REFERENCE, "linas_faithful")
 _HUGE = 1e12
+#: HV view -> its column in a curves table (``space`` always; ``near_front`` where the true front is known).
+VIEWS: dict[View, str] = {"space": "hv", "near_front": "hv_near"}
+IGD = "igd"
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -69,30 +77,50 @@ def order_histories(df: pd.DataFrame, tactics: Iterable[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def hv_curves(histories: pd.DataFrame, scorer_for: Callable[[str, str], HypervolumeScorer]) -> pd.DataFrame:
-    """Normalised HV after every evaluation of every run (long format), one scorer per cell."""
+def run_curves(run: pd.DataFrame, scorers: dict[str, Any]) -> pd.DataFrame:
+    """Curves of one run (one cell, tactic, seed): column ``name`` = ``scorers[name].curve(objectives)``.
+
+    The first scorer's ``objectives`` name the history's objective columns; ``scorers`` usually
+    holds ``hv`` and, where the true front is known, ``hv_near`` and ``igd``.
+    """
+    first = run.iloc[0]
+    names = [o.name for o in next(iter(scorers.values())).objectives]
+    F = run[names].to_numpy()
+    out = pd.DataFrame({"dataset": first["dataset"], "device": first["device"], "tactic": first["tactic"],
+                        "seed": first["seed"], "eval": run["eval"].to_numpy()})
+    for column, scorer in scorers.items():
+        out[column] = scorer.curve(F)
+    return out
+
+
+def hv_curves(histories: pd.DataFrame, scorer_for: Callable[[str, str], HypervolumeScorer | dict[str, Any]]) -> pd.DataFrame:
+    """Normalised HV after every evaluation of every run (long format), one scorer per cell.
+
+    ``scorer_for(dataset, device)`` returns the HV scorer (column ``hv``) or a mapping column ->
+    scorer (:func:`run_curves`).
+    """
     frames = []
     for (dataset, device), cell in histories.groupby(["dataset", "device"], sort=False):
-        scorer = scorer_for(str(dataset), str(device))
-        names = [o.name for o in scorer.objectives]
-        for (tactic, seed), run in cell.groupby(["tactic", "seed"], sort=False):
-            frames.append(pd.DataFrame({"dataset": dataset, "device": device, "tactic": tactic, "seed": seed,
-                                        "eval": run["eval"].to_numpy(), "hv": scorer.curve(run[names].to_numpy())}))
+        scorers = scorer_for(str(dataset), str(device))
+        scorers = scorers if isinstance(scorers, dict) else {"hv": scorers}
+        frames += [run_curves(run, scorers) for _, run in cell.groupby(["tactic", "seed"], sort=False)]
     return pd.concat(frames, ignore_index=True)
 
 
-def run_times(histories: pd.DataFrame) -> dict[str, float]:
-    """Median wall time of one run per tactic (seconds)."""
-    per_run = histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_time_s"].first()
+def run_times(histories: pd.DataFrame, column: str = "run_time_s") -> dict[str, float]:
+    """Median time of one run per tactic (seconds; ``column``: ``run_time_s`` wall, ``run_cpu_s`` CPU)."""
+    if column not in histories:
+        return {}
+    per_run = histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)[column].first()
     return {str(t): float(v) for t, v in per_run.groupby("tactic", sort=False).median().items()}
 
 
 # --- summarising --------------------------------------------------------------------------------
 
 
-def _hits(runs: pd.DataFrame, threshold: float) -> np.ndarray:
+def _hits(runs: pd.DataFrame, threshold: float, column: str = "hv") -> np.ndarray:
     """Evaluations to ``threshold`` per seed (``inf``: never within the budget)."""
-    hits = [evals_to_threshold(r["hv"].to_numpy(), threshold) for _, r in runs.groupby("seed", sort=True)]
+    hits = [evals_to_threshold(r[column].to_numpy(), threshold) for _, r in runs.groupby("seed", sort=True)]
     return np.array([np.inf if h is None else float(h) for h in hits])
 
 
@@ -101,35 +129,61 @@ def _quantile(vals: np.ndarray, q: float) -> float:
     return float("inf") if v > _HUGE / 2 else v
 
 
-def threshold_result(tactic: str, threshold: float, vals: np.ndarray, budget: int, seed: int = 0) -> ThresholdResult:
+def threshold_result(tactic: str, threshold: float, vals: np.ndarray, budget: int, seed: int = 0,
+                     view: View = "space") -> ThresholdResult:
     ci = bootstrap_ci(vals, censor_at=budget + 1, seed=seed)
     return ThresholdResult(tactic=tactic, threshold=float(threshold), seeds=len(vals), median=_quantile(vals, 0.5),
                            q1=_quantile(vals, 0.25), q3=_quantile(vals, 0.75), ci_low=ci.low, ci_high=ci.high,
-                           reached=float(np.mean(np.isfinite(vals))))
+                           reached=float(np.mean(np.isfinite(vals))), view=view)
 
 
 def ratio_result(tactic: str, reference: str, threshold: float, num: np.ndarray, den: np.ndarray, budget: int,
-                 seed: int = 0) -> RatioResult:
+                 seed: int = 0, view: View = "space") -> RatioResult:
     ci = ratio_ci(num, den, censor_at=budget + 1, seed=seed)
     if not ci.defined:
-        return RatioResult(tactic, reference, float(threshold), None, None, None, "undefined")
-    return RatioResult(tactic, reference, float(threshold), ci.estimate, ci.low, ci.high, ci.bound)
+        return RatioResult(tactic, reference, float(threshold), None, None, None, "undefined", view)
+    return RatioResult(tactic, reference, float(threshold), ci.estimate, ci.low, ci.high, ci.bound, view)
+
+
+def igd_result(tactic: str, runs: pd.DataFrame, evals: int, seed: int = 0) -> IGDResult:
+    """IGD+ after ``evals`` evaluations (a shorter run: its last value), median over seeds with its interval."""
+    vals = np.array([float(r.loc[r["eval"] <= evals, IGD].iloc[-1]) for _, r in runs.groupby("seed", sort=True)])
+    ci = bootstrap_ci(vals, seed=seed)
+    return IGDResult(tactic, int(evals), len(vals), float(np.median(vals)), ci.low, ci.high)
+
+
+def _views(cell: pd.DataFrame) -> list[View]:
+    return [v for v, column in VIEWS.items() if column in cell]
+
+
+def _final(runs: pd.DataFrame, column: str) -> float | None:
+    return float(runs.groupby("seed")[column].last().median()) if column in runs else None
 
 
 def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int, paper_linas_evals: int | None,
-                   run_time: dict[str, float] | None = None, seed: int = 0) -> CellSummary:
-    """Every tactic of one (dataset, device) cell: thresholds, ratios to LINAS, the paper's framing."""
+                   run_time: dict[str, float] | None = None, seed: int = 0, run_cpu: dict[str, float] | None = None,
+                   near_front_ref: dict[str, float] | None = None) -> CellSummary:
+    """Every tactic of one (dataset, device) cell: thresholds and ratios to LINAS in every HV view the
+    curves have, IGD+ (where present) after ``paper_linas_evals`` and ``budget`` evaluations, the paper's framing."""
     by_tactic = {str(t): runs for t, runs in cell.groupby("tactic", sort=False)}
     tactics = [TacticResult(t, int(r["seed"].nunique()), float(r.groupby("seed")["hv"].last().median()),
-                            (run_time or {}).get(t)) for t, r in by_tactic.items()]
+                            (run_time or {}).get(t), _final(r, VIEWS["near_front"]), (run_cpu or {}).get(t))
+               for t, r in by_tactic.items()]
     rows, ratios = [], []
-    for thr in thresholds:
-        hits = {t: _hits(r, thr) for t, r in by_tactic.items()}
-        rows += [threshold_result(t, thr, v, budget, seed) for t, v in hits.items()]
-        for ref in (r for r in REFERENCES if r in hits):
-            ratios += [ratio_result(t, ref, thr, v, hits[ref], budget, seed) for t, v in hits.items() if t != ref]
+    for view in _views(cell):
+        for thr in thresholds:
+            hits = {t: _hits(r, thr, VIEWS[view]) for t, r in by_tactic.items()}
+            rows += [threshold_result(t, thr, v, budget, seed, view) for t, v in hits.items()]
+            for ref in (r for r in REFERENCES if r in hits):
+                ratios += [ratio_result(t, ref, thr, v, hits[ref], budget, seed, view)
+                           for t, v in hits.items() if t != ref]
+    igd = []
+    if IGD in cell:
+        igd = [igd_result(t, r, n, seed) for n in dict.fromkeys(n for n in (paper_linas_evals, budget) if n)
+               for t, r in by_tactic.items()]
     first = cell.iloc[0]
-    out = CellSummary(str(first["dataset"]), str(first["device"]), tactics, rows, ratios)
+    out = CellSummary(str(first["dataset"]), str(first["device"]), tactics, rows, ratios,
+                      near_front_ref=dict(near_front_ref or {}), igd=igd)
     if paper_linas_evals and REFERENCE in by_tactic:
         linas = by_tactic[REFERENCE]
         target = float(linas.loc[linas["eval"] == paper_linas_evals, "hv"].median())
@@ -137,17 +191,22 @@ def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int,
         for t, runs in by_tactic.items():
             med = _quantile(_hits(runs, target), 0.5)
             match.append(MatchResult(t, med, None if not np.isfinite(med) else med / paper_linas_evals))
-        out = CellSummary(out.dataset, out.device, tactics, rows, ratios, paper_linas_evals, target, match)
+        out = dataclasses.replace(out, paper_linas_evals=paper_linas_evals, paper_target_hv=target, paper_style=match)
     return out
 
 
 def summarise_cells(curves: pd.DataFrame, thresholds: Iterable[float], budget: int,
                     paper_linas_evals: int | None = None, run_time: dict[str, float] | None = None,
-                    seed: int = 0) -> tuple[list[CellSummary], dict[str, int]]:
-    """:func:`summarise_cell` for every cell, and the number of seeds per tactic."""
+                    seed: int = 0, run_cpu: dict[str, float] | None = None,
+                    near_front_refs: dict[str, dict[str, float]] | None = None) -> tuple[list[CellSummary], dict[str, int]]:
+    """:func:`summarise_cell` for every cell, and the number of seeds per tactic.
+
+    ``near_front_refs``: cell name (``dataset/device``) -> the near-front reference point, recorded in the cell.
+    """
     thresholds = tuple(thresholds)
-    cells = [summarise_cell(c, thresholds, budget, paper_linas_evals, run_time, seed)
-             for _, c in curves.groupby(["dataset", "device"], sort=False)]
+    cells = [summarise_cell(c, thresholds, budget, paper_linas_evals, run_time, seed, run_cpu,
+                            (near_front_refs or {}).get(f"{d}/{dev}"))
+             for (d, dev), c in curves.groupby(["dataset", "device"], sort=False)]
     seeds = {str(t): int(n) for t, n in curves.groupby("tactic", sort=False)["seed"].nunique().items()}
     return cells, seeds
 
@@ -163,18 +222,42 @@ def _ratio(r: RatioResult | None) -> str:
     return "n/a" if r is None else r.text()
 
 
+def _evals_ci(res: ThresholdResult | None) -> str:
+    """``88 [70, 110]``: median evaluations and the bootstrap 95 % interval of the median."""
+    if res is None:
+        return "n/a"
+    hi = "inf" if not np.isfinite(res.ci_high) else f"{res.ci_high:.0f}"
+    return f"{_evals(res.median)} [{res.ci_low:.0f}, {hi}]"
+
+
 def threshold_table(summary: ComparisonSummary) -> pd.DataFrame:
-    """Rows = (cell, tactic); columns = median evaluations to each threshold and the ratio to LINAS."""
+    """Rows = (cell, HV view, tactic); columns = median evaluations to each threshold with its 95 %
+    interval, the fraction of seeds that reached it, and the ratio to LINAS with its interval."""
+    rows = []
+    for cell in summary.cells:
+        for view in cell.views():
+            for t in cell.tactics:
+                final = t.final_hv_median if view == "space" else t.final_hv_near_median
+                row: dict[str, Any] = {"cell": cell.name, "view": view, "tactic": t.tactic, "seeds": t.seeds,
+                                       "final_hv": final}
+                for thr in summary.thresholds:
+                    res = cell.threshold(t.tactic, thr, view)
+                    row[f"evals to {thr} [95% CI]"] = _evals_ci(res)
+                    row[f"reached {thr}"] = res.reached if res else None
+                    if t.tactic != REFERENCE:
+                        row[f"x LINAS at {thr} [95% CI]"] = _ratio(cell.ratio(t.tactic, thr, view=view))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def igd_table(summary: ComparisonSummary) -> pd.DataFrame:
+    """Rows = (cell, tactic); columns = median IGD+ to the true front after N evaluations [95 % CI]."""
     rows = []
     for cell in summary.cells:
         for t in cell.tactics:
-            row: dict[str, Any] = {"cell": cell.name, "tactic": t.tactic, "seeds": t.seeds, "final_hv": t.final_hv_median}
-            for thr in summary.thresholds:
-                res = cell.threshold(t.tactic, thr)
-                row[f"evals to {thr}"] = _evals(res.median) if res else "n/a"
-                row[f"reached {thr}"] = res.reached if res else None
-                if t.tactic != REFERENCE:
-                    row[f"x LINAS at {thr} [95% CI]"] = _ratio(cell.ratio(t.tactic, thr))
+            row: dict[str, Any] = {"cell": cell.name, "tactic": t.tactic}
+            for r in (r for r in cell.igd if r.tactic == t.tactic):
+                row[f"IGD+ after {r.evals} [95% CI]"] = f"{r.median:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]"
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -213,8 +296,11 @@ def _tactic_handles(tactics: Iterable[str]) -> list[Any]:
 
 
 def plot_hv_curves(curves: pd.DataFrame, thresholds: Iterable[float], title: Callable[[str, str], str] | None = None,
-                   ylabel: str = "1 - normalised hypervolume") -> Figure:
-    """1 - normalised HV (log scale) vs real evaluations: median over seeds, IQR band; labelled thresholds."""
+                   ylabel: str = "1 - normalised hypervolume", column: str = "hv") -> Figure:
+    """1 - normalised HV (log scale) vs real evaluations: median over seeds, IQR band; labelled thresholds.
+
+    ``column``: the curves' HV column (``hv``: space-wide view; ``hv_near``: near-front view).
+    """
     use_style()
     cells = _cells(curves)
     thresholds = tuple(thresholds)
@@ -222,7 +308,7 @@ def plot_hv_curves(curves: pd.DataFrame, thresholds: Iterable[float], title: Cal
     for ax, (dataset, device) in zip(axes[0], cells):
         cell = curves[(curves["dataset"] == dataset) & (curves["device"] == device)]
         for tactic, runs in cell.groupby("tactic", sort=False):
-            gap = np.clip(1.0 - runs.pivot(index="eval", columns="seed", values="hv").to_numpy(), 1e-5, 1.0)
+            gap = np.clip(1.0 - runs.pivot(index="eval", columns="seed", values=column).to_numpy(), 1e-5, 1.0)
             x = np.arange(1, len(gap) + 1)
             q1, med, q3 = np.percentile(gap, [25, 50, 75], axis=1)
             colour = TACTIC_COLOURS.get(str(tactic))

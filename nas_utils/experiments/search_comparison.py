@@ -1,24 +1,35 @@
-"""Stage ``search``: every tactic x device x seed on the NB201 x HELP tabular benchmark.
+"""Stage ``search``: every tactic x cell x seed on the NB201 x HELP tabular benchmark.
 
 The notebook ``05_search_comparison.ipynb`` calls the stage shape::
 
     cfg = config.parse("search", params)
-    result = run(cfg)                           # histories, HV curves, single-core LINAS timing
+    result = run(cfg)                           # histories, curves, LINAS timing, tuning record
     summary = summarise(result, cfg)            # typed SearchSummary (nas_utils.results.search)
     write_outputs(out_dir, result, summary)     # parquet, summary.json, plots/*.csv, tables
     figs = figures(result, summary)             # name -> matplotlib figure
 
+The cells are the pre-registered test cells of ``params.yaml`` (``search.cells``); every
+tactic's settings were fixed on the development cells (``nas_utils.search.tuning``), whose
+record (``data/preregistration/search/tuning_*.csv``) the stage reads and reports. The grid of
+independent runs goes through an evaluation backend (``HWNAS_BACKEND``: serial, process, ray;
+``nas_utils.backends.map_runs``); results do not depend on it.
+
 Method: normalised HV = HV(evaluated set) / HV(true front of the whole space), objectives
-normalised by the space-wide min/max, reference point (1, 1) (see ``nas_utils.metrics``).
-"Evaluations to threshold" counts real evaluations until the normalised HV first reaches the
-threshold; per cell we report the median over seeds (runs that never reach it are censored),
-the inter-quartile range and bootstrap 95 % intervals over seeds of the median and of every
-ratio to LINAS (``nas_utils.experiments.comparison``).
+normalised by the space-wide min/max, in two views: the space-wide reference point (1, 1), and a
+near-front reference point (accuracy at the space's median, latency at the true front's largest
+plus 10 % of its range; stated per cell), where only better-than-median architectures count. IGD+
+(pymoo) measures the distance from the true front to the evaluated set in the space-wide
+normalised space. "Evaluations to threshold" counts real evaluations until the normalised HV
+first reaches the threshold; per cell we report the median over seeds (runs that never reach it
+are censored), the inter-quartile range and bootstrap 95 % intervals over seeds of the median and
+of every ratio to LINAS (``nas_utils.experiments.comparison``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +37,26 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import runtime
+from nas_utils.backends import map_runs
+from nas_utils.errors import HwnasError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.io import atomic_path, write_parquet
+from nas_utils.metrics import IGDPlusScorer, near_front_reference_point, near_front_scorer
 from nas_utils.parallel import parallel_map
+from nas_utils.paths import project_root
 from nas_utils.schemas.search import SearchConfig
+from nas_utils.search import TACTICS, tuning
 from matplotlib.figure import Figure
-from nas_utils.results.search import SearchSummary, TimingResult
+from nas_utils.results.search import (
+    CellSummary, FaithfulCheck, SearchSummary, TimingResult, TuningEvals, TuningVariant,
+)
 
 REFERENCE = cmp.REFERENCE
+FAITHFUL = "linas_faithful"
+#: The committed dev-cell tuning records (``python -m nas_utils.search.tuning <grid> --out ...``).
+TUNING_DIR = "data/preregistration/search"
+TUNING_GLOB = "tuning_*.csv"
 
 
 @dataclass(frozen=True)
@@ -49,76 +71,211 @@ class RunSpec:
 
 @dataclass
 class SearchRun:
-    """Everything stage ``search`` computed: one row per real evaluation, HV curves, timing."""
+    """Everything stage ``search`` computed or read: one row per real evaluation, the curves of every
+    run (``hv``, ``hv_near``, ``igd``), the LINAS timing, and the per-run dev-cell tuning rows."""
 
     histories: pd.DataFrame
     curves: pd.DataFrame
     timing: TimingResult | None = None
+    tuning: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def run_one(spec: RunSpec) -> pd.DataFrame:
-    """One search run on its tabular benchmark (in a worker process)."""
+# --- the run grid -------------------------------------------------------------------------------
+
+
+def cell_name(dataset: str, device: str) -> str:
+    return f"{dataset}/{device}"
+
+
+@functools.lru_cache(maxsize=8)
+def cell_scorers(dataset: str, device: str) -> dict[str, Any]:
+    """Curve scorers of one cell: ``hv`` (space-wide view), ``hv_near`` (near-front view), ``igd`` (IGD+)."""
+    bench = load_benchmark("nb201", dataset, device)
+    return {"hv": bench.scorer(), "hv_near": near_front_scorer(bench.objectives, bench.table),
+            "igd": IGDPlusScorer(bench.objectives, bench.table)}
+
+
+def near_front_ref(dataset: str, device: str) -> dict[str, float]:
+    """The near-front reference point of a cell, objective name -> value (natural units)."""
+    bench = load_benchmark("nb201", dataset, device)
+    point = near_front_reference_point(bench.objectives, bench.table)
+    return {o.name: round(float(v), 4) for o, v in zip(bench.objectives, point)}
+
+
+def run_one(spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One search run on its tabular benchmark (in a worker): its history (with wall and CPU
+    seconds) and its curves in every view."""
     bench = load_benchmark("nb201", spec.dataset, spec.device)
-    return cmp.run_tactic(spec.tactic, dict(spec.params), bench, spec.budget, spec.seed, spec.dataset, spec.device)
+    start = time.process_time()
+    history = cmp.run_tactic(spec.tactic, dict(spec.params), bench, spec.budget, spec.seed, spec.dataset, spec.device)
+    history["run_cpu_s"] = time.process_time() - start
+    return history, cmp.run_curves(history, cell_scorers(spec.dataset, spec.device))
 
 
 def run_specs(cfg: SearchConfig) -> list[RunSpec]:
     return [
         RunSpec(t, d, dev, s, cfg.budget, tuple(sorted(cfg.params_of(t).items())))
-        for d in cfg.datasets for dev in cfg.devices for t in cfg.tactics for s in range(cfg.seeds_of(t))
+        for d, dev in cfg.cell_pairs() for t in cfg.tactics for s in range(cfg.seeds_of(t))
     ]
 
 
-def run_grid(cfg: SearchConfig) -> pd.DataFrame:
-    """Every (dataset, device, tactic, seed) run, in a fixed order, over ``HWNAS_WORKERS`` processes."""
-    # Slow tactics first so the process pool stays busy until the end.
-    specs = sorted(run_specs(cfg), key=lambda s: s.tactic not in ("bo", "weaknas", "linas_faithful"))
-    histories = parallel_map(run_one, specs, workers=runtime.settings().workers, desc="search runs")
-    return cmp.order_histories(pd.concat(histories, ignore_index=True), cfg.tactics)
+def _ordered(df: pd.DataFrame, cfg: SearchConfig) -> pd.DataFrame:
+    """Fixed row order (configured cell order, configured tactic order, seed, eval)."""
+    cells = {c: i for i, c in enumerate(cfg.cell_pairs())}
+    tactics = {t: i for i, t in enumerate(cfg.tactics)}
+    df = df.assign(_c=[cells[c] for c in zip(df["dataset"], df["device"])], _t=df["tactic"].map(tactics))
+    df = df.sort_values(["_c", "_t", "seed", "eval"], kind="stable").drop(columns=["_c", "_t"])
+    return df.reset_index(drop=True)
 
 
-def _scorer(dataset: str, device: str) -> Any:
-    return load_benchmark("nb201", dataset, device).scorer()
+def run_grid(cfg: SearchConfig, backend: str | None = None, workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (cell, tactic, seed) run on an evaluation backend (default: the runtime settings
+    ``HWNAS_BACKEND`` / ``HWNAS_WORKERS``): histories and curves, in a fixed order."""
+    rt = runtime.settings()
+    # Costly tactics (those run with fewer seeds) first, so the workers stay busy until the end.
+    specs = sorted(run_specs(cfg), key=lambda s: cfg.seeds_of(s.tactic))
+    pairs = map_runs(run_one, specs, backend or rt.backend, workers or rt.workers, desc="search runs", **rt.backend_kw)
+    histories = pd.concat([h for h, _ in pairs], ignore_index=True)
+    curves = pd.concat([c for _, c in pairs], ignore_index=True)
+    return _ordered(histories, cfg), _ordered(curves, cfg)
 
 
 def hv_curves(histories: pd.DataFrame) -> pd.DataFrame:
-    """Normalised HV (true front of the space) after every evaluation of every run."""
-    return cmp.hv_curves(histories, _scorer)
+    """Curves of every run in every view (as :func:`run_grid` computes them in the workers)."""
+    return cmp.hv_curves(histories, cell_scorers)
 
 
-def time_linas(cfg: SearchConfig, device: str | None = None) -> TimingResult | None:
-    """Wall time of ``timing_seeds`` single-core LINAS runs with ``timing_budget`` evaluations."""
+def time_linas(cfg: SearchConfig) -> TimingResult | None:
+    """Wall time of ``timing_seeds`` single-core LINAS runs with ``timing_budget`` evaluations (first cell)."""
     if cfg.timing_budget == 0 or cfg.timing_seeds == 0:
         return None
-    device = device or cfg.devices[0]
-    specs = [RunSpec(REFERENCE, cfg.datasets[0], device, s, cfg.timing_budget, tuple(sorted(cfg.params_of(REFERENCE).items())))
+    dataset, device = cfg.cell_pairs()[0]
+    specs = [RunSpec(REFERENCE, dataset, device, s, cfg.timing_budget, tuple(sorted(cfg.params_of(REFERENCE).items())))
              for s in range(cfg.timing_seeds)]
-    # One run per worker process, each single-threaded: every time is a one-core time.
-    times = [float(h["run_time_s"].iloc[0]) for h in parallel_map(run_one, specs, workers=min(runtime.settings().workers, len(specs)))]
+    # One run per local worker process, each single-threaded: every time is a one-core time.
+    workers = min(runtime.settings().workers, len(specs))
+    times = [float(h["run_time_s"].iloc[0]) for h, _ in parallel_map(run_one, specs, workers=workers)]
     return TimingResult(REFERENCE, cfg.timing_budget, device, 1, times, float(np.median(times)))
 
 
+# --- the dev-cell tuning record -------------------------------------------------------------------
+
+
+def _tactic_of(stem: str) -> str:
+    """``tuning_linas_faithful_x`` -> ``linas_faithful``: the longest registered tactic the name starts with."""
+    name = stem.removeprefix("tuning_")
+    known = sorted((t for t in TACTICS.names() if name == t or name.startswith(t + "_")), key=len)
+    return known[-1] if known else name
+
+
+def load_tuning(folder: str | Path | None = None) -> pd.DataFrame:
+    """Every per-run row of every ``tuning_*.csv`` in ``folder`` (default: :data:`TUNING_DIR`).
+
+    Adds ``source`` (the file name) and ``tactic`` (from the variant's grid in
+    ``nas_utils.search.tuning.GRIDS``, else from the file name). No file: an empty table.
+    """
+    folder = Path(folder) if folder is not None else project_root() / TUNING_DIR
+    grids = {label: tactic for grid in tuning.GRIDS.values() for label, (tactic, _) in grid.items()}
+    needed = {"variant", "cell", "seed", "final_hv", "cpu_s", *(f"evals@{t}" for t in tuning.THRESHOLDS)}
+    frames = []
+    for path in sorted(folder.glob(TUNING_GLOB)):
+        df = pd.read_csv(path)
+        if missing := sorted(needed - set(df.columns)):
+            raise HwnasError(f"{path}: not a tuning record (missing columns {', '.join(missing)}); "
+                             f"regenerate it with `python -m nas_utils.search.tuning <grid> --out {path.name}`")
+        df["variant"] = df["variant"].astype(str)
+        df.insert(0, "tactic", [grids.get(v, _tactic_of(path.stem)) for v in df["variant"]])
+        df.insert(0, "source", path.name)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _settings(label: str) -> dict[str, Any] | None:
+    return next((dict(params) for grid in tuning.GRIDS.values() for lab, (_, params) in grid.items() if lab == label),
+                None)
+
+
+def _chosen(settings: dict[str, Any] | None, configured: dict[str, Any]) -> bool | None:
+    """Whether a variant's settings are the configured ones (``None``: unknown or not all configured)."""
+    if settings is None:
+        return None
+    if any(k in configured and configured[k] != v for k, v in settings.items()):
+        return False
+    return True if all(k in configured for k in settings) else None
+
+
+def tuning_variants(runs: pd.DataFrame, cfg: SearchConfig) -> list[TuningVariant]:
+    """The tuning record as typed rows: per (file, variant, cell) the medians of ``tuning.summarise_runs``."""
+    if runs.empty:
+        return []
+    dev = {cell_name(d, v) for d, v in tuning.DEV_CELLS}
+    out = []
+    for (source, tactic), group in runs.groupby(["source", "tactic"], sort=False):
+        table = tuning.summarise_runs(group.drop(columns=["source", "tactic"]))
+        for r in table.to_dict("records"):
+            settings = _settings(str(r["variant"]))
+            out.append(TuningVariant(
+                tactic=str(tactic), variant=str(r["variant"]), cell=str(r["cell"]), seeds=int(r["seeds"]),
+                evals=[TuningEvals(float(t), float(r[f"median_evals@{t}"]), float(r[f"reached@{t}"]))
+                       for t in tuning.THRESHOLDS],
+                median_final_hv=float(r["median_final_hv"]), median_cpu_s=float(r["median_cpu_s"]), source=str(source),
+                settings=", ".join(f"{k}={v}" for k, v in (settings or {}).items()),
+                chosen=_chosen(settings, cfg.params_of(str(tactic))), dev_cell=str(r["cell"]) in dev))
+    return out
+
+
+def faithful_checks(cells: list[CellSummary], threshold: float = 0.99) -> list[FaithfulCheck]:
+    """This stage's ``linas_faithful`` runs against DyNAS-T 1.6.0 (``tuning.DYNAST_EVALS_TO_099``)."""
+    by_name = {c.name: c for c in cells}
+    out = []
+    for device, evals in tuning.DYNAST_EVALS_TO_099.items():
+        cell = by_name.get(cell_name("cifar10", device))
+        ours = cell.threshold(FAITHFUL, threshold, "space") if cell else None
+        out.append(FaithfulCheck(cell_name("cifar10", device), threshold, float(evals), ours))
+    return out
+
+
+def tuning_table(summary: SearchSummary) -> pd.DataFrame:
+    """The tuning record as a table (the same rows as the report's)."""
+    from nas_utils.report_sections import tuning_rows
+
+    return pd.DataFrame(tuning_rows(summary))
+
+
+# --- the stage ----------------------------------------------------------------------------------
+
+
 def run(cfg: SearchConfig) -> SearchRun:
-    """The whole stage: the run grid, its HV curves and the single-core LINAS timing."""
-    histories = run_grid(cfg)
-    return SearchRun(histories, hv_curves(histories), time_linas(cfg))
+    """The whole stage: the run grid with its curves, the single-core LINAS timing, the tuning record."""
+    histories, curves = run_grid(cfg)
+    return SearchRun(histories, curves, time_linas(cfg), load_tuning())
 
 
 def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
-    """Evaluations-to-threshold per cell (median, IQR, 95 % CI) and ratios to LINAS with intervals."""
+    """Evaluations-to-threshold per cell and HV view (median, IQR, 95 % CI), ratios to LINAS with
+    intervals, IGD+, the tuning record and the faithful-LINAS check."""
+    refs = {cell_name(d, dev): near_front_ref(d, dev) for d, dev in cfg.cell_pairs()}
     cells, seeds = cmp.summarise_cells(result.curves, cfg.thresholds, cfg.budget, cfg.paper_linas_evals,
-                                       cmp.run_times(result.histories))
+                                       cmp.run_times(result.histories), run_cpu=cmp.run_times(result.histories, "run_cpu_s"),
+                                       near_front_refs=refs)
+    per_run = result.histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_cpu_s"].first()
+    grid_cpu = {str(t): round(float(v), 1) for t, v in per_run.groupby("tactic", sort=False).sum().items()}
     return SearchSummary(method=" ".join(__doc__.split("Method: ")[1].split()), budget=cfg.budget, seeds_per_tactic=seeds,
-                         thresholds=[float(t) for t in cfg.thresholds], cells=cells, timing=result.timing)
+                         thresholds=[float(t) for t in cfg.thresholds], cells=cells, timing=result.timing,
+                         dev_cells=[cell_name(*c) for c in tuning.DEV_CELLS],
+                         test_cells=[cell_name(*c) for c in tuning.TEST_CELLS],
+                         tuning=tuning_variants(result.tuning, cfg), faithful=faithful_checks(cells), grid_cpu_s=grid_cpu)
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:
-    """Histories and curves (parquet), ``summary.json``, the threshold table, ``plots/hv_*.csv``."""
+    """Histories and curves (parquet), ``summary.json``, the threshold, IGD+ and tuning tables, ``plots/hv_*.csv``."""
     out = Path(out_dir)
     write_parquet(out / "histories.parquet", result.histories)
     write_parquet(out / "curves.parquet", result.curves)
-    with atomic_path(out / "evals_to_threshold.csv") as tmp:
-        cmp.threshold_table(summary).to_csv(tmp, index=False)
+    for name, table in (("evals_to_threshold", cmp.threshold_table(summary)), ("igd", cmp.igd_table(summary)),
+                        ("tuning", tuning_table(summary))):
+        with atomic_path(out / f"{name}.csv") as tmp:
+            table.to_csv(tmp, index=False)
     cmp.write_plot_data(out, cmp.hv_plot_data(result.curves), prefix="hv_")
     summary.save(out / "summary.json")
 
@@ -128,9 +285,11 @@ def _title(dataset: str, device: str) -> str:
 
 
 def figures(result: SearchRun, summary: SearchSummary) -> dict[str, Figure]:
-    """HV curves, evaluations to threshold, and the fronts found (seed 0) against the true front."""
+    """HV curves (both views), evaluations to threshold, and the fronts found (seed 0) against the true front."""
     return {
         "hv_curves": cmp.plot_hv_curves(result.curves, summary.thresholds, _title),
+        "hv_curves_near": cmp.plot_hv_curves(result.curves, summary.thresholds, _title,
+                                             ylabel="1 - normalised HV, near-front reference point", column="hv_near"),
         "evals_to_threshold": cmp.plot_evals_to_threshold(summary, _title),
         "fronts": cmp.plot_fronts(result.histories, lambda d, dev: load_benchmark("nb201", d, dev).objectives,
                                   lambda d, dev: load_benchmark("nb201", d, dev).true_front(), "true front",

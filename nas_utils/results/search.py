@@ -4,6 +4,12 @@ One :class:`CellSummary` per (dataset, device): per tactic its final HV, per (ta
 a :class:`ThresholdResult` (evaluations to reach it) and per (tactic, reference, threshold) a
 :class:`RatioResult` (median evaluations of the tactic / median evaluations of the reference,
 with a bootstrap 95 % interval over seeds). Thresholds are values in the rows, never keys.
+
+Stage ``search`` knows the true front, so it adds (``view`` field of the rows) a second HV view
+with a near-front reference point (``near_front``; the default view ``space`` normalises on the
+whole space's box), IGD+ to the true front (:class:`IGDResult`), the dev-cell tuning record
+(:class:`TuningVariant`) and the check of faithful LINAS against DyNAS-T (:class:`FaithfulCheck`).
+See :mod:`nas_utils.metrics` for the views.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from typing import ClassVar, Literal
 from nas_utils.results.base import Summary
 
 Bound = Literal["exact", "lower", "upper", "undefined"]
+#: HV views: ``space`` = reference point at the space's worst values; ``near_front`` = reference point
+#: near the true front (``nas_utils.metrics.near_front_reference_point``).
+View = Literal["space", "near_front"]
+VIEWS: tuple[View, ...] = ("space", "near_front")
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class ThresholdResult:
     ci_low: float
     ci_high: float
     reached: float  # fraction of seeds that reached the threshold
+    view: View = "space"
 
     @property
     def never(self) -> bool:
@@ -54,6 +65,7 @@ class RatioResult:
     ci_low: float | None
     ci_high: float | None
     bound: Bound = "exact"
+    view: View = "space"
 
     def text(self) -> str:
         """``2.41x [1.90, 3.10]``; ``>3.10x [2.50, inf]`` for a lower bound; ``n/a`` if undefined."""
@@ -66,10 +78,29 @@ class RatioResult:
 
 @dataclass(frozen=True)
 class TacticResult:
+    """Per tactic on one cell: seeds, median final HV (each view), median wall and CPU s of one run."""
+
     tactic: str
     seeds: int
     final_hv_median: float
     median_run_time_s: float | None = None
+    final_hv_near_median: float | None = None
+    median_run_cpu_s: float | None = None
+
+
+@dataclass(frozen=True)
+class IGDResult:
+    """IGD+ to the true front of the set evaluated after ``evals`` evaluations (median over seeds, 95 % CI).
+
+    Distances in the space-wide normalised objective space; 0 = the whole true front found.
+    """
+
+    tactic: str
+    evals: int
+    seeds: int
+    median: float
+    ci_low: float
+    ci_high: float
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,8 @@ class CellSummary:
     paper_linas_evals: int | None = None
     paper_target_hv: float | None = None
     paper_style: list[MatchResult] = field(default_factory=list)
+    near_front_ref: dict[str, float] = field(default_factory=dict)  # objective -> reference value (natural units)
+    igd: list[IGDResult] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -104,12 +137,21 @@ class CellSummary:
     def tactic(self, name: str) -> TacticResult | None:
         return next((t for t in self.tactics if t.tactic == name), None)
 
-    def threshold(self, tactic: str, threshold: float) -> ThresholdResult | None:
-        return next((r for r in self.thresholds if r.tactic == tactic and r.threshold == threshold), None)
+    def views(self) -> list[View]:
+        """The HV views this cell has rows for, in :data:`VIEWS` order."""
+        present = {r.view for r in self.thresholds}
+        return [v for v in VIEWS if v in present]
 
-    def ratio(self, tactic: str, threshold: float, reference: str = "linas") -> RatioResult | None:
-        return next((r for r in self.ratios
-                     if r.tactic == tactic and r.reference == reference and r.threshold == threshold), None)
+    def threshold(self, tactic: str, threshold: float, view: View = "space") -> ThresholdResult | None:
+        return next((r for r in self.thresholds
+                     if r.tactic == tactic and r.threshold == threshold and r.view == view), None)
+
+    def ratio(self, tactic: str, threshold: float, reference: str = "linas", view: View = "space") -> RatioResult | None:
+        return next((r for r in self.ratios if r.tactic == tactic and r.reference == reference
+                     and r.threshold == threshold and r.view == view), None)
+
+    def igd_at(self, tactic: str, evals: int) -> IGDResult | None:
+        return next((r for r in self.igd if r.tactic == tactic and r.evals == evals), None)
 
     def match(self, tactic: str) -> MatchResult | None:
         return next((m for m in self.paper_style if m.tactic == tactic), None)
@@ -142,8 +184,63 @@ class TimingResult:
 
 
 @dataclass(frozen=True)
+class TuningEvals:
+    """Median evaluations to one threshold over a variant's dev-cell seeds (``inf``: median not reached)."""
+
+    threshold: float
+    median: float
+    reached: float
+
+
+@dataclass(frozen=True)
+class TuningVariant:
+    """One setting of one tactic tried on one development cell (a row of ``tuning_<tactic>.csv`` summarised).
+
+    ``settings``: the hyper-parameters of the variant where its grid is known (``nas_utils.search.tuning.GRIDS``),
+    else ``""``; ``chosen``: whether they agree with the tactic's ``params.yaml`` settings (``None``: unknown).
+    """
+
+    tactic: str
+    variant: str
+    cell: str
+    seeds: int
+    evals: list[TuningEvals]
+    median_final_hv: float
+    median_cpu_s: float
+    source: str  # the CSV file it was read from
+    settings: str = ""
+    chosen: bool | None = None
+    dev_cell: bool = True  # False: the run was NOT on a development cell (the report flags it)
+
+
+@dataclass(frozen=True)
+class FaithfulCheck:
+    """Faithful LINAS (this stage's runs) against DyNAS-T 1.6.0's median validations to a threshold."""
+
+    cell: str
+    threshold: float
+    dynast_median: float
+    ours: ThresholdResult | None  # None: the stage ran no faithful LINAS on this cell
+
+
+@dataclass(frozen=True)
 class SearchSummary(ComparisonSummary, Summary):
-    """Stage ``search``: NAS-Bench-201 x HELP, true front known."""
+    """Stage ``search``: NAS-Bench-201 x HELP, true front known.
+
+    Besides the comparison: the development and test cells of the pre-registration, the tuning
+    record read from ``data/preregistration/search/``, the faithful-LINAS check, and the CPU
+    seconds the run grid took.
+    """
 
     KIND: ClassVar[str] = "search"
+    VERSION: ClassVar[int] = 2
     timing: TimingResult | None = None
+    dev_cells: list[str] = field(default_factory=list)
+    test_cells: list[str] = field(default_factory=list)
+    tuning: list[TuningVariant] = field(default_factory=list)
+    faithful: list[FaithfulCheck] = field(default_factory=list)
+    grid_cpu_s: dict[str, float] = field(default_factory=dict)  # tactic -> CPU s of all its runs
+    backend: str = "serial"
+
+    def tuning_of(self, tactic: str) -> list[TuningVariant]:
+        return [t for t in self.tuning if t.tactic == tactic]

@@ -1,4 +1,16 @@
-"""Schema of ``params.yaml: search`` (stage ``search``, notebook 05)."""
+"""Schema of ``params.yaml: search`` (stage ``search``, notebook 05).
+
+The stage runs on an explicit list of *cells*, each ``"<dataset>/<device>"`` (NB201 accuracy
+column / HELP latency device), not on a cross product: the pre-registered test cells are
+``nas_utils.search.tuning.TEST_CELLS`` (tactics are tuned on ``DEV_CELLS`` only).
+
+>>> parse_cell("search.cells", "cifar10/pixel2")
+('cifar10', 'pixel2')
+>>> parse_cell("search.cells", "cifar10-pixel2")
+Traceback (most recent call last):
+...
+nas_utils.errors.ConfigError: search.cells='cifar10-pixel2' is not valid; valid: '<dataset>/<device>', e.g. 'cifar10/gold_6226'
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,20 @@ from nas_utils.errors import ConfigError
 from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.search import TACTICS, make_tactic
 from nas_utils.tables import DATASETS
+
+
+def parse_cell(key: str, cell: str) -> tuple[str, str]:
+    """``"cifar10/pixel2"`` -> ``("cifar10", "pixel2")``; a bad dataset or device -> one-line ConfigError."""
+    parts = cell.split("/") if isinstance(cell, str) else []
+    if len(parts) != 2:
+        raise ConfigError(f"{key}={cell!r} is not valid; valid: '<dataset>/<device>', e.g. 'cifar10/gold_6226'")
+    dataset, device = parts
+    if dataset not in DATASETS:
+        raise ConfigError(f"{key}={cell!r} is not valid: dataset {dataset!r}; valid choices: {', '.join(DATASETS)}")
+    devices = devices_for("nb201")
+    if device not in devices:
+        raise ConfigError(f"{key}={cell!r} is not valid: device {device!r}; valid choices: {', '.join(devices)}")
+    return dataset, device
 
 
 def check_tactic_params(key: str, tactic_params: Any) -> None:
@@ -28,8 +54,7 @@ def check_tactic_params(key: str, tactic_params: Any) -> None:
 class SearchConfig:
     """Parameters of the search-comparison stage (``params.yaml: search``)."""
 
-    datasets: tuple[str, ...]
-    devices: tuple[str, ...]
+    cells: tuple[str, ...]
     tactics: tuple[str, ...]
     seeds: int
     tactic_seeds: dict[str, int]
@@ -41,10 +66,12 @@ class SearchConfig:
     tactic_params: dict[str, Any]
 
     def __post_init__(self) -> None:
-        config.check_nonempty("search.datasets", self.datasets)
-        config.check_choices("search.datasets", self.datasets, DATASETS)
-        config.check_nonempty("search.devices", self.devices)
-        config.check_choices("search.devices", self.devices, devices_for("nb201"))
+        config.check_nonempty("search.cells", self.cells)
+        for cell in self.cells:
+            parse_cell("search.cells", cell)
+        if len(set(self.cells)) != len(self.cells):
+            twice = next(c for c in self.cells if self.cells.count(c) > 1)
+            raise ConfigError(f"search.cells={twice!r} is listed twice; each cell once")
         config.check_nonempty("search.tactics", self.tactics)
         config.check_choices("search.tactics", self.tactics, TACTICS.names())
         config.check_range("search.seeds", self.seeds, low=1)
@@ -61,8 +88,12 @@ class SearchConfig:
             config.check_range("search.thresholds", t, low=0.0, high=1.0)
         check_tactic_params("search.tactic_params", self.tactic_params)
 
+    def cell_pairs(self) -> list[tuple[str, str]]:
+        """The cells as ``(dataset, device)`` pairs, in the configured order."""
+        return [parse_cell("search.cells", c) for c in self.cells]
+
     def seeds_of(self, tactic: str) -> int:
-        """Runs per (device, tactic): ``tactic_seeds`` overrides ``seeds`` for costly tactics."""
+        """Runs per (cell, tactic): ``tactic_seeds`` overrides ``seeds`` for costly tactics."""
         return int(self.tactic_seeds.get(tactic, self.seeds))
 
     def params_of(self, tactic: str) -> dict[str, Any]:
