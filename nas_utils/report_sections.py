@@ -303,8 +303,9 @@ def faithful_lines(s: SearchSummary) -> list[str]:
             lines.append(f"- **{f.cell}**: DyNAS-T {f.dynast_median:g}; no `linas_faithful` result at HV {f.threshold:g} on this cell in this run.")
             continue
         o = f.ours
-        v = verdict(Estimate(o.median if o.median != float("inf") else None, o.ci_low, o.ci_high), claim)
-        line = (f"- **{f.cell}**: ours {_evals_ci(o)} validations to HV {f.threshold:g} ({o.seeds} seeds, "
+        v = verdict(Estimate(o.median, o.ci_low, o.ci_high), claim)  # censored: judged on the closed end
+        line = (f"- **{f.cell}**: ours {_evals_ci(o)} validations to HV {f.threshold:g} ({o.seeds} "
+                f"seed{'s' if o.seeds != 1 else ''}, "
                 f"{100 * o.reached:.0f} % reached it) vs DyNAS-T {f.dynast_median:g}: **{describe(v)}**.")
         band_lo, band_hi = claim.band
         if o.median == float("inf") or not band_lo <= o.median <= band_hi:
@@ -364,7 +365,8 @@ def tuning_sentence(s: SearchSummary) -> list[str]:
     text += (f"**{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not a development cell.**" if bad else
              "development cells only; no record touches a test cell.")
     if untuned:
-        text += f" No tuning record for {', '.join(untuned)}: they ran with their `params.yaml` settings, untuned."
+        text += (f" No tuning record for {', '.join(untuned)}: {'they' if len(untuned) > 1 else 'it'} ran with "
+                 "the `params.yaml` settings, untuned.")
     return [text]
 
 
@@ -382,12 +384,11 @@ def cost_lines(s: SearchSummary) -> list[str]:
         lines += [f"**Cost:** the run grid took {total:.0f} CPU-s in all ("
                   + ", ".join(f"{t} {v:.0f}" for t, v in s.grid_cpu_s.items())
                   + f"); CPU s per {s.budget}-evaluation run (median over seeds, middle cell): {per_run}.", ""]
-    if s.timing:
-        t = s.timing
-        v = verdict(Estimate(t.median_s, min(t.seconds), max(t.seconds)), claims.LINAS_TIMING)
-        lines += [f"Single-core LINAS with {t.budget} evaluations: median {t.median_s:.1f} s over {len(t.seconds)} runs "
-                  f"(range {min(t.seconds):.1f}-{max(t.seconds):.1f} s; target < {claims.LINAS_TIMING.low:g} s): "
-                  f"**{describe(v)}**.", ""]
+    if (timing := s.timing) is not None:
+        v = verdict(Estimate(timing.median_s, min(timing.seconds), max(timing.seconds)), claims.LINAS_TIMING)
+        lines += [f"Single-core LINAS with {timing.budget} evaluations: median {timing.median_s:.1f} s over "
+                  f"{len(timing.seconds)} runs (range {min(timing.seconds):.1f}-{max(timing.seconds):.1f} s; target < "
+                  f"{claims.LINAS_TIMING.low:g} s): **{describe(v)}**.", ""]
     return lines
 
 
