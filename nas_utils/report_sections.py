@@ -184,9 +184,10 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
     ]
     for view in VIEW_TITLES:
         if any(view in c.views() for c in s.cells):
-            lines += [f"**{VIEW_TITLES[view]}**{_refs(s) if view == 'near_front' else ''}: median real evaluations to "
-                      "each HV threshold [bootstrap 95 % interval of the median] (ratio to LINAS [95 % interval]; `>`: "
-                      "a lower bound, the tactic's median never reached it).", "", *fair_table(s, view), ""]
+            refs = reference_points(s) if view == "near_front" else ""
+            lines += [f"**{VIEW_TITLES[view]}**{refs}: median real evaluations to each HV threshold [bootstrap "
+                      "95 % interval of the median] (ratio to LINAS [95 % interval]; `>`: a lower bound, the "
+                      "tactic's median never reached it).", "", *fair_table(s, view), ""]
     if any(c.igd for c in s.cells):
         lines += ["**IGD+ to the true front** (pymoo; space-wide normalised objectives, lower is better; median over "
                   "seeds [95 % interval]):", "", *igd_table(s), ""]
@@ -216,7 +217,8 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
 VIEW_TITLES: dict[View, str] = {"space": "HV, space-wide reference point", "near_front": "HV, near-front reference point"}
 
 
-def _refs(s: SearchSummary) -> str:
+def reference_points(s: SearchSummary) -> str:
+    """The near-front reference point of every cell, e.g. ` (reference point: cifar10/pixel2 accuracy 90.7, latency 27.1)`."""
     parts = [f"{c.name} " + ", ".join(f"{k} {v:g}" for k, v in c.near_front_ref.items()) for c in s.cells
              if c.near_front_ref]
     return f" (reference point: {'; '.join(parts)})" if parts else ""
@@ -300,20 +302,22 @@ def faithful_lines(s: SearchSummary) -> list[str]:
     for f in s.faithful:
         claim = claims.dynast_linas_claim(f.cell, f.dynast_median, f.threshold)
         if f.ours is None:
-            lines.append(f"- **{f.cell}**: DyNAS-T {f.dynast_median:g}; no `linas_faithful` result at HV {f.threshold:g} on this cell in this run.")
+            lines.append(f"- **{f.cell}**: DyNAS-T {f.dynast_median:g}; no `linas_faithful` result at HV "
+                         f"{f.threshold:g} on this cell in this run.")
             continue
         o = f.ours
         v = verdict(Estimate(o.median, o.ci_low, o.ci_high), claim)  # censored: judged on the closed end
-        line = (f"- **{f.cell}**: ours {_evals_ci(o)} validations to HV {f.threshold:g} ({o.seeds} "
-                f"seed{'s' if o.seeds != 1 else ''}, "
+        seeds = f"{o.seeds} seed{'s' if o.seeds != 1 else ''}"
+        line = (f"- **{f.cell}**: ours {_evals_ci(o)} validations to HV {f.threshold:g} ({seeds}, "
                 f"{100 * o.reached:.0f} % reached it) vs DyNAS-T {f.dynast_median:g}: **{describe(v)}**.")
         band_lo, band_hi = claim.band
         if o.median == float("inf") or not band_lo <= o.median <= band_hi:
             side = "more" if o.median > band_hi else "fewer"
-            line += (f" Outside DyNAS-T's figure +-10 %: ours needs {side} validations here. What still differs from "
-                     f"the reference runs (candidate reasons, not measured here): the random streams (same seed numbers, different populations), our "
-                     f"vectorised NSGA-II with DyNAS-T's operators in place of DyNAS-T's own loop, and {o.seeds} "
-                     f"seeds against DyNAS-T's 5 (the interval says how much of the gap seeds alone explain).")
+            line += (f" Outside DyNAS-T's figure +-10 %: ours needs {side} validations here. What still differs "
+                     "from the reference runs (candidate reasons, not measured here): the random streams (same "
+                     "seed numbers, different populations), our vectorised NSGA-II with DyNAS-T's operators in "
+                     f"place of DyNAS-T's own loop, and {seeds} against DyNAS-T's 5 (the interval shows how much "
+                     "of the gap the seeds alone can explain).")
         lines.append(line)
     return lines
 
