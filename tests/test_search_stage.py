@@ -127,3 +127,17 @@ def test_summary_round_trip_with_views_igd_tuning_and_faithful_check(tmp_path: P
     text = "\n".join(report_sections.search_section(summary, tmp_path))
     assert "near-front reference point" in text and "IGD+" in text and "development cells only" in text
     assert "DyNAS-T 77" in text and "tuning_bo.csv" in text
+
+
+def test_report_flags_tuning_on_a_test_cell_and_reporting_on_a_dev_cell() -> None:
+    from dataclasses import replace
+
+    from nas_utils import report_sections
+    from tests import summaries
+
+    s = summaries.search()
+    bad = replace(s, tuning=[replace(s.tuning[0], cell="cifar10/pixel2", dev_cell=False)],
+                  cells=[summaries.search_cell("cifar100", "1080ti_1")])
+    assert "**cifar10/pixel2 is not a development cell.**" in report_sections.tuning_sentence(bad)[0]
+    assert "Warning: cifar100/1080ti_1 is a development cell" in report_sections.cells_sentence(bad)[0]
+    assert "no record touches a test cell" in report_sections.tuning_sentence(s)[0]

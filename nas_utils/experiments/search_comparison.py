@@ -239,7 +239,8 @@ def tuning_table(summary: SearchSummary) -> pd.DataFrame:
     """The tuning record as a table (the same rows as the report's)."""
     from nas_utils.report_sections import tuning_rows
 
-    return pd.DataFrame(tuning_rows(summary))
+    rows = tuning_rows(summary)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["tactic", "variant", "settings", "chosen", "cells"])
 
 
 # --- the stage ----------------------------------------------------------------------------------
