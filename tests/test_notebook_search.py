@@ -18,8 +18,10 @@ def test_search_notebook_runs_under_papermill(search_notebook: Path) -> None:
     assert cell.tactic_names() == SEARCH_TINY["tactics"]
     assert {r.threshold for r in cell.thresholds} == set(summary.thresholds)  # every threshold has its rows
     assert cell.ratio("weaknas", summary.thresholds[0]) is not None and summary.timing is not None
-    for name in ("hv_curves.png", "evals_to_threshold.png", "fronts.png", "histories.parquet", "05_search_comparison.html",
-                 "plots/hv_cifar10_pixel2.csv", "evals_to_threshold.csv"):
+    assert cell.views() == ["space", "near_front"] and cell.igd and summary.dev_cells and len(summary.faithful) == 3
+    for name in ("hv_curves.png", "hv_curves_near.png", "evals_to_threshold.png", "fronts.png", "histories.parquet",
+                 "05_search_comparison.html", "plots/hv_cifar10_pixel2.csv", "evals_to_threshold.csv", "igd.csv",
+                 "tuning.csv"):
         assert (search_notebook / name).exists()
 
 
