@@ -15,7 +15,7 @@ from nas_utils.results.search import (
 )
 from nas_utils.results.search_supernet import BackendCheck, BackendRun, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
-from nas_utils.results.supernet import BudgetAccuracy, TrainingFamily
+from nas_utils.results.supernet import SeedSpeedup, TrainingFamily
 
 INF = float("inf")
 
@@ -89,17 +89,20 @@ def predictors() -> PredictorsSummary:
 
 
 def sparsenas() -> SparseNASSummary:
-    return SparseNASSummary([FilterFamily("mbv3_1d", "mnist1d", 2, 30.0, 5.0, "xgb",
-                                          [PredictorScore("xgb", 0.8, 0.6), PredictorScore("mlp", None, None)],
-                                          200, 2000, 0.1, 10**6, 40.0, 70.0, 7.5)])
+    return SparseNASSummary([FilterFamily("mbv3_1d", "mnist1d", 3, 1, 200, 200, "xgb",
+                                          [PredictorScore("xgb", 0.8, 0.7, 0.85, 0.6),
+                                           PredictorScore("mlp", None, None, None, None)],
+                                          200, 2000, 0.1, 10**6, 4.4, 4.5, 0.3, 40.0, 70.0, 7.5)])
 
 
 def supernet() -> SupernetSummary:
-    fam = TrainingFamily("mbv3_1d", 0.9, 0.88, 0.895, 100.0, 40.0, 2.5, 110.0, 45.0, 2.44,
-                         [BudgetAccuracy(0.25, 1.5, 70.0, 71.0, 1.0), BudgetAccuracy(0.5, 2.5, 75.0, None, None)],
-                         0.8, 0.6, 0.1, "xgb", 30.0, 5.0)
-    return SupernetSummary(0.005, "training CPU seconds", "own_space", [fam, TrainingFamily(
-        "resnet_1d", 0.9, 0.8, 0.895, 100.0, None, None, None, None, None, [], None, None, 0.1, "mlp", 30.0, 5.0)])
+    seeds = [SeedSpeedup(s, 0.85, 35.0 + s, INF, 20.0, 1.75, False, 3.8, 4.4, 4.5, 0.3, 0.7, None) for s in range(3)]
+    fam = TrainingFamily("mbv3_1d", 3, [4, 8], [1, 3], 1.75, 0.0, 1.8, "upper", 0, 3.8, 3.7, 3.9, 36.0, 4.4, 4.5, 0.3,
+                         0.85, 0.854, 0.80, 0.7, 0.65, 0.75, 0.5, 0.1, "xgb", seeds)
+    reached = [SeedSpeedup(0, 0.5, 10.0, 5.0, 6.0, 2.0, True, 4.0, 1.0, 1.5, 0.1, None, None)]
+    return SupernetSummary(0.005, "training CPU seconds", "24 spread + 8 kept, test split", [fam, TrainingFamily(
+        "resnet_1d", 1, [4, 8], [1, 3], 2.0, 2.0, 2.0, "exact", 1, 4.0, 4.0, 4.0, 10.0, 1.0, 1.5, 0.1, 0.5, 0.51,
+        0.52, None, None, None, None, 0.1, "xgb", reached)])
 
 
 def latency() -> LatencySummary:

@@ -131,17 +131,17 @@ def test_rendered_page_has_no_broken_image_and_screenshots(reports: Path, monkey
         assert im.size == (1200, 2000) and len(set(im.convert("L").getdata())) > 10  # not a blank page
 
 
-def test_other_thresholds_and_quantiles_fill_their_columns(tmp_path: Path) -> None:
-    """Thresholds and MAC quantiles are row values: changing them can never empty a column."""
+def test_other_thresholds_and_budgets_fill_their_columns(tmp_path: Path) -> None:
+    """Thresholds and training budgets are row values: changing them can never empty a column."""
     from dataclasses import replace
 
     root = tmp_path / "reports"
     s = summaries.search()
     replace(s, thresholds=[0.97], cells=[summaries.search_cell("cifar10", "pixel2", (0.97,))]).save(root / "search" / "summary.json")
     sup = summaries.supernet()
-    fam = replace(sup.families[0], budgets=[replace(sup.families[0].budgets[0], quantile=0.3, delta_equal_time=1.5)])
+    fam = replace(sup.families[0], full_budgets=[5, 10], sparse_budgets=[2])
     replace(sup, families=[fam]).save(root / "sparsenas" / "summary.json")
     text = report.build(root)
     assert "| HV 0.97 |" in text and "| cifar10/pixel2 | nsga2 | 10 | 150 [110, 230] (3.75x [2.40, 5.90]) |" in text
     assert "| cifar10/pixel2 | nsga2 | 10 | 200 [110, 280] (3.75x [2.40, 5.90]) |" in text  # the near-front view
-    assert "q0.3: 1.5" in text
+    assert "full [5, 10], sparse [2]" in text and "| mbv3_1d | 3 | <= 1.75x [0.00, 1.80] | misses |" in text

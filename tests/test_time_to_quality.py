@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -15,11 +16,13 @@ from nas_utils.supernets.evaluation import SubnetScorer
 from nas_utils.supernets.filtering import SparseSubspace, unique_sample
 from nas_utils.supernets.reference import macs_of, reference_front, spread_sample
 from nas_utils.supernets.time_to_quality import (
-    Curve, ProtocolSettings, curves_table, filter_subspace, run_seed, shared_yardstick, summarise_seeds,
+    Curve, ProtocolSettings, curves_table, envelope, filter_subspace, median_curves, run_seed, shared_yardstick,
+    summarise_seeds,
 )
 
-TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_epochs=2, warmup_epochs=1,
-                        n_early=20, n_score=100, n_yard_full=12, n_yard_kept=6, calib_samples=64)
+TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_budgets=(1, 2),
+                        warmup_epochs=1, n_early=20, early_val=50, n_score=100, n_yard_full=12, n_yard_kept=6,
+                        eval_every=1, calib_samples=64, cv_folds=3, compare=("xgb", "ridge"))
 
 
 @pytest.fixture(scope="module")
@@ -62,22 +65,45 @@ def test_shared_yardstick_full_part_does_not_depend_on_the_kept_region():
 def test_filtering_never_reads_the_test_split(data):
     net = build_supernet("transformer_1d", seed=0)
     poisoned = dataclasses.replace(data, x_test=torch.full_like(data.x_test, float("nan")), y_test=data.y_test[:0])
-    sub_a, _, rho_a, _ = filter_subspace(net, data, TINY, seed=0, cache=None)
-    sub_b, _, rho_b, _ = filter_subspace(net, poisoned, TINY, seed=0, cache=None)
-    assert np.array_equal(sub_a.X, sub_b.X) and rho_a == rho_b
+    a = filter_subspace(net, data, TINY, seed=0)
+    b = filter_subspace(net, poisoned, TINY, seed=0)
+    assert np.array_equal(a.sub.X, b.sub.X) and a.early_spearman == b.early_spearman
+    assert a.early.equals(b.early) and list(a.predictors["predictor"]) == ["xgb", "ridge"]
+    assert len(a.early) == TINY.n_early and set(a.overhead) == {"early_measurement", "filtering"}
 
 
 def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path, data):
     res = run_seed(TINY, seed=0, cache=EvalCache(tmp_path / "c.sqlite"), data=data)
     runs = {c.run for c in res.curves}
-    assert runs == {"sparse", "full_1ep", "full_2ep"}
-    assert {f"final_{r}" for r in runs} <= set(res.yardstick.columns)  # every run scored on the same rows
+    assert runs == {"sparse_1ep", "sparse_2ep", "full_1ep", "full_2ep"}
+    # every run is scored on the same rows: one accuracy column per run, one yardstick table
+    assert {f"final_{r}" for r in runs} <= set(res.yardstick.columns)
     assert res.yardstick["kept"].sum() >= 1 and not res.yardstick["kept"].iloc[: TINY.n_yard_full].all()
-    sparse = res.curves[0]
-    assert sparse.time_s[0] == pytest.approx(sum(res.overhead.values()))  # overheads charged before training on
-    assert res.t_full <= res.curves[-1].time_s[-1] and res.ceiling == pytest.approx(res.t_full / sum(res.overhead.values()))
+    sparse = [c for c in res.curves if c.kind == "sparse"]
+    overhead = sum(res.overhead.values())
+    assert set(res.overhead) == {"warmup", "early_measurement", "filtering"}
+    for c in sparse:  # overheads charged before the sparse runs train on; the warm-up state judged once
+        assert c.time_s[0] == pytest.approx(overhead) and c.quality[0] == sparse[0].quality[0]
+    assert res.t_sparse_max == pytest.approx(max(c.time_s[-1] for c in sparse))
+    assert res.t_full <= res.curves[-1].time_s[-1] and res.ceiling == pytest.approx(res.t_full / overhead)
     table = curves_table([res])
-    assert set(table.columns) == {"family", "seed", "run", "epoch", "train_s", "quality"}
+    assert set(table.columns) == {"family", "seed", "run", "kind", "epoch", "train_s", "quality"}
+    med = median_curves(table)
+    assert list(med.columns) == ["family", "train_s", "full", "sparse"] and med["full"].dropna().is_monotonic_increasing
+
+
+def test_the_yardstick_of_a_seed_is_the_same_set_for_both_runs_and_its_full_part_for_every_seed(data):
+    net = build_supernet("transformer_1d")
+    subs = [filter_subspace(net, data, TINY, seed=s).sub for s in (0, 1)]
+    yards = [shared_yardstick(net, sub, TINY.n_yard_full, TINY.n_yard_kept, seed=s) for s, sub in enumerate(subs)]
+    assert np.array_equal(yards[0][: TINY.n_yard_full], yards[1][: TINY.n_yard_full])
+    assert all(sub.contains(y[TINY.n_yard_full:]).all() for sub, y in zip(subs, yards))
+
+
+def test_envelope_is_the_best_quality_reached_by_each_time():
+    pts = pd.DataFrame({"train_s": [1.0, 2.0, 3.0], "quality": [0.2, 0.5, 0.4]})
+    out = envelope(pts, np.array([0.5, 1.0, 2.5, 9.0]))
+    assert np.isnan(out[0]) and list(out[1:]) == [0.2, 0.5, 0.5]
 
 
 def test_curve_time_to_and_censored_speedups():
@@ -87,8 +113,10 @@ def test_curve_time_to_and_censored_speedups():
     assert c.time_to(0.45) == 2.0 and c.time_to(0.6) == float("inf")
 
 
-def test_summary_counts_a_sparse_run_that_never_reaches_as_speedup_zero(tmp_path, data):
+def test_a_sparse_run_that_never_reaches_the_target_gives_an_upper_bound(data):
     res = run_seed(TINY, seed=1, cache=None, data=data)
     res.t_sparse = float("inf")
+    assert not res.reached and res.speedup == pytest.approx(res.t_full / res.t_sparse_max)
     row = summarise_seeds([res]).iloc[0]
-    assert row["speedup_median"] == 0.0 and row["sparse_reached"] == 0
+    assert row["sparse_reached"] == 0 and row["speedup_bound"] == "upper"
+    assert row["speedup"] == pytest.approx(res.speedup) and row["speedup_high"] == pytest.approx(res.speedup)

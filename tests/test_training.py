@@ -1,4 +1,5 @@
 import dataclasses
+import math
 
 import pytest
 import torch
@@ -54,3 +55,23 @@ def test_training_improves_the_largest_network(tiny):
     before = net.evaluate(net.largest_config(), val)
     Trainer(net, tiny, s).fit(3)
     assert net.evaluate(net.largest_config(), val) > before
+
+
+def test_a_held_warm_up_continues_with_any_budget_and_its_own_cosine(tiny, tmp_path):
+    """SparseNAS schedules: the warm-up holds the peak rate, so one checkpoint serves every budget."""
+    warm = TrainSettings(total_epochs=2, batch_size=64, n_random=1, hold_epochs=1)
+    _, trainer = _train(tiny, 1, warm)
+    assert trainer._lr(0) == trainer._lr(len(trainer.loader) - 1) == warm.lr  # held at the peak
+    trainer.save(tmp_path / "warm.pt")
+    longer = dataclasses.replace(warm, total_epochs=4)
+    cont = Trainer(build_supernet("mbv3_2d", seed=5, widths=(8, 12), head=16), tiny, longer)
+    with pytest.raises(CheckpointError, match="total_epochs"):
+        cont.load(tmp_path / "warm.pt")
+    cont.load(tmp_path / "warm.pt", horizon=True)
+    steps = len(cont.loader)
+    assert cont.epoch == 1 and cont._lr(steps) == pytest.approx(warm.lr)  # the cosine starts after the hold
+    assert cont._lr(4 * steps) == pytest.approx(0.0)
+    assert cont._lr(2 * steps) == pytest.approx(0.5 * warm.lr * (1 + math.cos(math.pi / 3)))
+    with pytest.raises(CheckpointError, match="batch_size"):
+        Trainer(build_supernet("mbv3_2d", seed=5, widths=(8, 12), head=16), tiny,
+                dataclasses.replace(longer, batch_size=32)).load(tmp_path / "warm.pt", horizon=True)

@@ -1,27 +1,30 @@
-"""Stage ``sparsenas``: full-space warm-up, early accuracy, early predictors, sparse sub-space.
+"""Stage ``sparsenas``: the sparse runs' warm-up, early predictor and kept sub-space, every family x seed.
 
 The notebook ``01_sparsenas_early_filtering.ipynb`` calls the stage shape::
 
     cfg = config.parse("sparsenas", params)
-    result = run(cfg)                           # per family: warm-up, early accuracy, predictors, sub-space
+    result = run(cfg)                           # per family and seed: warm-up, early accuracy, predictor, sub-space
     summary = summarise(result, cfg)            # typed SparseNASSummary (nas_utils.results.sparsenas)
-    write_outputs(out_dir, result, summary)     # parquet/CSV, filter.json, summary.json
+    write_outputs(out_dir, result, summary)     # filter.json, early/scored/predictor tables, sub-spaces
     figs = figures(result, summary)             # {"filtering": figure}
 
-Outputs (``out_dir``, default ``reports/sparsenas_early``): ``subspace_<family>.parquet``
-(the kept configs), ``early_<family>.parquet`` (early accuracies and out-of-fold predictions),
-``scored_<family>.parquet``, ``predictors.csv``, ``filter.json`` (timings and settings read by
-stage ``supernet``), figures; checkpoints ``<checkpoint_dir>/<family>/warmup.pt``.
+This is the first half of the SparseNAS time-to-quality protocol
+(:func:`nas_utils.supernets.time_to_quality.warm_up_and_filter`): warm-up on the full space at
+the peak learning rate, early accuracy of ``n_early`` sub-networks on ``early_val``
+**validation** samples (the test split is never read here), the pre-registered ``predictor``
+fitted on them and ``n_score`` sub-networks scored; the out-of-fold Spearman of every predictor
+in ``predictors`` is reported. Stage ``supernet`` continues each warm-up on its kept sub-space
+and compares with full-space runs.
 
-Timing: CPU seconds of this process (``time.process_time``; one torch thread by default, so
-they equal uncontended wall time and are robust to other jobs on the machine) and wall time.
-The filtering cost (early evaluations + predictor fitting + scoring) is charged to SparseNAS.
+Outputs (``out_dir``, default ``reports/sparsenas_early``): ``filter.json`` (settings and, per
+family and seed, overheads and counts; read by stage ``supernet``), ``subspaces/<family>_s<seed>.parquet``,
+``early.parquet``, ``scored.parquet``, ``predictors.csv``, ``summary.json``, figures; warm-up
+checkpoints ``<checkpoint_dir>/warmup/<family>/seed<k>.pt``.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,99 +37,134 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from nas_utils import config, runtime  # noqa: E402
-from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
-from nas_utils.predictors import make_predictor  # noqa: E402
-from nas_utils.progress import bar  # noqa: E402
-from nas_utils.runtime import torch_threads  # noqa: E402
-from nas_utils.schemas.sparsenas import SparseNASConfig  # noqa: E402
-from nas_utils.supernets.filtering import (  # noqa: E402
-    compare_predictors, features, measure_accuracies, select_subspace, unique_sample,
-)
-from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
-from nas_utils.supernets.training import Trainer  # noqa: E402
+from nas_utils.parallel import parallel_map  # noqa: E402
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore, SparseNASSummary  # noqa: E402
+from nas_utils.schemas.sparsenas import SparseNASConfig  # noqa: E402
+from nas_utils.stats import bootstrap_ci  # noqa: E402
+from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
+from nas_utils.supernets.time_to_quality import FilterOutcome, ProtocolSettings, warm_up_and_filter  # noqa: E402
 
-# Early predictors see only n_early (~40) rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
-PREDICTOR_OPTIONS: dict[str, dict[str, Any]] = {"xgb": {"n_estimators": 200, "max_depth": 4},
-                                               "mlp": {"hidden": (64, 64), "max_iter": 500}}
+#: Relative training cost of one epoch (orders the jobs so the two workers finish together).
+COST = {"mbv3_1d": 4.0, "resnet_1d": 2.5, "transformer_1d": 1.2}
+
+
+def protocol(cfg: SparseNASConfig, family: str) -> ProtocolSettings:
+    """The protocol fields this stage decides (stage ``supernet`` adds budgets and yardstick)."""
+    return ProtocolSettings(family, mnist1d_samples=cfg.mnist1d_samples, warmup_epochs=cfg.warmup_epochs,
+                            n_early=cfg.n_early, early_val=cfg.early_val, n_score=cfg.n_score,
+                            keep_fraction=cfg.keep_fraction, predictor=cfg.predictor, compare=tuple(cfg.predictors),
+                            cv_folds=cfg.cv_folds, calib_samples=cfg.calib_samples, train=cfg.train(),
+                            data_seed=cfg.seed)
+
+
+def warmup_checkpoint(checkpoint_dir: str, family: str, seed: int, write: bool = False) -> Path:
+    """``<checkpoint_dir>/warmup/<family>/seed<k>.pt`` (see :func:`nas_utils.supernets.checkpoint_path`)."""
+    return checkpoint_path(Path(checkpoint_dir) / "warmup", family, f"seed{seed}", write=write)
+
+
+def _job(job: tuple[SparseNASConfig, str, int]) -> FilterOutcome:
+    cfg, family, seed = job
+    ps = protocol(cfg, family)
+    data = family_data(build_supernet(family), ps.data_seed, ps.mnist1d_samples)
+    _, out = warm_up_and_filter(ps, seed, data, save_to=warmup_checkpoint(cfg.checkpoint_dir, family, seed, write=True))
+    return out
 
 
 @dataclass
-class FamilyResult:
-    family: str
-    early: pd.DataFrame
-    predictors: pd.DataFrame
-    scored: pd.DataFrame
-    info: dict[str, Any] = field(default_factory=dict)
+class SparseNASRun:
+    """Every family x seed's :class:`FilterOutcome` and the resolved settings."""
+
+    outcomes: list[FilterOutcome]
+    settings: dict[str, Any]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``early``, ``scored`` or ``predictors`` of every outcome, with family and seed columns."""
+        return pd.concat([getattr(o, name).assign(family=o.family, seed=o.seed) for o in self.outcomes],
+                         ignore_index=True)
+
+    def seeds(self) -> pd.DataFrame:
+        return pd.DataFrame([o.info() for o in self.outcomes])
 
 
-def filter_family(cfg: SparseNASConfig, family: str) -> tuple[FamilyResult, Any]:
-    """Warm up one super-network on the full space, then build its sparse sub-space."""
-    net = build_supernet(family, seed=cfg.seed)
-    data = family_data(net, cfg.seed, cfg.mnist1d_samples)
-    val = TensorLoader(data.x_val, data.y_val, 512)
-    trainer = Trainer(net, data, cfg.train_settings(), progress=runtime.settings().progress)
-    log = trainer.fit(cfg.warmup_epochs)
-    trainer.save(checkpoint_path(cfg.checkpoint_dir, family, "warmup", write=True), meta={"stage": "sparsenas", "family": family})
-
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    rng = np.random.default_rng([cfg.seed, 1])
-    X_early = unique_sample(net.space, rng, cfg.n_early)
-    acc = measure_accuracies(net, X_early, val, progress=runtime.settings().progress)
-    table, oof = compare_predictors(net.space, X_early, acc, cfg.predictors, cfg.cv_folds, cfg.seed, PREDICTOR_OPTIONS)
-    chosen = str(table.loc[table["spearman"].fillna(-2).idxmax(), "predictor"])
-    model = make_predictor(chosen, seed=cfg.seed, **PREDICTOR_OPTIONS.get(chosen, {}))
-    model.fit(features(net.space, X_early), acc)
-    X_score = unique_sample(net.space, rng, cfg.n_score)
-    sub, scored = select_subspace(net, model, X_score, cfg.keep_fraction)
-    filter_cpu, filter_wall = time.process_time() - cpu0, time.perf_counter() - wall0
-
-    early = pd.DataFrame({"family": family, "arch": net.space.to_strings(X_early), "early_accuracy": acc,
-                          "macs": [net.count_macs(x) / 1e6 for x in X_early]})
-    for name, p in oof.items():
-        early[f"oof_{name}"] = p
-    table.insert(0, "family", family)
-    scored.insert(0, "family", family)
-    info = {
-        "family": family, "dataset": net.dataset, "warmup_epochs": cfg.warmup_epochs,
-        "warmup_cpu_s": float(log["train_cpu_s"].sum()), "warmup_wall_s": float(log["train_time_s"].sum()),
-        "filter_cpu_s": filter_cpu, "filter_wall_s": filter_wall, "chosen_predictor": chosen,
-        "kept": len(sub), "scored": sub.scored, "kept_fraction": sub.kept_fraction, "space_size": net.space.size,
-        "early_accuracy_range": [float(acc.min()), float(acc.max())], "early_accuracy_std": float(acc.std()),
-        "predictor_spearman": dict(zip(table["predictor"], table["spearman"])),
-        "predictor_kendall": dict(zip(table["predictor"], table["kendall"])),
-    }
-    return FamilyResult(family, early, table, scored, info), sub
+def run(cfg: SparseNASConfig) -> SparseNASRun:
+    """Warm-up and filtering of every family and seed (``HWNAS_WORKERS`` processes, one thread each)."""
+    jobs = sorted(((cfg, f, s) for f in cfg.families for s in cfg.seed_list), key=lambda j: -COST.get(j[1], 1.0))
+    done = parallel_map(_job, jobs, workers=min(runtime.settings().workers, len(jobs)),
+                        desc="families x seeds (warm-up + filter)")
+    order = {(f, s): i for i, (f, s) in enumerate((f, s) for f in cfg.families for s in cfg.seed_list)}
+    return SparseNASRun(sorted(done, key=lambda o: order[o.family, o.seed]), config.as_dict(cfg))
 
 
-def run_early_filtering(cfg: SparseNASConfig) -> list[tuple[FamilyResult, Any]]:
-    """:func:`filter_family` for every configured family (``HWNAS_THREADS`` torch threads)."""
-    with torch_threads(runtime.settings().threads):
-        return [filter_family(cfg, family) for family in bar(cfg.families, desc="families (warm-up + filter)")]
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
 
 
-def result_tables(results: list[tuple[FamilyResult, Any]]) -> dict[str, pd.DataFrame]:
-    """Concatenated early-accuracy, predictor, scored and per-family info tables."""
-    res = [r for r, _ in results]
-    return {
-        "early": pd.concat([r.early for r in res], ignore_index=True),
-        "predictors": pd.concat([r.predictors for r in res], ignore_index=True),
-        "scored": pd.concat([r.scored for r in res], ignore_index=True),
-        "families": pd.DataFrame([{k: v for k, v in r.info.items() if not isinstance(v, (dict, list))} for r in res]),
-    }
+def _family(result: SparseNASRun, cfg: SparseNASConfig, family: str) -> FilterFamily:
+    seeds = result.seeds()
+    g = seeds[seeds["family"] == family]
+    pred = result.table("predictors")
+    scores = []
+    for name, p in pred[pred["family"] == family].groupby("predictor", sort=False):
+        rho = p["spearman"].to_numpy(dtype=float)
+        ci = bootstrap_ci(rho[np.isfinite(rho)], seed=cfg.seed) if np.isfinite(rho).any() else None
+        scores.append(PredictorScore(str(name), _num(np.nanmedian(rho)) if ci else None, ci.low if ci else None,
+                                     ci.high if ci else None, _num(np.nanmedian(p["kendall"].to_numpy(dtype=float)))))
+    net = build_supernet(family)
+    return FilterFamily(
+        family=family, dataset=net.dataset, seeds=len(g), warmup_epochs=cfg.warmup_epochs, n_early=cfg.n_early,
+        early_val=cfg.early_val, predictor=cfg.predictor, predictors=scores, kept=int(g["kept"].median()),
+        scored=int(g["scored"].median()), kept_fraction=float((g["kept"] / g["scored"]).median()),
+        space_size=int(net.space.size), warmup_cpu_s=float(g["warmup_s"].median()),
+        early_measurement_cpu_s=float(g["early_measurement_s"].median()), filtering_cpu_s=float(g["filtering_s"].median()),
+        early_accuracy_min=float(g["early_accuracy_min"].min()), early_accuracy_max=float(g["early_accuracy_max"].max()),
+        early_accuracy_std=float(g["early_accuracy_std"].median()))
 
 
-def plot_filtering(tables: dict[str, pd.DataFrame]) -> Figure:
-    """Left: predictor rank correlation per family. Right per family: scored sample, kept highlighted."""
-    families = list(tables["families"]["family"])
-    fig, axes = plt.subplots(1, 1 + len(families), figsize=(4 * (1 + len(families)), 3.4))
-    pred = tables["predictors"].pivot(index="family", columns="predictor", values="spearman").loc[families]
-    pred.plot.bar(ax=axes[0], rot=15)
-    axes[0].set_ylabel("out-of-fold Spearman (early acc.)")
-    axes[0].set_title("early predictors")
-    for ax, fam in zip(axes[1:], families):
-        s = tables["scored"][tables["scored"]["family"] == fam]
+def summarise(result: SparseNASRun, cfg: SparseNASConfig) -> SparseNASSummary:
+    """Per family, medians over seeds: overheads, early predictors' Spearman (with intervals), kept sub-space."""
+    return SparseNASSummary([_family(result, cfg, f) for f in cfg.families])
+
+
+def subspace_path(out_dir: str | Path, family: str, seed: int) -> Path:
+    return Path(out_dir) / "subspaces" / f"{family}_s{seed}.parquet"
+
+
+def write_outputs(out_dir: str | Path, result: SparseNASRun, summary: SparseNASSummary) -> None:
+    """Sub-spaces, tables, ``filter.json`` (read by stage ``supernet``) and ``summary.json``."""
+    out = Path(out_dir)
+    for o in result.outcomes:
+        o.sub.save(subspace_path(out, o.family, o.seed))
+    write_parquet(out / "early.parquet", result.table("early"))
+    write_parquet(out / "scored.parquet", result.table("scored"))
+    with atomic_path(out / "predictors.csv") as tmp:
+        result.table("predictors").to_csv(tmp, index=False)
+    write_json(out / "filter.json", {"settings": result.settings, "seeds": [o.info() for o in result.outcomes]})
+    summary.save(out / "summary.json")
+
+
+def plot_filtering(result: SparseNASRun, summary: SparseNASSummary) -> Figure:
+    """Left: out-of-fold Spearman of each early predictor per family (median, seeds as dots).
+    Right, per family (first seed): the scored sample's predicted early accuracy vs MACs, kept in red."""
+    fams = [f.family for f in summary.families]
+    fig, axes = plt.subplots(1, 1 + len(fams), figsize=(4 * (1 + len(fams)), 3.4), squeeze=False)
+    ax = axes[0, 0]
+    pred = result.table("predictors")
+    names = list(dict.fromkeys(pred["predictor"]))
+    width = 0.8 / max(1, len(names))
+    for k, name in enumerate(names):
+        for i, fam in enumerate(fams):
+            rho = pred[(pred["family"] == fam) & (pred["predictor"] == name)]["spearman"]
+            x = i + (k - (len(names) - 1) / 2) * width
+            ax.bar(x, float(np.nanmedian(rho)), width, color=f"C{k}", label=name if i == 0 else None)
+            ax.scatter(np.full(len(rho), x), rho, s=8, c="k", zorder=3)
+    ax.set_xticks(range(len(fams)), fams, rotation=15)
+    ax.set_ylabel("out-of-fold Spearman (early acc.)")
+    ax.set_title("early predictors (dots: seeds)")
+    ax.legend(fontsize=7)
+    scored = result.table("scored")
+    for ax, fam in zip(axes[0, 1:], fams):
+        s = scored[(scored["family"] == fam) & (scored["seed"] == scored["seed"].min())]
         ax.scatter(s["macs"], s["predicted"], s=4, c="0.7", label="scored")
         k = s[s["kept"]]
         ax.scatter(k["macs"], k["predicted"], s=8, c="C3", label="kept")
@@ -138,66 +176,19 @@ def plot_filtering(tables: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-@dataclass
-class SparseNASRun:
-    """Everything stage ``sparsenas`` computed: per family its result and kept sub-space; tables."""
-
-    results: list[tuple[FamilyResult, Any]]
-    tables: dict[str, pd.DataFrame]
-    settings: dict[str, Any]
-
-
-def run(cfg: SparseNASConfig) -> SparseNASRun:
-    """Warm-up and early filtering of every family, and the concatenated tables."""
-    results = run_early_filtering(cfg)
-    return SparseNASRun(results, result_tables(results), config.as_dict(cfg))
-
-
-def summarise(result: SparseNASRun, cfg: SparseNASConfig) -> SparseNASSummary:
-    """Per family: warm-up and filtering cost, predictor comparison, kept sub-space."""
-    families = []
-    for res, _ in result.results:
-        i = res.info
-        scores = [PredictorScore(str(p), _num(i["predictor_spearman"].get(p)), _num(i["predictor_kendall"].get(p)))
-                  for p in i["predictor_spearman"]]
-        lo, hi = i["early_accuracy_range"]
-        families.append(FilterFamily(
-            family=res.family, dataset=str(i["dataset"]), warmup_epochs=int(i["warmup_epochs"]),
-            warmup_cpu_s=float(i["warmup_cpu_s"]), filter_cpu_s=float(i["filter_cpu_s"]),
-            chosen_predictor=str(i["chosen_predictor"]), predictors=scores, kept=int(i["kept"]),
-            scored=int(i["scored"]), kept_fraction=float(i["kept_fraction"]), space_size=int(i["space_size"]),
-            early_accuracy_min=float(lo), early_accuracy_max=float(hi), early_accuracy_std=float(i["early_accuracy_std"])))
-    return SparseNASSummary(families)
-
-
-def _num(x: Any) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
-
-
-def write_outputs(out_dir: str | Path, result: SparseNASRun, summary: SparseNASSummary) -> None:
-    """Sub-spaces, tables, ``filter.json`` (read by stage ``supernet``) and ``summary.json``."""
-    out = Path(out_dir)
-    for res, sub in result.results:
-        sub.save(out / f"subspace_{res.family}.parquet")
-    write_parquet(out / "early.parquet", result.tables["early"])
-    write_parquet(out / "scored.parquet", result.tables["scored"])
-    with atomic_path(out / "predictors.csv") as tmp:
-        result.tables["predictors"].to_csv(tmp, index=False)
-    families = {r.family: r.info for r, _ in result.results}
-    write_json(out / "filter.json", {"settings": result.settings, "families": families})
-    summary.save(out / "summary.json")
-
-
 def figures(result: SparseNASRun, summary: SparseNASSummary) -> dict[str, Figure]:
-    return {"filtering": plot_filtering(result.tables)}
+    return {"filtering": plot_filtering(result, summary)}
 
 
-def family_sentences(result: SparseNASRun, summary: SparseNASSummary) -> str:
-    """One sentence per family: early accuracy spread, predictor quality, kept sub-space."""
+def family_sentences(summary: SparseNASSummary) -> str:
+    """One sentence per family: early accuracy spread, predictor quality, overheads, kept sub-space."""
     lines = []
     for f in summary.families:
-        rho = ", ".join(f"{p.predictor} Spearman {p.spearman:.2f}" for p in f.predictors if p.spearman is not None)
-        lines.append(f"- **{f.family}**: early accuracy spans {f.early_accuracy_min:.1f}-{f.early_accuracy_max:.1f} % "
-                     f"after {f.warmup_epochs} warm-up epoch(s); {rho}; kept {f.kept} of {f.scored} scored "
-                     f"({100 * f.kept_fraction:.1f} %) with {f.chosen_predictor}.")
+        rho = ", ".join(f"{p.predictor} {p.spearman:.2f} [{p.spearman_low:.2f}, {p.spearman_high:.2f}]"
+                        for p in f.predictors if p.spearman is not None and p.spearman_low is not None)
+        lines.append(f"- **{f.family}** ({f.seeds} seeds): early accuracy spans {f.early_accuracy_min:.1f}-"
+                     f"{f.early_accuracy_max:.1f} % after {f.warmup_epochs} warm-up epoch(s); out-of-fold Spearman "
+                     f"on {f.n_early} measured sub-networks: {rho or 'n/a'}; overhead {f.warmup_cpu_s:.1f} s warm-up + "
+                     f"{f.early_measurement_cpu_s:.1f} s early measurement + {f.filtering_cpu_s:.1f} s filtering; kept "
+                     f"{f.kept} of {f.scored} scored ({100 * f.kept_fraction:.1f} %) with {f.predictor}.")
     return "\n".join(lines)

@@ -1,40 +1,30 @@
-"""Stage ``supernet``: continue training on the full space vs on the SparseNAS sub-space.
+"""Stage ``supernet``: SparseNAS vs full-space training, time to quality on one shared yardstick.
 
 The notebook ``02_supernet_training.ipynb`` calls the stage shape::
 
     cfg = config.parse("supernet", params)
-    result = run(cfg)                           # per family: full and sparse continuations from warm-up
-    summary = summarise(result, cfg)            # typed SupernetSummary: speedups, accuracy at equal time
-    write_outputs(out_dir, result, summary)     # tables, summary.json, plots/time_to_quality_*.csv
-    figs = figures(result, summary)             # hv_vs_time, early_vs_final
+    result = run(cfg)                           # per family and seed: sparse continuations, full runs
+    summary = summarise(result, cfg)            # typed SupernetSummary: speedups and ceilings with intervals
+    write_outputs(out_dir, result, summary)     # curves, per-seed table, summary.json, plots/time_to_quality_*.csv
+    figs = figures(result, summary)             # time_to_quality, overheads
 
-Protocol (identical for both runs). Both continue from stage ``sparsenas``'s warm-up
-checkpoint with the same settings, optimizer state and cosine schedule, for the remaining
-epochs; only the random sub-networks of the sandwich rule differ (full space vs kept configs;
-the sparse run's "smallest" is the cheapest kept config). After every ``eval_every`` epochs we
-evaluate a **fixed evaluation sample** (``n_eval`` uniform networks of the full space plus the
-largest and smallest; BN re-calibrated per sub-network) on the **test** split: the validation
-split is used only by stage ``sparsenas`` (early accuracy, filtering), so the judge is untouched
-by the choice it judges.
+Second half of the protocol (:func:`nas_utils.supernets.time_to_quality.time_to_quality_runs`),
+per family and seed of stage ``sparsenas``:
 
-* ``eval_protocol="shared"`` (default): both runs on the same full-space sample (the
-  comparison the SparseNAS question needs: same yardstick, stricter for SparseNAS because most
-  of that sample was never trained after filtering). ``"own_space"``: each run is judged on a sample of the space it
-  would be searched in - the full run on ``n_eval`` uniform networks of the full space, the
-  SparseNAS run on ``n_eval`` uniform networks of its kept sub-space (plus the largest network
-  and the cheapest kept one), which is the paper's premise (search happens in the sparse
-  sub-space); the two fronts are then computed on different architecture sets, which favours
-  the sparse run (its set is drawn from the predicted front) even with identical weights.
-* MAC budgets are quantiles of the full-space sample's MACs, the same for both runs.
-* Front quality = normalised hypervolume of (accuracy, MACs) of the evaluation sample:
-  accuracy and MACs normalised by the min/max over everything either run measured, reference
-  point (1, 1), divided by the HV of the ideal point (max accuracy, min MACs).
-* Time = training CPU seconds (warm-up + continuation; SparseNAS also pays the filtering
-  cost measured in stage ``sparsenas``); evaluations of the protocol are not charged.
-* Speedup = time for the full run to first reach ``(1 - hv_tolerance)`` x its final HV,
-  divided by the time the sparse run needs to reach the same value (null if it never does).
-* Accuracy at equal time: best accuracy in the evaluation sample under MAC budgets (quantiles
-  of the full-space sample's MACs), sparse minus full, at the full run's final time.
+* **sparse runs**: the seed's warm-up checkpoint continued on its kept sub-space for every
+  budget in ``sparse_budgets`` (epochs after the warm-up; each its own cosine);
+* **full runs**: from the same initial weights, on the full space, one per budget in
+  ``full_budgets`` (each its own cosine), so the full curve is the best over budgets;
+* **one yardstick** for both: ``n_yard_full`` sub-networks spread over the full space's MACs
+  plus ``n_yard_kept`` of the kept region, judged on the **test** split (stage ``sparsenas``
+  used validation data only); quality = normalised HV of (test accuracy, MACs), fixed bounds;
+* **time** = training CPU seconds; the sparse runs start at their overhead (warm-up, early
+  measurement, filtering); **speedup** = median full time / median sparse time to reach
+  ``(1 - hv_tolerance)`` x the longest full run's final quality, with a 95 % bootstrap interval
+  over seeds (censored seeds make it an upper bound); **ceiling** = full time / overhead.
+
+Checkpoints for stage ``search_supernet``: ``<checkpoint_dir>/<family>/full.pt`` (first seed,
+longest full budget) and ``sparse.pt`` (first seed, longest sparse budget).
 """
 
 from __future__ import annotations
@@ -49,297 +39,253 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import torch  # noqa: E402
 
 from nas_utils import runtime  # noqa: E402
-from nas_utils.data import TensorLoader  # noqa: E402
 from nas_utils.errors import DataError  # noqa: E402
-from nas_utils.evaluators import ACCURACY  # noqa: E402
 from nas_utils.io import atomic_path, write_parquet  # noqa: E402
-from nas_utils.metrics import HypervolumeScorer, rank_correlation  # noqa: E402
 from nas_utils.parallel import parallel_map  # noqa: E402
-from nas_utils.runtime import torch_threads  # noqa: E402
-from nas_utils.schemas.supernet import SupernetConfig  # noqa: E402
 from nas_utils.paths import input_path  # noqa: E402
-from nas_utils.results.supernet import BudgetAccuracy, SupernetSummary, TrainingFamily  # noqa: E402
-from nas_utils.supernets.filtering import MACS, SparseSubspace, measure_accuracies, unique_sample  # noqa: E402
+from nas_utils.results.supernet import SeedSpeedup, SupernetSummary, TrainingFamily  # noqa: E402
+from nas_utils.schemas.supernet import SupernetConfig  # noqa: E402
 from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
-from nas_utils.supernets.training import Trainer, settings_from_checkpoint  # noqa: E402
+from nas_utils.supernets.filtering import SparseSubspace  # noqa: E402
+from nas_utils.supernets.time_to_quality import (  # noqa: E402
+    FilterOutcome, ProtocolSettings, SeedResult, curves_table, family_intervals, median_curves, seed_table,
+    time_to_quality_runs,
+)
+from nas_utils.supernets.training import Trainer  # noqa: E402
 
-
-def _resolve(path: str) -> Path:
-    p = Path(path)
-    return input_path(p)
+#: Relative training cost of one epoch (orders the jobs so the two workers finish together).
+COST = {"mbv3_1d": 4.0, "resnet_1d": 2.5, "transformer_1d": 1.2}
+TIME_BASIS = "training CPU seconds (one torch thread); the sparse runs also pay warm-up, early measurement, filtering"
 
 
 def load_filter(early_dir: str) -> dict[str, Any]:
-    path = _resolve(early_dir) / "filter.json"
+    path = input_path(Path(early_dir)) / "filter.json"
     if not path.exists():
         raise DataError(f"{path} not found; run stage 'sparsenas' (notebook 01) first")
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
-def run_family(cfg: SupernetConfig, family: str, filt: dict[str, Any]) -> dict[str, Any]:
-    """Both continuations of one family; returns histories, per-config accuracies and extras."""
-    s = filt["settings"]
-    info = filt["families"][family]
-    warmup = checkpoint_path(s["checkpoint_dir"], family, "warmup")
-    settings = settings_from_checkpoint(warmup)
-    probe = build_supernet(family)
-    data = family_data(probe, s["seed"], s["mnist1d_samples"])
-    val = TensorLoader(data.x_test, data.y_test, 512)  # the judge: test split (validation = filtering only)
-    space = probe.space
-    sub = SparseSubspace.load(_resolve(cfg.early_dir) / f"subspace_{family}.parquet", space)
-    early = pd.read_parquet(_resolve(cfg.early_dir) / "early.parquet")
-    early = early[early["family"] == family].reset_index(drop=True)
-    X_early = np.stack([space.from_string(a) for a in early["arch"]])
-    rng = np.random.default_rng([cfg.seed, 2])
-    samples = {"full": _eval_sample(space, unique_sample(space, rng, cfg.n_eval), probe.largest_config(),
-                                    probe.smallest_config())}
-    if cfg.eval_protocol == "own_space":
-        kept = sub.X[np.sort(rng.choice(len(sub), size=min(cfg.n_eval, len(sub)), replace=False))]
-        samples["sparse"] = _eval_sample(space, kept, probe.largest_config(), space.decode(sub.smallest()))
-    else:
-        samples["sparse"] = samples["full"]
-    rows, accs = [], []
-    start = {"full": info["warmup_cpu_s"], "sparse": info["warmup_cpu_s"] + info["filter_cpu_s"]}
-    start_wall = {"full": info["warmup_wall_s"], "sparse": info["warmup_wall_s"] + info["filter_wall_s"]}
-    nets = {}
-    warm: dict[bytes, np.ndarray] = {}
-    for run in ("full", "sparse"):
-        X_eval = samples[run]
-        macs = np.array([probe.count_macs(x) for x in X_eval]) / 1e6
-        net = build_supernet(family)
-        trainer = Trainer(net, data, settings, sampler=sub if run == "sparse" else None, progress=runtime.settings().progress)
-        trainer.load(warmup)
-        cpu, wall = start[run], start_wall[run]
-
-        def record(epoch: int, acc: np.ndarray) -> None:
-            rows.append({"family": family, "run": run, "epoch": epoch, "cpu_s": cpu, "wall_s": wall,
-                         "in_subspace_share": float(sub.contains(X_eval).mean())})
-            accs.append(pd.DataFrame({"family": family, "run": run, "epoch": epoch, "arch": space.to_strings(X_eval),
-                                      "accuracy": acc, "macs": macs, "kept": sub.contains(X_eval)}))
-
-        key = X_eval.tobytes()
-        if key not in warm:  # the warm-up state is shared: evaluate each distinct sample once
-            warm[key] = measure_accuracies(net, X_eval, val)
-        record(trainer.epoch, warm[key])
-        while trainer.epoch < settings.total_epochs:
-            row = trainer.train_epoch()
-            cpu, wall = cpu + row["train_cpu_s"], wall + row["train_time_s"]
-            if (trainer.epoch - info["warmup_epochs"]) % cfg.eval_every == 0 or trainer.epoch == settings.total_epochs:
-                record(trainer.epoch, measure_accuracies(net, X_eval, val, progress=runtime.settings().progress))
-        trainer.save(checkpoint_path(cfg.checkpoint_dir, family, run, write=True), meta={"stage": "supernet", "run": run})
-        nets[run] = net
-    budgets = {q: float(np.quantile([probe.count_macs(x) / 1e6 for x in samples["full"]], q)) for q in cfg.mac_quantiles}
-    # Early-vs-final: the early-accuracy sample of stage sparsenas, re-measured after full training.
-    early["final_accuracy_full"] = measure_accuracies(nets["full"], X_early, val)
-    history = pd.DataFrame(rows)
-    for q, b in budgets.items():
-        history[f"budget_q{q:g}"] = b
-    return {"history": history, "accuracies": pd.concat(accs, ignore_index=True), "early": early}
+def protocol(cfg: SupernetConfig, early: dict[str, Any], family: str) -> ProtocolSettings:
+    """Stage ``sparsenas``'s settings (``filter.json``) plus this stage's budgets and yardstick."""
+    s = early
+    train = {k: s[k] for k in ("batch_size", "lr", "n_random", "kd_weight", "sort_channels_every")}
+    return ProtocolSettings(family, mnist1d_samples=s["mnist1d_samples"], full_budgets=tuple(cfg.full_budgets),
+                            sparse_budgets=tuple(cfg.sparse_budgets), warmup_epochs=s["warmup_epochs"],
+                            n_early=s["n_early"], early_val=s["early_val"], n_score=s["n_score"],
+                            keep_fraction=s["keep_fraction"], predictor=s["predictor"], compare=tuple(s["predictors"]),
+                            cv_folds=s["cv_folds"], n_yard_full=cfg.n_yard_full, n_yard_kept=cfg.n_yard_kept,
+                            eval_every=cfg.eval_every, hv_tolerance=cfg.hv_tolerance,
+                            calib_samples=s["calib_samples"], train=train, data_seed=s["seed"])
 
 
-def _family_job(job: tuple[SupernetConfig, str, dict[str, Any]]) -> dict[str, Any]:
-    """One family in a worker: ``HWNAS_THREADS`` torch threads, global torch RNG seeded per family."""
-    cfg, family, filt = job
-    with torch_threads(runtime.settings().threads), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        return run_family(cfg, family, filt)
+def _filter_outcome(cfg: SupernetConfig, info: dict[str, Any], early: pd.DataFrame) -> FilterOutcome:
+    """Stage ``sparsenas``'s result of one family and seed, read back from its outputs."""
+    family, seed = info["family"], int(info["seed"])
+    space = build_supernet(family).space
+    sub = SparseSubspace.load(input_path(Path(cfg.early_dir)) / "subspaces" / f"{family}_s{seed}.parquet", space)
+    rows = early[(early["family"] == family) & (early["seed"] == seed)].reset_index(drop=True)
+    overhead = {k: float(info[f"{k}_s"]) for k in ("warmup", "early_measurement", "filtering")}
+    return FilterOutcome(family, seed, sub, overhead, rows, pd.DataFrame(), float(info["early_spearman_oof"]))
 
 
-def _eval_sample(space: Any, X: np.ndarray, largest: dict[str, Any], smallest: dict[str, Any]) -> np.ndarray:
-    """``X`` plus the two extreme configs, duplicates removed, order kept."""
-    X = np.concatenate([space.encode(largest)[None], space.encode(smallest)[None], X])
-    _, first = np.unique(np.array(space.keys(X)), return_index=True)
-    return X[np.sort(first)]
+def _job(job: tuple[SupernetConfig, dict[str, Any], dict[str, Any], pd.DataFrame, bool]) -> SeedResult:
+    cfg, early_settings, info, early, first = job
+    family = info["family"]
+    ps = protocol(cfg, early_settings, family)
+    data = family_data(build_supernet(family), ps.data_seed, ps.mnist1d_samples)
+    warm = checkpoint_path(Path(early_settings["checkpoint_dir"]) / "warmup", family, f"seed{info['seed']}")
+    longest = {f"sparse_{max(ps.sparse_budgets)}ep": "sparse", f"full_{max(ps.full_budgets)}ep": "full"}
 
+    def keep(run: str, trainer: Trainer) -> None:
+        if first and run in longest:
+            trainer.save(checkpoint_path(cfg.checkpoint_dir, family, longest[run], write=True),
+                         meta={"stage": "supernet", "run": run, "seed": int(info["seed"])})
 
-def run_comparison(cfg: SupernetConfig) -> dict[str, pd.DataFrame]:
-    """:func:`run_family` for every family of stage ``sparsenas``; adds normalised HV columns."""
-    filt = load_filter(cfg.early_dir)
-    families = filt["settings"]["families"]
-    parts = parallel_map(_family_job, [(cfg, f, filt) for f in families], workers=min(runtime.settings().workers, len(families)),
-                         desc="families (full + sparse training)")
-    history = pd.concat([p["history"] for p in parts], ignore_index=True)
-    accs = pd.concat([p["accuracies"] for p in parts], ignore_index=True)
-    early = pd.concat([p["early"] for p in parts], ignore_index=True)
-    hv: list[float] = []
-    best: dict[float, list[float]] = {q: [] for q in cfg.mac_quantiles}
-    for _, row in history.iterrows():
-        fam = accs[accs["family"] == row["family"]]
-        cur = fam[(fam["run"] == row["run"]) & (fam["epoch"] == row["epoch"])]
-        F = cur[["accuracy", "macs"]].to_numpy()
-        every = fam[["accuracy", "macs"]].to_numpy()
-        ideal = np.array([[every[:, 0].max(), every[:, 1].min()]])
-        scorer = HypervolumeScorer((ACCURACY, MACS), every, reference_front=ideal)
-        hv.append(scorer.normalised(F))
-        for q in cfg.mac_quantiles:
-            budget = row[f"budget_q{q:g}"] + 1e-9
-            best[q].append(float(cur.loc[cur["macs"] <= budget, "accuracy"].max()))
-    history["hv"] = hv
-    for q in cfg.mac_quantiles:
-        history[f"best_acc_q{q:g}"] = best[q]
-    return {"history": history, "accuracies": accs, "early": early}
+    return time_to_quality_runs(ps, _filter_outcome(cfg, info, early), warm, data, keep=keep)
 
 
 @dataclass
 class SupernetRun:
-    """Both continuations of every family (``history``, ``accuracies``, ``early``) and the filter info."""
+    """Every family x seed's :class:`SeedResult` and the settings of both stages."""
 
-    runs: dict[str, pd.DataFrame]
-    filter_info: dict[str, Any]
-    mac_quantiles: tuple[float, ...]
+    results: list[SeedResult]
+    early_settings: dict[str, Any]
+
+    @property
+    def families(self) -> list[str]:
+        return list(dict.fromkeys(r.family for r in self.results))
+
+    def curves(self) -> pd.DataFrame:
+        return curves_table(self.results)
+
+    def seeds(self) -> pd.DataFrame:
+        return seed_table(self.results)
 
 
 def run(cfg: SupernetConfig) -> SupernetRun:
-    """:func:`run_comparison` with the filter information of stage ``sparsenas``."""
-    return SupernetRun(run_comparison(cfg), load_filter(cfg.early_dir), tuple(cfg.mac_quantiles))
+    """:func:`time_to_quality_runs` for every family and seed of stage ``sparsenas``
+    (``HWNAS_WORKERS`` processes, one torch thread each: CPU seconds are uncontended time)."""
+    filt = load_filter(cfg.early_dir)
+    early = pd.read_parquet(input_path(Path(cfg.early_dir)) / "early.parquet")
+    firsts = {}
+    for info in filt["seeds"]:
+        firsts.setdefault(info["family"], info["seed"])
+    jobs = [(cfg, filt["settings"], info, early[early["family"] == info["family"]], info["seed"] == firsts[info["family"]])
+            for info in filt["seeds"]]
+    order = sorted(range(len(jobs)), key=lambda i: -COST.get(jobs[i][2]["family"], 1.0))
+    done = parallel_map(_job, [jobs[i] for i in order], workers=min(runtime.settings().workers, len(jobs)),
+                        desc="families x seeds (sparse + full runs)")
+    results: list[SeedResult] = [None] * len(jobs)  # type: ignore[list-item]
+    for i, r in zip(order, done):
+        results[i] = r
+    return SupernetRun(results, filt["settings"])
 
 
-def _first_time(h: pd.DataFrame, threshold: float, col: str) -> float | None:
-    hit = h[h["hv"] >= threshold - 1e-12]
-    return float(hit[col].iloc[0]) if len(hit) else None
-
-
-def _speedup(t_full: float | None, t_sparse: float | None) -> float | None:
-    return (t_full / t_sparse) if (t_full and t_sparse) else None
-
-
-def _family(result: SupernetRun, cfg: SupernetConfig, fam: str) -> TrainingFamily:
-    h = result.runs["history"]
-    h = h[h["family"] == fam]
-    full, sparse = h[h["run"] == "full"], h[h["run"] == "sparse"]
-    hv_final = float(full["hv"].iloc[-1])
-    thr = (1 - cfg.hv_tolerance) * hv_final
-    times = {(run, col): _first_time(r, thr, col) for run, r in (("full", full), ("sparse", sparse))
-             for col in ("cpu_s", "wall_s")}
-    t_end = float(full["cpu_s"].iloc[-1])
-    sparse_at = sparse[sparse["cpu_s"] <= t_end + 1e-9]
-    budgets = []
-    for q in cfg.mac_quantiles:
-        col = f"best_acc_q{q:g}"
-        acc_full = float(full[col].iloc[-1])
-        acc_sparse = float(sparse_at[col].iloc[-1]) if len(sparse_at) else None
-        budgets.append(BudgetAccuracy(float(q), float(full[f"budget_q{q:g}"].iloc[0]), acc_full, acc_sparse,
-                                      None if acc_sparse is None else acc_sparse - acc_full))
-    e = result.runs["early"][result.runs["early"]["family"] == fam]
-    rho, tau = rank_correlation(e["early_accuracy"], e["final_accuracy_full"])
-    info = result.filter_info["families"][fam]
-    return TrainingFamily(
-        family=str(fam), hv_full_final=hv_final, hv_sparse_final=float(sparse["hv"].iloc[-1]), hv_threshold=thr,
-        time_full_cpu_s=times["full", "cpu_s"], time_sparse_cpu_s=times["sparse", "cpu_s"],
-        speedup_cpu=_speedup(times["full", "cpu_s"], times["sparse", "cpu_s"]),
-        time_full_wall_s=times["full", "wall_s"], time_sparse_wall_s=times["sparse", "wall_s"],
-        speedup_wall=_speedup(times["full", "wall_s"], times["sparse", "wall_s"]), budgets=budgets,
-        early_vs_final_spearman=_finite(rho), early_vs_final_kendall=_finite(tau),
-        kept_fraction=float(info["kept_fraction"]), chosen_predictor=str(info["chosen_predictor"]),
-        warmup_cpu_s=float(info["warmup_cpu_s"]), filter_cpu_s=float(info["filter_cpu_s"]))
-
-
-def _finite(x: float) -> float | None:
+def _opt(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
 
+def _seed_row(r: SeedResult) -> SeedSpeedup:
+    return SeedSpeedup(seed=r.seed, target_quality=r.target, t_full_s=r.t_full, t_sparse_s=r.t_sparse,
+                       t_sparse_max_s=r.t_sparse_max, speedup=r.speedup, reached=r.reached, ceiling=r.ceiling,
+                       warmup_s=r.overhead["warmup"], early_measurement_s=r.overhead["early_measurement"],
+                       filtering_s=r.overhead["filtering"], early_spearman_oof=_opt(r.early_spearman),
+                       early_vs_final_spearman=_opt(r.final_rank_spearman))
+
+
+def _family(result: SupernetRun, cfg: SupernetConfig, family: str) -> TrainingFamily:
+    rs = [r for r in result.results if r.family == family]
+    seeds = seed_table(rs)
+    iv = family_intervals(seeds, seed=cfg.seed)
+    sp, ceil, rho = iv["speedup"], iv["ceiling"], iv["early_spearman_oof"]
+    defined = sp.defined and np.isfinite(sp.estimate)
+    final_full = [next(c for c in reversed(r.curves) if c.kind == "full").quality[-1] for r in rs]
+    final_sparse = [max(c.quality[-1] for c in r.curves if c.kind == "sparse") for r in rs]
+    return TrainingFamily(
+        family=family, seeds=len(rs), full_budgets=sorted(cfg.full_budgets), sparse_budgets=sorted(cfg.sparse_budgets),
+        speedup=sp.estimate if defined else None, speedup_low=sp.low if defined else None,
+        speedup_high=sp.high if defined else None, speedup_bound=sp.bound, sparse_reached=int(seeds["reached"].sum()),
+        ceiling=ceil.estimate, ceiling_low=ceil.low, ceiling_high=ceil.high,
+        t_full_s=float(seeds["t_full_s"].median()), warmup_s=float(seeds["warmup_s"].median()),
+        early_measurement_s=float(seeds["early_measurement_s"].median()), filtering_s=float(seeds["filtering_s"].median()),
+        target_quality=float(seeds["target_quality"].median()), final_quality_full=float(np.median(final_full)),
+        final_quality_sparse=float(np.median(final_sparse)),
+        early_spearman_oof=_opt(rho.estimate) if rho.defined else None,
+        early_spearman_oof_low=_opt(rho.low) if rho.defined else None,
+        early_spearman_oof_high=_opt(rho.high) if rho.defined else None,
+        early_vs_final_spearman=_opt(float(seeds["early_vs_final_spearman"].median())),
+        kept_fraction=float((seeds["kept"] / seeds["scored"]).median()), predictor=str(result.early_settings["predictor"]),
+        per_seed=[_seed_row(r) for r in rs])
+
+
 def summarise(result: SupernetRun, cfg: SupernetConfig) -> SupernetSummary:
-    """Per family: speedup (CPU and wall), HVs, accuracy deltas at equal time, rank correlations."""
-    fams = list(result.runs["history"]["family"].unique())
-    return SupernetSummary(hv_tolerance=cfg.hv_tolerance, time_basis="training CPU seconds (1 torch thread)",
-                           eval_protocol=cfg.eval_protocol, families=[_family(result, cfg, f) for f in fams])
-
-
-def plot_curves(result: SupernetRun, summary: SupernetSummary) -> Figure:
-    """Normalised HV of the evaluation sample vs training CPU time, full vs sparse, per family."""
-    h = result.runs["history"]
-    q0 = result.mac_quantiles[0]
-    fams = list(h["family"].unique())
-    fig, axes = plt.subplots(2, len(fams), figsize=(4.2 * len(fams), 6.4), squeeze=False)
-    for j, fam in enumerate(fams):
-        for run, color in (("full", "C0"), ("sparse", "C3")):
-            r = h[(h["family"] == fam) & (h["run"] == run)]
-            axes[0, j].plot(r["cpu_s"], r["hv"], "o-", color=color, label=run)
-            axes[1, j].plot(r["cpu_s"], r[f"best_acc_q{q0:g}"], "o-", color=color, label=run)
-        thr = next(f.hv_threshold for f in summary.families if f.family == fam)
-        axes[0, j].axhline(thr, ls="--", c="0.5", lw=1)
-        axes[0, j].annotate("same quality", xy=(1.0, thr), xycoords=("axes fraction", "data"), xytext=(-2, 2),
-                            textcoords="offset points", ha="right", va="bottom", fontsize=7)
-        axes[0, j].set_title(fam)
-        axes[0, j].set_ylabel("normalised HV (eval sample)")
-        axes[1, j].set_ylabel(f"best acc. under q{q0:g} MACs (%)")
-        axes[1, j].set_xlabel("training CPU seconds")
-    handles = [Line2D([], [], color="C0", marker="o", label="full space"),
-               Line2D([], [], color="C3", marker="o", label="SparseNAS sub-space"),
-               Line2D([], [], color="0.5", ls="--", lw=1, label=f"same quality: (1 - {summary.hv_tolerance:g}) x full final HV")]
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
-    return fig
-
-
-def plot_early_vs_final(result: SupernetRun) -> Figure:
-    e = result.runs["early"]
-    fams = list(e["family"].unique())
-    fig, axes = plt.subplots(1, len(fams), figsize=(4 * len(fams), 3.4), squeeze=False)
-    for ax, fam in zip(axes[0], fams):
-        d = e[e["family"] == fam]
-        ax.scatter(d["early_accuracy"], d["final_accuracy_full"], s=10)
-        ax.set_xlabel("early accuracy after warm-up (%)")
-        ax.set_ylabel("accuracy after full training (%)")
-        ax.set_title(fam)
-    fig.tight_layout()
-    return fig
+    """Per family: speedup and ceiling with 95 % intervals over seeds, overheads, early predictor."""
+    yard = (f"{cfg.n_yard_full} sub-networks spread over the full space's MACs (same for every seed) + "
+            f"{cfg.n_yard_kept} of each seed's kept region, test split")
+    return SupernetSummary(hv_tolerance=cfg.hv_tolerance, time_basis=TIME_BASIS, yardstick=yard,
+                           families=[_family(result, cfg, f) for f in result.families])
 
 
 def time_to_quality(result: SupernetRun) -> dict[str, pd.DataFrame]:
-    """Wide tables for DVC plots: per family, x ``train_s`` (CPU), one HV column per run."""
-    h = result.runs["history"]
-    out = {}
-    for fam, g in h.groupby("family", sort=False):
-        parts = [r[["cpu_s", "hv"]].rename(columns={"cpu_s": "train_s", "hv": run}) for run, r in g.groupby("run", sort=False)]
-        wide = pd.concat(parts).sort_values("train_s", kind="stable").reset_index(drop=True)
-        out[str(fam)] = wide.round(6)
-    return out
+    """Per family, for DVC plots: ``train_s`` and the median (over seeds) time-to-quality curve
+    of each run type (``full``, ``sparse``): the best quality reached by that time."""
+    med = median_curves(result.curves())
+    return {str(f): g.drop(columns="family").reset_index(drop=True).round(6) for f, g in med.groupby("family", sort=False)}
 
 
 def write_outputs(out_dir: str | Path, result: SupernetRun, summary: SupernetSummary) -> None:
-    """History, accuracies, early-vs-final tables, ``summary.json``, ``plots/time_to_quality_*.csv``."""
+    """Curves, per-seed table, yardstick accuracies, ``summary.json``, ``plots/time_to_quality_*.csv``."""
     out = Path(out_dir)
-    write_parquet(out / "history.parquet", result.runs["history"])
-    write_parquet(out / "accuracies.parquet", result.runs["accuracies"])
-    write_parquet(out / "early_vs_final.parquet", result.runs["early"])
+    write_parquet(out / "curves.parquet", result.curves())
+    write_parquet(out / "yardstick.parquet",
+                  pd.concat([r.yardstick.assign(family=r.family, seed=r.seed) for r in result.results], ignore_index=True))
+    with atomic_path(out / "seeds.csv") as tmp:
+        result.seeds().to_csv(tmp, index=False)
     for fam, df in time_to_quality(result).items():
         with atomic_path(out / "plots" / f"time_to_quality_{fam}.csv") as tmp:
             df.to_csv(tmp, index=False)
     summary.save(out / "summary.json")
 
 
+def plot_time_to_quality(result: SupernetRun, summary: SupernetSummary) -> Figure:
+    """Per family: every checkpoint (thin: one line per run and seed) and the median time-to-quality
+    curves (thick steps), the target quality (dashed) and the overhead (grey band)."""
+    curves = result.curves()
+    med = time_to_quality(result)
+    fams = result.families
+    fig, axes = plt.subplots(1, len(fams), figsize=(4.4 * len(fams), 3.6), squeeze=False)
+    colors = {"full": "C0", "sparse": "C3"}
+    for ax, fam in zip(axes[0], fams):
+        f = summary.family(fam)
+        g = curves[curves["family"] == fam]
+        for (_, run), r in g.groupby(["seed", "run"], sort=False):
+            ax.plot(r["train_s"], r["quality"], "o-", ms=2, lw=0.6, alpha=0.35, color=colors[run.split("_")[0]])
+        m = med[fam]
+        for kind in ("full", "sparse"):
+            ax.step(m["train_s"], m[kind], where="post", lw=2, color=colors[kind], label=f"{kind} (median over seeds)")
+        if f is not None:
+            ax.axhline(f.target_quality, ls="--", c="0.4", lw=1, label="target: full run's final quality")
+            ax.axvspan(0, f.overhead_s, color="0.85", zorder=0, label="SparseNAS overhead")
+            ax.set_title(f"{fam}: speedup {_speedup_text(f)}, ceiling {f.ceiling:.1f}x", fontsize=9)
+        ax.set_xlabel("training CPU seconds")
+        ax.set_ylabel("normalised HV (test-split yardstick)")
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_overheads(summary: SupernetSummary) -> Figure:
+    """Per family: the full run's time to the target next to SparseNAS's overheads (stacked bars)."""
+    fams = summary.families
+    fig, ax = plt.subplots(figsize=(1.8 + 2.2 * len(fams), 3.6))
+    x = np.arange(len(fams))
+    ax.bar(x - 0.2, [f.t_full_s for f in fams], 0.38, color="C0", label="full runs: time to target")
+    bottom = np.zeros(len(fams))
+    for k, (attr, label) in enumerate((("warmup_s", "warm-up"), ("early_measurement_s", "early-accuracy measurement"),
+                                       ("filtering_s", "filtering (fit + scoring)"))):
+        vals = np.array([getattr(f, attr) for f in fams])
+        ax.bar(x + 0.2, vals, 0.38, bottom=bottom, color=f"C{k + 1}", label=label)
+        bottom += vals
+    for i, f in enumerate(fams):
+        ax.annotate(f"ceiling {f.ceiling:.1f}x", (x[i] + 0.2, bottom[i]), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, [f.family for f in fams])
+    ax.set_ylabel("CPU seconds (median over seeds)")
+    ax.set_title("SparseNAS overheads vs full training time")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def figures(result: SupernetRun, summary: SupernetSummary) -> dict[str, Figure]:
-    return {"hv_vs_time": plot_curves(result, summary), "early_vs_final": plot_early_vs_final(result)}
+    return {"time_to_quality": plot_time_to_quality(result, summary), "overheads": plot_overheads(summary)}
+
+
+def _speedup_text(f: TrainingFamily) -> str:
+    if f.speedup is None:
+        return "n/a"
+    hi = "inf" if f.speedup_high is None or f.speedup_high == float("inf") else f"{f.speedup_high:.2f}"
+    prefix = {"upper": "<= ", "lower": ">= "}.get(f.speedup_bound, "")
+    return f"{prefix}{f.speedup:.2f}x [{f.speedup_low:.2f}, {hi}]"
 
 
 def family_sentences(summary: SupernetSummary) -> str:
-    """One sentence per family: speedup against the paper and the goal (the one verdict rule)."""
+    """One sentence per family: speedup with interval against the goal and the paper (the one
+    verdict rule), the ceiling and the early predictor's ranking quality."""
     from nas_utils.claims import SPARSENAS_GOAL, SPARSENAS_SPEEDUP, Estimate, describe, verdict
 
     lines = []
     for f in summary.families:
-        sp = f.speedup_cpu
-        if sp is None:
-            word = "did not reach the full run's front quality"
-        else:
-            goal = describe(verdict(Estimate(sp), SPARSENAS_GOAL))
-            paper = describe(verdict(Estimate(sp), SPARSENAS_SPEEDUP))
-            word = (f"reached it {sp:.2f}x {'faster' if sp >= 1 else 'slower'} (goal >= {SPARSENAS_GOAL.low:g}x: {goal}; "
-                    f"paper {SPARSENAS_SPEEDUP.low:g}x: {paper})")
-        deltas = ", ".join(f"q{b.quantile:g} budget {b.delta_equal_time:+.2f} pp" for b in f.budgets
-                           if b.delta_equal_time is not None)
-        lines.append(f"- **{f.family}**: SparseNAS {word}; best-accuracy difference (sparse - full) at the full "
-                     f"run's final time: {deltas or 'n/a'}; early-vs-final Spearman {_fmt(f.early_vs_final_spearman)}.")
+        est = Estimate(f.speedup, f.speedup_low, f.speedup_high)
+        goal, paper = describe(verdict(est, SPARSENAS_GOAL)), describe(verdict(est, SPARSENAS_SPEEDUP))
+        rho = "n/a" if f.early_spearman_oof is None else f"{f.early_spearman_oof:.2f}"
+        lines.append(
+            f"- **{f.family}** ({f.seeds} seeds; sparse runs reached the target in {f.sparse_reached}): speedup "
+            f"{_speedup_text(f)} (goal >= {SPARSENAS_GOAL.low:g}x: **{goal}**; paper {SPARSENAS_SPEEDUP.low:g}x: "
+            f"{paper}); ceiling {f.ceiling:.2f}x [{f.ceiling_low:.2f}, {f.ceiling_high:.2f}] (full time "
+            f"{f.t_full_s:.1f} s / overhead {f.overhead_s:.1f} s); early predictor out-of-fold Spearman {rho}.")
     return "\n".join(lines)
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.2f}"

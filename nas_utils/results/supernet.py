@@ -1,43 +1,73 @@
-"""Typed summary of stage ``supernet`` (notebook 02): full-space vs SparseNAS continuation."""
+"""Typed summary of stage ``supernet`` (notebook 02): SparseNAS vs full-space training, time to quality.
+
+Speedup = median (over seeds) time for the full runs to reach the full run's final quality /
+median time for the sparse runs to reach it, on one shared test-split yardstick; the interval
+is a 95 % bootstrap over seeds (:func:`nas_utils.stats.ratio_ci`). ``speedup_bound`` reads as
+in :mod:`nas_utils.stats`: ``"upper"`` when some sparse seed never reached the target (its time
+is censored at its longest sparse run), so the speedup is *at most* the estimate.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from nas_utils.results.base import Summary
 
 
 @dataclass(frozen=True)
-class BudgetAccuracy:
-    """Best accuracy under one MAC budget (a quantile of the full-space sample's MACs)."""
+class SeedSpeedup:
+    """One seed: both runs' times to the target quality and the overheads (CPU seconds)."""
 
-    quantile: float
-    macs_budget_m: float
-    acc_full: float
-    acc_sparse_equal_time: float | None  # at the full run's final training time
-    delta_equal_time: float | None  # sparse - full, percentage points
+    seed: int
+    target_quality: float
+    t_full_s: float
+    t_sparse_s: float  # inf: the sparse runs never reached the target
+    t_sparse_max_s: float  # the longest sparse run's final time
+    speedup: float  # t_full / t_sparse; an upper bound (t_full / t_sparse_max) when not reached
+    reached: bool
+    ceiling: float  # t_full / overhead
+    warmup_s: float
+    early_measurement_s: float
+    filtering_s: float
+    early_spearman_oof: float | None
+    early_vs_final_spearman: float | None
 
 
 @dataclass(frozen=True)
 class TrainingFamily:
+    """One family over seeds: speedup and ceiling with intervals, overheads, early predictor."""
+
     family: str
-    hv_full_final: float
-    hv_sparse_final: float
-    hv_threshold: float
-    time_full_cpu_s: float | None
-    time_sparse_cpu_s: float | None
-    speedup_cpu: float | None  # None: the sparse run never reached the threshold
-    time_full_wall_s: float | None
-    time_sparse_wall_s: float | None
-    speedup_wall: float | None
-    budgets: list[BudgetAccuracy]
+    seeds: int
+    full_budgets: list[int]
+    sparse_budgets: list[int]
+    speedup: float | None
+    speedup_low: float | None
+    speedup_high: float | None
+    speedup_bound: Literal["exact", "lower", "upper", "undefined"]
+    sparse_reached: int  # seeds whose sparse runs reached the target
+    ceiling: float
+    ceiling_low: float
+    ceiling_high: float
+    t_full_s: float  # medians over seeds
+    warmup_s: float
+    early_measurement_s: float
+    filtering_s: float
+    target_quality: float
+    final_quality_full: float
+    final_quality_sparse: float  # best final quality over the sparse budgets
+    early_spearman_oof: float | None
+    early_spearman_oof_low: float | None
+    early_spearman_oof_high: float | None
     early_vs_final_spearman: float | None
-    early_vs_final_kendall: float | None
     kept_fraction: float
-    chosen_predictor: str
-    warmup_cpu_s: float
-    filter_cpu_s: float
+    predictor: str
+    per_seed: list[SeedSpeedup]
+
+    @property
+    def overhead_s(self) -> float:
+        return self.warmup_s + self.early_measurement_s + self.filtering_s
 
 
 @dataclass(frozen=True)
@@ -45,14 +75,8 @@ class SupernetSummary(Summary):
     KIND: ClassVar[str] = "supernet"
     hv_tolerance: float
     time_basis: str
-    eval_protocol: str
+    yardstick: str
     families: list[TrainingFamily]
 
-    @property
-    def median_speedup_cpu(self) -> float | None:
-        speedups = [f.speedup_cpu for f in self.families]
-        if not speedups or any(s is None for s in speedups):
-            return None
-        import statistics
-
-        return float(statistics.median(s for s in speedups if s is not None))
+    def family(self, name: str) -> TrainingFamily | None:
+        return next((f for f in self.families if f.family == name), None)

@@ -1,4 +1,4 @@
-"""Schema of ``params.yaml: supernet`` (stage ``supernet``, notebook 02)."""
+"""Schema of ``params.yaml: supernet`` (stage ``supernet``, notebook 02: time-to-quality runs and speedups)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,25 @@ from nas_utils import config
 @config.section("supernet")
 @dataclass(frozen=True)
 class SupernetConfig:
-    """Parameters of the training-comparison stage (``params.yaml: supernet``)."""
+    """Parameters of the SparseNAS time-to-quality comparison (``params.yaml: supernet``)."""
 
     early_dir: str
     checkpoint_dir: str
-    n_eval: int
+    full_budgets: tuple[int, ...]
+    sparse_budgets: tuple[int, ...]
     eval_every: int
-    mac_quantiles: tuple[float, ...]
+    n_yard_full: int
+    n_yard_kept: int
     hv_tolerance: float
-    eval_protocol: str
     seed: int
 
     def __post_init__(self) -> None:
-        config.check_range("supernet.n_eval", self.n_eval, low=2)
+        config.check_nonempty("supernet.full_budgets", self.full_budgets)
+        config.check_nonempty("supernet.sparse_budgets", self.sparse_budgets)
+        for key, budgets in (("supernet.full_budgets", self.full_budgets), ("supernet.sparse_budgets", self.sparse_budgets)):
+            for b in budgets:
+                config.check_range(key, b, low=1)
         config.check_range("supernet.eval_every", self.eval_every, low=1)
-        config.check_nonempty("supernet.mac_quantiles", self.mac_quantiles)
-        for q in self.mac_quantiles:
-            config.check_range("supernet.mac_quantiles", q, low=0.0, high=1.0)
+        config.check_range("supernet.n_yard_full", self.n_yard_full, low=2)
+        config.check_range("supernet.n_yard_kept", self.n_yard_kept, low=0)
         config.check_range("supernet.hv_tolerance", self.hv_tolerance, low=0.0, high=0.5)
-        config.check_choice("supernet.eval_protocol", self.eval_protocol, ("own_space", "shared"))

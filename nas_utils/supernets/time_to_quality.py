@@ -1,38 +1,48 @@
 """SparseNAS measured so the answer can be yes or no: shared yardstick, own schedules, time to quality.
 
-Protocol of one seed (:func:`run_seed`), for one super-network family:
+Protocol of one seed, for one super-network family, in two halves (stage ``sparsenas`` runs the
+first, stage ``supernet`` the second; :func:`run_seed` runs both in one process):
 
-* **Sparse run** (its own, shorter cosine schedule of ``sparse_epochs``): ``warmup_epochs`` on
-  the full space; early accuracy of ``n_early`` (>= 200) sub-networks on the **validation**
-  split; an early predictor fitted on them (out-of-fold Spearman reported); ``n_score``
-  sub-networks scored and the predicted top ``keep_fraction`` kept
-  (:func:`~nas_utils.supernets.filtering.select_subspace`); the rest of the schedule samples
-  the kept sub-space only.
-* **Full runs**: one per budget in ``full_budgets`` (each its own cosine schedule, from
-  scratch), so the full run's time-to-quality curve is the best over budgets, not one
-  schedule's truncation.
+1. :func:`warm_up_and_filter` - the **sparse run's warm-up**: ``warmup_epochs`` on the full
+   space at the peak learning rate (a warm-up that does not depend on the later budget), then
+   the early accuracy of ``n_early`` (>= 200) sub-networks on ``early_val`` samples of the
+   **validation** split, the pre-registered early ``predictor`` fitted on them (its out-of-fold
+   Spearman, and that of every predictor in ``compare``, reported), ``n_score`` sub-networks
+   scored and the predicted top ``keep_fraction`` kept
+   (:func:`~nas_utils.supernets.filtering.select_subspace`). It never reads the test split.
+2. :func:`time_to_quality_runs` - **sparse runs**: the warm-up continued on the kept sub-space
+   for every budget in ``sparse_budgets`` (each its own cosine from the peak rate); **full
+   runs**: one per budget in ``full_budgets`` from the same initial weights (each its own
+   cosine, from scratch), so the full time-to-quality curve is the best over budgets, not one
+   schedule's truncation.
+
 * **Shared yardstick**: every checkpoint of both runs is judged on the *same* architecture set -
-  ``n_yard_full`` networks spread over the full space's MACs plus ``n_yard_kept`` of this seed's
-  kept region - on the **test** split (untouched by filtering and calibration). Quality = the
-  normalised hypervolume of (test accuracy, MACs) with fixed bounds (chance..100 %, the
-  yardstick's MAC range), so it compares across runs and seeds.
-* **Time** = training CPU seconds; the sparse run also pays its overheads, reported on their
-  own: warm-up (training), early-accuracy measurement and filtering (predictor fit + scoring).
-  Yardstick evaluations are the protocol's cost and are not charged.
-* **Speedup** = time for the full runs to first reach ``(1 - hv_tolerance)`` x the largest full
-  budget's final quality / time for the sparse run to reach it (``inf`` time when it never does,
-  so the seed's speedup is 0). **Ceiling** = full time / (warm-up + early measurement +
-  filtering): what a sparse run with free training after filtering would achieve.
+  ``n_yard_full`` networks spread over the full space's MACs (the same for every seed) plus
+  ``n_yard_kept`` of this seed's kept region - on the **test** split. Quality = the normalised
+  hypervolume of (test accuracy, MACs) with fixed bounds (chance..100 %, the yardstick's MAC
+  range), so it compares across runs and seeds.
+* **Time** = training CPU seconds (one torch thread); the sparse run also pays its overheads,
+  reported on their own: warm-up (training), early-accuracy measurement and filtering
+  (predictor fit + scoring; the out-of-fold comparison is reporting, not the method).
+  Yardstick evaluations are the protocol's cost and are not charged to either run.
+* **Time-to-quality curve** of a run type: the best quality any of its checkpoints reached by
+  time ``t`` (:func:`envelope`). **Speedup** = time for the full runs to first reach
+  ``(1 - hv_tolerance)`` x the longest full budget's final quality / time for the sparse runs
+  to reach it; a seed whose sparse runs never reach it is censored (its time is above its
+  longest sparse run's). **Ceiling** = full time / (warm-up + early measurement + filtering):
+  what a sparse run whose training after filtering were free would achieve.
 
-:func:`summarise_seeds` adds bootstrap intervals over seeds (median speedup, and the ratio of
-median times). Evaluations go through :class:`~nas_utils.supernets.cache.CachedScorer`, so a
-rerun of an unchanged protocol only re-trains.
+:func:`seed_table` and :func:`family_intervals` give per-seed numbers and bootstrap intervals
+(:mod:`nas_utils.stats`): speedup = median full time / median sparse time over seeds
+(:func:`~nas_utils.stats.ratio_ci`, censored seeds as bounds), ceiling and Spearman medians.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +51,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
+from nas_utils import stats
 from nas_utils.data import Splits
 from nas_utils.evaluators import ACCURACY
 from nas_utils.metrics import HypervolumeScorer, rank_correlation
-from nas_utils.predictors import make_predictor
+from nas_utils.predictors import Predictor, make_predictor
 from nas_utils.supernets.base import SuperNet, build_supernet
 from nas_utils.supernets.cache import CachedScorer, EvalCache
 from nas_utils.supernets.checkpoint import family_data
@@ -55,31 +65,52 @@ from nas_utils.supernets.filtering import MACS, SparseSubspace, compare_predicto
 from nas_utils.supernets.reference import macs_of, spread_sample
 from nas_utils.supernets.training import Trainer, TrainSettings
 
+#: Early predictors see a few hundred rows: a small MLP (WeakNAS uses 4x1000 on 100s of rows).
+PREDICTOR_OPTIONS: dict[str, dict[str, Any]] = {"xgb": {"n_estimators": 200, "max_depth": 4},
+                                               "mlp": {"hidden": (64, 64), "max_iter": 500}}
+
 
 @dataclass(frozen=True)
 class ProtocolSettings:
-    """One family's protocol (the stage's schema maps ``params.yaml`` onto it)."""
+    """One family's protocol (the stages' schemas map ``params.yaml`` onto it)."""
 
     family: str
     mnist1d_samples: int = 5000
     full_budgets: tuple[int, ...] = (4, 8)
-    sparse_epochs: int = 4
+    sparse_budgets: tuple[int, ...] = (1, 3)  # epochs on the kept sub-space after the warm-up
     warmup_epochs: int = 1
     n_early: int = 200
+    early_val: int = 200  # validation samples per early measurement (0 = the whole split)
     n_score: int = 2000
     keep_fraction: float = 0.1
     predictor: str = "xgb"
-    predictor_options: dict[str, Any] = field(default_factory=lambda: {"n_estimators": 200, "max_depth": 4})
-    n_yard_full: int = 100
-    n_yard_kept: int = 40
-    eval_every: int = 1
+    compare: tuple[str, ...] = ("xgb",)
+    cv_folds: int = 5
+    n_yard_full: int = 30
+    n_yard_kept: int = 10
+    eval_every: int = 2
     hv_tolerance: float = 0.005
-    calib_samples: int = 128
+    calib_samples: int = 64
     train: dict[str, Any] = field(default_factory=dict)  # extra TrainSettings fields (lr, batch_size, ...)
     data_seed: int = 0
 
-    def train_settings(self, epochs: int, seed: int) -> TrainSettings:
-        return TrainSettings(total_epochs=epochs, seed=seed, calib_samples=self.calib_samples, **self.train)
+    def _settings(self, epochs: int, seed: int, hold: int = 0) -> TrainSettings:
+        return TrainSettings(total_epochs=epochs, seed=seed, calib_samples=self.calib_samples, hold_epochs=hold,
+                             **self.train)
+
+    def warmup_settings(self, seed: int) -> TrainSettings:
+        """The warm-up's settings: the peak rate is held, so the horizon (here one epoch more)
+        does not matter; each sparse budget continues with its own (:meth:`sparse_settings`)."""
+        return self.sparse_settings(1, seed)
+
+    def sparse_settings(self, budget: int, seed: int) -> TrainSettings:
+        return self._settings(self.warmup_epochs + budget, seed, hold=self.warmup_epochs)
+
+    def full_settings(self, budget: int, seed: int) -> TrainSettings:
+        return self._settings(budget, seed)
+
+    def options(self, name: str) -> dict[str, Any]:
+        return PREDICTOR_OPTIONS.get(name, {})
 
 
 @dataclass
@@ -101,6 +132,31 @@ class Curve:
         hit = [t for t, q in zip(self.time_s, self.quality) if q >= target - 1e-12]
         return min(hit) if hit else float("inf")
 
+    @property
+    def kind(self) -> str:
+        return self.run.split("_")[0]
+
+
+@dataclass
+class FilterOutcome:
+    """The sparse run's warm-up and filtering of one seed (stage ``sparsenas``)."""
+
+    family: str
+    seed: int
+    sub: SparseSubspace
+    overhead: dict[str, float]  # CPU seconds: warmup, early_measurement, filtering
+    early: pd.DataFrame  # arch, macs, early_accuracy, oof_<predictor>
+    predictors: pd.DataFrame  # predictor, spearman, kendall (out of fold)
+    early_spearman: float  # out-of-fold Spearman of the pre-registered predictor
+    scored: pd.DataFrame = field(default_factory=pd.DataFrame)  # arch, predicted, macs, front, kept
+
+    def info(self) -> dict[str, Any]:
+        acc = self.early["early_accuracy"]
+        return {"family": self.family, "seed": self.seed, "kept": len(self.sub), "scored": self.sub.scored,
+                "early_spearman_oof": self.early_spearman, "early_accuracy_min": float(acc.min()),
+                "early_accuracy_max": float(acc.max()), "early_accuracy_std": float(acc.std()),
+                **{f"{k}_s": v for k, v in self.overhead.items()}}
+
 
 @dataclass
 class SeedResult:
@@ -118,16 +174,27 @@ class SeedResult:
     yardstick: pd.DataFrame
 
     @property
+    def t_sparse_max(self) -> float:
+        """The longest sparse run's final time (a censored seed's time is above it)."""
+        return max(c.time_s[-1] for c in self.curves if c.kind == "sparse")
+
+    @property
     def speedup(self) -> float:
-        return self.t_full / self.t_sparse if np.isfinite(self.t_sparse) else 0.0
+        """Full time / sparse time; for a censored seed the upper bound full time / longest sparse time."""
+        return self.t_full / (self.t_sparse if np.isfinite(self.t_sparse) else self.t_sparse_max)
+
+    @property
+    def reached(self) -> bool:
+        return bool(np.isfinite(self.t_sparse))
 
     @property
     def ceiling(self) -> float:
         return self.t_full / sum(self.overhead.values())
 
     def row(self) -> dict[str, Any]:
-        return {"family": self.family, "seed": self.seed, "speedup": self.speedup, "ceiling": self.ceiling,
-                "t_full_s": self.t_full, "t_sparse_s": self.t_sparse, "target_quality": self.target,
+        return {"family": self.family, "seed": self.seed, "speedup": self.speedup, "reached": self.reached,
+                "ceiling": self.ceiling, "t_full_s": self.t_full, "t_sparse_s": self.t_sparse,
+                "t_sparse_max_s": self.t_sparse_max, "target_quality": self.target,
                 "early_spearman_oof": self.early_spearman, "early_vs_final_spearman": self.final_rank_spearman,
                 "kept": self.kept, "scored": self.scored, **{f"{k}_s": v for k, v in self.overhead.items()}}
 
@@ -142,7 +209,7 @@ def quality_scorer(macs: np.ndarray) -> HypervolumeScorer:
 
 def shared_yardstick(net: SuperNet, sub: SparseSubspace, n_full: int, n_kept: int, seed: int) -> np.ndarray:
     """The architecture set both runs of a seed are judged on: ``n_full`` networks spread over
-    the full space's MACs (independent of the run) plus ``n_kept`` of the kept region."""
+    the full space's MACs (independent of the run and the seed) plus ``n_kept`` of the kept region."""
     full = spread_sample(net, n_full, seed=0)
     have = set(net.space.keys(full))
     kept = np.array([x for x in sub.X if net.space.keys(x[None])[0] not in have])
@@ -153,28 +220,57 @@ def shared_yardstick(net: SuperNet, sub: SparseSubspace, n_full: int, n_kept: in
     return full
 
 
-def filter_subspace(net: SuperNet, data: Splits, ps: ProtocolSettings, seed: int,
-                    cache: EvalCache | None) -> tuple[SparseSubspace, dict[str, float], float, Any]:
-    """Early accuracy on the *validation* split, early predictor, kept sub-space.
+def early_split(data: Splits, ps: ProtocolSettings) -> tuple[torch.Tensor, torch.Tensor]:
+    """The validation samples the early accuracy is measured on (a fixed prefix)."""
+    n = len(data.y_val) if ps.early_val <= 0 else min(ps.early_val, len(data.y_val))
+    return data.x_val[:n], data.y_val[:n]
 
-    Reads only ``data.x_train`` (calibration) and the validation split; never the test split.
-    Returns the sub-space, the overhead CPU seconds (early measurement, filtering), the
-    predictor's out-of-fold Spearman and the fitted predictor. The early measurement bypasses
-    the evaluation cache (``cache`` is unused): its cost is an overhead SparseNAS pays, and a
-    rerun served from the cache would under-charge it.
+
+def fit_predictor(net: SuperNet, ps: ProtocolSettings, seed: int, X: np.ndarray, acc: np.ndarray) -> Predictor:
+    """The pre-registered early predictor fitted on the measured early accuracies."""
+    return make_predictor(ps.predictor, seed=seed, **ps.options(ps.predictor)).fit(features(net.space, X), acc)
+
+
+def filter_subspace(net: SuperNet, data: Splits, ps: ProtocolSettings, seed: int) -> FilterOutcome:
+    """Early accuracy on the *validation* split, early predictor, kept sub-space (no warm-up here).
+
+    Reads only ``data.x_train`` (calibration) and the validation split, never the test split.
+    The early measurement and the filtering (fit + scoring) are timed as SparseNAS overheads;
+    the out-of-fold comparison of predictors is reporting and not charged. Nothing is cached:
+    a rerun served from a cache would under-charge the overhead.
     """
-    del cache  # see above
     rng = np.random.default_rng([seed, 1])
+    x_val, y_val = early_split(data, ps)
     cpu0 = time.process_time()
     X_early = unique_sample(net.space, rng, ps.n_early)
-    acc = SubnetScorer(net, data.x_val, data.y_val, data.x_train[: ps.calib_samples]).accuracy(X_early)
+    acc = SubnetScorer(net, x_val, y_val, data.x_train[: ps.calib_samples]).accuracy(X_early)
     early_s = time.process_time() - cpu0
     cpu1 = time.process_time()
-    table, _ = compare_predictors(net.space, X_early, acc, (ps.predictor,), 5, seed, {ps.predictor: ps.predictor_options})
-    model = make_predictor(ps.predictor, seed=seed, **ps.predictor_options).fit(features(net.space, X_early), acc)
-    sub, _ = select_subspace(net, model, unique_sample(net.space, rng, ps.n_score), ps.keep_fraction)
+    model = fit_predictor(net, ps, seed, X_early, acc)
+    sub, scored = select_subspace(net, model, unique_sample(net.space, rng, ps.n_score), ps.keep_fraction)
     filter_s = time.process_time() - cpu1
-    return sub, {"early_measurement": early_s, "filtering": filter_s}, float(table["spearman"].iloc[0]), model
+    names = tuple(dict.fromkeys((ps.predictor, *ps.compare)))
+    table, oof = compare_predictors(net.space, X_early, acc, names, ps.cv_folds, seed,
+                                    {n: ps.options(n) for n in names})
+    early = pd.DataFrame({"arch": net.space.to_strings(X_early), "macs": macs_of(net, X_early), "early_accuracy": acc,
+                          **{f"oof_{n}": p for n, p in oof.items()}})
+    rho = float(table.loc[table["predictor"] == ps.predictor, "spearman"].iloc[0])
+    return FilterOutcome(net.name, seed, sub, {"early_measurement": early_s, "filtering": filter_s}, early, table, rho,
+                         scored)
+
+
+def warm_up_and_filter(ps: ProtocolSettings, seed: int, data: Splits,
+                       save_to: str | Path | None = None) -> tuple[Trainer, FilterOutcome]:
+    """The sparse run's first half: warm-up on the full space (peak rate held), then
+    :func:`filter_subspace`; the warm-up checkpoint is written to ``save_to`` if given."""
+    net = build_supernet(ps.family, seed=seed)
+    trainer = Trainer(net, data, ps.warmup_settings(seed))
+    warm = sum(float(trainer.train_epoch()["train_cpu_s"]) for _ in range(ps.warmup_epochs))
+    if save_to is not None:
+        trainer.save(save_to, meta={"stage": "sparsenas", "family": ps.family, "seed": seed, "warmup_cpu_s": warm})
+    out = filter_subspace(net, data, ps, seed)
+    out.overhead = {"warmup": warm, **out.overhead}
+    return trainer, out
 
 
 def _judge(net: SuperNet, data: Splits, X: np.ndarray, ps: ProtocolSettings, cache: EvalCache | None) -> np.ndarray:
@@ -195,83 +291,135 @@ def _train(trainer: Trainer, epochs: int, curve: Curve, t0: float, judge: Callab
     return t
 
 
-def run_seed(ps: ProtocolSettings, seed: int, cache: EvalCache | None = None,
-             data: Splits | None = None) -> SeedResult:
-    """Sparse run, full runs (every budget), both judged on one yardstick; see the module doc."""
+def time_to_quality_runs(ps: ProtocolSettings, filt: FilterOutcome, warmup: str | Path, data: Splits,
+                         cache: EvalCache | None = None,
+                         keep: Callable[[str, Trainer], None] | None = None) -> SeedResult:
+    """The second half of a seed: sparse continuations of the warm-up checkpoint ``warmup``
+    (every sparse budget) and full runs (every full budget), all judged on one yardstick.
+    ``keep(run, trainer)`` is called after each run (e.g. to save the longest runs' weights)."""
+    seed, sub = filt.seed, filt.sub
     probe = build_supernet(ps.family, seed=seed)
-    data = data if data is not None else family_data(probe, ps.data_seed, ps.mnist1d_samples)
-    # Sparse run: warm-up on the full space, filter, continue on the kept sub-space.
-    sparse = Trainer(probe, data, ps.train_settings(ps.sparse_epochs, seed))
-    warm = sum(float(sparse.train_epoch()["train_cpu_s"]) for _ in range(ps.warmup_epochs))
-    sub, overhead, early_rho, model = filter_subspace(probe, data, ps, seed, cache)
-    overhead = {"warmup": warm, **overhead}
     yard = shared_yardstick(probe, sub, ps.n_yard_full, ps.n_yard_kept, seed)
     macs = macs_of(probe, yard)
     hv = quality_scorer(macs)
+    accs: dict[str, list[np.ndarray]] = {}
 
-    def judge_of(net: SuperNet, store: list[np.ndarray]) -> Callable[[], float]:
+    def judge_of(net: SuperNet, run: str) -> Callable[[], float]:
         def judge() -> float:
             acc = _judge(net, data, yard, ps, cache)
-            store.append(acc)
+            accs.setdefault(run, []).append(acc)
             return hv.normalised(np.column_stack([acc, macs]))
         return judge
 
-    accs: dict[str, list[np.ndarray]] = {}
-    curves = [Curve("sparse")]
-    t = sum(overhead.values())
-    curves[0].add(t, judge_of(probe, accs.setdefault("sparse", []))(), sparse.epoch)
-    sparse.sampler = sub
-    _train(sparse, ps.sparse_epochs - ps.warmup_epochs, curves[0], t, judge_of(probe, accs["sparse"]), ps.eval_every,
-           ps.sparse_epochs)
-    for budget in ps.full_budgets:
-        net = build_supernet(ps.family, seed=seed)
-        curve = Curve(f"full_{budget}ep")
-        _train(Trainer(net, data, ps.train_settings(budget, seed)), budget, curve, 0.0,
-               judge_of(net, accs.setdefault(curve.run, [])), ps.eval_every, budget)
+    curves: list[Curve] = []
+    overhead_s = sum(filt.overhead.values())
+    warm_q: float | None = None
+    for budget in sorted(ps.sparse_budgets):
+        trainer = Trainer(build_supernet(ps.family, seed=seed), data, ps.sparse_settings(budget, seed), sampler=sub)
+        trainer.load(warmup, horizon=True)
+        curve = Curve(f"sparse_{budget}ep")
+        if warm_q is None:  # the warm-up state is shared by every sparse budget: judge it once
+            warm_q = judge_of(trainer.net, curve.run)()
+        curve.add(overhead_s, warm_q, trainer.epoch)
+        _train(trainer, budget, curve, overhead_s, judge_of(trainer.net, curve.run), ps.eval_every,
+               ps.warmup_epochs + budget)
         curves.append(curve)
-    longest = curves[1 + int(np.argmax(ps.full_budgets))]
+        if keep is not None:
+            keep(curve.run, trainer)
+    for budget in sorted(ps.full_budgets):
+        trainer = Trainer(build_supernet(ps.family, seed=seed), data, ps.full_settings(budget, seed))
+        curve = Curve(f"full_{budget}ep")
+        _train(trainer, budget, curve, 0.0, judge_of(trainer.net, curve.run), ps.eval_every, budget)
+        curves.append(curve)
+        if keep is not None:
+            keep(curve.run, trainer)
+    full = [c for c in curves if c.kind == "full"]
+    sparse = [c for c in curves if c.kind == "sparse"]
+    longest = full[-1]
     target = (1.0 - ps.hv_tolerance) * longest.quality[-1]
-    t_full = min(c.time_to(target) for c in curves[1:])
+    X_early = np.stack([probe.space.from_string(a) for a in filt.early["arch"]])
+    predicted = fit_predictor(probe, ps, seed, X_early, filt.early["early_accuracy"].to_numpy()).predict(
+        features(probe.space, yard))
     final_acc = accs[longest.run][-1]
-    predicted = model.predict(features(probe.space, yard))
     yard_df = pd.DataFrame({"arch": probe.space.to_strings(yard), "macs": macs, "predicted_early": predicted,
                             "kept": sub.contains(yard), **{f"final_{k}": v[-1] for k, v in accs.items()}})
-    return SeedResult(ps.family, seed, curves, overhead, early_rho, rank_correlation(predicted, final_acc)[0],
-                      len(sub), sub.scored, target, t_full, curves[0].time_to(target), yard_df)
+    return SeedResult(ps.family, seed, curves, dict(filt.overhead), filt.early_spearman,
+                      float(rank_correlation(predicted, final_acc)[0]), len(sub), sub.scored, target,
+                      min(c.time_to(target) for c in full), min(c.time_to(target) for c in sparse), yard_df)
+
+
+def run_seed(ps: ProtocolSettings, seed: int, cache: EvalCache | None = None,
+             data: Splits | None = None) -> SeedResult:
+    """Both halves of one seed in this process (see the module doc)."""
+    data = data if data is not None else family_data(build_supernet(ps.family), ps.data_seed, ps.mnist1d_samples)
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = Path(tmp) / "warmup.pt"
+        _, filt = warm_up_and_filter(ps, seed, data, save_to=warm)
+        return time_to_quality_runs(ps, filt, warm, data, cache)
+
+
+# --- curves and intervals -------------------------------------------------------------------
 
 
 def curves_table(results: list[SeedResult]) -> pd.DataFrame:
-    """Long table: family, seed, run, epoch, train_s, quality (the time-to-quality curves)."""
-    return pd.DataFrame([{"family": r.family, "seed": r.seed, "run": c.run, "epoch": e, "train_s": t, "quality": q}
+    """Long table: family, seed, run, kind, epoch, train_s, quality (every evaluated checkpoint)."""
+    return pd.DataFrame([{"family": r.family, "seed": r.seed, "run": c.run, "kind": c.kind, "epoch": e,
+                          "train_s": t, "quality": q}
                          for r in results for c in r.curves for t, q, e in zip(c.time_s, c.quality, c.epoch)])
 
 
-def bootstrap_interval(samples: np.ndarray, statistic: Callable[..., float], seed: int = 0,
-                       level: float = 0.95, n_resamples: int = 2000) -> tuple[float, float]:
-    """Seeded percentile bootstrap interval of ``statistic`` over ``samples`` (``scipy.stats``)."""
-    samples = np.asarray(samples, dtype=np.float64)
-    if len(samples) < 2 or np.all(samples == samples[0]):
-        v = float(statistic(samples))
-        return v, v
-    res = stats.bootstrap((samples,), statistic, confidence_level=level, n_resamples=n_resamples,
-                          method="percentile", random_state=np.random.default_rng(seed), vectorized=False)
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+def envelope(points: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    """Time-to-quality curve: the best ``quality`` among ``points`` with ``train_s <= t``, per ``t``
+    (``nan`` before the first checkpoint)."""
+    p = points.sort_values("train_s")
+    best = np.maximum.accumulate(p["quality"].to_numpy())
+    idx = np.searchsorted(p["train_s"].to_numpy(), times, side="right") - 1
+    return np.where(idx >= 0, best[np.clip(idx, 0, None)], np.nan)
+
+
+def median_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per family: ``train_s`` (every checkpoint time of any seed) and, per run kind, the median
+    over seeds of the time-to-quality curves (:func:`envelope`)."""
+    rows = []
+    for family, g in curves.groupby("family", sort=False):
+        times = np.unique(g["train_s"].to_numpy())
+        out = pd.DataFrame({"family": family, "train_s": times})
+        for kind in ("full", "sparse"):
+            per_seed = [envelope(s, times) for _, s in g[g["kind"] == kind].groupby("seed")]
+            with warnings.catch_warnings():  # before a kind's first checkpoint every seed is nan
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[kind] = np.nanmedian(np.vstack(per_seed), axis=0) if per_seed else np.nan
+        rows.append(out)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["family", "train_s", "full", "sparse"])
+
+
+def seed_table(results: list[SeedResult]) -> pd.DataFrame:
+    return pd.DataFrame([r.row() for r in results])
+
+
+def family_intervals(seeds: pd.DataFrame, seed: int = 0) -> dict[str, stats.Interval]:
+    """95 % bootstrap intervals over seeds for one family's :func:`seed_table` rows: ``speedup``
+    (median full time / median sparse time; censored sparse seeds make it an upper bound),
+    ``ceiling``, ``early_spearman_oof``, ``early_vs_final_spearman``."""
+    t_sparse = seeds["t_sparse_s"].to_numpy(dtype=float)
+    censored = ~np.isfinite(t_sparse)
+    censor_at = float(seeds.loc[censored, "t_sparse_max_s"].min()) if censored.any() else None
+    out = {"speedup": stats.ratio_ci(seeds["t_full_s"], t_sparse, censor_at=censor_at, seed=seed)}
+    for col in ("ceiling", "early_spearman_oof", "early_vs_final_spearman"):
+        out[col] = stats.bootstrap_ci(seeds[col].to_numpy(dtype=float), seed=seed)
+    return out
 
 
 def summarise_seeds(results: list[SeedResult]) -> pd.DataFrame:
-    """Per family: median speedup over seeds with its 95 % bootstrap interval, the ceiling, the
-    overheads and the early predictor's Spearman (out of fold, and against final accuracy)."""
+    """Per family: speedup with its interval and bound, ceiling, overheads, Spearman (CLI table)."""
     rows = []
-    for family, group in pd.DataFrame([r.row() for r in results]).groupby("family", sort=False):
-        s = group["speedup"].to_numpy()
-        lo, hi = bootstrap_interval(s, np.median)
-        rows.append({
-            "family": family, "seeds": len(group), "speedup_median": float(np.median(s)), "speedup_ci_low": lo,
-            "speedup_ci_high": hi, "sparse_reached": int(np.isfinite(group["t_sparse_s"]).sum()),
-            "ceiling_median": float(group["ceiling"].median()), "t_full_s_median": float(group["t_full_s"].median()),
-            **{c: float(group[c].median()) for c in ("warmup_s", "early_measurement_s", "filtering_s",
-                                                     "early_spearman_oof", "early_vs_final_spearman")},
-        })
+    for family, g in seed_table(results).groupby("family", sort=False):
+        iv = family_intervals(g)
+        rows.append({"family": family, "seeds": len(g), "sparse_reached": int(g["reached"].sum()),
+                     **{f"{k}{s}": getattr(v, a) for k, v in iv.items()
+                        for s, a in (("", "estimate"), ("_low", "low"), ("_high", "high"))},
+                     "speedup_bound": iv["speedup"].bound,
+                     **{c: float(g[c].median()) for c in ("t_full_s", "warmup_s", "early_measurement_s", "filtering_s")}})
     return pd.DataFrame(rows)
 
 
@@ -311,8 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--settings", default="{}", help="JSON object of ProtocolSettings fields")
     args = p.parse_args(argv)
     extra = json.loads(args.settings)
-    if "full_budgets" in extra:
-        extra["full_budgets"] = tuple(extra["full_budgets"])
+    for key in ("full_budgets", "sparse_budgets", "compare"):
+        if key in extra:
+            extra[key] = tuple(extra[key])
     ps = ProtocolSettings(args.family, **extra)
     out, wall = Path(args.out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -320,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def write(results: list[SeedResult]) -> None:
         curves_table(results).to_csv(out / f"curves_{ps.family}.csv", index=False)
-        pd.DataFrame([r.row() for r in results]).to_csv(out / f"seeds_{ps.family}.csv", index=False)
+        seed_table(results).to_csv(out / f"seeds_{ps.family}.csv", index=False)
         summary = summarise_seeds(results).assign(wall_s=time.perf_counter() - wall)
         summary.to_csv(out / f"summary_{ps.family}.csv", index=False)
         print(summary.T.to_string(), flush=True)

@@ -8,8 +8,13 @@ rule). Random sub-networks come from a *sampler*: the full space by default, or 
 sub-space (SparseNAS) - anything with ``sample(rng, n)`` and ``smallest()``.
 
 Determinism: batch order and sub-network samples are drawn from generators seeded by
-``(seed, epoch)``; the learning rate is a cosine of the global step over ``total_epochs``; the
-optimizer state is checkpointed. So ``fit(4)`` equals ``fit(2)``, save, load, ``fit(2)``.
+``(seed, epoch)``; the learning rate is held at its peak for ``hold_epochs`` and then follows a
+cosine of the global step over the remaining ``total_epochs - hold_epochs``; the optimizer state
+is checkpointed. So ``fit(4)`` equals ``fit(2)``, save, load, ``fit(2)``.
+
+SparseNAS schedules: a warm-up of ``hold_epochs`` at the peak rate does not depend on the
+horizon, so one warm-up checkpoint can be continued with several budgets
+(:meth:`Trainer.load` with ``horizon=True``), each with its own cosine.
 
 >>> from nas_utils.data import load_dataset
 >>> from nas_utils.supernets import build_supernet
@@ -65,7 +70,7 @@ class FullSpaceSampler:
 class TrainSettings:
     """Hyper-parameters of weight-sharing training (all recorded in checkpoints)."""
 
-    total_epochs: int = 10          # horizon of the cosine schedule
+    total_epochs: int = 10          # horizon of the schedule
     batch_size: int = 128
     lr: float = 3e-3                # AdamW peak learning rate
     weight_decay: float = 1e-4
@@ -74,16 +79,19 @@ class TrainSettings:
     sort_channels_every: int = 1    # OFA channel sorting every k epochs (0 = never; MBv3 only)
     calib_samples: int = 512        # training inputs used for BN re-calibration
     seed: int = 0
+    hold_epochs: int = 0            # epochs at the peak rate before the cosine (a SparseNAS warm-up)
 
     def __post_init__(self) -> None:
         for key, low in (("total_epochs", 1), ("batch_size", 1), ("n_random", 0), ("sort_channels_every", 0),
-                         ("calib_samples", 1)):
+                         ("calib_samples", 1), ("hold_epochs", 0)):
             if getattr(self, key) < low:
                 raise ConfigError(f"train.{key}={getattr(self, key)!r} is out of range; valid: [{low}, inf]")
         if not (0.0 <= self.kd_weight <= 1.0):
             raise ConfigError(f"train.kd_weight={self.kd_weight!r} is out of range; valid: [0, 1]")
         if self.lr <= 0:
             raise ConfigError(f"train.lr={self.lr!r} is out of range; valid: (0, inf]")
+        if self.hold_epochs >= self.total_epochs:
+            raise ConfigError(f"train.hold_epochs={self.hold_epochs!r} is out of range; valid: [0, {self.total_epochs - 1}]")
 
 
 class Trainer:
@@ -114,7 +122,10 @@ class Trainer:
         return self.settings.total_epochs * len(self.loader)
 
     def _lr(self, step: int) -> float:
-        return 0.5 * self.settings.lr * (1.0 + math.cos(math.pi * min(step, self.total_steps) / self.total_steps))
+        hold = self.settings.hold_epochs * len(self.loader)
+        span = self.total_steps - hold
+        progress = min(max(step - hold, 0), span) / span
+        return 0.5 * self.settings.lr * (1.0 + math.cos(math.pi * progress))
 
     def train_epoch(self) -> dict[str, Any]:
         """One epoch of sandwich-rule steps; returns its log row (losses and wall time)."""
@@ -169,13 +180,17 @@ class Trainer:
                  "settings": dataclasses.asdict(self.settings), "log": self.log}
         save_checkpoint(path, self.net, train_state=state, meta=meta)
 
-    def load(self, path: str | Path) -> None:
-        """Resume from a checkpoint written by :meth:`save` (same settings required)."""
+    def load(self, path: str | Path, horizon: bool = False) -> None:
+        """Resume from a checkpoint written by :meth:`save` (same settings required; with
+        ``horizon=True`` the schedule's ``total_epochs`` may differ: a held warm-up continued
+        with another budget)."""
         payload = load_checkpoint(path)
         state = payload.get("train_state")
         if not state:
             raise CheckpointError(f"{path}: no training state (weights-only checkpoint)")
         saved = TrainSettings(**state["settings"])
+        if horizon:
+            saved = dataclasses.replace(saved, total_epochs=self.settings.total_epochs)
         if saved != self.settings:
             diff = next(k for k in state["settings"] if getattr(saved, k) != getattr(self.settings, k))
             raise CheckpointError(
