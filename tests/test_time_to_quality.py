@@ -17,7 +17,7 @@ from nas_utils.supernets.filtering import SparseSubspace, unique_sample
 from nas_utils.supernets.reference import macs_of, reference_front, spread_sample
 from nas_utils.supernets.time_to_quality import (
     Curve, ProtocolSettings, curves_table, envelope, filter_subspace, median_curves, run_seed, shared_yardstick,
-    summarise_seeds,
+    summarise_seeds, warm_up_and_filter,
 )
 
 TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_budgets=(1, 2),
@@ -62,9 +62,11 @@ def test_shared_yardstick_full_part_does_not_depend_on_the_kept_region():
     assert np.array_equal(a[:15], b[:15]) and len(a) == len(b) == 20
 
 
-def test_filtering_never_reads_the_test_split(data):
-    net = build_supernet("transformer_1d", seed=0)
+def test_warm_up_and_filtering_never_read_the_test_split(data):
     poisoned = dataclasses.replace(data, x_test=torch.full_like(data.x_test, float("nan")), y_test=data.y_test[:0])
+    (_, a), (_, b) = (warm_up_and_filter(TINY, 0, d) for d in (data, poisoned))
+    assert np.array_equal(a.sub.X, b.sub.X) and a.early.equals(b.early)
+    net = build_supernet("transformer_1d", seed=0)
     a = filter_subspace(net, data, TINY, seed=0)
     b = filter_subspace(net, poisoned, TINY, seed=0)
     assert np.array_equal(a.sub.X, b.sub.X) and a.early_spearman == b.early_spearman
@@ -72,8 +74,20 @@ def test_filtering_never_reads_the_test_split(data):
     assert len(a.early) == TINY.n_early and set(a.overhead) == {"early_measurement", "filtering"}
 
 
-def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path, data):
+def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path, data, monkeypatch):
+    from nas_utils.supernets import time_to_quality as ttq
+
+    judged, judge = [], ttq._judge
+
+    def spy(net, d, X, ps, cache):
+        judged.append((X.copy(), d.y_test))
+        return judge(net, d, X, ps, cache)
+
+    monkeypatch.setattr(ttq, "_judge", spy)
     res = run_seed(TINY, seed=0, cache=EvalCache(tmp_path / "c.sqlite"), data=data)
+    # the shared evaluation set: every checkpoint of every run judged on the same rows, on the test split
+    assert len(judged) == sum(len(c.time_s) for c in res.curves) - (len(TINY.sparse_budgets) - 1)
+    assert all(np.array_equal(X, judged[0][0]) and y is data.y_test for X, y in judged)
     runs = {c.run for c in res.curves}
     assert runs == {"sparse_1ep", "sparse_2ep", "full_1ep", "full_2ep"}
     # every run is scored on the same rows: one accuracy column per run, one yardstick table
