@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,16 +378,15 @@ def envelope(points: pd.DataFrame, times: np.ndarray) -> np.ndarray:
 
 def median_curves(curves: pd.DataFrame) -> pd.DataFrame:
     """Per family: ``train_s`` (every checkpoint time of any seed) and, per run kind, the median
-    over seeds of the time-to-quality curves (:func:`envelope`)."""
+    over seeds of the time-to-quality curves (:func:`envelope`); ``nan`` until every seed has a
+    checkpoint, so the median curve is monotone."""
     rows = []
     for family, g in curves.groupby("family", sort=False):
         times = np.unique(g["train_s"].to_numpy())
         out = pd.DataFrame({"family": family, "train_s": times})
         for kind in ("full", "sparse"):
             per_seed = [envelope(s, times) for _, s in g[g["kind"] == kind].groupby("seed")]
-            with warnings.catch_warnings():  # before a kind's first checkpoint every seed is nan
-                warnings.simplefilter("ignore", RuntimeWarning)
-                out[kind] = np.nanmedian(np.vstack(per_seed), axis=0) if per_seed else np.nan
+            out[kind] = np.median(np.vstack(per_seed), axis=0) if per_seed else np.nan
         rows.append(out)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["family", "train_s", "full", "sparse"])
 
