@@ -16,8 +16,16 @@ from nas_utils.supernets.evaluation import SubnetScorer
 from nas_utils.supernets.filtering import SparseSubspace, unique_sample
 from nas_utils.supernets.reference import macs_of, reference_front, spread_sample
 from nas_utils.supernets.time_to_quality import (
-    Curve, ProtocolSettings, curves_table, envelope, filter_subspace, median_curves, run_seed, shared_yardstick,
-    summarise_seeds, warm_up_and_filter,
+    Curve,
+    ProtocolSettings,
+    curves_table,
+    envelope,
+    filter_subspace,
+    median_curves,
+    run_seed,
+    shared_yardstick,
+    summarise_seeds,
+    warm_up_and_filter,
 )
 
 TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_budgets=(1, 2),

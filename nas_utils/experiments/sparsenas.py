@@ -31,19 +31,23 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from nas_utils import config, runtime  # noqa: E402
-from nas_utils.io import atomic_path, write_json, write_parquet  # noqa: E402
-from nas_utils.parallel import parallel_map  # noqa: E402
-from nas_utils.results.sparsenas import FilterFamily, PredictorScore, SparseNASSummary  # noqa: E402
-from nas_utils.schemas.sparsenas import SparseNASConfig  # noqa: E402
-from nas_utils.stats import bootstrap_ci  # noqa: E402
-from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
-from nas_utils.supernets.time_to_quality import FilterOutcome, ProtocolSettings, warm_up_and_filter  # noqa: E402
+from nas_utils import config, runtime
+from nas_utils.io import atomic_path, write_json, write_parquet
+from nas_utils.parallel import parallel_map
+from nas_utils.results.sparsenas import FilterFamily, PredictorScore, SparseNASSummary
+from nas_utils.schemas.sparsenas import SparseNASConfig
+from nas_utils.stats import bootstrap_ci
+from nas_utils.supernets import build_supernet, checkpoint_path, family_data
+from nas_utils.supernets.time_to_quality import (
+    FilterOutcome,
+    ProtocolSettings,
+    warm_up_and_filter,
+)
 
 #: Relative training cost of one epoch (orders the jobs so the two workers finish together).
 COST = {"mbv3_1d": 4.0, "resnet_1d": 2.5, "transformer_1d": 1.2}

@@ -37,25 +37,31 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from nas_utils import runtime  # noqa: E402
-from nas_utils.errors import DataError  # noqa: E402
-from nas_utils.io import atomic_path, write_parquet  # noqa: E402
-from nas_utils.parallel import parallel_map  # noqa: E402
-from nas_utils.paths import input_path  # noqa: E402
-from nas_utils.results.supernet import SeedSpeedup, SupernetSummary, TrainingFamily  # noqa: E402
-from nas_utils.schemas.supernet import SupernetConfig  # noqa: E402
-from nas_utils.supernets import build_supernet, checkpoint_path, family_data  # noqa: E402
-from nas_utils.supernets.filtering import SparseSubspace  # noqa: E402
-from nas_utils.supernets.time_to_quality import (  # noqa: E402
-    FilterOutcome, ProtocolSettings, SeedResult, curves_table, family_intervals, median_curves, seed_table,
+from nas_utils import runtime
+from nas_utils.errors import DataError
+from nas_utils.io import atomic_path, write_parquet
+from nas_utils.parallel import parallel_map
+from nas_utils.paths import input_path
+from nas_utils.results.supernet import SeedSpeedup, SupernetSummary, TrainingFamily
+from nas_utils.schemas.supernet import SupernetConfig
+from nas_utils.supernets import build_supernet, checkpoint_path, family_data
+from nas_utils.supernets.filtering import SparseSubspace
+from nas_utils.supernets.time_to_quality import (
+    FilterOutcome,
+    ProtocolSettings,
+    SeedResult,
+    curves_table,
+    family_intervals,
+    median_curves,
+    seed_table,
     time_to_quality_runs,
 )
-from nas_utils.supernets.training import Trainer  # noqa: E402
+from nas_utils.supernets.training import Trainer
 
 #: Relative training cost of one epoch (orders the jobs so the two workers finish together).
 COST = {"mbv3_1d": 4.0, "resnet_1d": 2.5, "transformer_1d": 1.2}
@@ -276,7 +282,13 @@ def _speedup_text(f: TrainingFamily) -> str:
 def family_sentences(summary: SupernetSummary) -> str:
     """One sentence per family: speedup with interval against the goal and the paper (the one
     verdict rule), the ceiling and the early predictor's ranking quality."""
-    from nas_utils.claims import SPARSENAS_GOAL, SPARSENAS_SPEEDUP, Estimate, describe, verdict
+    from nas_utils.claims import (
+        SPARSENAS_GOAL,
+        SPARSENAS_SPEEDUP,
+        Estimate,
+        describe,
+        verdict,
+    )
 
     lines = []
     for f in summary.families:

@@ -60,7 +60,14 @@ from nas_utils.supernets.base import SuperNet, build_supernet
 from nas_utils.supernets.cache import CachedScorer, EvalCache
 from nas_utils.supernets.checkpoint import family_data
 from nas_utils.supernets.evaluation import SubnetScorer
-from nas_utils.supernets.filtering import MACS, SparseSubspace, compare_predictors, features, select_subspace, unique_sample
+from nas_utils.supernets.filtering import (
+    MACS,
+    SparseSubspace,
+    compare_predictors,
+    features,
+    select_subspace,
+    unique_sample,
+)
 from nas_utils.supernets.reference import macs_of, spread_sample
 from nas_utils.supernets.training import Trainer, TrainSettings
 

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from nas_utils.progress import bar
 
 from nas_utils.data import Splits, TensorLoader
 from nas_utils.errors import CheckpointError, ConfigError
+from nas_utils.progress import bar
 from nas_utils.spaces import IntMatrix, SearchSpace
 from nas_utils.supernets.base import SuperNet
 from nas_utils.supernets.checkpoint import load_checkpoint, load_state, save_checkpoint
