@@ -431,6 +431,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     if (h := s.help_row()) is not None:
         lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
                   f"{h.spearman:.3f}{_interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]
+        if (cost := s.help_cost()) is not None:
+            lines += ["", cost]
     best = s.help_best()
     if best:
         v = describe(verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND))

@@ -145,3 +145,12 @@ def test_other_thresholds_and_budgets_fill_their_columns(tmp_path: Path) -> None
     assert "| HV 0.97 |" in text and "| cifar10/pixel2 | nsga2 | 10 | 150 [110, 230] (3.75x [2.40, 5.90]) |" in text
     assert "| cifar10/pixel2 | nsga2 | 10 | 200 [110, 280] (3.75x [2.40, 5.90]) |" in text  # the near-front view
     assert "full [5, 10], sparse [2]" in text and "| mbv3_1d | 3 | <= 1.75x [0.00, 1.80] | misses |" in text
+
+
+def test_help_row_states_the_cost_of_its_cheap_setting(reports: Path) -> None:
+    """Section 2's HELP row: our HELP on its protocol, then its budget vs HELP's own on the development target."""
+    section = report.build(reports).split("## 2.", 1)[1].split("## 3.", 1)[0]
+    assert "own protocol: 0.860 [0.850, 0.870]" in section
+    assert ("Cost of the cheap setting: 500 meta-training episodes instead of HELP's 2000 (development target "
+            "dev_ND, HELP's protocol, 3 trials): 0.800 [0.750, 0.850] vs 0.840 [0.800, 0.880], a loss of 0.040 "
+            "[0.010, 0.070] (paired by trial) for 90 instead of 360 CPU s per meta-training.") in section

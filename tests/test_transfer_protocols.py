@@ -1,6 +1,7 @@
 """Issue 12: the two scoring protocols, trials that re-seed pre-training, HELP, the stack."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy import stats
@@ -8,7 +9,8 @@ from scipy import stats
 from nas_utils.spaces import get_space
 from nas_utils.transfer import encodings
 from nas_utils.transfer.data import TaskData
-from nas_utils.transfer.help import Help, HelpSpec, fbnet_help_inputs, nb201_help_inputs
+from nas_utils.errors import ConfigError
+from nas_utils.transfer.help import GraphConv, Help, HelpSpec, fbnet_help_inputs, nb201_help_inputs
 from nas_utils.transfer.methods import TransferMethod, TransferSettings, make_method
 from nas_utils.transfer.models import ArchTensors
 from nas_utils.transfer.stacking import combine
@@ -20,8 +22,12 @@ TINY = TransferSettings(pretrain_epochs=1, finetune_epochs=2, hidden=8, layers=1
 
 @pytest.fixture(scope="module")
 def data() -> TaskData:
+    return _tiny(60)
+
+
+def _tiny(step: int) -> TaskData:
     space = get_space("nb201")
-    X = space.enumerate()[::60]
+    X = space.enumerate()[::step]
     g = encodings.nb201_graph(X)
     macs = encodings.cost_features("nb201", X)[:, 0]
     lat = macs[:, None] * (1 + np.arange(5)) / 1e6 + np.random.default_rng(0).random((len(X), 5))
@@ -102,6 +108,42 @@ def test_help_adapts_to_the_support_samples_and_is_deterministic_per_seed(data):
     assert not np.allclose(_help(data, 1).predict(data, 0, idx, 0), adapted)
 
 
+def test_help_graph_convolution_adds_its_bias_after_aggregation():
+    """HELP's GraphConvolution: A (H W) + b, not A (H W + b)."""
+    layer = GraphConv(3, 2)
+    x, a = torch.rand(4, 5, 3), torch.ones(4, 5, 5)
+    torch.testing.assert_close(layer(x, a), a @ (x @ layer.weight) + layer.bias)
+    assert float(layer.weight.detach().abs().max()) <= 0.05
+
+
+def test_help_scores_the_asked_rows_alone_as_predict_does(data):
+    h, idx, rows = _help(data, 0), np.arange(20, 30), np.arange(100, 140)
+    np.testing.assert_allclose(h.predict_rows(data, 0, idx, 3, rows), h.predict(data, 0, idx, 3)[rows], rtol=1e-5)
+
+
+def test_help_stop_scores_what_a_shorter_run_ends_with_and_leaves_training_unchanged(data):
+    idx = np.arange(20, 30)
+    seen = {}
+    spec = HelpSpec(episodes=4, tasks_per_episode=2, support=5, query=20, mc=2, hidden=16)
+    long = Help(spec)
+    long.prepare(data, 0, stops=(2,), on_stop=lambda e: seen.setdefault(e, long.predict(data, 0, idx, 0)))
+    short = Help(HelpSpec(**{**spec.__dict__, "episodes": 2}))
+    short.prepare(data, 0)
+    np.testing.assert_array_equal(seen[2], short.predict(data, 0, idx, 0))
+    plain = Help(spec)
+    plain.prepare(data, 0)
+    np.testing.assert_array_equal(long.predict(data, 0, idx, 0), plain.predict(data, 0, idx, 0))
+
+
+def test_help_scales_the_target_support_like_its_code_or_by_what_was_measured(data):
+    h, idx = _help(data, 0), np.arange(20, 30)
+    pool = h.predict(data, 0, idx, 0)
+    h.spec = HelpSpec(**{**h.spec.__dict__, "target_scale": "measured"})
+    assert not np.allclose(pool, h.predict(data, 0, idx, 0))
+    with pytest.raises(ConfigError, match="valid: pool, measured"):
+        Help(HelpSpec(target_scale="log"))
+
+
 def test_help_inputs_have_the_published_shapes():
     feat, agg = nb201_help_inputs(np.array([[3, 3, 3, 3, 3, 3]]))
     assert feat.shape == (1, 9, 8) and agg.shape == (1, 9, 9)
@@ -127,3 +169,19 @@ def test_every_method_reports_its_registry_name():
 
     for name in METHODS.names():
         assert make_method(name, TINY).name == name
+
+
+def test_a_help_trial_job_scores_what_run_trials_scores_for_that_trial():
+    """The stage splits HELP's trials into jobs of their own: same rows as one run_trials call."""
+    from types import SimpleNamespace
+
+    from nas_utils.experiments.predictor_transfer import Job, _study_job
+
+    data = _tiny(12)  # 1,303 architectures: HELP's train pool and a 403-architecture query pool
+    settings = TransferSettings(help_episodes=2)
+    cfg = SimpleNamespace(settings=lambda: settings, seed=3)
+    whole = run_trials(data, [make_method("help", settings)], [], 2, "random", 3, (), 10)
+    for trial in range(2):
+        (job,) = _study_job(cfg, Job("help", "ND", trial), data)  # type: ignore[arg-type]
+        pd.testing.assert_frame_equal(job, whole[whole.trial == trial].reset_index(drop=True))
+    assert whole.spearman.notna().all() and len(whole) == 2 * len(data.task.targets)

@@ -39,14 +39,15 @@ from nas_utils.runtime import torch_threads
 from nas_utils.schemas.predictors import PredictorsConfig
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import TaskData, load_task_data
-from nas_utils.transfer.help import Help
+from nas_utils.transfer import help_budget
+from nas_utils.transfer.help import Help, HelpSpec
 from nas_utils.transfer.methods import (
     CostBaseline,
     Pretrained,
     TransferMethod,
     make_method,
 )
-from nas_utils.transfer.study import PROTOCOLS, run_trials
+from nas_utils.transfer.study import PROTOCOLS, help_rows, run_trials
 from nas_utils.transfer.study import summarise as summarise_trials
 from nas_utils.transfer.tasks import TASKS, UNAVAILABLE, get_task
 
@@ -61,31 +62,78 @@ def _data(cfg: PredictorsConfig, task: str) -> TaskData:
     return load_task_data(task, cfg.n_pretrain(get_task(task).space), prune=cfg.prune)
 
 
-def _study_task(job: tuple[PredictorsConfig, str]) -> tuple[list[pd.DataFrame], float]:
-    """Every protocol of one task (main table, HELP protocol on ND, ablations); seeded per task."""
-    cfg, task = job
-    start = time.perf_counter()
-    frames = []
-    with torch_threads(runtime.settings().threads):
-        data = _data(cfg, task)
-        main = [make_method(m, cfg.settings()) for m in (cfg.all_methods() if task in cfg.tasks else [])]
-        help_k = 10 if task == "ND" else None
-        light = [m for m in main if not _pretrains(m)]
-        heavy = [m for m in main if _pretrains(m)]
-        if light:
-            frames.append(run_trials(data, light, cfg.ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
-        if heavy:
-            ks = [k for k in cfg.ks if k in cfg.network_ks] if task in cfg.tasks else []
-            frames.append(run_trials(data, heavy, ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
-        if task == "ND" and not any(m.name == "help" for m in heavy):  # HELP's row on its own protocol only
-            frames.append(run_trials(data, [make_method("help", cfg.settings())], [], cfg.trials, cfg.sampler,
-                                     cfg.seed, (), help_k))
+@dataclass(frozen=True)
+class Job:
+    """One independent piece of the stage, seeded from ``cfg.seed`` alone (so the worker count and
+    the dispatch order never change a result).
+
+    ``kind``: ``main`` (a task's main table: every protocol, every method), ``help`` (one trial of
+    HELP on its own protocol, when HELP is not among the main methods), ``ablation`` (the sampler
+    ablation on ``ablation_task``) or ``loop`` (one search cell; ``task`` is ``dataset/device``).
+    """
+
+    kind: str
+    task: str
+    trial: int = 0
+
+
+def jobs(cfg: PredictorsConfig) -> list[Job]:
+    """Every job of the stage in output order: per task its main table, HELP's trials, the
+    ablation; then the search cells."""
+    out: list[Job] = []
+    for task in dict.fromkeys(cfg.tasks + (cfg.ablation_task,)):
+        if task in cfg.tasks:
+            out.append(Job("main", task))
+        if task == "ND" and not (task in cfg.tasks and "help" in cfg.all_methods()):  # HELP's own protocol only
+            out += [Job("help", task, trial) for trial in range(cfg.trials)]
         if task == cfg.ablation_task:
-            abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
-            for sampler in cfg.ablation_samplers:
-                df = run_trials(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed, ("all_archs",))
-                frames.append(df.assign(protocol="ablation"))
+            out.append(Job("ablation", task))
+    return out + [Job("loop", f"{ds}/{dev}") for ds, dev in in_loop.TEST_CELLS]
+
+
+def _cost(cfg: PredictorsConfig, job: Job) -> float:
+    """Rough single-core CPU seconds of a job (default profile, measured), only to dispatch the
+    largest first: a HELP trial ~0.2 s per episode; ND's main table ~3x a FBNet task's."""
+    if job.kind == "help":
+        return 0.2 * cfg.help_episodes + 5
+    if job.kind == "main":
+        return 60.0 if job.task == "ND" else 20.0
+    return 30.0
+
+
+def _run_job(item: tuple[PredictorsConfig, Job]) -> tuple[list[pd.DataFrame], float]:
+    """The frames of one job and its wall seconds."""
+    cfg, job = item
+    start = time.perf_counter()
+    with torch_threads(runtime.settings().threads):
+        if job.kind == "loop":
+            ds, dev = job.task.split("/")
+            frames = [in_loop.run_cell(ds, dev, _loop_spec(cfg), cfg.settings(), cfg.seed)]
+        else:
+            frames = _study_job(cfg, job, _data(cfg, job.task))
     return frames, time.perf_counter() - start
+
+
+def _study_job(cfg: PredictorsConfig, job: Job, data: TaskData) -> list[pd.DataFrame]:
+    help_k = 10 if job.task == "ND" else None
+    if job.kind == "help":  # = run_trials(data, [help], [], ...) restricted to one trial
+        m = make_method("help", cfg.settings())
+        m.prepare(data, cfg.seed + job.trial)
+        return [pd.DataFrame(help_rows(data, [m], help_k or 10, job.trial, cfg.seed))]
+    if job.kind == "ablation":
+        abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
+        return [run_trials(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed, ("all_archs",))
+                .assign(protocol="ablation") for sampler in cfg.ablation_samplers]
+    main = [make_method(m, cfg.settings()) for m in cfg.all_methods()]
+    light = [m for m in main if not _pretrains(m)]
+    heavy = [m for m in main if _pretrains(m)]
+    frames = []
+    if light:
+        frames.append(run_trials(data, light, cfg.ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
+    if heavy:
+        ks = [k for k in cfg.ks if k in cfg.network_ks]
+        frames.append(run_trials(data, heavy, ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
+    return frames
 
 
 def _pretrains(m: TransferMethod) -> bool:
@@ -93,20 +141,35 @@ def _pretrains(m: TransferMethod) -> bool:
     return isinstance(m, (Pretrained, Help)) or bool(getattr(m, "neural", None))
 
 
-def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
-    """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``.
+def run_jobs(cfg: PredictorsConfig, selected: list[Job], progress: bool = True) -> list[tuple[list[pd.DataFrame], float]]:
+    """Run ``selected`` over ``HWNAS_WORKERS`` processes, largest first; outputs in ``selected`` order."""
+    order = sorted(range(len(selected)), key=lambda i: -_cost(cfg, selected[i]))
+    outputs = parallel_map(_run_job, [(cfg, selected[i]) for i in order], workers=runtime.settings().workers,
+                           desc="transfer jobs" if progress else None)
+    by_index = dict(zip(order, outputs))
+    return [by_index[i] for i in range(len(selected))]
 
-    Tasks are independent and seeded from ``cfg.seed`` alone, so they run over ``HWNAS_WORKERS``
-    processes and the result does not depend on the worker count.
-    """
-    tasks = list(dict.fromkeys(cfg.tasks + (cfg.ablation_task,)))
-    outputs = parallel_map(_study_task, [(cfg, t) for t in tasks], workers=runtime.settings().workers,
-                           desc="transfer tasks" if progress else None)
-    frames = [f for task_frames, _ in outputs for f in task_frames]
-    timings = {t: seconds for t, (_, seconds) in zip(tasks, outputs)}
-    if progress:
-        print(", ".join(f"{t}: {s:.0f}s" for t, s in timings.items()))
+
+def _study_result(selected: list[Job], outputs: list[tuple[list[pd.DataFrame], float]]) -> StudyResult:
+    frames = [f for job, (fs, _) in zip(selected, outputs) if job.kind != "loop" for f in fs]
+    timings: dict[str, float] = {}
+    for job, (_, seconds) in zip(selected, outputs):
+        key = "search_loop" if job.kind == "loop" else job.task
+        timings[key] = timings.get(key, 0.0) + seconds
     return StudyResult(pd.concat(frames, ignore_index=True), timings)
+
+
+def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
+    """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``."""
+    selected = [j for j in jobs(cfg) if j.kind != "loop"]
+    return _study_result(selected, run_jobs(cfg, selected, progress))
+
+
+def _loop_spec(cfg: PredictorsConfig) -> in_loop.LoopSpec:
+    return in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
+                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
+                            baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
+                            n_pretrain=cfg.n_pretrain_nb201)
 
 
 def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
@@ -118,19 +181,8 @@ def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
     predicted front; the baseline measures every candidate (up to ``search_baseline_budget``).
     The loop settings were chosen on notebook 05's development cells (``in_loop.DEV_CELLS``).
     """
-    spec = in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
-                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
-                            baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
-                            n_pretrain=cfg.n_pretrain_nb201)
-    jobs = [(ds, dev, spec, cfg.settings(), cfg.seed) for ds, dev in in_loop.TEST_CELLS]
-    return pd.concat(parallel_map(_loop_cell, jobs, workers=runtime.settings().workers), ignore_index=True)
-
-
-def _loop_cell(job: tuple[str, str, in_loop.LoopSpec, object, int]) -> pd.DataFrame:
-    """One search cell (a process of its own; seeded from ``cfg.seed`` alone)."""
-    ds, dev, spec, settings, seed = job
-    with torch_threads(runtime.settings().threads):
-        return in_loop.run_cell(ds, dev, spec, settings, seed)  # type: ignore[arg-type]
+    selected = [j for j in jobs(cfg) if j.kind == "loop"]
+    return pd.concat([f for fs, _ in run_jobs(cfg, selected, progress=False) for f in fs], ignore_index=True)
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -179,6 +231,13 @@ def help_table(results: pd.DataFrame) -> pd.DataFrame:
               "help_published", "verdict_vs_help"]]
 
 
+def help_budget_table(summary: PredictorsSummary) -> pd.DataFrame:
+    """HELP's development record: Spearman and CPU s per meta-training budget and target-label scaling."""
+    from dataclasses import asdict
+
+    return pd.DataFrame([asdict(r) for r in summary.help_budget]).round(3)
+
+
 def budget_table(cfg: PredictorsConfig) -> pd.DataFrame:
     """Information budget of every method: target measurements and source data it reads."""
     rows = []
@@ -221,8 +280,14 @@ class PredictorsRun:
 
 def run(cfg: PredictorsConfig, progress: bool = True) -> PredictorsRun:
     """The study (main table, HELP protocol, ablations) and the predictor-in-the-loop search."""
-    study = run_study(cfg, progress)
-    return PredictorsRun(study, run_search_loop(cfg), budget_table(cfg))
+    selected = jobs(cfg)  # study and search cells in one pool: the cells fill the workers' idle time
+    outputs = run_jobs(cfg, selected, progress)
+    study = _study_result(selected, outputs)
+    if progress:
+        print(", ".join(f"{t}: {v:.0f}s" for t, v in study.timings.items()), "(wall s, summed over jobs)")
+    loop = pd.concat([f for job, (fs, _) in zip(selected, outputs) if job.kind == "loop" for f in fs],
+                     ignore_index=True)
+    return PredictorsRun(study, loop, budget_table(cfg))
 
 
 def _opt(x: object) -> float | None:
@@ -273,7 +338,9 @@ def summarise(result: PredictorsRun, cfg: PredictorsConfig) -> PredictorsSummary
                    "reference architectures measured). Verdict: all_archs, pre-registered method, k=20.",
         spearman=rows, targets=targets, search_loop=_loop_result(result.loop, cfg),
         timings_s={str(k): float(v) for k, v in result.study.timings.items()}, method=cfg.method,
-        information_budget=[BudgetRow(**r) for r in result.budget.to_dict(orient="records")], loop_cells=cells)
+        information_budget=[BudgetRow(**r) for r in result.budget.to_dict(orient="records")], loop_cells=cells,
+        help_episodes=cfg.help_episodes, help_target_scale=HelpSpec().target_scale,
+        help_budget=help_budget.budget_rows(help_budget.load_record()) if help_budget.record_path().exists() else [])
 
 
 def spearman_plot_data(summary: PredictorsSummary) -> dict[str, pd.DataFrame]:

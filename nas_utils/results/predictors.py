@@ -94,6 +94,26 @@ class SearchLoopResult:
 
 
 @dataclass(frozen=True)
+class HelpBudgetRow:
+    """HELP on a development target at one meta-training budget (record ``help_episodes.csv``).
+
+    ``cost_vs_max``: Spearman at the largest measured budget minus this one, paired by trial.
+    """
+
+    task: str
+    target_scale: str
+    episodes: int
+    trials: int
+    spearman: float
+    ci_low: float | None
+    ci_high: float | None
+    cost_vs_max: float
+    cost_ci_low: float | None
+    cost_ci_high: float | None
+    train_cpu_s: float
+
+
+@dataclass(frozen=True)
 class PredictorsSummary(Summary):
     KIND: ClassVar[str] = "predictors"
     protocol: str
@@ -104,6 +124,9 @@ class PredictorsSummary(Summary):
     method: str | None = None  # the pre-registered method (params.yaml predictors.method)
     information_budget: list[BudgetRow] = field(default_factory=list)
     loop_cells: list[LoopCell] = field(default_factory=list)
+    help_episodes: int | None = None  # HELP's meta-training episodes in this run
+    help_target_scale: str | None = None  # how HELP scaled the target's support labels in this run
+    help_budget: list[HelpBudgetRow] = field(default_factory=list)  # development record, every budget
 
     def rows(self, protocol: str = "all_archs", task: str | None = None) -> list[SpearmanResult]:
         return [r for r in self.spearman if r.protocol == protocol and (task is None or r.task == task)]
@@ -121,6 +144,25 @@ class PredictorsSummary(Summary):
         own = [r for r in rows if r.method == self.method]
         return own[0] if own else (max(rows, key=lambda r: r.spearman) if rows else None)
 
+    def help_cost(self) -> str | None:
+        """'Cost of the cheap setting': this run's HELP budget vs the largest one on the development target."""
+        rows = {r.episodes: r for r in self.help_budget if r.target_scale == self.help_target_scale}
+        if not rows or self.help_episodes is None:
+            return None
+        top = rows[max(rows)]
+        if self.help_episodes not in rows:
+            return (f"HELP ran {self.help_episodes} meta-training episodes, a budget the development record does "
+                    f"not hold (measured: {', '.join(map(str, sorted(rows)))}).")
+        a = rows[self.help_episodes]
+        if a.episodes == top.episodes:
+            return (f"HELP ran its paper budget ({a.episodes} episodes; development target {a.task}: "
+                    f"{a.spearman:.3f}{_ci(a.ci_low, a.ci_high)}, {a.train_cpu_s:.0f} CPU s per meta-training).")
+        return (f"Cost of the cheap setting: {a.episodes} meta-training episodes instead of HELP's {top.episodes} "
+                f"(development target {a.task}, HELP's protocol, {a.trials} trials): {a.spearman:.3f}"
+                f"{_ci(a.ci_low, a.ci_high)} vs {top.spearman:.3f}{_ci(top.ci_low, top.ci_high)}, a loss of "
+                f"{a.cost_vs_max:.3f}{_ci(a.cost_ci_low, a.cost_ci_high)} (paired by trial) for "
+                f"{a.train_cpu_s:.0f} instead of {top.train_cpu_s:.0f} CPU s per meta-training.")
+
     def help_row(self) -> SpearmanResult | None:
         """HELP itself (our implementation) under its own protocol."""
         rows = [r for r in self.rows("help_800") if r.method == "help"]
@@ -128,3 +170,7 @@ class PredictorsSummary(Summary):
 
     def published_targets(self) -> list[TaskBest]:
         return [t for t in self.targets if t.protocol == "all_archs" and t.nasflat is not None]
+
+
+def _ci(lo: float | None, hi: float | None) -> str:
+    return f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else ""

@@ -36,6 +36,7 @@ class PredictorsConfig:
     layers: int
     prune: bool
     help_episodes: int
+    help_episodes_fbnet: int
     protocols: tuple[str, ...]
     ablation_task: str
     ablation_k: int
@@ -70,7 +71,7 @@ class PredictorsConfig:
         config.check_choices("predictors.network_ks", self.network_ks, self.ks)
         for k in self.ks + (self.ablation_k, self.search_k):
             config.check_range("predictors.ks", k, low=2, high=5000)
-        for key in ("trials", "help_episodes", "ablation_trials", "finetune_batch", "search_seeds", "pretrain_epochs",
+        for key in ("trials", "help_episodes", "help_episodes_fbnet", "ablation_trials", "finetune_batch", "search_seeds", "pretrain_epochs",
                     "finetune_epochs", "hidden", "layers", "search_front_budget"):
             config.check_range(f"predictors.{key}", getattr(self, key), low=1)
         config.check_range("predictors.n_pretrain_nb201", self.n_pretrain_nb201, low=2, high=900)
@@ -84,7 +85,8 @@ class PredictorsConfig:
         return TransferSettings(pretrain_epochs=self.pretrain_epochs, pretrain_lr=self.pretrain_lr,
                                 finetune_epochs=self.finetune_epochs, finetune_lr=self.finetune_lr,
                                 finetune_batch=self.finetune_batch,
-                                hidden=self.hidden, layers=self.layers, help_episodes=self.help_episodes)
+                                hidden=self.hidden, layers=self.layers, help_episodes=self.help_episodes,
+                                help_episodes_fbnet=self.help_episodes_fbnet)
 
     def all_methods(self) -> list[str]:
         """The pre-registered method first, then the compared methods (baselines, HELP, ...)."""

@@ -1,15 +1,17 @@
 """HELP (Lee et al., NeurIPS 2021): a meta-learned, hardware-adaptive latency predictor.
 
-Written from the description in ALGORITHMS.md Part 2 §3 (HELP's ``net.py``/``help.py``):
+Written from HELP's code (``net.py``/``help.py``/``loader.py`` at HayeonLee/HELP@45f70eb;
+ALGORITHMS.md Part 2 §3):
 
 * **Hardware embedding**: a device is the vector of its latencies on 10 fixed reference
   architectures (:data:`~nas_utils.transfer.data.HELP_REFERENCE`), min-max scaled over those 10
   values. A new device therefore costs 10 reference measurements on top of its k support samples.
 * **Predictor** (``MetaLearner``, h = 100): an architecture branch (NB201: 4 graph-convolution
   layers ``H' = ReLU(A (H W) + b)`` over the 8-node op-on-node graph plus a global node, read out
-  at the global node; FBNet: a 2-layer MLP on HELP's 132-d per-layer kernel/expansion features),
-  a hardware branch (10 -> 100 -> 100), and a head 200 -> 200 -> 200 -> 1 trained with MSE on
-  latencies min-max scaled to [0.05, 0.95].
+  at the global node, W ~ U(+-0.05); FBNet: a 2-layer MLP on HELP's 132-d per-layer
+  kernel/expansion features), a hardware branch (10 -> 100 -> 100), and a head
+  200 -> 200 -> 200 -> 1 trained with MSE on latencies min-max scaled to [0.05, 0.95] over each
+  device's trimmed train pool.
 * **Modulator** ``z``: an inference network maps the hardware embedding to a Gaussian over
   603 scalars that rescale the input columns of the three head layers (``W (1 + 0.01 zw)``) and
   shift their biases (``b + 0.01 zb``): device-specific initial parameters.
@@ -17,18 +19,22 @@ Written from the description in ALGORITHMS.md Part 2 §3 (HELP's ``net.py``/``he
   initialised at 1e-3): per episode, 8 source devices (fewer if the task has fewer), each with
   10 support and 200 query architectures from its 10-90 % trimmed train pool; 2 inner
   steps with second-order gradients; outer loss = mean query MSE + 0.1 KL; Adam at 1e-4. Every
-  ``valid_every`` episodes, where HELP's split names meta-validation devices (ND, FD), the
-  parameters with the best mean validation Spearman are kept.
+  ``valid_every`` = 50 episodes, where HELP's split names meta-validation devices (ND, FD and
+  their development tasks), the parameters with the best mean validation Spearman (10 support,
+  800 trimmed queries, 10 MC samples, as HELP's ``_test_predictor``) are kept.
 * **Adaptation** to a target: build its hardware embedding, then 10 Monte-Carlo repetitions
   of (sample z, modulate, 2 Meta-SGD steps on the k support samples, predict); the prediction
-  is the MC mean.
+  is the MC mean. The support labels are scaled like the meta-training labels, by the min and
+  max of the target's trimmed train pool (``target_scale="pool"``, HELP's ``loader.py``; two
+  numbers a new device would not have -- ``"measured"`` uses the support and reference
+  latencies instead; :mod:`~nas_utils.transfer.help_budget` measures both).
 
 Deliberate differences from HELP's code [stated in the report]: the prediction is the MC mean
 (HELP scores Spearman on its last MC sample only), the per-task KL term is used (HELP adds the
-last task's KL 8 times), the target's support labels are scaled by the min and max of the
-latencies measured on it (HELP reads them from the target's 720-architecture trimmed train pool,
-which a new device does not have), and the episode count is a parameter (HELP: 2,000 on NB201,
-4,000 on FBNet; CPU profiles use fewer).
+last task's KL 8 times), the checkpoint is chosen on the meta-validation Spearman alone (HELP's
+loop also compares the meta-train Spearman against the same running maximum), and the episode
+count is a parameter (HELP: 2,000 on NB201, 4,000 on FBNet; the CPU profile uses fewer, at the
+measured cost in data/preregistration/predictors/help_episodes.csv).
 
 >>> import numpy as np
 >>> from nas_utils.transfer.help import help_scale
@@ -38,6 +44,7 @@ which a new device does not have), and the episode count is a parameter (HELP: 2
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +53,7 @@ from scipy import stats
 from torch import nn
 from torch.func import functional_call
 
+from nas_utils.errors import ConfigError
 from nas_utils.spaces import FBNET_BLOCKS
 from nas_utils.tables import load_latency
 from nas_utils.transfer.data import TaskData, help_pools
@@ -55,13 +63,18 @@ from nas_utils.transfer.methods import METHODS, TransferMethod
 #: HELP's meta-validation devices for its own splits (ALGORITHMS.md §3.2)
 HELP_VALID: dict[str, tuple[str, ...]] = {"ND": ("titanx_1", "titanx_32", "titanx_256", "gold_6240"),
                                           "FD": ("titanx_1", "titanx_32", "titanx_64", "gold_6240")}
+HELP_VALID["dev_ND"], HELP_VALID["dev_FD"] = HELP_VALID["ND"], HELP_VALID["FD"]  # development: same split
+#: how the target's support labels are scaled: by its trimmed train pool's min/max (HELP's code),
+#: or by the min/max of the latencies measured on it (support + reference architectures)
+TARGET_SCALES = ("pool", "measured")
 
 
 @dataclass(frozen=True)
 class HelpSpec:
     """HELP's hyper-parameters (published defaults; ``episodes`` sized per profile)."""
 
-    episodes: int = 2000
+    episodes: int = 2000  # NB201 (HELP's default)
+    episodes_fbnet: int = 4000  # FBNet (HELP's run_meta_training_fbnet.sh)
     tasks_per_episode: int = 8
     support: int = 10
     query: int = 200
@@ -73,6 +86,7 @@ class HelpSpec:
     mc: int = 10
     hidden: int = 100
     valid_every: int = 50
+    target_scale: str = "pool"
 
 
 def help_scale(lat: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -124,6 +138,18 @@ def fbnet_help_inputs(X: np.ndarray) -> torch.Tensor:
 # --- networks -----------------------------------------------------------------------------------
 
 
+class GraphConv(nn.Module):
+    """HELP's ``GraphConvolution``: ``A (H W) + b`` (bias after aggregation), W ~ U(+-0.05), b ~ U(+-1/sqrt(out))."""
+
+    def __init__(self, d_in: int, d_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(d_in, d_out).uniform_(-0.05, 0.05))
+        self.bias = nn.Parameter(torch.empty(d_out).uniform_(-d_out ** -0.5, d_out ** -0.5))
+
+    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        return a @ (x @ self.weight) + self.bias
+
+
 class HelpNet(nn.Module):
     """HELP's ``MetaLearner``: architecture branch + hardware branch -> 3-layer head."""
 
@@ -131,10 +157,7 @@ class HelpNet(nn.Module):
         super().__init__()
         self.space = space
         if space == "nb201":
-            layers = [nn.Linear(d_in, h) for d_in in (in_dim, h, h, h)]
-            for layer in layers:
-                nn.init.uniform_(layer.weight, -0.05, 0.05)
-            self.gc = nn.ModuleList(layers)
+            self.gc = nn.ModuleList(GraphConv(d_in, h) for d_in in (in_dim, h, h, h))
         else:
             self.fc1, self.fc2 = nn.Linear(in_dim, h), nn.Linear(h, h)
         self.fc_hw1, self.fc_hw2 = nn.Linear(hw_dim, h), nn.Linear(h, h)
@@ -144,7 +167,7 @@ class HelpNet(nn.Module):
         if self.space == "nb201":
             x, a = arch
             for layer in self.gc:
-                x = torch.relu(a @ layer(x))
+                x = torch.relu(layer(x, a))
             x = x[:, -1]
         else:
             x = torch.relu(self.fc2(torch.relu(self.fc1(arch[0]))))
@@ -185,6 +208,9 @@ def modulate(params: dict[str, torch.Tensor], z: torch.Tensor, h: int, scale: fl
 
 # --- the method ---------------------------------------------------------------------------------
 
+#: called at a stop episode of meta-training, with the best-validated parameters in place
+OnStop = Callable[[int], None]
+
 
 class Help(TransferMethod):
     """HELP as a transfer method (see the module docstring)."""
@@ -194,6 +220,8 @@ class Help(TransferMethod):
     extra_target_measurements = 10
 
     def __init__(self, spec: HelpSpec) -> None:
+        if spec.target_scale not in TARGET_SCALES:
+            raise ConfigError(f"help target_scale={spec.target_scale!r} is unknown; valid: {', '.join(TARGET_SCALES)}")
         self.spec = spec
         self.net: HelpNet | None = None
         self.modulator: Modulator | None = None
@@ -229,8 +257,14 @@ class Help(TransferMethod):
         return modulate(self.params, z, self.spec.hidden, self.spec.z_scaling), kl
 
     # meta-training ------------------------------------------------------------------------------
-    def prepare(self, data: TaskData, seed: int) -> None:
-        """Meta-train on the task's source devices (seeded; global RNG untouched)."""
+    def prepare(self, data: TaskData, seed: int, stops: Sequence[int] = (), on_stop: OnStop | None = None) -> None:
+        """Meta-train on the task's source devices (seeded; global RNG untouched).
+
+        ``on_stop(e)`` is called after episode ``e`` of ``stops`` with the parameters a run of
+        ``e`` episodes would end with (the best validated so far) in place; training then goes
+        on unchanged. Stops should be multiples of ``valid_every`` (a stop is also a validation
+        point, as the last episode of a run is), so one run measures several episode budgets.
+        """
         s = self.spec
         self._space = data.task.space
         arch = self._inputs(data)
@@ -251,28 +285,43 @@ class Help(TransferMethod):
             opt = torch.optim.Adam([*self.params.values(), *self.alpha.values(), *self.modulator.parameters()],
                                    lr=s.meta_lr)
             best = (-np.inf, self._snapshot())
-            for episode in range(1, s.episodes + 1):
-                loss = torch.zeros(())
-                devices = rng.choice(n_src, size=min(s.tasks_per_episode, n_src), replace=False)
-                for j in devices:
-                    rows = rng.choice(pools[j], size=min(s.support + s.query, len(pools[j])), replace=False)
-                    sup, qry = rows[:s.support], rows[s.support:]
-                    params, kl = self._task_params(hws[j])
-                    ys = torch.as_tensor(labels[j][sup], dtype=torch.float32)
-                    params = self._adapt(params, self._take(arch, sup), hws[j][None], ys, create_graph=True)
-                    pred = functional_call(self.net, params, (self._take(arch, qry), hws[j][None]))
-                    yq = torch.as_tensor(labels[j][qry], dtype=torch.float32)
-                    loss = loss + nn.functional.mse_loss(pred, yq) / len(devices) + s.kl_scaling * kl
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                if valid and (episode % s.valid_every == 0 or episode == s.episodes):
+            episodes = s.episodes_fbnet if data.task.space == "fbnet" else s.episodes
+            last = max([episodes, *stops])
+            for episode in range(1, last + 1):
+                self._episode(opt, arch, pools, labels, hws, rng)
+                if valid and (episode % s.valid_every == 0 or episode in (episodes, *stops)):
                     score = self._validate(arch, valid, rng)
                     if score > best[0]:
                         best = (score, self._snapshot())
+                if episode in stops and on_stop is not None:
+                    current = self._snapshot()
+                    if valid:
+                        self._restore(best[1])
+                    with torch.random.fork_rng(devices=[]):
+                        on_stop(episode)
+                    self._restore(current)
             if valid:
                 self.best_valid = float(best[0])
                 self._restore(best[1])
+
+    def _episode(self, opt: torch.optim.Optimizer, arch: tuple[torch.Tensor, ...], pools: list[np.ndarray],
+                 labels: list[np.ndarray], hws: list[torch.Tensor], rng: np.random.Generator) -> None:
+        """One Meta-SGD step over ``tasks_per_episode`` source devices (second-order inner steps)."""
+        s = self.spec
+        loss = torch.zeros(())
+        devices = rng.choice(len(pools), size=min(s.tasks_per_episode, len(pools)), replace=False)
+        for j in devices:
+            rows = rng.choice(pools[j], size=min(s.support + s.query, len(pools[j])), replace=False)
+            sup, qry = rows[:s.support], rows[s.support:]
+            params, kl = self._task_params(hws[j])
+            ys = torch.as_tensor(labels[j][sup], dtype=torch.float32)
+            params = self._adapt(params, self._take(arch, sup), hws[j][None], ys, create_graph=True)
+            pred = functional_call(self.net, params, (self._take(arch, qry), hws[j][None]))
+            yq = torch.as_tensor(labels[j][qry], dtype=torch.float32)
+            loss = loss + nn.functional.mse_loss(pred, yq) / len(devices) + s.kl_scaling * kl
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
 
     def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         assert self.modulator is not None
@@ -291,25 +340,35 @@ class Help(TransferMethod):
         self.modulator.load_state_dict(mod)
 
     def _valid_set(self, data: TaskData) -> list[tuple[np.ndarray, np.ndarray]]:
-        devices = [d for d in HELP_VALID.get(data.task.name, ()) if d not in data.task.targets]
+        devices = [d for d in HELP_VALID.get(data.task.name, ()) if d not in data.task.targets + data.task.sources]
         return [(lat, data.help_ref) for lat in load_latency(data.task.space, devices).T] if devices else []
 
     def _validate(self, arch: tuple[torch.Tensor, ...], valid: list[tuple[np.ndarray, np.ndarray]],
                   rng: np.random.Generator) -> float:
+        """Mean Spearman over the meta-validation devices (HELP's protocol: k support, 800 queries, MC)."""
         scores = []
         for lat, ref in valid:
             train, query = help_pools(lat, self._space)
             sup = rng.choice(train, size=self.spec.support, replace=False)
-            pred = self._predict_rows(arch, lat, sup, ref, query, mc=1)
+            pred = self._predict_rows(arch, lat, sup, ref, query, self.spec.mc)
             scores.append(stats.spearmanr(pred, lat[query]).statistic)
         return float(np.nanmean(scores))
 
     # adaptation ---------------------------------------------------------------------------------
+    def _support_labels(self, lat: np.ndarray, support: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """Support labels scaled as in meta-training, by ``target_scale`` (module docstring)."""
+        if self.spec.target_scale == "pool":
+            pool = help_pools(lat, self._space)[0]
+            lo, hi = lat[pool].min(), lat[pool].max()
+        else:
+            measured = np.concatenate([lat[support], lat[ref]])
+            lo, hi = measured.min(), measured.max()
+        return help_scale(lat[support], lo, hi)
+
     def _predict_rows(self, arch: tuple[torch.Tensor, ...], lat: np.ndarray, support: np.ndarray, ref: np.ndarray,
                       rows: np.ndarray | None, mc: int) -> np.ndarray:
         """MC-mean prediction for ``rows`` (None: all) of a device measured on ``support`` and ``ref``."""
-        measured = np.concatenate([lat[support], lat[ref]])
-        y = torch.as_tensor(help_scale(lat[support], measured.min(), measured.max()), dtype=torch.float32)
+        y = torch.as_tensor(self._support_labels(lat, support, ref), dtype=torch.float32)
         hw = torch.as_tensor(hardware_embedding(lat[ref]), dtype=torch.float32)
         assert self.net is not None
         target_arch = arch if rows is None else self._take(arch, rows)
@@ -323,13 +382,19 @@ class Help(TransferMethod):
 
     def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
         """Adapt to target column ``target`` from its k samples ``idx`` and 10 reference latencies."""
+        return self.predict_rows(data, target, idx, seed, None)
+
+    def predict_rows(self, data: TaskData, target: int, idx: np.ndarray, seed: int,
+                     rows: np.ndarray | None) -> np.ndarray:
+        """:meth:`predict` for ``rows`` only (None: all); the network runs on those rows alone."""
         if self.net is None:
             raise RuntimeError("help: prepare() must run before predict()")
+        self._space = data.task.space
         arch = self._inputs(data)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            return self._predict_rows(arch, data.tgt_lat[:, target], np.asarray(idx), data.help_ref, None,
+            return self._predict_rows(arch, data.tgt_lat[:, target], np.asarray(idx), data.help_ref, rows,
                                       self.spec.mc)
 
 
-METHODS.add("help", lambda s: Help(HelpSpec(episodes=s.help_episodes)))
+METHODS.add("help", lambda s: Help(HelpSpec(episodes=s.help_episodes, episodes_fbnet=s.help_episodes_fbnet)))

@@ -53,7 +53,8 @@ class TransferSettings:
     hidden: int = 64
     layers: int = 3
     scratch_mlp_hidden: int = 200
-    help_episodes: int = 2000
+    help_episodes: int = 2000  # HELP's meta-training episodes on NB201
+    help_episodes_fbnet: int = 4000  # ... and on FBNet (HELP's scripts)
 
 
 class TransferMethod(ABC):
@@ -64,6 +65,9 @@ class TransferMethod(ABC):
     #: what the method reads besides the k target samples (information-budget table)
     source_data: str = "none"
     extra_target_measurements: int = 0
+    #: predictions may depend on earlier predict calls (NASFLAT's carried fine-tuning); methods
+    #: without such state give the same scores for the same (target, samples, seed) under every protocol
+    stateful: bool = False
 
     def prepare(self, data: TaskData, seed: int) -> None:
         """Pre-train on the task's source devices (no-op for methods without pre-training)."""
@@ -74,6 +78,10 @@ class TransferMethod(ABC):
     @abstractmethod
     def predict(self, data: TaskData, target: int, idx: np.ndarray, seed: int) -> np.ndarray:
         """Scores of every architecture on target column ``target`` given its samples ``idx``."""
+
+    def predict_rows(self, data: TaskData, target: int, idx: np.ndarray, seed: int, rows: np.ndarray) -> np.ndarray:
+        """:meth:`predict` restricted to ``rows`` (methods that can score fewer rows for less override it)."""
+        return self.predict(data, target, idx, seed)[rows]
 
 
 METHODS: Registry[Callable[[TransferSettings], TransferMethod]] = Registry("transfer method")
@@ -140,6 +148,7 @@ class Pretrained(TransferMethod):
         self._carried: models.LatencyNet | None = None
         self.source_data = "n_pretrain sampled architectures per source"
         self.extra_target_measurements = 10 if spec.device_repr == "help" else 0
+        self.stateful = True
 
     def set_carry_over(self, carry: bool) -> None:
         self.carry_over, self._carried = carry, None

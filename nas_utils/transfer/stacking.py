@@ -133,6 +133,7 @@ class Stacked(TransferMethod):
                 m = make_method(c, settings)
                 assert isinstance(m, Pretrained)
                 self.neural[c] = m
+        self.stateful = bool(self.neural)
         reads_sources = any(c in ("source", "source_ops") for c in spec.components)
         self.source_data = ("full source tables" if reads_sources else "none") + (
             " + n_pretrain sampled architectures per source" if self.neural else "")

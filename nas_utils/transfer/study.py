@@ -111,6 +111,7 @@ def run_trials(
         trial_seed = seed + trial
         for m in methods:
             m.prepare(data, trial_seed)
+        scores: dict[tuple[int, int, int], np.ndarray] = {}  # stateless methods: one prediction for every protocol
         for name in protocols:
             proto = PROTOCOLS[name]
             for m in methods:
@@ -119,8 +120,13 @@ def run_trials(
                 y = data.tgt_lat[proto.rows(len(data.X)), t]
                 for k in ks:
                     idx = draws[t, trial, k]
-                    for m in methods:
-                        rho, tau = rank_correlation(m.predict(data, t, idx, trial_seed)[proto.rows(len(data.X))], y)
+                    for i, m in enumerate(methods):
+                        pred = None if m.stateful else scores.get((i, t, k))
+                        if pred is None:
+                            pred = m.predict(data, t, idx, trial_seed)
+                            if not m.stateful:
+                                scores[i, t, k] = pred
+                        rho, tau = rank_correlation(pred[proto.rows(len(data.X))], y)
                         rows.append(_row(data, t, m.name, k, trial, sampler, name, rho, tau))
         for m in methods:
             m.set_carry_over(False)
@@ -147,7 +153,7 @@ def help_rows(data: TaskData, methods: Sequence[TransferMethod], k: int, trial: 
             if m.extra_target_measurements == 0:
                 budgets.append(("help_800_ref", with_ref))
             for name, rows_k in budgets:
-                rho, tau = rank_correlation(m.predict(data, t, rows_k, seed + trial)[query], y[query])
+                rho, tau = rank_correlation(m.predict_rows(data, t, rows_k, seed + trial, query), y[query])
                 rows.append(_row(data, t, m.name, k, trial, "random", name, rho, tau))
     return rows
 
