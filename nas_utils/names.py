@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-TACTICS = ("bo", "linas", "linas_faithful", "nsga2", "random", "weaknas")
+TACTICS = ("bo", "hvgain", "linas", "linas_faithful", "nsga2", "random", "weaknas")
 """``nas_utils.search.TACTICS.names()``"""
 
 DATASETS = ("cifar10", "cifar100", "imagenet16")

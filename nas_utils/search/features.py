@@ -107,3 +107,86 @@ def scalar_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
     if space.name != "nb201":
         return np.empty((len(X), 0))
     return np.column_stack([flops_proxy(live_ops(X)), flops_proxy(X)]) / 54.0  # 54 = six conv3x3 edges
+
+
+def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.5) -> np.ndarray:
+    """Features of what a cell *computes* (for accuracy models): equal for functionally identical cells.
+
+    NB201: the live-op one-hot, live op counts, the live FLOPs proxy (in conv3x3 units), the
+    path summaries of :func:`path_stats` and the path encoding (weighted by ``path_weight``);
+    dead edges and a swap of the two intermediate nodes change none of the path features.
+    Else the one-hot.
+    """
+    X = space.validate(X)
+    if space.name != "nb201":
+        return space.one_hot(X).astype(np.float64)
+    live = live_ops(X)
+    return np.hstack([space.one_hot(live), op_counts(live), flops_proxy(live)[:, None] / 9.0,
+                      path_stats(live), path_weight * path_counts(live)]).astype(np.float64)
+
+
+def cost_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
+    """Features of what a cell *executes* (for latency models): every edge counts, dead or live.
+
+    NB201: the one-hot of all six edges, op counts and the FLOPs proxy (a dead convolution still
+    runs; the FLOPs proxy in conv3x3 units); else the one-hot.
+    """
+    X = space.validate(X)
+    if space.name != "nb201":
+        return space.one_hot(X).astype(np.float64)
+    return np.hstack([space.one_hot(X), op_counts(X), flops_proxy(X)[:, None] / 9.0]).astype(np.float64)
+
+
+def isomorph_keys(space: SearchSpace, X: np.ndarray) -> list[bytes]:
+    """One key per row, equal for cells that are the same network up to relabelling (NB201).
+
+    NB201: when edge 1->2 is ``none`` the two intermediate nodes are interchangeable, so the
+    cell and its mirror ``(e1, e0, none, e3, e5, e4)`` run the same operations on the same
+    graph (same function *and* same cost); the key is the smaller of the two codes. Other
+    spaces: :meth:`SearchSpace.keys`.
+    """
+    X = space.validate(X)
+    if space.name != "nb201":
+        return space.keys(X)
+    mirror = X[:, [1, 0, 2, 3, 5, 4]]
+    swap = (X[:, 2] == NONE) & (_code(mirror) < _code(X))
+    canon = np.where(swap[:, None], mirror, X)
+    return space.keys(canon)
+
+
+def _code(X: np.ndarray) -> np.ndarray:
+    """Mixed-radix integer code of each NB201 row (for ordering)."""
+    return X @ (5 ** np.arange(X.shape[1])[::-1])
+
+
+def path_stats(X: np.ndarray) -> np.ndarray:
+    """(n, 13) summaries of the complete input-to-output paths of NB201 cells (live ops).
+
+    Over the (up to four) paths whose edges are all non-``none``: their number, the number of
+    paths without a convolution (pure skip/pool shortcuts) and without any op but ``skip``; the
+    max, min and sum over paths of their convolutions; the max and sum of conv3x3s; the max
+    and sum of pools; the longest path's length and the most convolutions on a path with no
+    pool. Unlike the 84-bin path encoding these generalise across op sequences seen rarely.
+    """
+    X = np.asarray(X, dtype=np.int64)
+    n = len(X)
+    stats = {k: np.zeros((n, len(NB201_PATHS))) for k in ("on", "conv", "conv3", "pool", "len", "skiponly")}
+    for p, path in enumerate(NB201_PATHS):
+        ops = X[:, list(path)]
+        on = np.all(ops != NONE, axis=1)
+        stats["on"][:, p] = on
+        stats["conv"][:, p] = on * np.isin(ops, (CONV1, CONV3)).sum(axis=1)
+        stats["conv3"][:, p] = on * (ops == CONV3).sum(axis=1)
+        stats["pool"][:, p] = on * (ops == POOL).sum(axis=1)
+        stats["len"][:, p] = on * len(path)
+        stats["skiponly"][:, p] = on & np.all(ops == SKIP, axis=1)
+    on = stats["on"].astype(bool)
+    conv_on = np.where(on, stats["conv"], np.inf)
+    no_pool = on & (stats["pool"] == 0)
+    return np.column_stack([
+        on.sum(1), (on & (stats["conv"] == 0)).sum(1), stats["skiponly"].sum(1),
+        stats["conv"].max(1), np.where(on.any(1), conv_on.min(1), 0.0), stats["conv"].sum(1),
+        stats["conv3"].max(1), stats["conv3"].sum(1), stats["pool"].max(1), stats["pool"].sum(1),
+        stats["len"].max(1), np.where(no_pool, stats["conv"], 0.0).max(1),
+        (on & (stats["pool"] > 0)).sum(1),
+    ]).astype(np.float64)

@@ -45,7 +45,30 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bo categorical, raw outcomes": ("bo", {"kernel": "categorical", "warp_outcomes": False}),
     "bo mixed (codes + FLOPs), log-warped": ("bo", {"kernel": "mixed", "warp_outcomes": True}),
 }
-GRIDS = {"bo": BO_VARIANTS}
+#: hvgain variants compared on the dev cells: acquisition (expected gain vs optimistic gain) x initial
+#: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
+_GP = {"min_lengthscale": 2.0, "max_lengthscale": 8.0, "batch_size": 10}
+HVGAIN_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "hvgain ehvi, flops init 10": ("hvgain", {**_GP, "acquisition": "ehvi", "init": "flops", "n_init": 10}),
+    "hvgain ucb beta=1, flops init 10": ("hvgain", {**_GP, "acquisition": "ucb", "beta": 1.0, "init": "flops",
+                                                    "n_init": 10}),
+    "hvgain ehvi, conv-level init 14": ("hvgain", {**_GP, "acquisition": "ehvi", "init": "conv_levels", "n_init": 14}),
+    "hvgain ucb beta=1, conv-level init 14": ("hvgain", {**_GP, "acquisition": "ucb", "beta": 1.0,
+                                                         "init": "conv_levels", "n_init": 14}),
+}
+#: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
+LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
+                                                               "predictor": "auto", "predictor_grid": "compact",
+                                                               "reselect_growth": 1.5}),
+    "linas initial=20 batch=10": ("linas", {"initial": 20, "batch": 10, "inner_evals": 1000, "predictor": "auto",
+                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+    "linas initial=20 batch=25": ("linas", {"initial": 20, "batch": 25, "inner_evals": 1000, "predictor": "auto",
+                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+    "linas initial=50 batch=10": ("linas", {"initial": 50, "batch": 10, "inner_evals": 1000, "predictor": "auto",
+                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+}
+GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS}
 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
@@ -131,9 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--budget", type=int, default=300)
     parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="single-threaded worker processes (> 1: the CSV is written once, at the end)")
     args = parser.parse_args(argv)
+    specs = _specs(GRIDS[args.grid], args.seeds, args.budget)
     rows = []
-    for spec in _specs(GRIDS[args.grid], args.seeds, args.budget):  # one at a time: partial results survive
+    if args.workers > 1:
+        rows = parallel_map(_one, specs, workers=args.workers)
+        if args.out:
+            pd.DataFrame(rows).to_csv(args.out, index=False)
+    for spec in specs if args.workers <= 1 else []:  # one at a time: partial results survive
         rows.append(_one(spec))
         if args.out:
             pd.DataFrame(rows).to_csv(args.out, index=False)

@@ -1,0 +1,382 @@
+"""Greedy expected-hypervolume-gain search over every unevaluated architecture (tactic ``hvgain``).
+
+A model-based search for two objectives that spends its validations only where the observed
+Pareto front is expected to grow most. Per round, after a small initial design:
+
+1. **Surrogates** (:class:`FeatureGP`): one Gaussian process per objective on features that
+   cost no validation (:mod:`nas_utils.search.features`), trained on every validated
+   architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error) on
+   :func:`~nas_utils.search.features.function_features` (live-op one-hot, path encoding, live
+   FLOPs: functionally identical cells look identical); latency as ``log(latency)`` on
+   :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
+   convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + c)`` (a smooth part plus a
+   Bayesian linear model, as latency is nearly additive over edges) plus white noise, on
+   standardised features; hyper-parameters by marginal likelihood (scikit-learn's
+   ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started.
+2. **Candidates**: every unevaluated architecture of the space (NB201: at most 15,625), minus
+   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones; on a
+   space larger than ``max_candidates``: ``pool_size`` single-edit mutations of the observed
+   front plus uniform samples.
+3. **Acquisition**: the hypervolume gain of a candidate over the *observed* front, in natural
+   units (error = 100 - accuracy, latency), with the HV reference point at 0 % accuracy and
+   ``ref_latency`` x the largest latency validated so far. ``acquisition="ehvi"``: the exact
+   expected gain under the GPs' independent log-normal predictive marginals (closed form in
+   two dimensions: a sum over the front's strips of products of one-dimensional partial
+   expectations, :func:`expected_gain`); ``"ucb"``: the gain of the optimistic point
+   ``exp(mu - beta * sigma)`` per objective.
+4. **Batch** of ``batch_size``, chosen greedily: after each pick, its predicted median joins the
+   front (a believer fantasy), each GP's predictive variances are updated as if the pick had
+   been observed (rank-1 update, hyper-parameters fixed), and its mirror image leaves the
+   candidate set. Ties (equal gains, e.g. none left) are broken by candidate order, which is
+   fixed, so the run depends on the seed only through the initial design.
+
+The initial design (``init="flops"``) takes one architecture from each of ``n_init`` equal-count
+strata of the space sorted by the live-cell FLOPs proxy (:func:`nas_utils.search.bo.initial_design`).
+
+Information budget: validations only (each returns accuracy and latency); no benchmark value of
+an unvalidated architecture is read, no other device or dataset is used.
+
+>>> from nas_utils.search import run_search
+>>> from nas_utils.search.synthetic import SyntheticProblem
+>>> h = run_search("hvgain", SyntheticProblem(), budget=30, seed=0, n_init=10, batch_size=5)
+>>> len(h), h["arch"].is_unique, sorted(set(h["source"]))
+(30, True, ['hvgain', 'init'])
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.special import ndtr
+
+from nas_utils import config
+from nas_utils.errors import ConfigError
+from nas_utils.metrics import Objective, pareto_mask
+from nas_utils.search.base import TACTICS, SearchSession, Tactic
+from nas_utils.search.bo import initial_design
+from nas_utils.search.features import CONV1, CONV3, cost_features, function_features, isomorph_keys
+from nas_utils.spaces import SearchSpace
+
+_FEATURES = {"function": function_features, "cost": cost_features}
+
+
+def minimised_log(F: np.ndarray, objectives: Sequence[Objective]) -> tuple[np.ndarray, list[bool]]:
+    """Objectives as minimised natural values ``m`` (error = 100 - acc, latency) and whether ``log m`` is modelled.
+
+    A %-accuracy becomes its error, a positive minimised objective stays; both are modelled in
+    log space (log-normal ``m``). Anything else is modelled as is (maximised ones negated).
+    """
+    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    M = np.empty_like(F)
+    logs = []
+    for j, obj in enumerate(objectives):
+        if not obj.minimize and obj.unit == "%":
+            M[:, j], is_log = np.maximum(100.0 - F[:, j], 1e-3), True
+        elif obj.minimize:
+            M[:, j], is_log = F[:, j], bool(np.all(F[:, j] > 0))
+        else:
+            M[:, j], is_log = -F[:, j], False
+        logs.append(is_log)
+    return M, logs
+
+
+def partial_expectation(c: np.ndarray, mu: np.ndarray, sd: np.ndarray, log: bool) -> np.ndarray:
+    """``E[(c - m)_+]`` for ``m = exp(g)`` (``log``) or ``m = g``, ``g ~ N(mu, sd^2)``; broadcasts.
+
+    Normal: ``sd (z Phi(z) + phi(z))`` with ``z = (c - mu) / sd``; log-normal (the put price of
+    Black and Scholes): ``c Phi(d) - exp(mu + sd^2 / 2) Phi(d - sd)`` with ``d = (log c - mu) / sd``.
+    Infinite or (log-normal) non-positive ``c`` gives 0.
+    """
+    sd = np.maximum(sd, 1e-9)
+    finite = np.isfinite(c) & (c > 0) if log else np.isfinite(c)
+    safe = np.where(finite, c, 1.0)
+    if not log:
+        z = (safe - mu) / sd
+        value = sd * (z * ndtr(z) + np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi))
+    else:
+        d = (np.log(safe) - mu) / sd
+        value = safe * ndtr(d) - np.exp(mu + sd**2 / 2) * ndtr(d - sd)
+    return np.where(finite, np.maximum(value, 0.0), 0.0)
+
+
+def front_strips(front: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-dominated region of a 2-D minimisation ``front`` inside ``ref`` as strips.
+
+    Strip ``j`` is ``{z : L_j <= z_1 < U_j, z_2 < T_j}``; their union is everything below
+    ``ref`` that no front point dominates. Returns ``(L, U, T)``.
+    """
+    front = front[np.all(front < ref, axis=1)]
+    front = front[pareto_mask(front)] if len(front) else front
+    front = front[np.argsort(front[:, 0], kind="stable")]
+    a, b = front[:, 0], front[:, 1]
+    L = np.concatenate([[-np.inf], a])
+    U = np.concatenate([a, [ref[0]]])
+    T = np.concatenate([[ref[1]], b])
+    return L, U, T
+
+
+def expected_gain(mu: np.ndarray, sd: np.ndarray, logs: Sequence[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Expected 2-D hypervolume gain of independent predictive marginals over the strips.
+
+    ``gain(m) = sum_j (U_j - max(m_1, L_j))_+ (T_j - m_2)_+``, and for independent objectives
+    ``E[(U - max(m, L))_+] = E[(U - m)_+] - E[(L - m)_+]``, so the expectation is a sum of
+    products of :func:`partial_expectation` terms. ``sd = 0`` gives the deterministic gain.
+    """
+    L, U, T = strips  # U = L[1:] + [ref]: one partial expectation per breakpoint, reused
+    mu1, mu2, sd1, sd2 = mu[:, :1], mu[:, 1:2], sd[:, :1], sd[:, 1:2]
+    at_u = partial_expectation(U[None], mu1, sd1, logs[0])
+    width = at_u - np.hstack([np.zeros((len(mu), 1)), at_u[:, :-1]])
+    height = partial_expectation(T[None], mu2, sd2, logs[1])
+    return np.sum(np.maximum(width, 0.0) * height, axis=1)
+
+
+class FeatureGP:
+    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + c) + noise`` on fixed features.
+
+    ``fit`` selects the hyper-parameters with scikit-learn (marginal likelihood, L-BFGS, warm
+    start from the previous fit) or keeps them (``refit=False``); ``predict`` gives predictive
+    means and variances (noise included) over a fixed candidate matrix; ``condition(i)``
+    shrinks those variances as if candidate ``i`` had been observed (Kriging believer).
+    """
+
+    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3) -> None:
+        self.params: np.ndarray | None = None  # log of (s1, l, s2, c, noise)
+        self.min_lengthscale, self.max_lengthscale = min_lengthscale, max_lengthscale
+
+    def kernel(self):  # type: ignore[no-untyped-def]
+        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, DotProduct, WhiteKernel
+
+        s1, ell, s2, c, noise = np.exp(self.params) if self.params is not None else (1.0, min(max(5.0, self.min_lengthscale), self.max_lengthscale), 0.01, 1.0, 0.1)
+        return (ConstantKernel(s1, (1e-3, 1e2)) * RBF(ell, (self.min_lengthscale, self.max_lengthscale))
+                + ConstantKernel(s2, (1e-6, 1e1)) * DotProduct(c, (1e-3, 1e3))
+                + WhiteKernel(noise, (1e-5, 1e1)))
+
+    def fit(self, Z: np.ndarray, y: np.ndarray, refit: bool = True) -> FeatureGP:
+        from sklearn.gaussian_process import GaussianProcessRegressor
+
+        self.y_mean, self.y_std = float(y.mean()), float(y.std()) or 1.0
+        t = (y - self.y_mean) / self.y_std
+        if refit or self.params is None:
+            gp = GaussianProcessRegressor(self.kernel(), normalize_y=False, random_state=0)
+            with warnings.catch_warnings():  # bound hits and convergence notes are expected
+                warnings.simplefilter("ignore")
+                gp.fit(Z, t)
+            self.params = np.asarray(gp.kernel_.theta)
+        s1, ell, s2, c, noise = np.exp(self.params)
+        self.s1, self.ell, self.s2, self.c, self.noise = s1, ell, s2, c, noise
+        self.Z = Z
+        K = self._k(Z, Z) + noise * np.eye(len(Z))
+        self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
+        self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
+        return self
+
+    def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        d2 = (A**2).sum(1)[:, None] + (B**2).sum(1)[None] - 2 * A @ B.T
+        return self.s1 * np.exp(-0.5 * np.maximum(d2, 0.0) / self.ell**2) + self.s2 * (A @ B.T + self.c)
+
+    def predict(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive mean and variance (observation noise included) over candidates ``C``."""
+        from scipy.linalg import solve_triangular
+
+        self.C = C
+        K_xc = self._k(self.Z, C)
+        self.V = solve_triangular(self.chol, K_xc, lower=True)  # (n, c)
+        prior = self.s1 + self.s2 * ((C**2).sum(1) + self.c) + self.noise
+        self.var = np.maximum(prior - (self.V**2).sum(0), 1e-9)
+        self._picked: list[np.ndarray] = []
+        mean = K_xc.T @ self.alpha
+        return self.y_mean + self.y_std * mean, self.var * self.y_std**2
+
+    def condition(self, i: int) -> np.ndarray:
+        """Variances after observing candidate ``i`` (hyper-parameters and means unchanged)."""
+        cov = self._k(self.C, self.C[i : i + 1])[:, 0] - self.V.T @ self.V[:, i]
+        for prev in self._picked:  # earlier rank-1 updates, in order
+            cov = cov - prev * prev[i]
+        col = cov / np.sqrt(max(cov[i], 0.0) + self.noise)
+        self._picked.append(col)
+        self.var = np.maximum(self.var - col**2, 1e-9)
+        return self.var * self.y_std**2
+
+
+def conv_level_design(session: SearchSession, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` unevaluated NB201 cells spread evenly over the number of convolution edges (0..6).
+
+    Equal-count FLOPs strata put almost every draw in the dense middle of the space, yet the
+    cells without convolutions (5 % of the space) and with many (1 %) are where latency and
+    accuracy models extrapolate worst and where the front's ends lie. Here each level gets
+    ``n // 7`` draws (the remainder to randomly chosen levels), uniform within the level.
+    """
+    space = session.space
+    n = min(n, session.remaining)
+    everything = space.enumerate()
+    everything = everything[session.is_new(everything)]
+    level = np.isin(everything, (CONV1, CONV3)).sum(axis=1)
+    levels = np.unique(level)
+    counts = np.full(len(levels), n // len(levels))
+    counts[rng.choice(len(levels), n % len(levels), replace=False)] += 1
+    picks = [rng.choice(np.flatnonzero(level == v), min(k, int((level == v).sum())), replace=False)
+             for v, k in zip(levels, counts)]
+    return everything[np.concatenate(picks)]
+
+
+@TACTICS.register("hvgain")
+class HVGain(Tactic):
+    """Greedy expected-HV-gain batches over every unevaluated architecture (method: module docstring).
+
+    Args:
+        n_init: initial-design architectures.
+        init: ``"conv_levels"`` (:func:`conv_level_design`), ``"flops"`` (FLOPs-stratified), both
+            NB201 only (uniform elsewhere), or ``"uniform"``.
+        batch_size: architectures validated per round.
+        acquisition: ``"ehvi"`` (expected gain) or ``"ucb"`` (gain of the optimistic point).
+        beta: optimism of ``"ucb"`` in predictive standard deviations.
+        ref_latency: HV reference of a minimised objective, as a multiple of its largest
+            validated value (an accuracy's reference is 0 %).
+        refit_every: re-select the GP hyper-parameters every this many rounds (1: always).
+        min_lengthscale, max_lengthscale: bounds of the RBF length scale (centred features); an
+            upper bound keeps the fit on search-biased data from collapsing to a linear model.
+        local_radius: if > 0, score only cells within this many edits of the observed front.
+        prune_isomorphs: drop mirror images of validated cells from the candidates.
+        max_candidates: score every unevaluated architecture on spaces up to this size.
+        pool_size: candidate pool (mutations of the front + uniform) on larger spaces.
+    """
+
+    name = "hvgain"
+
+    def __init__(self, n_init: int = 10, init: str = "flops", batch_size: int = 10, acquisition: str = "ehvi",
+                 beta: float = 1.0, ref_latency: float = 1.1, refit_every: int = 1, prune_isomorphs: bool = True,
+                 min_lengthscale: float = 0.1, max_lengthscale: float = 1e3, local_radius: int = 0, max_candidates: int = 20_000, pool_size: int = 3000) -> None:
+        for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
+                                ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
+                                ("pool_size", pool_size, 1)]:
+            if int(value) != value or value < low:
+                raise ConfigError(f"hvgain.{key}={value!r} is out of range; valid: integer >= {low}")
+        config.check_choice("hvgain.init", init, ("conv_levels", "flops", "uniform"))
+        config.check_choice("hvgain.acquisition", acquisition, ("ehvi", "ucb"))
+        config.check_range("hvgain.beta", beta, low=0.0)
+        config.check_range("hvgain.ref_latency", ref_latency, low=1.0)
+        config.check_range("hvgain.min_lengthscale", min_lengthscale, low=1e-3)
+        config.check_range("hvgain.max_lengthscale", max_lengthscale, low=min_lengthscale)
+        self.min_lengthscale, self.max_lengthscale = float(min_lengthscale), float(max_lengthscale)
+        if int(local_radius) != local_radius or local_radius < 0:
+            raise ConfigError(f"hvgain.local_radius={local_radius!r} is out of range; valid: integer >= 0")
+        self.local_radius = int(local_radius)
+        self.n_init, self.init, self.batch_size = int(n_init), init, int(batch_size)
+        self.acquisition, self.beta, self.ref_latency = acquisition, float(beta), float(ref_latency)
+        self.refit_every, self.prune_isomorphs = int(refit_every), bool(prune_isomorphs)
+        self.max_candidates, self.pool_size = int(max_candidates), int(pool_size)
+
+    # --- candidates --------------------------------------------------------------------------
+    def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
+        """Unevaluated architectures to score (step 2), mirror images of validated ones removed."""
+        space = session.space
+        if space.size <= self.max_candidates:
+            C = space.enumerate()
+            C = C[session.is_new(C)]
+        else:
+            C = self._pool(session, rng)
+        if self.local_radius and len(C):  # only cells within the radius of the observed front
+            M, _ = minimised_log(session.F, session.evaluator.objectives)
+            front = session.X[pareto_mask(M)]
+            distance = np.min([(C != x).sum(axis=1) for x in front], axis=0)
+            C = C[distance <= self.local_radius]
+        if self.prune_isomorphs and len(C):
+            seen = set(isomorph_keys(space, session.X))
+            C = C[np.array([k not in seen for k in isomorph_keys(space, C)], dtype=bool)]
+        return C
+
+    def _pool(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
+        space = session.space
+        M, _ = minimised_log(session.F, session.evaluator.objectives)
+        front = session.X[pareto_mask(M)]
+        keys, rows = session.seen, []
+        for _ in range(20 * self.pool_size):
+            if len(rows) >= self.pool_size // 2:
+                break
+            x = space.mutate(front[rng.integers(len(front))], rng)
+            (key,) = space.keys(x[None])
+            if key not in keys:
+                keys.add(key)
+                rows.append(x)
+        n_uniform = min(self.pool_size - len(rows), space.size - len(keys))
+        uniform = space.sample_unique(rng, n_uniform, exclude=keys)
+        return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
+
+    # --- one round -----------------------------------------------------------------------------
+    def propose(self, session: SearchSession, candidates: np.ndarray, q: int, refit: bool) -> np.ndarray:
+        """Fit the GPs on the validated architectures and pick ``q`` candidates greedily (steps 1, 3, 4)."""
+        space, objectives = session.space, session.evaluator.objectives
+        M, logs = minimised_log(session.F, objectives)
+        G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
+        mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
+        for j, kind in enumerate(self._feature_kinds(objectives)):
+            scale = self._scales[kind]
+            gp = self._gps[j].fit(scale(session.X), G[:, j], refit)
+            mu[:, j], var[:, j] = gp.predict(scale(candidates))
+        ref = np.array([100.0 if (not o.minimize and o.unit == "%") else (self.ref_latency * M[:, j].max()
+                        if logs[j] else M[:, j].max() + 0.1 * np.ptp(M[:, j])) for j, o in enumerate(objectives)])
+        front = M[pareto_mask(M)]
+        classes = np.unique(isomorph_keys(space, candidates), return_inverse=True)[1] if self.prune_isomorphs \
+            else np.arange(len(candidates))
+        open_ = np.ones(len(candidates), dtype=bool)
+        picked: list[int] = []
+        for _ in range(min(q, len(candidates))):
+            gain = self._gain(mu, np.sqrt(var), logs, front_strips(front, ref))
+            gain[~open_] = -np.inf
+            best = int(np.argmax(gain))
+            picked.append(best)
+            open_ &= classes != classes[best]
+            median = np.where(logs, np.exp(mu[best]), mu[best])
+            front = np.vstack([front, median])
+            for j in range(2):
+                var[:, j] = self._gps[j].condition(best)
+        return candidates[picked]
+
+    def _gain(self, mu: np.ndarray, sd: np.ndarray, logs: list[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
+        if self.acquisition == "ehvi":
+            return expected_gain(mu, sd, logs, strips)
+        optimistic = mu - self.beta * sd
+        return expected_gain(optimistic, np.zeros_like(sd), logs, strips)
+
+    def _feature_kinds(self, objectives: Sequence[Objective]) -> list[str]:
+        return ["function" if (not o.minimize and o.unit == "%") else "cost" for o in objectives]
+
+    def _standardiser(self, space: SearchSpace, kind: str):  # type: ignore[no-untyped-def]
+        """Features of ``kind`` centred on their mean over the space (no validations), columns kept
+        in their natural 0/1 or count scale (per-column scaling would blow up rare path counts).
+
+        On an enumerable space the centred matrix of every architecture is computed once and rows
+        are looked up by their mixed-radix index; otherwise features are computed on demand,
+        centred by a fixed uniform sample.
+        """
+        enumerable = space.size <= self.max_candidates
+        reference = space.enumerate() if enumerable else space.sample(np.random.default_rng(0), self.pool_size)
+        Z = _FEATURES[kind](space, reference)
+        centre, keep = Z.mean(axis=0), Z.std(axis=0) > 0
+        if enumerable:
+            table = Z[:, keep] - centre[keep]
+            radix = np.cumprod(np.concatenate([[1], space.cardinalities[::-1][:-1]]))[::-1]
+            return lambda X: table[space.validate(X) @ radix]
+        return lambda X: _FEATURES[kind](space, X)[:, keep] - centre[keep]
+
+    # --- loop ----------------------------------------------------------------------------------
+    def search(self, session: SearchSession, rng: np.random.Generator) -> None:
+        objectives = session.evaluator.objectives
+        if len(objectives) != 2:
+            raise ConfigError(f"hvgain needs exactly 2 objectives, got {len(objectives)}")
+        self._scales = {kind: self._standardiser(session.space, kind) for kind in set(self._feature_kinds(objectives))}
+        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale) for _ in range(2)]
+        if self.init == "conv_levels" and session.space.name == "nb201":
+            design = conv_level_design(session, rng, self.n_init)
+        else:
+            design = initial_design(session, rng, self.n_init, "uniform" if self.init == "conv_levels" else self.init)
+        session.evaluate(design, iteration=0, source="init")
+        iteration = 1
+        while not session.done:
+            q = min(self.batch_size, session.remaining)
+            candidates = self.candidate_set(session, rng)
+            refit = (iteration - 1) % self.refit_every == 0
+            session.evaluate(self.propose(session, candidates, q, refit), iteration=iteration, source="hvgain")
+            iteration += 1

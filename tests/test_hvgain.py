@@ -1,0 +1,103 @@
+"""Tactic ``hvgain``: the closed-form expected HV gain, determinism, ask/tell, no re-validation,
+and that a batch depends on validated architectures only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymoo.indicators.hv import HV
+
+from nas_utils.errors import ConfigError
+from nas_utils.evaluators import TabularBenchmark, load_benchmark
+from nas_utils.search import TACTICS, make_tactic, run_search
+from nas_utils.search.base import run_ask_tell
+from nas_utils.search.features import isomorph_keys
+from nas_utils.search.hvgain import expected_gain, front_strips
+from nas_utils.search.synthetic import SyntheticProblem
+
+FAST = {"n_init": 10, "batch_size": 5, "pool_size": 500}
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> SyntheticProblem:
+    return SyntheticProblem()
+
+
+@pytest.fixture(scope="module")
+def nb201() -> TabularBenchmark:
+    return load_benchmark("nb201", "cifar100", "samsung_a50")  # a development cell
+
+
+def test_registered() -> None:
+    assert "hvgain" in TACTICS.names()
+
+
+def test_deterministic_gain_is_the_hypervolume_increase() -> None:
+    rng = np.random.default_rng(0)
+    front, ref = rng.uniform(1, 10, (8, 2)), np.array([12.0, 11.0])
+    points = rng.uniform(0.5, 12, (40, 2))
+    hv = HV(ref_point=ref)
+    exact = [hv.do(np.vstack([front, p])) - hv.do(front) for p in points]
+    strips = front_strips(front, ref)
+    assert np.allclose(expected_gain(points, np.zeros_like(points), [False, False], strips), exact)
+    assert np.allclose(expected_gain(np.log(points), np.zeros_like(points), [True, True], strips), exact)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_expected_gain_matches_monte_carlo(log: bool) -> None:
+    rng = np.random.default_rng(1)
+    front, ref = np.array([[2.0, 8.0], [4.0, 5.0], [7.0, 2.0]]), np.array([10.0, 10.0])
+    mu, sd = np.array([[3.0, 4.0]]), np.array([[0.8, 1.2]])
+    if log:
+        mu, sd = np.log(mu), np.array([[0.25, 0.3]])
+    draws = mu + sd * rng.standard_normal((4000, 2))
+    draws = np.exp(draws) if log else draws
+    hv = HV(ref_point=ref)
+    base = hv.do(front)
+    mc = np.mean([hv.do(np.vstack([front, d])) - base for d in draws])
+    value = expected_gain(mu, sd, [log, log], front_strips(front, ref))[0]
+    assert value == pytest.approx(mc, rel=0.05)
+
+
+def test_same_seed_same_history(synthetic: SyntheticProblem, nb201: TabularBenchmark) -> None:
+    for problem, budget in ((synthetic, 30), (nb201, 30)):
+        a = run_search("hvgain", problem, budget, seed=4, **FAST)
+        b = run_search("hvgain", problem, budget, seed=4, **FAST)
+        c = run_search("hvgain", problem, budget, seed=5, **FAST)
+        pd.testing.assert_frame_equal(a, b)
+        assert a["arch"].tolist() != c["arch"].tolist()
+
+
+def test_ask_tell_equals_run(nb201: TabularBenchmark) -> None:
+    reference = run_search("hvgain", nb201, 25, seed=2, **FAST)
+    in_twos = run_ask_tell(make_tactic("hvgain", **FAST), nb201, 25, 2, n=2)
+    pd.testing.assert_frame_equal(in_twos, reference)
+
+
+def test_never_revalidates_an_architecture_or_its_mirror(nb201: TabularBenchmark) -> None:
+    h = run_search("hvgain", nb201, 60, seed=0, **FAST)
+    X = h[[f"x{j}" for j in range(nb201.space.n_var)]].to_numpy()
+    assert len(h) == 60 and h["arch"].is_unique
+    assert len(set(isomorph_keys(nb201.space, X))) == 60  # mirror images are pruned too
+    assert list(h["source"]) == ["init"] * 10 + ["hvgain"] * 50
+
+
+def test_batches_use_validated_data_only(nb201: TabularBenchmark) -> None:
+    """Scrambling the benchmark values of every architecture the run never validated changes nothing."""
+    h = run_search("hvgain", nb201, 40, seed=1, **FAST)
+    validated = set(nb201.rows(h[[f"x{j}" for j in range(nb201.space.n_var)]].to_numpy()).tolist())
+    others = np.array(sorted(set(range(len(nb201.table))) - validated))
+    table = nb201.table.copy()
+    rng = np.random.default_rng(0)
+    table[others] = table[rng.permutation(others)]  # unvalidated rows get other rows' values
+    table[others, 0] = 100.0 - table[others, 0] / 2  # and implausible accuracies
+    scrambled = TabularBenchmark(nb201.space, nb201.archs, table, nb201.objectives, "scrambled")
+    pd.testing.assert_frame_equal(run_search("hvgain", scrambled, 40, seed=1, **FAST), h)
+
+
+def test_bad_settings_are_one_line_errors() -> None:
+    with pytest.raises(ConfigError, match="batch_size"):
+        TACTICS.get("hvgain")(batch_size=0)
+    with pytest.raises(ConfigError, match="acquisition"):
+        TACTICS.get("hvgain")(acquisition="ei")
