@@ -6,17 +6,21 @@ Pareto front is expected to grow most. Per round, after a small initial design:
 1. **Surrogates** (:class:`FeatureGP`): one Gaussian process per objective on features that
    cost no validation (:mod:`nas_utils.search.features`), trained on every validated
    architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error) on
-   :func:`~nas_utils.search.features.function_features` (live-op one-hot, path encoding, live
-   FLOPs: functionally identical cells look identical); latency as ``log(latency)`` on
+   :func:`~nas_utils.search.features.function_features` (live-op one-hot, path summaries and
+   path encoding, live FLOPs: functionally identical cells look identical); latency as
+   ``log(latency)`` on
    :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
    convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + c)`` (a smooth part plus a
-   Bayesian linear model, as latency is nearly additive over edges) plus white noise, on
-   standardised features; hyper-parameters by marginal likelihood (scikit-learn's
-   ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started.
+   Bayesian linear model) plus white noise, on features centred over the space (natural 0/1 and
+   count scales); hyper-parameters by marginal likelihood (scikit-learn's
+   ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started, the
+   length scale bounded to [``min_lengthscale``, ``max_lengthscale``] (on search-biased data an
+   unbounded fit collapses to a linear model or to white noise).
 2. **Candidates**: every unevaluated architecture of the space (NB201: at most 15,625), minus
-   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones; on a
-   space larger than ``max_candidates``: ``pool_size`` single-edit mutations of the observed
-   front plus uniform samples.
+   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones
+   (optionally only those within ``local_radius`` edits of the observed front); on a space
+   larger than ``max_candidates``: ``pool_size`` single-edit mutations of the observed front
+   plus uniform samples.
 3. **Acquisition**: the hypervolume gain of a candidate over the *observed* front, in natural
    units (error = 100 - accuracy, latency), with the HV reference point at 0 % accuracy and
    ``ref_latency`` x the largest latency validated so far. ``acquisition="ehvi"``: the exact
@@ -30,8 +34,11 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    candidate set. Ties (equal gains, e.g. none left) are broken by candidate order, which is
    fixed, so the run depends on the seed only through the initial design.
 
-The initial design (``init="flops"``) takes one architecture from each of ``n_init`` equal-count
-strata of the space sorted by the live-cell FLOPs proxy (:func:`nas_utils.search.bo.initial_design`).
+The initial design (``init="conv_levels"``, :func:`conv_level_design`) spreads ``n_init`` cells
+evenly over the number of convolution edges (0..6); ``"flops"`` takes one from each of ``n_init``
+equal-count strata of the live-cell FLOPs proxy (:func:`nas_utils.search.bo.initial_design`).
+Settings (params.yaml ``search.tactic_params.hvgain``) were chosen on the development cells
+(``python -m nas_utils.search.tuning hvgain``).
 
 Information budget: validations only (each returns accuracy and latency); no benchmark value of
 an unvalidated architecture is read, no other device or dataset is used.
@@ -56,7 +63,13 @@ from nas_utils.errors import ConfigError
 from nas_utils.metrics import Objective, pareto_mask
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
 from nas_utils.search.bo import initial_design
-from nas_utils.search.features import CONV1, CONV3, cost_features, function_features, isomorph_keys
+from nas_utils.search.features import (
+    CONV1,
+    CONV3,
+    cost_features,
+    function_features,
+    isomorph_keys,
+)
 from nas_utils.spaces import SearchSpace
 
 _FEATURES = {"function": function_features, "cost": cost_features}
@@ -124,7 +137,7 @@ def expected_gain(mu: np.ndarray, sd: np.ndarray, logs: Sequence[bool], strips: 
     ``E[(U - max(m, L))_+] = E[(U - m)_+] - E[(L - m)_+]``, so the expectation is a sum of
     products of :func:`partial_expectation` terms. ``sd = 0`` gives the deterministic gain.
     """
-    L, U, T = strips  # U = L[1:] + [ref]: one partial expectation per breakpoint, reused
+    _, U, T = strips  # U = L[1:] + [ref]: one partial expectation per breakpoint, reused
     mu1, mu2, sd1, sd2 = mu[:, :1], mu[:, 1:2], sd[:, :1], sd[:, 1:2]
     at_u = partial_expectation(U[None], mu1, sd1, logs[0])
     width = at_u - np.hstack([np.zeros((len(mu), 1)), at_u[:, :-1]])
@@ -146,7 +159,12 @@ class FeatureGP:
         self.min_lengthscale, self.max_lengthscale = min_lengthscale, max_lengthscale
 
     def kernel(self):  # type: ignore[no-untyped-def]
-        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, DotProduct, WhiteKernel
+        from sklearn.gaussian_process.kernels import (
+            RBF,
+            ConstantKernel,
+            DotProduct,
+            WhiteKernel,
+        )
 
         s1, ell, s2, c, noise = np.exp(self.params) if self.params is not None else (1.0, min(max(5.0, self.min_lengthscale), self.max_lengthscale), 0.01, 1.0, 0.1)
         return (ConstantKernel(s1, (1e-3, 1e2)) * RBF(ell, (self.min_lengthscale, self.max_lengthscale))
@@ -245,9 +263,10 @@ class HVGain(Tactic):
 
     name = "hvgain"
 
-    def __init__(self, n_init: int = 10, init: str = "flops", batch_size: int = 10, acquisition: str = "ehvi",
+    def __init__(self, n_init: int = 14, init: str = "conv_levels", batch_size: int = 10, acquisition: str = "ehvi",
                  beta: float = 1.0, ref_latency: float = 1.1, refit_every: int = 1, prune_isomorphs: bool = True,
-                 min_lengthscale: float = 0.1, max_lengthscale: float = 1e3, local_radius: int = 0, max_candidates: int = 20_000, pool_size: int = 3000) -> None:
+                 min_lengthscale: float = 2.0, max_lengthscale: float = 8.0, local_radius: int = 0,
+                 max_candidates: int = 20_000, pool_size: int = 3000) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -291,7 +310,8 @@ class HVGain(Tactic):
         space = session.space
         M, _ = minimised_log(session.F, session.evaluator.objectives)
         front = session.X[pareto_mask(M)]
-        keys, rows = session.seen, []
+        keys = session.seen
+        rows: list[np.ndarray] = []
         for _ in range(20 * self.pool_size):
             if len(rows) >= self.pool_size // 2:
                 break
