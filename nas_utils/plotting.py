@@ -23,7 +23,7 @@ from nas_utils.io import atomic_path  # noqa: E402
 #: Fixed colour per tactic so every figure of the project agrees.
 TACTIC_COLOURS = {
     "random": "#7f7f7f", "nsga2": "#1f77b4", "linas_faithful": "#ff7f0e", "linas": "#d62728",
-    "weaknas": "#2ca02c", "bo": "#9467bd",
+    "weaknas": "#2ca02c", "bo": "#9467bd", "hvgain": "#8c564b",
 }
 
 
