@@ -129,7 +129,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         lines.append(f"| Latency measurement quality (project target) | CV < 3 %, rho >= 0.98 | {ours or 'n/a'} | "
                      f"{words or 'n/a'} |")
     if (sup := sm.get("search_supernet")) is not None:
-        lines.append(_ratio_row(sup, "weaknas", f"{sup.supernet}, WeakNAS/LINAS"))
+        lines.append(_ratio_row(sup, "weaknas", "our super-networks, WeakNAS/LINAS", by_name=True))
     return lines
 
 

@@ -13,7 +13,7 @@ from nas_utils.results.search import (
     CellSummary, FaithfulCheck, IGDResult, MatchResult, RatioResult, TacticResult, ThresholdResult, TimingResult,
     TuningEvals, TuningVariant,
 )
-from nas_utils.results.search_supernet import BackendCheck, BackendRun, LatencyObjective, TacticTime
+from nas_utils.results.search_supernet import BackendCheck, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
 from nas_utils.results.supernet import SeedSpeedup, TrainingFamily
 
@@ -64,16 +64,20 @@ def search() -> SearchSummary:
 
 
 def search_supernet() -> SearchSupernetSummary:
+    lat = LatencyObjective("predicted", "onnxruntime_cpu_1", "ridge", 40, 20, 0.92, 0.8, 0.06, [0.08, 0.22], "AMD EPYC")
     return SearchSupernetSummary(
-        method="best front found", budget=60, seeds_per_tactic={"linas": 5}, thresholds=[0.99],
-        cells=[cell("mbv3_1d", "onnxruntime_cpu_1", (0.99,))], supernet="mbv3_1d", checkpoint="checkpoints/x.pt",
-        reference="union", latency=LatencyObjective("predicted", "onnxruntime_cpu_1", "ridge", 40, 20, 0.92, 0.8, 0.06,
-                                                    [0.08, 0.22], "AMD EPYC"),
+        method="exact front", budget=150, seeds_per_tactic={"linas": 5}, thresholds=[0.99],
+        cells=[cell("mbv3_1d", "onnxruntime_cpu_1", (0.99,)), cell("resnet_1d", "onnxruntime_cpu_1", (0.99,))],
+        reference="exact front",
+        families=[FamilySpace("mbv3_1d", "checkpoints/mbv3_1d/full.pt", "3 free variables; tied: k* (9 variables)",
+                              2187, 31, 0, 12.5, 0.061, lat),
+                  FamilySpace("resnet_1d", "checkpoints/resnet_1d/full.pt", "6 free variables", 2187, 25, 2187, 80.0,
+                              None, LatencyObjective("measured", "onnxruntime_cpu_1"))],
         backend="process", workers=2,
         backend_check=BackendCheck(16, 2, [BackendRun("serial", 1, 1.4, True), BackendRun("process", 1, 2.0, True),
                                            BackendRun("process", 2, 1.0, True), BackendRun("ray", 2, error="no ray")]),
-        times=[TacticTime("linas", 10.0, 6.0, 7.5, 4.0)], evaluations_requested=300, evaluations_computed=120,
-        wall_time_s=88.0)
+        times=[TacticTime("mbv3_1d", "linas", 4.0, 9.2), TacticTime("resnet_1d", "linas", 3.5, None)],
+        evaluations_computed=2187, wall_time_s=88.0)
 
 
 def predictors() -> PredictorsSummary:

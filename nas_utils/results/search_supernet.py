@@ -58,32 +58,53 @@ class BackendCheck:
 
 @dataclass(frozen=True)
 class TacticTime:
-    """Median seconds per run of one tactic: wall, evaluation (charged) and search overhead.
+    """Mean seconds per run of one tactic on one family.
 
-    ``run_time_s = eval_wait_s + search_overhead_s`` per run; ``eval_charged_s`` charges each
-    evaluation what it cost when first computed (runs share a cache, so it can exceed the wait).
+    Searches run on the tabulated space, so ``run_time_s`` is the tactic's own work (look-ups
+    cost microseconds); ``eval_charged_s`` prices each of the run's evaluations at the family's
+    measured cost of one fresh evaluation, i.e. what the evaluations would cost a run on its own.
     """
 
+    supernet: str
     tactic: str
     run_time_s: float
-    eval_wait_s: float
-    eval_charged_s: float
-    search_overhead_s: float
+    eval_charged_s: float | None
+
+
+@dataclass(frozen=True)
+class FamilySpace:
+    """One searched super-network: its tabulated sub-space, exact front and latency objective."""
+
+    supernet: str
+    checkpoint: str
+    space: str                # which variables are free / tied
+    networks: int             # distinct sub-networks, every one evaluated (the reference set)
+    front: int                # of them on the exact Pareto front
+    computed: int             # evaluated afresh in this run (0: all from the on-disk cache)
+    tabulate_s: float         # wall time of the tabulation (cache look-ups + fresh evaluations)
+    eval_s: float | None      # seconds of one fresh evaluation (mean of a small uncached batch)
+    latency: LatencyObjective | None = None
 
 
 @dataclass(frozen=True)
 class SearchSupernetSummary(ComparisonSummary, Summary):
-    """Stage ``search_supernet``: every tactic on a trained super-network, real evaluations."""
+    """Stage ``search_supernet``: every tactic on each trained super-network's tabulated sub-space."""
 
     KIND: ClassVar[str] = "search_supernet"
-    supernet: str = ""
-    checkpoint: str = ""
+    VERSION: ClassVar[int] = 2
     reference: str = ""
-    latency: LatencyObjective | None = None
+    families: list[FamilySpace] = field(default_factory=list)
     backend: str = ""
     workers: int = 1
     backend_check: BackendCheck | None = None
     times: list[TacticTime] = field(default_factory=list)
-    evaluations_requested: int = 0
     evaluations_computed: int = 0
     wall_time_s: float | None = None
+
+    @property
+    def supernet(self) -> str:
+        """The families searched, comma-separated (for one-line mentions)."""
+        return ", ".join(f.supernet for f in self.families)
+
+    def family(self, supernet: str) -> FamilySpace | None:
+        return next((f for f in self.families if f.supernet == supernet), None)

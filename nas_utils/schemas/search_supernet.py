@@ -7,6 +7,7 @@ from typing import Any
 
 from nas_utils import config
 from nas_utils.backends import BACKENDS
+from nas_utils.errors import ConfigError
 from nas_utils.latency.devices import MEASURE_DEVICES
 from nas_utils.predictors import PREDICTORS
 from nas_utils.schemas.search import check_tactic_params
@@ -21,13 +22,16 @@ LATENCY_SOURCES = ("predicted", "measured")
 class SearchSupernetConfig:
     """Parameters of the ``search_supernet`` stage (``params.yaml: search_supernet``).
 
-    The evaluation backend and its workers are runtime settings (:mod:`nas_utils.runtime`),
-    not parameters: results do not depend on them. ``speedup_backends`` names the backends
-    the speed-up check compares with serial evaluation.
+    Every family in ``supernets`` is searched on the sub-space its ``ties`` leave (tabulated once
+    per checkpoint, :mod:`nas_utils.supernets.subspace`). The evaluation backend and its workers
+    are runtime settings (:mod:`nas_utils.runtime`), not parameters: results do not depend on
+    them. ``speedup_backends`` names the backends the speed-up check compares with serial
+    evaluation.
     """
 
-    supernet: str
-    checkpoint: str
+    supernets: tuple[str, ...]
+    checkpoint: str      # path template, "{supernet}" replaced by each family ("" = untrained, smoke tests)
+    ties: dict[str, Any]  # family -> glob patterns of variables sharing one choice (the tabulated sub-space)
     tactics: tuple[str, ...]
     seeds: int
     budget: int
@@ -42,13 +46,18 @@ class SearchSupernetConfig:
     speedup_batch: int
     speedup_backends: tuple[str, ...]
     tactic_params: dict[str, Any]
-    reference_n: int     # run-independent reference set: sub-networks spread over MACs (0 = union of the runs)
     eval_cache: str      # on-disk evaluation cache ("" = none)
     seed: int
 
     def __post_init__(self) -> None:
-        config.check_choice("search_supernet.supernet", self.supernet, SUPERNETS.names())
-        config.check_range("search_supernet.reference_n", self.reference_n, low=0)
+        config.check_nonempty("search_supernet.supernets", self.supernets)
+        config.check_choices("search_supernet.supernets", self.supernets, SUPERNETS.names())
+        if self.checkpoint and "{supernet}" not in self.checkpoint:
+            raise ConfigError(f"search_supernet.checkpoint={self.checkpoint!r} must contain '{{supernet}}' "
+                              "(e.g. checkpoints/{supernet}/full.pt) or be empty")
+        if not isinstance(self.ties, dict) or any(not isinstance(v, (list, tuple)) for v in self.ties.values()):
+            raise ConfigError("search_supernet.ties must map a super-network to a list of glob patterns")
+        config.check_choices("search_supernet.ties", tuple(self.ties), SUPERNETS.names())
         config.check_nonempty("search_supernet.tactics", self.tactics)
         config.check_choices("search_supernet.tactics", self.tactics, TACTICS.names())
         config.check_range("search_supernet.seeds", self.seeds, low=1)
@@ -68,3 +77,10 @@ class SearchSupernetConfig:
 
     def params_of(self, tactic: str) -> dict[str, Any]:
         return dict(self.tactic_params.get(tactic, {}))
+
+    def checkpoint_of(self, supernet: str) -> str:
+        """The checkpoint file of one family ("" = an untrained super-network)."""
+        return self.checkpoint.replace("{supernet}", supernet)
+
+    def ties_of(self, supernet: str) -> tuple[str, ...]:
+        return tuple(self.ties.get(supernet, ()))

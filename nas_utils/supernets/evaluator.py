@@ -92,14 +92,30 @@ class SuperNetEvaluator(Evaluator):
         self._scorer: CachedScorer | None = None
         self.n_computed = 0
 
-    def _accuracy(self, X: np.ndarray) -> np.ndarray:
+    def _cached_scorer(self) -> CachedScorer | None:
+        """The batched, disk-cached scorer (``None`` when the loader does not hold tensors)."""
         x, y = getattr(self.loader, "x", None), getattr(self.loader, "y", None)
         calib = self.calib if self.calib is not None else self.net.calib_x
         if x is None or y is None or calib is None:
-            return np.array([self.net.evaluate(self.net.config_of(a), self.loader, self.calib) for a in X])
+            return None
         if self._scorer is None:
             self._scorer = CachedScorer(SubnetScorer(self.net, x, y, calib), self.disk_cache)
-        return self._scorer.accuracy(X)
+        return self._scorer
+
+    def _accuracy(self, X: np.ndarray) -> np.ndarray:
+        scorer = self._cached_scorer()
+        if scorer is None:
+            return np.array([self.net.evaluate(self.net.config_of(a), self.loader, self.calib) for a in X])
+        return scorer.accuracy(X)
+
+    def n_missing(self, X: np.ndarray) -> int:
+        """Distinct networks among the rows of ``X`` that the on-disk cache does not hold (each will
+        cost a fresh evaluation); without a disk cache, every distinct network."""
+        archs = list(dict.fromkeys(self.space.to_strings(self.space.canonicalize(self.space.validate(X)))))
+        scorer = self._cached_scorer()
+        if scorer is None or scorer.cache is None:
+            return len(archs)
+        return len(archs) - len(scorer.cache.get_many(scorer.weights, scorer.settings, archs))
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         keys = self.space.keys(X)
