@@ -65,11 +65,13 @@ def test_at_a_glance_and_sections_use_the_same_verdict(reports: Path) -> None:
         assert line.split("|")[column].strip() == word
 
 
-def test_section_five_time_table_adds_up(reports: Path) -> None:
+def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     section = report.build(reports).split("## 5.", 1)[1]
-    row = next(l for l in section.splitlines() if l.startswith("| linas | "))
-    wall, wait, overhead = (float(x) for x in row.split("|")[2:5])
-    assert wall == pytest.approx(wait + overhead)
+    header = next(l for l in section.splitlines() if l.startswith("| ratio to LINAS"))
+    assert [c.strip() for c in header.split("|")[3:-1]] == ["NB201 pixel2", "NB201 raspi4", "mbv3_1d", "resnet_1d"]
+    row = next(l for l in section.splitlines() if l.startswith("| weaknas/LINAS | 0.99 |"))
+    assert row.count(">7.50x [5.00, inf]") == 4
+    assert "held-out Spearman 0.92" in section and "| resnet_1d | 6 free variables | 2187 (25) | measured" in section
 
 
 def test_headline_is_flat_small_and_numeric(reports: Path) -> None:
