@@ -18,7 +18,7 @@ BAD_SEARCH = [
     ({"budget": 20_000}, r"search.budget=20000 is out of range"),
     ({"seeds": 0}, r"search.seeds=0 is out of range"),
     ({"workers": 2}, "unknown key 'search.workers'"),  # a runtime setting (HWNAS_WORKERS), not a parameter
-    ({"tactics": ["linas", "hyperband"]}, "search.tactics='hyperband' is not valid; valid choices: bo, linas"),
+    ({"tactics": ["linas", "hyperband"]}, "search.tactics='hyperband' is not valid; valid choices: bo, hvgain, linas"),
     ({"cells": ["cifar10/gold_6226", "cifar10/tpu9"]},
      "search.cells='cifar10/tpu9' is not valid: device 'tpu9'; valid choices: 1080ti_1"),
     ({"cells": ["mnist/pixel2"]}, "search.cells='mnist/pixel2' is not valid: dataset 'mnist'; valid choices: cifar10, cifar100, imagenet16"),
