@@ -92,7 +92,8 @@ def test_flops_initial_design_spans_the_flops_range() -> None:
 def test_believer_variances_match_botorch_conditioning() -> None:
     """The rank-1 fantasy updates equal BoTorch's condition_on_observations at the posterior mean."""
     from nas_utils.search.base import SearchSession
-    from nas_utils.search.bo import BayesOpt, _Moments
+    from nas_utils.search.bo import BayesOpt
+    from nas_utils.search.gp import PosteriorMoments
 
     bench = load_benchmark("nb201", "cifar100", "silver_4114")
     session = SearchSession(bench, budget=100)
@@ -103,7 +104,7 @@ def test_believer_variances_match_botorch_conditioning() -> None:
     model = bo.fit_model(bench.space, train_X, torch.as_tensor(bo._outcomes(session)))
     C = torch.as_tensor(bo.encode(bench.space, bo.candidate_set(session, rng)[:300]))
     gp = model.models[0]
-    moments = _Moments(gp, C)
+    moments = PosteriorMoments(gp, C)
     with torch.no_grad():
         post = gp.posterior(C.unsqueeze(1))
         assert torch.allclose(post.mean.reshape(-1), moments.mean, atol=1e-6)
@@ -114,6 +115,30 @@ def test_believer_variances_match_botorch_conditioning() -> None:
         assert torch.allclose(fantasy.posterior(C.unsqueeze(1)).variance.reshape(-1), moments.variance, rtol=1e-3, atol=1e-9)
 
 
+def test_rounds_between_refits_keep_hyperparameters_and_condition_on_new_data() -> None:
+    from nas_utils.search.base import SearchSession
+    from nas_utils.search.bo import BayesOpt
+
+    bench = load_benchmark("nb201", "cifar100", "1080ti_1")
+    session = SearchSession(bench, budget=100)
+    session.evaluate(session.sample_new(np.random.default_rng(2), 30))
+    bo = BayesOpt(kernel="mixed")
+    X, Y = torch.as_tensor(bo.encode(bench.space, session.X)), torch.as_tensor(bo._outcomes(session))
+    fitted = bo.fit_model(bench.space, X[:20], Y[:20])
+    kept = bo.fit_model(bench.space, X, Y, previous=fitted, refit=False)
+    for old, new in zip(fitted.models, kept.models):
+        assert torch.equal(new.train_inputs[0], X)
+        for (name, a), (_, b) in zip(old.named_hyperparameters(), new.named_hyperparameters()):
+            assert torch.equal(a, b), name
+
+
+def test_refit_schedule_runs_deterministically() -> None:
+    bench = load_benchmark("nb201", "cifar100", "samsung_a50")
+    a = run_search("bo", bench, budget=40, seed=0, kernel="mixed", refit_every=2)
+    b = run_search("bo", bench, budget=40, seed=0, kernel="mixed", refit_every=2)
+    assert len(a) == 40 and a["arch"].is_unique and a.equals(b)
+
+
 def test_bad_parameters_raise_named_errors() -> None:
     with pytest.raises(ConfigError, match="batch_size"):
         TACTICS.get("bo")(batch_size=0)
@@ -121,6 +146,8 @@ def test_bad_parameters_raise_named_errors() -> None:
         TACTICS.get("bo")(n_init=1)
     with pytest.raises(ConfigError, match="acquisition"):
         TACTICS.get("bo")(acquisition="ei")
+    with pytest.raises(ConfigError, match="refit_every"):
+        TACTICS.get("bo")(refit_every=0)
 
 
 def test_beats_random_on_nb201() -> None:

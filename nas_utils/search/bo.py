@@ -10,12 +10,17 @@ the design spans small to large networks; NB201 only, uniform elsewhere):
    ``-log(latency)``; each GP then standardises its outcome (``Standardize``). Both benchmarks'
    objectives are heavy-tailed (a few very slow or very poor cells), which the log tames.
 2. **Surrogate**: one exact GP per objective (``ModelListGP``), fitted by marginal likelihood
-   (``fit_gpytorch_mll``). ``kernel="categorical"`` (default): BoTorch's ``CategoricalKernel``
-   (ARD Hamming-distance kernel, ``exp(-mean_i [x_i != x'_i] / l_i)``) on the integer choice
-   codes, under a ``ScaleKernel``; ``"mixed"``: ``MixedSingleTaskGP`` (sum and product of the
-   categorical kernel and a Matern kernel) on the codes plus validation-free continuous features
-   (NB201: live and total FLOPs proxies, :mod:`nas_utils.search.features`); ``"onehot"``: the
-   BoTorch default kernel on the one-hot encoding (the previous tactic's model).
+   (``fit_gpytorch_mll``) in the first round and then every ``refit_every``-th round (warm
+   started from the last fit); in the rounds between, the GPs keep the last hyper-parameters and
+   are only conditioned on the grown data (an exact posterior; no optimisation). Kernels
+   (:func:`nas_utils.search.gp.covar_module`): ``kernel="categorical"``: BoTorch's
+   ``CategoricalKernel`` (ARD Hamming-distance kernel, ``exp(-mean_i [x_i != x'_i] / l_i)``) on
+   the integer choice codes, under a ``ScaleKernel``; ``"mixed"``: ``MixedSingleTaskGP``'s kernel
+   (sum and product of the categorical kernel and an RBF kernel) on the codes plus
+   validation-free continuous features (NB201: live and total FLOPs proxies,
+   :mod:`nas_utils.search.features`); ``"onehot"``: the BoTorch default kernel on the one-hot
+   encoding (the previous tactic's model). The categorical kernel is evaluated by a one-hot
+   matrix product (:class:`nas_utils.search.gp.HammingKernel`, same values as BoTorch's).
 3. **Reference point**: fixed once, after the initial design (:meth:`BayesOpt.reference_point`):
    accuracy 0 % and 1.1 x the design's largest latency, warped like the outcomes, so that, as
    in the metric's space-wide box, no low-accuracy but fast architecture is outside the box.
@@ -28,7 +33,9 @@ the design spans small to large networks; NB201 only, uniform elsewhere):
    ``ExpectedHypervolumeImprovement``, exact for independent GPs) over every candidate, the
    batch chosen by sequential greedy *fantasies* (Kriging believer): after each pick the model is
    conditioned on its posterior mean (``condition_on_observations``: the variance near the
-   pick shrinks, hyper-parameters fixed) and that mean joins the front of the partitioning.
+   pick shrinks, hyper-parameters fixed; rank-1 updates of the candidates' marginal variances,
+   :class:`nas_utils.search.gp.PosteriorMoments`) and that mean joins the front of the
+   partitioning.
    ``"qlognehvi"``: BoTorch's ``qLogNoisyExpectedHypervolumeImprovement`` (quasi-MC,
    ``mc_samples``, pruned baseline) with ``optimize_acqf_discrete``'s sequential greedy over the
    candidates (its joint posterior makes it costly on all 15,625; use ``candidates="pool"``).
@@ -56,7 +63,7 @@ import numpy as np
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
-from nas_utils.metrics import Objective, pareto_mask, to_minimization
+from nas_utils.metrics import pareto_mask, to_minimization
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
 from nas_utils.search.features import flops_proxy, live_ops, scalar_features
 from nas_utils.spaces import SearchSpace
@@ -87,58 +94,6 @@ def decode_one_hot(space: SearchSpace, Z: np.ndarray) -> np.ndarray:
     return np.stack([Z[:, a:b].argmax(axis=1) for a, b in zip(starts, ends)], axis=1).astype(np.int64)
 
 
-def warp_kinds(F: np.ndarray, objectives: Sequence[Objective]) -> list[str]:
-    """Per objective: ``"log_error"`` (accuracy in %), ``"log"`` (positive, minimised) or ``"none"``."""
-    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
-    kinds = []
-    for j, obj in enumerate(objectives):
-        if not obj.minimize and obj.unit == "%":
-            kinds.append("log_error")
-        elif obj.minimize and np.all(F[:, j] > 0):
-            kinds.append("log")
-        else:
-            kinds.append("none")
-    return kinds
-
-
-def warp(F: np.ndarray, objectives: Sequence[Objective], kinds: Sequence[str] | None = None) -> np.ndarray:
-    """Objectives (natural units) -> maximised, log-warped outcomes (see module docstring, step 1)."""
-    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
-    kinds = warp_kinds(F, objectives) if kinds is None else kinds
-    out = np.empty_like(F)
-    for j, (obj, kind) in enumerate(zip(objectives, kinds)):
-        col = F[:, j]
-        if kind == "log_error":
-            out[:, j] = -np.log(np.maximum(100.0 - col, 1e-3))
-        elif kind == "log":
-            out[:, j] = -np.log(col)
-        else:
-            out[:, j] = -col if obj.minimize else col
-    return out
-
-
-def natural_moments(mean: torch.Tensor, var: torch.Tensor, kinds: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and variance, in natural units (maximisation convention), of log-warped Gaussian outcomes.
-
-    A warped outcome ``y ~ N(mu, s^2)`` is ``-log(e)`` for an error or latency ``e``, so ``e`` is
-    log-normal: ``E[e] = exp(-mu + s^2/2)``, ``Var[e] = exp(-2 mu + s^2) (exp(s^2) - 1)``; the
-    natural maximised outcome is ``100 - e`` (accuracy) or ``-e`` (latency).
-    """
-    import torch
-
-    means, variances = [], []
-    for j, kind in enumerate(kinds):
-        mu, s2 = mean[..., j], var[..., j]
-        if kind == "none":
-            means.append(mu)
-            variances.append(s2)
-            continue
-        e_mean = torch.exp(-mu + s2 / 2)
-        variances.append(torch.exp(-2 * mu + s2) * torch.expm1(s2))
-        means.append(100.0 - e_mean if kind == "log_error" else -e_mean)
-    return torch.stack(means, dim=-1), torch.stack(variances, dim=-1)
-
-
 def initial_design(session: SearchSession, rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
     """``n`` unevaluated architectures: uniform, or one per FLOPs stratum (see module docstring)."""
     space = session.space
@@ -150,78 +105,6 @@ def initial_design(session: SearchSession, rng: np.random.Generator, n: int, kin
     order = np.argsort(flops_proxy(live_ops(everything)), kind="stable")
     strata = np.array_split(order, n)
     return everything[[int(rng.choice(stratum)) for stratum in strata]]
-
-
-class _Moments:
-    """Marginal posterior moments of one GP over a fixed candidate set, with believer updates.
-
-    ``mean``/``variance`` are in the model's outcome units (Standardize undone). ``condition(i)``
-    applies the rank-1 update of observing candidate ``i`` at its posterior mean with the GP's
-    noise: var(c) -= cov(c, x_i)^2 / (var(x_i) + noise), covariances kept for later picks.
-    """
-
-    def __init__(self, gp: Any, C: torch.Tensor) -> None:
-        import torch
-
-        with torch.no_grad():
-            X = gp.train_inputs[0]
-            noise = gp.likelihood.noise.reshape(-1)[0]
-            K = gp.covar_module(X, X).to_dense() + noise * torch.eye(len(X), dtype=X.dtype)
-            L = torch.linalg.cholesky(K)
-            self.kernel, self.C, self.noise = gp.covar_module, C, noise
-            self.A = torch.linalg.solve_triangular(L, gp.covar_module(X, C).to_dense(), upper=False)  # (n, c)
-            prior_mean = gp.mean_module.constant.reshape(())
-            alpha = torch.linalg.solve_triangular(L, (gp.train_targets - prior_mean).reshape(-1, 1), upper=False)
-            scale = gp.outcome_transform.stdvs.reshape(()) if hasattr(gp, "outcome_transform") else torch.tensor(1.0)
-            shift = gp.outcome_transform.means.reshape(()) if hasattr(gp, "outcome_transform") else torch.tensor(0.0)
-            self.scale = scale
-            self.mean = ((self.A.T @ alpha).reshape(-1) + prior_mean) * scale + shift
-            prior = self._prior_diag()
-            self._var_std = (prior - (self.A**2).sum(dim=0)).clamp_min(1e-12)
-            self._picked: list[torch.Tensor] = []  # posterior covariance columns of earlier picks
-
-    def _prior_diag(self) -> torch.Tensor:
-        import torch
-
-        with torch.no_grad():
-            C = self.C.unsqueeze(-2)  # batch of 1-point sets: k(c, c) without an n x n matrix
-            return torch.cat([self.kernel(C[i : i + 4096], C[i : i + 4096]).to_dense().reshape(-1)
-                              for i in range(0, len(C), 4096)])
-
-    @property
-    def variance(self) -> torch.Tensor:
-        return self._var_std * self.scale**2
-
-    def condition(self, i: int) -> None:
-        import torch
-
-        with torch.no_grad():
-            col = self.kernel(self.C, self.C[i : i + 1]).to_dense().reshape(-1) - self.A.T @ self.A[:, i]
-            for prev in self._picked:  # earlier rank-1 updates, in order
-                col = col - prev * prev[i]
-            col = col / torch.sqrt(col[i].clamp_min(1e-12) + self.noise)
-            self._picked.append(col)
-            self._var_std = (self._var_std - col**2).clamp_min(1e-12)
-
-
-class _MomentModel:
-    """The two attributes BoTorch's analytic EHVI reads from a model, served from precomputed moments.
-
-    Inputs are candidate indices (shape ``b x 1 x 1``); ``variance`` is replaced after each pick.
-    """
-
-    num_outputs = 2
-    _is_ensemble = False
-
-    def __init__(self, mean: torch.Tensor) -> None:
-        self.mean = mean
-        self.variance = mean
-
-    def posterior(self, X: torch.Tensor, posterior_transform: Any = None) -> Any:
-        from types import SimpleNamespace
-
-        idx = X.reshape(-1).long()
-        return SimpleNamespace(mean=self.mean[idx].unsqueeze(-2), variance=self.variance[idx].unsqueeze(-2))
 
 
 @TACTICS.register("bo")
@@ -243,6 +126,9 @@ class BayesOpt(Tactic):
         max_candidates: ``"all"`` falls back to ``"pool"`` on spaces larger than this.
         mc_samples: quasi-MC samples of qLogNEHVI.
         fit_maxiter: L-BFGS iterations per GP hyper-parameter fit (``None``: BoTorch's default).
+        refit_every: fit the GP hyper-parameters in the first round and every ``refit_every``-th
+            round after it; in the rounds between, the GPs keep the last fitted hyper-parameters
+            and are only conditioned on the grown data (1: refit every round).
         warm_start: start each fit from the previous iteration's hyper-parameters.
         chunk: candidates per acquisition forward pass (memory bound only).
         torch_threads: torch intra-op threads during the run (``None``: unchanged).
@@ -264,6 +150,7 @@ class BayesOpt(Tactic):
         max_candidates: int = 100_000,
         mc_samples: int = 64,
         fit_maxiter: int | None = None,
+        refit_every: int = 1,
         warm_start: bool = True,
         chunk: int = 4096,
         torch_threads: int | None = None,
@@ -271,6 +158,7 @@ class BayesOpt(Tactic):
         for key, value, low in [
             ("n_init", n_init, 2), ("batch_size", batch_size, 1), ("pool_size", pool_size, 1),
             ("max_candidates", max_candidates, 1), ("mc_samples", mc_samples, 1), ("chunk", chunk, 1),
+            ("refit_every", refit_every, 1),
         ]:
             if int(value) != value or value < low:
                 raise ConfigError(f"bo.{key}={value!r} is out of range; valid: integer >= {low}")
@@ -288,7 +176,7 @@ class BayesOpt(Tactic):
         self.warp_outcomes, self.acquire_in = bool(warp_outcomes), acquire_in
         self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
         self.mc_samples, self.chunk = int(mc_samples), int(chunk)
-        self.fit_maxiter, self.warm_start = fit_maxiter, bool(warm_start)
+        self.fit_maxiter, self.refit_every, self.warm_start = fit_maxiter, int(refit_every), bool(warm_start)
         self.torch_threads = torch_threads
         self._model: ModelListGP | None = None
         self._ref: np.ndarray | None = None
@@ -324,6 +212,8 @@ class BayesOpt(Tactic):
 
     # --- model -------------------------------------------------------------------------------
     def _outcomes(self, session: SearchSession) -> np.ndarray:
+        from nas_utils.search.gp import warp
+
         objectives = session.evaluator.objectives
         if self.warp_outcomes:
             return warp(session.F, objectives)
@@ -339,35 +229,35 @@ class BayesOpt(Tactic):
         return codes
 
     def fit_model(self, space: SearchSpace, train_X: torch.Tensor, train_Y: torch.Tensor,
-                  previous: ModelListGP | None = None) -> ModelListGP:
-        """One standardised-outcome GP per objective (step 2), fitted by marginal likelihood."""
+                  previous: ModelListGP | None = None, refit: bool = True) -> ModelListGP:
+        """One standardised-outcome GP per objective (step 2).
+
+        ``refit``: fit the hyper-parameters by marginal likelihood (from ``previous``'s values
+        when ``warm_start``); otherwise take ``previous``'s hyper-parameters as they are and only
+        condition on the data (exact GP posterior, no optimisation).
+        """
         from botorch.fit import fit_gpytorch_mll
-        from botorch.models import MixedSingleTaskGP, ModelListGP, SingleTaskGP
-        from botorch.models.kernels.categorical import CategoricalKernel
+        from botorch.models import ModelListGP, SingleTaskGP
         from botorch.models.transforms.outcome import Standardize
-        from gpytorch.kernels import ScaleKernel
         from gpytorch.mlls import SumMarginalLogLikelihood
 
+        from nas_utils.search.gp import covar_module
+
         def one(y: torch.Tensor) -> Any:
-            if self.kernel == "categorical":
-                covar = ScaleKernel(CategoricalKernel(ard_num_dims=space.n_var))
-                return SingleTaskGP(train_X, y, covar_module=covar, outcome_transform=Standardize(m=1))
-            if self.kernel == "mixed" and train_X.shape[1] > space.n_var:
-                return MixedSingleTaskGP(train_X, y, cat_dims=list(range(space.n_var)),
-                                         outcome_transform=Standardize(m=1))
-            if self.kernel == "mixed":  # no continuous features on this space: categorical only
-                covar = ScaleKernel(CategoricalKernel(ard_num_dims=space.n_var))
-                return SingleTaskGP(train_X, y, covar_module=covar, outcome_transform=Standardize(m=1))
-            return SingleTaskGP(train_X, y, outcome_transform=Standardize(m=1))
+            if self.kernel == "onehot":
+                return SingleTaskGP(train_X, y, outcome_transform=Standardize(m=1))
+            covar = covar_module(self.kernel, space.n_var, train_X.shape[1] - space.n_var)
+            return SingleTaskGP(train_X, y, covar_module=covar, outcome_transform=Standardize(m=1))
 
         model = ModelListGP(*[one(train_Y[:, j : j + 1]) for j in range(train_Y.shape[1])])
-        if self.warm_start and previous is not None:
+        if previous is not None and (self.warm_start or not refit):
             for new, old in zip(model.models, previous.models):
                 state = {k: v for k, v in old.state_dict().items() if "outcome_transform" not in k}
                 new.load_state_dict(state, strict=False)
-        options = {"maxiter": self.fit_maxiter} if self.fit_maxiter else {}
-        fit_gpytorch_mll(SumMarginalLogLikelihood(model.likelihood, model), optimizer_kwargs={"options": options})
-        return model
+        if refit or previous is None:
+            options = {"maxiter": self.fit_maxiter} if self.fit_maxiter else {}
+            fit_gpytorch_mll(SumMarginalLogLikelihood(model.likelihood, model), optimizer_kwargs={"options": options})
+        return model.eval()
 
     # --- acquisition -------------------------------------------------------------------------
     def propose(self, session: SearchSession, rng: np.random.Generator, candidates: np.ndarray, q: int) -> np.ndarray:
@@ -377,13 +267,17 @@ class BayesOpt(Tactic):
         space = session.space
         train_X = torch.as_tensor(self.encode(space, session.X), dtype=torch.float64)
         Y = self._outcomes(session)
+        from nas_utils.search.gp import warp_kinds
+
         natural = self.acquire_in == "natural" and self.warp_outcomes
         kinds = warp_kinds(session.F, session.evaluator.objectives) if natural else None
         Y_acq = -to_minimization(session.F, session.evaluator.objectives) if natural else Y
         if self._ref is None:  # step 3: fixed once, from the initial design
             self._ref = self.reference_point(session, natural)
         train_Y = torch.as_tensor(Y, dtype=torch.float64)
-        model = self._model = self.fit_model(space, train_X, train_Y, self._model)
+        refit = self._rounds % self.refit_every == 0
+        model = self._model = self.fit_model(space, train_X, train_Y, self._model, refit=refit)
+        self._rounds += 1
         choices = torch.as_tensor(self.encode(space, candidates), dtype=torch.float64)
         q = min(q, len(candidates))
         if self.acquisition == "ehvi":
@@ -414,6 +308,8 @@ class BayesOpt(Tactic):
                 ref[j] = col.max() + 0.1 * span if obj.minimize else col.min() - 0.1 * span
         if natural or not self.warp_outcomes:
             return -to_minimization(ref[None], objectives)[0]
+        from nas_utils.search.gp import warp, warp_kinds
+
         return warp(ref[None], objectives, warp_kinds(F, objectives))[0]
 
     def _greedy_ehvi(self, model: ModelListGP, train_Y: torch.Tensor, choices: torch.Tensor, q: int,
@@ -431,11 +327,13 @@ class BayesOpt(Tactic):
         from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
         from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 
+        from nas_utils.search.gp import MomentModel, PosteriorMoments, natural_moments
+
         ref = torch.as_tensor(self._ref, dtype=torch.float64)
-        moments = [_Moments(gp, choices) for gp in model.models]
+        moments = [PosteriorMoments(gp, choices) for gp in model.models]
         warped_mean = torch.stack([m.mean for m in moments], dim=-1)
         mean = warped_mean if kinds is None else natural_moments(warped_mean, torch.stack([m.variance for m in moments], -1), kinds)[0]
-        shim = _MomentModel(mean)
+        shim = MomentModel(mean)
         Y = train_Y
         picked: list[int] = []
         index = torch.arange(len(choices), dtype=torch.float64).reshape(-1, 1, 1)
@@ -490,7 +388,7 @@ class BayesOpt(Tactic):
             self._search(session, rng)
 
     def _search(self, session: SearchSession, rng: np.random.Generator) -> None:
-        self._model, self._ref = None, None
+        self._model, self._ref, self._rounds = None, None, 0
         session.evaluate(initial_design(session, rng, self.n_init, self.init), iteration=0, source="init")
         iteration = 1
         while not session.done:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from nas_utils.evaluators import load_benchmark
 from nas_utils.metrics import evals_to_threshold
-from nas_utils.parallel import parallel_map
+from nas_utils.parallel import _single_threaded, parallel_map
 from nas_utils.search.base import make_tactic
 
 #: (dataset, device) development cells: settings are chosen here and nowhere else.
@@ -44,6 +44,9 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bo categorical, log-warped": ("bo", {"kernel": "categorical", "warp_outcomes": True}),
     "bo categorical, raw outcomes": ("bo", {"kernel": "categorical", "warp_outcomes": False}),
     "bo mixed (codes + FLOPs), log-warped": ("bo", {"kernel": "mixed", "warp_outcomes": True}),
+    # GP hyper-parameters refitted every k-th round only (conditioned on new data in between)
+    "bo mixed, refit every 3rd round": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3}),
+    "bo mixed, refit every 5th round": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 5}),
 }
 #: hvgain variants compared on the dev cells: acquisition (expected gain vs optimistic gain) x initial
 #: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
@@ -68,7 +71,15 @@ LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=10": ("linas", {"initial": 50, "batch": 10, "inner_evals": 1000, "predictor": "auto",
                                             "predictor_grid": "compact", "reselect_growth": 1.5}),
 }
-GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS}
+#: WeakNAS at the CPU width (4 x 100, scikit-learn, the default) vs the paper width (4 x 1000, the
+#: PyTorch MLP of :mod:`nas_utils.search.weak_mlp`), and 4 x 100 in PyTorch to separate the two effects.
+WEAKNAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "weaknas 4x100 mlp (sklearn)": ("weaknas", {"predictor": "mlp", "mlp_width": 100, "mlp_depth": 4}),
+    "weaknas 4x100 mlp_torch": ("weaknas", {"predictor": "mlp_torch", "mlp_width": 100, "mlp_depth": 4}),
+    "weaknas 4x1000 mlp_torch (paper width)": ("weaknas", {"predictor": "mlp_torch", "mlp_width": 1000,
+                                                           "mlp_depth": 4}),
+}
+GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, "weaknas": WEAKNAS_VARIANTS}
 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
@@ -156,15 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
     parser.add_argument("--workers", type=int, default=1,
                         help="single-threaded worker processes (> 1: the CSV is written once, at the end)")
+    parser.add_argument("--only", default="", help="run only the variants whose label contains this text")
     args = parser.parse_args(argv)
-    specs = _specs(GRIDS[args.grid], args.seeds, args.budget)
+    variants = {k: v for k, v in GRIDS[args.grid].items() if args.only in k}
+    specs = _specs(variants, args.seeds, args.budget)
     rows = []
     if args.workers > 1:
         rows = parallel_map(_one, specs, workers=args.workers)
         if args.out:
             pd.DataFrame(rows).to_csv(args.out, index=False)
     for spec in specs if args.workers <= 1 else []:  # one at a time: partial results survive
-        rows.append(_one(spec))
+        rows.append(_single_threaded(_one, spec))
         if args.out:
             pd.DataFrame(rows).to_csv(args.out, index=False)
         print(rows[-1], flush=True)
