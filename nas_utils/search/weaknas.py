@@ -40,13 +40,14 @@ with the evaluated ones.
   ``max_iter=100`` and z-scored labels (``nas_utils.predictors`` ``mlp``); ``"mlp_torch"`` is
   the same model in PyTorch without scikit-learn's early stop (:mod:`nas_utils.search.weak_mlp`).
   The paper's width is 4 x 1000 (``mlp_width=1000, mlp_depth=4``, the *paper* profile).
-  Measured on the 2-core CPU machine, one thread, 300 training rows (CIFAR-100 x 1080ti_1):
-  one 4 x 1000 fit costs 8.3 s (scikit-learn) / 10.7 s (``mlp_torch``, float32) and scoring all
-  15,625 cells 2.4 s / 1.2 s; a 300-evaluation run fits two predictors in each of 29 iterations
-  on 10-290 rows, about 6 CPU minutes per run, versus 0.2-0.3 s per fit at 4 x 100. So the
-  constructor default (the CPU profile) is **4 x 100**: same depth, optimiser, epochs and label
-  scaling, 10x narrower. This is a deliberate, parameterised deviation whose effect on search
-  quality has not been measured here (the paper profile runs 4 x 1000).
+  Measured on the 2-core CPU machine, one thread: a 300-evaluation run (two fits in each of 29
+  iterations on 10-290 rows, each followed by scoring all 15,625 cells) costs 11-12 CPU s at
+  4 x 100 (scikit-learn) and 214-233 CPU s at 4 x 1000 with ``mlp_torch`` (float32, the
+  plateau stop, one batched forward pass; ~5 s per fit on 300 rows and ~1.2 s per pass over
+  the space are the floor of 3 M weights on one core). So the constructor default (the CPU
+  profile) is **4 x 100**: same depth, optimiser, epochs and label scaling, 10x narrower. Dev-cell
+  record (``python -m nas_utils.search.tuning weaknas``, ``tuning_weaknas.csv``, seed 0 so far):
+  4 x 100 final HV 0.993/0.994/0.992 (samsung_a50/1080ti_1/silver_4114); 4 x 1000 0.978/0.997.
 * ``predictor="xgb"``: WeakNAS's GBDT option, ``max_depth=20``, 1000 rounds
   (``xgb_rounds``, ``xgb_depth``) and learning rate 0.3 (XGBoost's default, which WeakNAS uses);
   our registry's XGBoost additionally subsamples rows/columns at 0.9.
