@@ -28,7 +28,7 @@ import pandas as pd
 
 from nas_utils.evaluators import load_benchmark
 from nas_utils.metrics import evals_to_threshold
-from nas_utils.parallel import _single_threaded, parallel_map
+from nas_utils.parallel import parallel_map, single_threaded
 from nas_utils.search.base import make_tactic
 
 #: (dataset, device) development cells: settings are chosen here and nowhere else.
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             pd.DataFrame(rows).to_csv(args.out, index=False)
     for spec in specs if args.workers <= 1 else []:  # one at a time: partial results survive
-        rows.append(_single_threaded(_one, spec))
+        rows.append(single_threaded(_one, spec))
         if args.out:
             pd.DataFrame(rows).to_csv(args.out, index=False)
         print(rows[-1], flush=True)
