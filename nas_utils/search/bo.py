@@ -107,6 +107,23 @@ def initial_design(session: SearchSession, rng: np.random.Generator, n: int, kin
     return everything[[int(rng.choice(stratum)) for stratum in strata]]
 
 
+def mutation_pool(space: SearchSpace, front: np.ndarray, seen: set[bytes], rng: np.random.Generator,
+                  size: int) -> np.ndarray:
+    """A BANANAS-style candidate pool of ``size`` unseen architectures: up to half single mutations
+    of random members of ``front``, the rest uniform samples (``seen`` gains every key drawn)."""
+    rows: list[np.ndarray] = []
+    for _ in range(20 * size):
+        if len(rows) >= size // 2:
+            break
+        x = space.mutate(front[rng.integers(len(front))], rng)
+        (key,) = space.keys(x[None])
+        if key not in seen:
+            seen.add(key)
+            rows.append(x)
+    uniform = space.sample_unique(rng, min(size - len(rows), space.size - len(seen)), exclude=seen)
+    return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
+
+
 @TACTICS.register("bo")
 class BayesOpt(Tactic):
     """BoTorch multi-objective BO on a categorical space (method: module docstring).
@@ -197,18 +214,7 @@ class BayesOpt(Tactic):
             everything = space.enumerate()
             return everything[session.is_new(everything)]
         front = session.X[pareto_mask(-self._outcomes(session))]
-        keys = session.seen
-        rows: list[np.ndarray] = []
-        for _ in range(20 * self.pool_size):
-            if len(rows) >= self.pool_size // 2:
-                break
-            x = space.mutate(front[rng.integers(len(front))], rng)
-            (key,) = space.keys(x[None])
-            if key not in keys:
-                keys.add(key)
-                rows.append(x)
-        uniform = space.sample_unique(rng, self.pool_size - len(rows), exclude=keys)
-        return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
+        return mutation_pool(space, front, session.seen, rng, self.pool_size)
 
     # --- model -------------------------------------------------------------------------------
     def _outcomes(self, session: SearchSession) -> np.ndarray:

@@ -62,7 +62,7 @@ from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import Objective, pareto_mask
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
-from nas_utils.search.bo import initial_design
+from nas_utils.search.bo import initial_design, mutation_pool
 from nas_utils.search.features import (
     CONV1,
     CONV3,
@@ -309,20 +309,7 @@ class HVGain(Tactic):
     def _pool(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
         space = session.space
         M, _ = minimised_log(session.F, session.evaluator.objectives)
-        front = session.X[pareto_mask(M)]
-        keys = session.seen
-        rows: list[np.ndarray] = []
-        for _ in range(20 * self.pool_size):
-            if len(rows) >= self.pool_size // 2:
-                break
-            x = space.mutate(front[rng.integers(len(front))], rng)
-            (key,) = space.keys(x[None])
-            if key not in keys:
-                keys.add(key)
-                rows.append(x)
-        n_uniform = min(self.pool_size - len(rows), space.size - len(keys))
-        uniform = space.sample_unique(rng, n_uniform, exclude=keys)
-        return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
+        return mutation_pool(space, session.X[pareto_mask(M)], session.seen, rng, self.pool_size)
 
     # --- one round -----------------------------------------------------------------------------
     def propose(self, session: SearchSession, candidates: np.ndarray, q: int, refit: bool) -> np.ndarray:

@@ -308,6 +308,7 @@ class Help(TransferMethod):
                  labels: list[np.ndarray], hws: list[torch.Tensor], rng: np.random.Generator) -> None:
         """One Meta-SGD step over ``tasks_per_episode`` source devices (second-order inner steps)."""
         s = self.spec
+        assert self.net is not None, "fit() builds the network before the first episode"
         loss = torch.zeros(())
         devices = rng.choice(len(pools), size=min(s.tasks_per_episode, len(pools)), replace=False)
         for j in devices:
