@@ -22,3 +22,16 @@ def test_measured_latency_and_unavailable_device() -> None:
     assert MeasuredLatency("onnxruntime_cpu_1", FAST)(net, net.smallest_config()) > 0
     with pytest.raises(HwnasError, match="cuda_1|tpu"):
         fit_latency_predictor(net, "tpu_1", k=3)
+
+
+def test_stored_measurements_make_a_rerun_fit_the_same_predictor(tmp_path, monkeypatch) -> None:
+    net = build_supernet("transformer_1d")
+    store = tmp_path / "latency_measurements.json"
+    _, first = fit_latency_predictor(net, "torch_cpu_1t_1", k=4, n_test=3, settings=FAST, rounds=1, store=store)
+
+    def no_measuring(*args, **kwargs):
+        raise AssertionError("a stored sample must not be measured again")
+
+    monkeypatch.setattr("nas_utils.latency.models.measure_many", no_measuring)
+    _, again = fit_latency_predictor(net, "torch_cpu_1t_1", k=4, n_test=3, settings=FAST, rounds=1, store=store)
+    assert again == first

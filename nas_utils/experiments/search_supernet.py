@@ -85,8 +85,10 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
                               "(parallel workers would time each other's contention)")
         latency = LatencyObjective("measured", cfg.latency_device)
         return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib, cache=cache), latency
+    # Measured latencies kept beside the evaluation cache: a rerun fits the same predictor.
+    store = cache.with_name("latency_measurements.json") if cache else None
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
-                                          cfg.latency_predictor, cfg.seed, settings)
+                                          cfg.latency_predictor, cfg.seed, settings, store=store)
     return (SuperNetEvaluator(net, loader, model, calib, cache=cache),
             LatencyObjective.from_report("predicted", cfg.latency_device, report))
 

@@ -19,12 +19,15 @@ True
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nas_utils.data import load_dataset
+from nas_utils.io import atomic_path
 from nas_utils.latency.measure import MeasureSettings, measure, measure_many
 from nas_utils.latency.devices import get_device
 from nas_utils.metrics import Objective, rank_correlation
@@ -68,26 +71,49 @@ class PredictedLatency:
 
 def fit_latency_predictor(
     net: SuperNet, device: str, k: int, n_test: int = 0, predictor: str = "ridge", seed: int = 0,
-    settings: MeasureSettings | None = None, rounds: int = 2,
+    settings: MeasureSettings | None = None, rounds: int = 2, store: str | Path | None = None,
 ) -> tuple[PredictedLatency, dict[str, Any]]:
     """Measure ``k + n_test`` distinct sub-networks on ``device``; fit on ``k``, test on the rest.
 
     Returns the latency model and a report (Spearman/Kendall and MAPE on the held-out
-    sub-networks, the measured ranges, the measurement environment).
+    sub-networks, the measured ranges, the measurement environment). With ``store`` (a JSON
+    file), measurements are kept on disk keyed by super-network, device, sample, settings and
+    rounds, so a rerun reuses them and fits the same model (latency does not depend on weights);
+    delete the file to measure afresh.
     """
     dev = get_device(device).check_available()
     rng = np.random.default_rng(seed)
     X = net.space.canonicalize(net.space.sample_unique(rng, k + n_test))
-    records = measure_many([net.subnet(x) for x in X], dev, sample_shape(net), settings, rounds=rounds)
-    y = np.array([r.latency_ms for r in records])
+    key = json.dumps([net.name, dev.name, X.tolist(), repr(settings), rounds])
+    kept = _read_store(store).get(key) if store else None
+    if kept is None:
+        records = measure_many([net.subnet(x) for x in X], dev, sample_shape(net), settings, rounds=rounds)
+        kept = {"latency_ms": [r.latency_ms for r in records], "cpu_model": records[0].cpu_model,
+                "load_avg_1m": records[0].load_avg_1m}
+        if store:
+            _write_store(store, key, kept)
+    y = np.array(kept["latency_ms"], dtype=float)
     features = net.space.one_hot(X)
     model = make_predictor(predictor, seed=seed).fit(features[:k], y[:k])
     report: dict[str, Any] = {"device": dev.name, "k": k, "n_test": n_test, "predictor": predictor,
                               "measured_range_ms": [float(y.min()), float(y.max())],
-                              "cpu_model": records[0].cpu_model, "load_avg_1m": records[0].load_avg_1m}
+                              "cpu_model": kept["cpu_model"], "load_avg_1m": kept["load_avg_1m"]}
     if n_test >= 3:
         pred = model.predict(features[k:])
         rho, tau = rank_correlation(pred, y[k:])
         report.update(test_spearman=rho, test_kendall=tau,
                       test_mape=float(np.mean(np.abs(pred - y[k:]) / y[k:])))
     return PredictedLatency(dev.name, model), report
+
+
+def _read_store(store: str | Path) -> dict[str, Any]:
+    path = Path(store)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_store(store: str | Path, key: str, value: dict[str, Any]) -> None:
+    """Add one entry; written to a temporary file and renamed, so a killed run leaves no half file."""
+    data = _read_store(store) | {key: value}
+    Path(store).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(Path(store)) as tmp:
+        Path(tmp).write_text(json.dumps(data))
