@@ -154,9 +154,10 @@ class FeatureGP:
     shrinks those variances as if candidate ``i`` had been observed (Kriging believer).
     """
 
-    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3) -> None:
+    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3, min_noise: float = 1e-5) -> None:
         self.params: np.ndarray | None = None  # log of (s1, l, s2, c, noise)
         self.min_lengthscale, self.max_lengthscale = min_lengthscale, max_lengthscale
+        self.min_noise = min_noise
 
     def kernel(self):  # type: ignore[no-untyped-def]
         from sklearn.gaussian_process.kernels import (
@@ -169,7 +170,7 @@ class FeatureGP:
         s1, ell, s2, c, noise = np.exp(self.params) if self.params is not None else (1.0, min(max(5.0, self.min_lengthscale), self.max_lengthscale), 0.01, 1.0, 0.1)
         return (ConstantKernel(s1, (1e-3, 1e2)) * RBF(ell, (self.min_lengthscale, self.max_lengthscale))
                 + ConstantKernel(s2, (1e-6, 1e1)) * DotProduct(c, (1e-3, 1e3))
-                + WhiteKernel(noise, (1e-5, 1e1)))
+                + WhiteKernel(max(noise, self.min_noise), (self.min_noise, 1e1)))
 
     def fit(self, Z: np.ndarray, y: np.ndarray, refit: bool = True) -> FeatureGP:
         from sklearn.gaussian_process import GaussianProcessRegressor
@@ -190,9 +191,23 @@ class FeatureGP:
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
         return self
 
+    def loo_scale(self) -> float:
+        """Root-mean-square leave-one-out z-score of the training targets (>= 1: never shrinks).
+
+        Closed form (Rasmussen and Williams, eq. 5.12): with ``P = K^-1``, the held-out residual
+        of point ``i`` is ``alpha_i / P_ii`` and its predictive variance ``1 / P_ii``, so its
+        z-score is ``alpha_i / sqrt(P_ii)``. A value of 2 says the model's predictive standard
+        deviations are about half the errors it makes on held-out validated architectures.
+        """
+        from scipy.linalg import cho_solve
+
+        P_diag = np.diag(cho_solve((self.chol, True), np.eye(len(self.Z))))
+        return float(max(1.0, np.sqrt(np.mean(self.alpha**2 / P_diag))))
+
     def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        d2 = (A**2).sum(1)[:, None] + (B**2).sum(1)[None] - 2 * A @ B.T
-        return self.s1 * np.exp(-0.5 * np.maximum(d2, 0.0) / self.ell**2) + self.s2 * (A @ B.T + self.c)
+        AB = A @ B.T
+        d2 = (A**2).sum(1)[:, None] + (B**2).sum(1)[None] - 2 * AB
+        return self.s1 * np.exp(-0.5 * np.maximum(d2, 0.0) / self.ell**2) + self.s2 * (AB + self.c)
 
     def predict(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and variance (observation noise included) over candidates ``C``."""
@@ -266,7 +281,10 @@ class HVGain(Tactic):
     def __init__(self, n_init: int = 14, init: str = "conv_levels", batch_size: int = 10, acquisition: str = "ehvi",
                  beta: float = 1.0, ref_latency: float = 1.1, refit_every: int = 1, prune_isomorphs: bool = True,
                  min_lengthscale: float = 2.0, max_lengthscale: float = 8.0, local_radius: int = 0,
-                 max_candidates: int = 20_000, pool_size: int = 3000) -> None:
+                 max_candidates: int = 20_000, pool_size: int = 3000, sd_scale: float = 1.0,
+                 early_batch_size: int = 0, early_until: int = 0, rescore_top: int = 0,
+                 min_noise: float = 1e-5, calibrate_sd: bool = False, tail_weight: float = 0.0,
+                 tail_scale: float = 3.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -286,6 +304,18 @@ class HVGain(Tactic):
         self.acquisition, self.beta, self.ref_latency = acquisition, float(beta), float(ref_latency)
         self.refit_every, self.prune_isomorphs = int(refit_every), bool(prune_isomorphs)
         self.max_candidates, self.pool_size = int(max_candidates), int(pool_size)
+        for key, value in [("early_batch_size", early_batch_size), ("early_until", early_until),
+                           ("rescore_top", rescore_top)]:
+            if int(value) != value or value < 0:
+                raise ConfigError(f"hvgain.{key}={value!r} is out of range; valid: integer >= 0")
+        config.check_range("hvgain.sd_scale", sd_scale, low=1e-3)
+        config.check_range("hvgain.min_noise", min_noise, low=1e-8, high=1.0)
+        self.sd_scale, self.min_noise = float(sd_scale), float(min_noise)
+        self.early_batch_size, self.early_until = int(early_batch_size), int(early_until)
+        self.rescore_top, self.calibrate_sd = int(rescore_top), bool(calibrate_sd)
+        config.check_range("hvgain.tail_weight", tail_weight, low=0.0, high=1.0)
+        config.check_range("hvgain.tail_scale", tail_scale, low=1.0)
+        self.tail_weight, self.tail_scale = float(tail_weight), float(tail_scale)
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -318,10 +348,13 @@ class HVGain(Tactic):
         M, logs = minimised_log(session.F, objectives)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
         mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
+        sd_scale = np.full(2, self.sd_scale)
         for j, kind in enumerate(self._feature_kinds(objectives)):
             scale = self._scales[kind]
             gp = self._gps[j].fit(scale(session.X), G[:, j], refit)
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
+            if self.calibrate_sd:
+                sd_scale[j] *= gp.loo_scale()
         ref = np.array([100.0 if (not o.minimize and o.unit == "%") else (self.ref_latency * M[:, j].max()
                         if logs[j] else M[:, j].max() + 0.1 * np.ptp(M[:, j])) for j, o in enumerate(objectives)])
         front = M[pareto_mask(M)]
@@ -329,10 +362,14 @@ class HVGain(Tactic):
             else np.arange(len(candidates))
         open_ = np.ones(len(candidates), dtype=bool)
         picked: list[int] = []
-        for _ in range(min(q, len(candidates))):
-            gain = self._gain(mu, np.sqrt(var), logs, front_strips(front, ref))
+        rows = np.arange(len(candidates))  # candidates re-scored after each pick
+        for k in range(min(q, len(candidates))):
+            gain = np.full(len(candidates), -np.inf)
+            gain[rows] = self._gain(mu[rows], sd_scale * np.sqrt(var[rows]), logs, front_strips(front, ref))
             gain[~open_] = -np.inf
             best = int(np.argmax(gain))
+            if k == 0 and 0 < self.rescore_top < len(candidates):  # lazy greedy: only the round's leaders
+                rows = np.sort(np.argsort(-gain, kind="stable")[: self.rescore_top])
             picked.append(best)
             open_ &= classes != classes[best]
             median = np.where(logs, np.exp(mu[best]), mu[best])
@@ -343,7 +380,11 @@ class HVGain(Tactic):
 
     def _gain(self, mu: np.ndarray, sd: np.ndarray, logs: list[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
         if self.acquisition == "ehvi":
-            return expected_gain(mu, sd, logs, strips)
+            gain = expected_gain(mu, sd, logs, strips)
+            if self.tail_weight:  # scale mixture of normals: heavier tails than the GP's
+                tail = expected_gain(mu, self.tail_scale * sd, logs, strips)
+                gain = (1 - self.tail_weight) * gain + self.tail_weight * tail
+            return gain
         optimistic = mu - self.beta * sd
         return expected_gain(optimistic, np.zeros_like(sd), logs, strips)
 
@@ -374,7 +415,7 @@ class HVGain(Tactic):
         if len(objectives) != 2:
             raise ConfigError(f"hvgain needs exactly 2 objectives, got {len(objectives)}")
         self._scales = {kind: self._standardiser(session.space, kind) for kind in set(self._feature_kinds(objectives))}
-        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale) for _ in range(2)]
+        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale, self.min_noise) for _ in range(2)]
         if self.init == "conv_levels" and session.space.name == "nb201":
             design = conv_level_design(session, rng, self.n_init)
         else:
@@ -382,7 +423,8 @@ class HVGain(Tactic):
         session.evaluate(design, iteration=0, source="init")
         iteration = 1
         while not session.done:
-            q = min(self.batch_size, session.remaining)
+            early = self.early_batch_size and len(session.X) < self.early_until
+            q = min(self.early_batch_size if early else self.batch_size, session.remaining)
             candidates = self.candidate_set(session, rng)
             refit = (iteration - 1) % self.refit_every == 0
             session.evaluate(self.propose(session, candidates, q, refit), iteration=iteration, source="hvgain")

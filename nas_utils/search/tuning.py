@@ -59,6 +59,28 @@ HVGAIN_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hvgain ucb beta=1, conv-level init 14": ("hvgain", {**_GP, "acquisition": "ucb", "beta": 1.0,
                                                          "init": "conv_levels", "n_init": 14}),
 }
+#: Session 5 (issue 11, section 2): changes to the setting above ("ehvi, conv-level init 14"), one at a time.
+_BASE = {**_GP, "acquisition": "ehvi", "init": "conv_levels", "n_init": 14}
+HVGAIN_VARIANTS |= {
+    # cost: lazy greedy, only the round's 2,000 best candidates are re-scored after each pick
+    "hvgain base + rescore top 2000": ("hvgain", {**_BASE, "rescore_top": 2000}),
+    # heavier uncertainty: predictive standard deviations (log space) inflated
+    "hvgain base + sd x1.5": ("hvgain", {**_BASE, "sd_scale": 1.5}),
+    "hvgain base + sd x2": ("hvgain", {**_BASE, "sd_scale": 2.0}),
+    # smaller batches early: 5 per round until 64 validations
+    "hvgain base + batch 5 until 64": ("hvgain", {**_BASE, "early_batch_size": 5, "early_until": 64}),
+    # design size: 1 or 3 cells per convolution level
+    "hvgain base, conv-level init 7": ("hvgain", {**_BASE, "n_init": 7}),
+    "hvgain base, conv-level init 21": ("hvgain", {**_BASE, "n_init": 21}),
+    # length-scale bounds and a noise floor (standardised log outcomes)
+    "hvgain base, lengthscale [1, 8]": ("hvgain", {**_BASE, "min_lengthscale": 1.0}),
+    "hvgain base, lengthscale [2, 32]": ("hvgain", {**_BASE, "max_lengthscale": 32.0}),
+    "hvgain base + noise >= 0.01": ("hvgain", {**_BASE, "min_noise": 0.01}),
+    # heavier tails: expected gain under a scale mixture, 80 % N(mu, sd) + 20 % N(mu, (3 sd)^2)
+    "hvgain base + tail mix 0.2 x3": ("hvgain", {**_BASE, "tail_weight": 0.2, "tail_scale": 3.0}),
+    # sd scaled by the root-mean-square leave-one-out z-score of each GP
+    "hvgain base + LOO-calibrated sd": ("hvgain", {**_BASE, "calibrate_sd": True}),
+}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
