@@ -109,11 +109,14 @@ def scalar_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
     return np.column_stack([flops_proxy(live_ops(X)), flops_proxy(X)]) / 54.0  # 54 = six conv3x3 edges
 
 
-def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.5) -> np.ndarray:
+def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.5,
+                      stats_weight: float = 1.0) -> np.ndarray:
     """Features of what a cell *computes* (for accuracy models): equal for functionally identical cells.
 
     NB201: the live-op one-hot, live op counts, the live FLOPs proxy (in conv3x3 units), the
-    path summaries of :func:`path_stats` and the path encoding (weighted by ``path_weight``);
+    path summaries of :func:`path_stats` (weighted by ``stats_weight``: a larger weight makes an
+    RBF kernel's distance, hence its similarity, follow these summaries more closely) and the path
+    encoding (weighted by ``path_weight``);
     dead edges and a swap of the two intermediate nodes change none of the path features.
     Else the one-hot.
     """
@@ -122,7 +125,7 @@ def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.
         return space.one_hot(X).astype(np.float64)
     live = live_ops(X)
     return np.hstack([space.one_hot(live), op_counts(live), flops_proxy(live)[:, None] / 9.0,
-                      path_stats(live), path_weight * path_counts(live)]).astype(np.float64)
+                      stats_weight * path_stats(live), path_weight * path_counts(live)]).astype(np.float64)
 
 
 def cost_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:

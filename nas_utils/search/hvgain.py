@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from scipy.special import ndtr
@@ -154,10 +155,9 @@ class FeatureGP:
     shrinks those variances as if candidate ``i`` had been observed (Kriging believer).
     """
 
-    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3, min_noise: float = 1e-5) -> None:
+    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3) -> None:
         self.params: np.ndarray | None = None  # log of (s1, l, s2, c, noise)
         self.min_lengthscale, self.max_lengthscale = min_lengthscale, max_lengthscale
-        self.min_noise = min_noise
 
     def kernel(self):  # type: ignore[no-untyped-def]
         from sklearn.gaussian_process.kernels import (
@@ -170,7 +170,7 @@ class FeatureGP:
         s1, ell, s2, c, noise = np.exp(self.params) if self.params is not None else (1.0, min(max(5.0, self.min_lengthscale), self.max_lengthscale), 0.01, 1.0, 0.1)
         return (ConstantKernel(s1, (1e-3, 1e2)) * RBF(ell, (self.min_lengthscale, self.max_lengthscale))
                 + ConstantKernel(s2, (1e-6, 1e1)) * DotProduct(c, (1e-3, 1e3))
-                + WhiteKernel(max(noise, self.min_noise), (self.min_noise, 1e1)))
+                + WhiteKernel(noise, (1e-5, 1e1)))
 
     def fit(self, Z: np.ndarray, y: np.ndarray, refit: bool = True) -> FeatureGP:
         from sklearn.gaussian_process import GaussianProcessRegressor
@@ -190,19 +190,6 @@ class FeatureGP:
         self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
         return self
-
-    def loo_scale(self) -> float:
-        """Root-mean-square leave-one-out z-score of the training targets (>= 1: never shrinks).
-
-        Closed form (Rasmussen and Williams, eq. 5.12): with ``P = K^-1``, the held-out residual
-        of point ``i`` is ``alpha_i / P_ii`` and its predictive variance ``1 / P_ii``, so its
-        z-score is ``alpha_i / sqrt(P_ii)``. A value of 2 says the model's predictive standard
-        deviations are about half the errors it makes on held-out validated architectures.
-        """
-        from scipy.linalg import cho_solve
-
-        P_diag = np.diag(cho_solve((self.chol, True), np.eye(len(self.Z))))
-        return float(max(1.0, np.sqrt(np.mean(self.alpha**2 / P_diag))))
 
     def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         AB = A @ B.T
@@ -274,6 +261,16 @@ class HVGain(Tactic):
         prune_isomorphs: drop mirror images of validated cells from the candidates.
         max_candidates: score every unevaluated architecture on spaces up to this size.
         pool_size: candidate pool (mutations of the front + uniform) on larger spaces.
+        sd_scale: multiplies every predictive standard deviation (log space) in the acquisition.
+        early_batch_size, early_until: rounds of ``early_batch_size`` (0: ``batch_size``) while
+            fewer than ``early_until`` architectures are validated.
+        rescore_top: if > 0, lazy greedy batches: after a round's first pick only the
+            ``rescore_top`` candidates with the largest first-pick gain are re-scored (gains only
+            shrink as the believed front grows, so the others rarely win; 0: re-score all).
+        tail_weight, tail_scale: expected gain under the scale mixture ``(1 - w) N(mu, sd^2) +
+            w N(mu, (tail_scale sd)^2)`` (heavier tails than the GP's; 0: the GP's marginals).
+        stats_weight: weight of the path summaries in the accuracy model's features
+            (:func:`~nas_utils.search.features.function_features`).
     """
 
     name = "hvgain"
@@ -283,8 +280,8 @@ class HVGain(Tactic):
                  min_lengthscale: float = 2.0, max_lengthscale: float = 8.0, local_radius: int = 0,
                  max_candidates: int = 20_000, pool_size: int = 3000, sd_scale: float = 1.0,
                  early_batch_size: int = 0, early_until: int = 0, rescore_top: int = 0,
-                 min_noise: float = 1e-5, calibrate_sd: bool = False, tail_weight: float = 0.0,
-                 tail_scale: float = 3.0) -> None:
+                 tail_weight: float = 0.0,
+                 tail_scale: float = 3.0, stats_weight: float = 1.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -309,13 +306,14 @@ class HVGain(Tactic):
             if int(value) != value or value < 0:
                 raise ConfigError(f"hvgain.{key}={value!r} is out of range; valid: integer >= 0")
         config.check_range("hvgain.sd_scale", sd_scale, low=1e-3)
-        config.check_range("hvgain.min_noise", min_noise, low=1e-8, high=1.0)
-        self.sd_scale, self.min_noise = float(sd_scale), float(min_noise)
+        self.sd_scale = float(sd_scale)
         self.early_batch_size, self.early_until = int(early_batch_size), int(early_until)
-        self.rescore_top, self.calibrate_sd = int(rescore_top), bool(calibrate_sd)
+        self.rescore_top = int(rescore_top)
         config.check_range("hvgain.tail_weight", tail_weight, low=0.0, high=1.0)
         config.check_range("hvgain.tail_scale", tail_scale, low=1.0)
         self.tail_weight, self.tail_scale = float(tail_weight), float(tail_scale)
+        config.check_range("hvgain.stats_weight", stats_weight, low=0.0)
+        self.stats_weight = float(stats_weight)
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -348,13 +346,10 @@ class HVGain(Tactic):
         M, logs = minimised_log(session.F, objectives)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
         mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
-        sd_scale = np.full(2, self.sd_scale)
         for j, kind in enumerate(self._feature_kinds(objectives)):
             scale = self._scales[kind]
             gp = self._gps[j].fit(scale(session.X), G[:, j], refit)
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
-            if self.calibrate_sd:
-                sd_scale[j] *= gp.loo_scale()
         ref = np.array([100.0 if (not o.minimize and o.unit == "%") else (self.ref_latency * M[:, j].max()
                         if logs[j] else M[:, j].max() + 0.1 * np.ptp(M[:, j])) for j, o in enumerate(objectives)])
         front = M[pareto_mask(M)]
@@ -365,7 +360,7 @@ class HVGain(Tactic):
         rows = np.arange(len(candidates))  # candidates re-scored after each pick
         for k in range(min(q, len(candidates))):
             gain = np.full(len(candidates), -np.inf)
-            gain[rows] = self._gain(mu[rows], sd_scale * np.sqrt(var[rows]), logs, front_strips(front, ref))
+            gain[rows] = self._gain(mu[rows], self.sd_scale * np.sqrt(var[rows]), logs, front_strips(front, ref))
             gain[~open_] = -np.inf
             best = int(np.argmax(gain))
             if k == 0 and 0 < self.rescore_top < len(candidates):  # lazy greedy: only the round's leaders
@@ -401,13 +396,16 @@ class HVGain(Tactic):
         """
         enumerable = space.size <= self.max_candidates
         reference = space.enumerate() if enumerable else space.sample(np.random.default_rng(0), self.pool_size)
-        Z = _FEATURES[kind](space, reference)
+        featurise = _FEATURES[kind]
+        if kind == "function" and self.stats_weight != 1.0:
+            featurise = partial(function_features, stats_weight=self.stats_weight)
+        Z = featurise(space, reference)
         centre, keep = Z.mean(axis=0), Z.std(axis=0) > 0
         if enumerable:
             table = Z[:, keep] - centre[keep]
             radix = np.cumprod(np.concatenate([[1], space.cardinalities[::-1][:-1]]))[::-1]
             return lambda X: table[space.validate(X) @ radix]
-        return lambda X: _FEATURES[kind](space, X)[:, keep] - centre[keep]
+        return lambda X: featurise(space, X)[:, keep] - centre[keep]
 
     # --- loop ----------------------------------------------------------------------------------
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
@@ -415,7 +413,7 @@ class HVGain(Tactic):
         if len(objectives) != 2:
             raise ConfigError(f"hvgain needs exactly 2 objectives, got {len(objectives)}")
         self._scales = {kind: self._standardiser(session.space, kind) for kind in set(self._feature_kinds(objectives))}
-        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale, self.min_noise) for _ in range(2)]
+        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale) for _ in range(2)]
         if self.init == "conv_levels" and session.space.name == "nb201":
             design = conv_level_design(session, rng, self.n_init)
         else:
