@@ -7,7 +7,10 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    cost no validation (:mod:`nas_utils.search.features`), trained on every validated
    architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error) on
    :func:`~nas_utils.search.features.function_features` (live-op one-hot, path summaries and
-   path encoding, live FLOPs: functionally identical cells look identical); latency as
+   path encoding, live FLOPs: functionally identical cells look identical; the path summaries
+   weighted by ``stats_weight``, so that the kernel's distance follows how many complete
+   skip-only, pool and conv paths a cell has, which decide the accuracy of the conv-free cells at
+   the front's fast end); latency as
    ``log(latency)`` on
    :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
    convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + c)`` (a smooth part plus a
@@ -32,7 +35,8 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    front (a believer fantasy), each GP's predictive variances are updated as if the pick had
    been observed (rank-1 update, hyper-parameters fixed), and its mirror image leaves the
    candidate set. Ties (equal gains, e.g. none left) are broken by candidate order, which is
-   fixed, so the run depends on the seed only through the initial design.
+   fixed, so the run depends on the seed only through the initial design. With ``rescore_top``
+   (lazy greedy) only the round's best candidates at the first pick are re-scored afterwards.
 
 The initial design (``init="conv_levels"``, :func:`conv_level_design`) spreads ``n_init`` cells
 evenly over the number of convolution edges (0..6); ``"flops"`` takes one from each of ``n_init``
