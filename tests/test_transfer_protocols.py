@@ -13,7 +13,7 @@ from nas_utils.errors import ConfigError
 from nas_utils.transfer.help import GraphConv, Help, HelpSpec, fbnet_help_inputs, nb201_help_inputs
 from nas_utils.transfer.methods import TransferMethod, TransferSettings, make_method
 from nas_utils.transfer.models import ArchTensors
-from nas_utils.transfer.stacking import combine
+from nas_utils.transfer.stacking import BLOCK_WEIGHTED, BLOCK_WEIGHTS, combine, regression_features
 from nas_utils.transfer.study import PROTOCOLS, run_trials
 from nas_utils.transfer.tasks import DEV_TASKS, TEST_TARGETS, TransferTask, get_task
 
@@ -156,6 +156,21 @@ def test_stack_weights_by_validated_rank_accuracy():
     np.testing.assert_allclose(combine(preds, {"good": 0.8, "bad": 0.1}, np.inf), [0, 1 / 3, 2 / 3, 1])
     mixed = combine(preds, {"good": 0.8, "bad": 0.4}, 1.0)
     assert stats.spearmanr(mixed, preds["good"]).statistic == pytest.approx(1.0)
+
+
+def test_block_weighted_features_scale_the_operation_block_against_the_sources(data):
+    feats = regression_features(data)
+    n_src = feats["source"].shape[1]
+    for name, w in zip(BLOCK_WEIGHTED, BLOCK_WEIGHTS):
+        F = feats[name]
+        np.testing.assert_allclose(F[:, :n_src], feats[BLOCK_WEIGHTED[0]][:, :n_src])
+        assert F[:, :n_src].std(axis=0) == pytest.approx(1.0)
+        spread = F[:, n_src:].std(axis=0)
+        assert spread[spread > 0] == pytest.approx(w)  # constant columns stay zero
+    m = make_method("stack_linear_blocks", TINY)
+    m.prepare(data, 0)
+    assert np.isfinite(m.predict(data, 0, np.arange(0, 200, 10), 0)).all()
+    assert set(BLOCK_WEIGHTED) <= set(m.last_cv)
 
 
 def test_development_tasks_never_hold_out_a_test_target():

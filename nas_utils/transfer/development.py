@@ -22,28 +22,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings
 from nas_utils.transfer.samplers import select
-from nas_utils.transfer.stacking import Stacked, StackSpec, combine
+from nas_utils.transfer.stacking import BLOCK_WEIGHTED, Stacked, StackSpec, combine
 from nas_utils.transfer.study import _rng, sample_features
 from nas_utils.transfer.tasks import DEV_TASKS, get_task
 
 _ALL = ("source", "ops", "source_ops", "flops", "gnn", "mlp")
+_LINEAR = ("source", "ops", "source_ops", "flops")
 
 
 def candidate_specs() -> dict[str, StackSpec]:
     """The candidates compared: single components and stacks (subsets x combination powers)."""
     specs = {c: StackSpec((c,)) for c in _ALL}
-    subsets = {"stack": _ALL, "stack_linear": ("source", "ops", "source_ops", "flops"),
-               "stack_gnn": ("source", "ops", "source_ops", "flops", "gnn")}
+    subsets = {"stack": _ALL, "stack_linear": _LINEAR, "stack_gnn": _LINEAR + ("gnn",)}
     for name, comps in subsets.items():
         for label, power in (("", 4.0), ("_p1", 1.0), ("_p16", 16.0), ("_select", float("inf"))):
             specs[name + label] = StackSpec(comps, power=power)
     return specs
+
+
+def second_registration_specs() -> dict[str, StackSpec]:
+    """The second registration's candidates: stack_linear and its block-weighted extension."""
+    return {"stack_linear": StackSpec(_LINEAR), "stack_linear_blocks": StackSpec(_LINEAR + BLOCK_WEIGHTED)}
 
 
 def score_candidates(task: str, settings: TransferSettings, n_pretrain: int, k: int, trials: int, sampler: str,
@@ -51,7 +57,7 @@ def score_candidates(task: str, settings: TransferSettings, n_pretrain: int, k: 
     """Spearman (all architectures) of every candidate on every target and trial of ``task``."""
     specs = dict(specs or candidate_specs())
     data = load_task_data(task, n_pretrain)
-    needed = tuple(c for c in _ALL if any(c in sp.components for sp in specs.values()))
+    needed = tuple(c for c in _ALL + BLOCK_WEIGHTED if any(c in sp.components for sp in specs.values()))
     stack = Stacked("dev", StackSpec(needed), settings)
     feats = sample_features(data, sampler)
     rows = []
@@ -102,6 +108,29 @@ def selection_table(groups: Mapping[str, TransferSettings], n_pretrain: Mapping[
     return table.round(4)
 
 
+def paired_comparison(specs: Mapping[str, StackSpec], baseline: str, k: int = 20, trials: int = 5,
+                      sampler: str = "kmeans_cosine", seed: int = 0, tasks: Sequence[str] = DEV_TASKS) -> pd.DataFrame:
+    """Candidates (regressions only) vs ``baseline`` on the development tasks, paired by sample draw.
+
+    Rows: candidates; columns: mean Spearman per task and over tasks, then the difference to
+    ``baseline`` of the per-trial mean over tasks (every candidate sees the same k samples in a
+    trial) with its 95 % Student-t interval over trials (``diff_low``, ``diff_high``).
+    """
+    if any(set(sp.components) & {"gnn", "mlp"} for sp in specs.values()):
+        raise ValueError("paired_comparison scores regressions only (the networks' pre-training is not paired)")
+    df = pd.concat([score_candidates(t, TransferSettings(), 16, k, trials, sampler, seed, specs) for t in tasks],
+                   ignore_index=True)
+    per_trial = df.groupby(["candidate", "task", "trial"]).spearman.mean().reset_index()
+    table = per_trial.pivot_table(index="candidate", columns="task", values="spearman", aggfunc="mean")[list(tasks)]
+    table["mean"] = table.mean(axis=1)
+    over = per_trial.groupby(["candidate", "trial"]).spearman.mean().unstack("trial")
+    diff = over.sub(over.loc[baseline], axis=1)
+    half = stats.t.ppf(0.975, max(trials - 1, 1)) * diff.std(axis=1) / np.sqrt(trials)
+    table["diff"], table["diff_low"], table["diff_high"] = diff.mean(axis=1), diff.mean(axis=1) - half, diff.mean(axis=1) + half
+    table["k"], table["trials"], table["seed"] = k, trials, seed
+    return table.sort_values("mean", ascending=False).round(4)
+
+
 #: the calls behind the pre-registration record (data/preregistration/predictors/), in order
 RECORD: dict[str, dict[str, object]] = {
     "selection_ft3e-3x40": {"groups": {"ft3e-3x40": TransferSettings(finetune_lr=3e-3, finetune_epochs=40)}},
@@ -109,18 +138,26 @@ RECORD: dict[str, dict[str, object]] = {
     "selection_linear_sampler_kmeans_cosine": {"groups": {"linear": TransferSettings()}, "linear_only": True},
     "selection_linear_sampler_regression": {"groups": {"linear": TransferSettings()}, "linear_only": True,
                                             "sampler": "regression"},
+    # second registration: the screening draws (seed 0, 5 trials), then fresh draws (seed 1, 10 trials)
+    "second_registration_seed0": {"paired": True, "seed": 0, "trials": 5},
+    "second_registration_seed1": {"paired": True, "seed": 1, "trials": 10},
 }
 
 
 def preregistration_tables(names: Sequence[str] = tuple(RECORD)) -> dict[str, pd.DataFrame]:
     """Regenerate the pre-registration record (k=20, 2 trials, n_pretrain 256/512, 20 pre-training epochs).
 
-    About 230 CPU s per table with the fine-tuned networks, 15 s for the linear-only ones.
+    About 230 CPU s per table with the fine-tuned networks, 15 s for the linear-only ones; the
+    second registration's paired tables (:func:`paired_comparison`, k = 20) about 30 s per trial.
     """
     linear = {n: s for n, s in candidate_specs().items() if not set(s.components) & {"gnn", "mlp"}}
     out = {}
     for name in names:
         rec = RECORD[name]
+        if rec.get("paired"):
+            out[name] = paired_comparison(second_registration_specs(), "stack_linear",
+                                          trials=int(rec["trials"]), seed=int(rec["seed"]))  # type: ignore[call-overload]
+            continue
         out[name] = selection_table(rec["groups"], {"nb201": 256, "fbnet": 512},  # type: ignore[arg-type]
                                     sampler=str(rec.get("sampler", "kmeans_cosine")),
                                     specs=linear if rec.get("linear_only") else None)

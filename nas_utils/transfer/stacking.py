@@ -7,6 +7,11 @@ source_ridge        ridge of the target's log-latency on the source devices' log
                     (reads the **full source tables**: every architecture on every source)
 op_ridge            ridge on per-layer operation features (:func:`encodings.op_features`)
 source_op_ridge     ridge on both (full source tables + operation features)
+source_op_w*        ``source_op_ridge`` with one penalty per feature block: both blocks standardised
+                    over all architectures (no target data), the operation block scaled by ``w``
+                    (0.3 or 3) relative to the source block, one ridge on both -- equivalent to a
+                    ridge whose penalty on the operation weights is ``1/w**2`` times that on the
+                    source weights (the stack chooses among w = 0.3, 1, 3 by leave-one-out)
 stack_*             a stacked per-target predictor: components scored by cross-validated
                     Spearman on the k target samples (leave-one-out for the regressions,
                     ``neural_folds``-fold for the fine-tuned networks), combined as a weighted
@@ -14,7 +19,8 @@ stack_*             a stacked per-target predictor: components scored by cross-v
                     (``stack_select``: the single best-validated component)
 ==================  ===========================================================================
 
-Components of a stack: ``source``, ``ops``, ``source_ops`` (the three regressions), ``flops``
+Components of a stack: ``source``, ``ops``, ``source_ops`` (the three regressions),
+``source_ops_w0.3``/``source_ops_w3`` (the block-weighted regressions), ``flops``
 (analytic, nothing fitted) and ``gnn``/``mlp`` (the pre-trained networks of
 :mod:`~nas_utils.transfer.methods`, fine-tuned on the k samples).
 
@@ -48,7 +54,10 @@ from nas_utils.transfer.methods import (
 
 #: ridge penalties searched by efficient leave-one-out inside every fit
 ALPHAS = np.logspace(-3, 3, 13)
-REGRESSIONS = ("source", "ops", "source_ops")
+#: operation-block weights of the block-weighted source+operation regressions (second registration)
+BLOCK_WEIGHTS = (0.3, 3.0)
+BLOCK_WEIGHTED = tuple(f"source_ops_w{w:g}" for w in BLOCK_WEIGHTS)
+REGRESSIONS = ("source", "ops", "source_ops") + BLOCK_WEIGHTED
 NEURAL = ("gnn", "mlp")
 
 
@@ -56,12 +65,19 @@ def regression_features(data: TaskData) -> dict[str, np.ndarray]:
     """Feature matrices of the regression components (log source latencies, operation features)."""
     src = np.log(np.maximum(data.src_lat, 1e-6))
     ops = encodings.op_features(data.task.space, data.X)
-    return {"source": src, "ops": ops, "source_ops": np.column_stack([src, ops])}
+    feats = {"source": src, "ops": ops, "source_ops": np.column_stack([src, ops])}
+    z = StandardScaler().fit_transform(feats["source_ops"])  # over all architectures: no target data
+    for name, w in zip(BLOCK_WEIGHTED, BLOCK_WEIGHTS):
+        feats[name] = np.column_stack([z[:, :src.shape[1]], w * z[:, src.shape[1]:]])
+    return feats
 
 
-def ridge_fit_predict(F: np.ndarray, train: np.ndarray, y: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """Standardise, fit RidgeCV on rows ``train`` with labels ``y``, predict ``rows`` (default all)."""
-    model = make_pipeline(StandardScaler(), RidgeCV(alphas=ALPHAS)).fit(F[train], y)
+def ridge_fit_predict(F: np.ndarray, train: np.ndarray, y: np.ndarray, rows: np.ndarray | None = None,
+                      standardise: bool = True) -> np.ndarray:
+    """Fit RidgeCV on rows ``train`` with labels ``y`` (standardised on them unless ``standardise`` is
+    off: the block-weighted features come pre-scaled), predict ``rows`` (default all)."""
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=ALPHAS)) if standardise else RidgeCV(alphas=ALPHAS)
+    model.fit(F[train], y)
     return model.predict(F if rows is None else F[rows])
 
 
@@ -160,10 +176,10 @@ class Stacked(TransferMethod):
         cv: dict[str, float] = {}
         for c in self.spec.components:
             if c in REGRESSIONS:
-                F = self._features[c]
-                loo = np.array([ridge_fit_predict(F, np.delete(idx, i), np.delete(y, i), idx[i:i + 1])[0]
+                F, std = self._features[c], c not in BLOCK_WEIGHTED
+                loo = np.array([ridge_fit_predict(F, np.delete(idx, i), np.delete(y, i), idx[i:i + 1], std)[0]
                                 for i in range(len(idx))])
-                cv[c], preds[c] = _spearman(loo, y), ridge_fit_predict(F, idx, y)
+                cv[c], preds[c] = _spearman(loo, y), ridge_fit_predict(F, idx, y, standardise=std)
             elif c == "flops":
                 preds[c] = np.log(data.cost[:, 0])
                 cv[c] = _spearman(preds[c][idx], y)
@@ -196,7 +212,9 @@ def _stack(name: str, spec: StackSpec) -> None:
 
 
 _ALL = ("source", "ops", "source_ops", "flops", "gnn", "mlp")
+_LINEAR = ("source", "ops", "source_ops", "flops")
 _stack("stack", StackSpec(_ALL))
 _stack("stack_select", StackSpec(_ALL, power=float("inf")))
-_stack("stack_linear", StackSpec(("source", "ops", "source_ops", "flops")))
+_stack("stack_linear", StackSpec(_LINEAR))
+_stack("stack_linear_blocks", StackSpec(_LINEAR + BLOCK_WEIGHTED))  # second registration (params.yaml)
 _stack("stack_gnn", StackSpec(("source", "ops", "source_ops", "flops", "gnn")))
