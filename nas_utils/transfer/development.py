@@ -148,7 +148,7 @@ def preregistration_tables(names: Sequence[str] = tuple(RECORD)) -> dict[str, pd
     """Regenerate the pre-registration record (k=20, 2 trials, n_pretrain 256/512, 20 pre-training epochs).
 
     About 230 CPU s per table with the fine-tuned networks, 15 s for the linear-only ones; the
-    second registration's paired tables (:func:`paired_comparison`, k = 20) about 30 s per trial.
+    second registration's paired tables (:func:`paired_comparison`, k = 20) about 16 s per trial.
     """
     linear = {n: s for n, s in candidate_specs().items() if not set(s.components) & {"gnn", "mlp"}}
     out = {}
