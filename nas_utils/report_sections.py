@@ -21,6 +21,7 @@ from nas_utils.results import (
     LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
     SupernetSummary,
 )
+from nas_utils.results.predictors import REGISTRATIONS
 from nas_utils.results.search import CellSummary, ComparisonSummary, RatioResult, ThresholdResult, TuningVariant, View
 
 FIGURES = "figures"
@@ -428,6 +429,9 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
         n = nasflat128.get((t.task, t.best_k))
         lines.append(f"| {t.task} | {t.nasflat} | {fmt(t.help_by_nasflat)} | {fmt(t.ours_best)} ({t.best_method}, "
                      f"{t.best_k}){_interval(t.ci_low, t.ci_high, 3)} | {fmt(n.spearman) if n else '-'} | {v} |")
+    lines += ["", "Registrations of the headline method (records in `data/preregistration/predictors/`): "
+              + "; ".join(f"{i}. `{m}` ({d}; chosen on {why})" for i, (d, m, why) in enumerate(REGISTRATIONS, 1))
+              + f". This run's headline uses `{s.method}`."]
     if (h := s.help_row()) is not None:
         lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
                   f"{h.spearman:.3f}{_interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]

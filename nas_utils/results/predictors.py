@@ -8,6 +8,17 @@ from typing import ClassVar
 from nas_utils.results.base import Summary
 
 
+# Every registration of the headline method (issue 12), oldest first: (date, method, what it was chosen on).
+# Records: data/preregistration/predictors/ (README.md explains each table).
+REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
+    ("2026-12-02 05:46 UTC", "stack_linear", "development tasks, before any test number was computed"),
+    ("2026-12-02 11:40 UTC", "stack_linear_blocks",
+     "development tasks only, after stack_linear's test numbers had been published (k=20: ND .953, FD .972, "
+     "F1 .895, F2 .857, F3 .844, F4 .789, FA .751; HELP protocol .878); paired dev gain +.008 [.004, .012] "
+     "on fresh draws"),
+)
+
+
 @dataclass(frozen=True)
 class SpearmanResult:
     """Mean Spearman over target devices and trials of one method on one task with ``k`` samples."""
