@@ -47,6 +47,10 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     # GP hyper-parameters refitted every k-th round only (conditioned on new data in between)
     "bo mixed, refit every 3rd round": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3}),
     "bo mixed, refit every 5th round": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 5}),
+    # the acquisition over a BANANAS-style pool (2,000: half single mutations of the observed front, half
+    # uniform) instead of all ~15,600 unevaluated cells: the stage-budget variant (record tuning_bo_pool.csv)
+    "bo mixed, refit every 3rd round, pool 2000": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3,
+                                                          "candidates": "pool", "pool_size": 2000}),
 }
 #: hvgain variants compared on the dev cells: acquisition (expected gain vs optimistic gain) x initial
 #: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
