@@ -10,7 +10,7 @@ ridge     RidgeCV over DyNAS-T's alpha grid 0.1..10.0 (efficient leave-one-out)
 svr       SVR, RBF kernel, gamma='auto', epsilon=0, C=10 (DyNAS-T's kernel settings)
 xgb       XGBoost gradient-boosted trees
 mlp       scikit-learn MLP (WeakNAS's weak predictor; width/depth/epochs configurable)
-auto      DyNAS-T "dynamic predictor": GridSearchCV over Ridge and SVR (neg-MAPE, 5-fold),
+auto      DyNAS-T "dynamic predictor": grid search over Ridge and SVR (neg-MAPE, 5-fold; GridSearchCV's result, :func:`grid_search_cv`),
           keeps the better; ``grid="dynast"`` is the published 100x100 grid, ``"compact"``
           a 12-point grid for fast loops
 ========  ===================================================================================

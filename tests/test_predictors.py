@@ -36,3 +36,25 @@ def test_unknown_predictor_and_scaling() -> None:
     assert power10_scale(np.array([76.0])) == 1.0
     assert power10_scale(np.array([2.4e8])) == 1e7
     assert power10_scale(np.zeros(3)) == 1.0
+
+
+def test_auto_grid_search_equals_gridsearchcv(data) -> None:  # type: ignore[no-untyped-def]
+    """The lean grid search of ``auto`` gives GridSearchCV's best score, point and model, bit for bit."""
+    import warnings
+
+    from sklearn.metrics import mean_absolute_percentage_error
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    from nas_utils.predictors import AutoPredictor, grid_search_cv, neg_mape
+
+    X, y, Xt, _ = data
+    X, y = X[:80].astype(np.float64), y[:80] / power10_scale(y[:80])
+    assert neg_mape(y[:30], y[30:60]) == -mean_absolute_percentage_error(y[:30], y[30:60])
+    for _, model, grid in AutoPredictor(grid="compact")._candidates():
+        score, fitted = grid_search_cv(model, grid, X, y, list(KFold(5).split(X)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = GridSearchCV(model, grid, scoring="neg_mean_absolute_percentage_error", cv=KFold(5)).fit(X, y)
+        assert score == reference.best_score_
+        assert fitted.get_params() == reference.best_estimator_.get_params()
+        assert np.array_equal(fitted.predict(Xt), reference.best_estimator_.predict(Xt))
