@@ -19,6 +19,7 @@ from nas_utils.supernets import SuperNetEvaluator, build_supernet
 from nas_utils.supernets.cache import CachedScorer, EvalCache
 from nas_utils.supernets.evaluation import SubnetScorer, weights_digest
 from nas_utils.supernets.filtering import unique_sample
+from nas_utils.supernets.subspace import TiedSpace
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,27 @@ def test_batched_scorer_equals_extract_and_evaluate_and_leaves_the_net_unchanged
     assert weights_digest(net) == before
     slow = [net.evaluate(x, TensorLoader(data.x_val, data.y_val, 50), data.x_train[:96], calib_batch_size=64) for x in X]
     np.testing.assert_allclose(fast, slow, atol=1e-9)
+
+
+@pytest.mark.parametrize("family, ties", [("mbv3_1d", ("k*", "e0_*", "e1_*", "e2_*")), ("resnet_1d", ("e*",)),
+                                           ("transformer_1d", ())])
+def test_a_batch_sharing_leading_steps_gives_exactly_the_counts_of_single_evaluations(family, ties, data):
+    """Sub-networks of a tied space share stems and leading blocks; evaluating them as one batch
+    (each shared step once) must count exactly what evaluating each alone counts, also with
+    several calibration chunks (cumulative batch-norm average) and duplicate rows."""
+    net = _trained_like(family)
+    space = TiedSpace(net.space, ties)
+    nets = space.networks()
+    X = space.expand(nets[np.random.default_rng(4).choice(len(nets), 40, replace=False)])
+    X = np.vstack([X, X[:3]])
+    scorer = SubnetScorer(net, data.x_val, data.y_val, calib=data.x_train[:96], calib_chunk=40, chunk=32)
+    steps = [tuple(k for k, _ in net.steps(net.config_of(x))) for x in X]
+    assert len({s[:2] for s in steps}) < len(set(steps))  # the batch does share leading steps
+    before = weights_digest(net)
+    batched = scorer.correct(X)
+    assert weights_digest(net) == before
+    np.testing.assert_array_equal(batched, [scorer.correct(x[None])[0] for x in X])
+    assert sorted(scorer.order(X)) == list(range(len(X)))
 
 
 def test_cache_returns_identical_results_and_skips_work(tmp_path, data):

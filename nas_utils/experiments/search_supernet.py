@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import runtime
-from nas_utils.backends import BackendEvaluator, make_backend
+from nas_utils.backends import BackendEvaluator, make_backend, map_runs
 from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.evaluators import TabularBenchmark
@@ -113,14 +113,10 @@ def tabulate(cfg: SearchSupernetConfig, supernet: str, inner: SuperNetEvaluator,
     if cfg.budget > len(nets):
         raise ConfigError(f"search_supernet.budget={cfg.budget} exceeds the {len(nets)} networks of "
                           f"{supernet}'s tied space; valid: [2, {len(nets)}]")
-    fresh = inner.n_missing(space.expand(nets))
-    rt = runtime.settings()
-    ev = BackendEvaluator(inner, rt.backend, rt.workers, **rt.backend_kw)
-    try:
-        chunks = np.array_split(np.arange(len(nets)), max(1, len(nets) // 256))
-        F = np.vstack([ev.evaluate(space.expand(nets[c])) for c in (progress(chunks) if progress else chunks)])
-    finally:
-        ev.close()
+    X = space.expand(nets)
+    fresh = inner.n_missing(X)
+    # New networks in batches over the workers; an unchanged checkpoint is a table look-up here.
+    F = evaluate_batched(inner, X, f"tabulating {supernet}" if progress else None) if fresh else inner.evaluate(X)
     every = space.enumerate()
     row = {k: i for i, k in enumerate(space.keys(nets))}
     table = F[[row[k] for k in space.keys(every)]]
@@ -131,12 +127,34 @@ def tabulate(cfg: SearchSupernetConfig, supernet: str, inner: SuperNetEvaluator,
     return FamilyTable(bench, record, nets, F)
 
 
+def evaluate_batched(inner: SuperNetEvaluator, X: np.ndarray, desc: str | None = None) -> np.ndarray:
+    """Objectives of every row of ``X``: the rows, in the order that shares most work
+    (:meth:`SuperNetEvaluator.sharing_order`), are split into one part per worker of the runtime's
+    backend; each part is one batch (sub-networks with equal leading steps share their
+    calibration and validation activations) evaluated single-threaded through the disk cache."""
+    rt = runtime.settings()
+    parts = [p for p in np.array_split(inner.sharing_order(X), rt.workers) if len(p)]
+    results = map_runs(_evaluate_part, [(inner, X[p]) for p in parts], rt.backend, rt.workers, desc, **rt.backend_kw)
+    F = np.empty((len(X), len(inner.objectives)))
+    for p, f in zip(parts, results):
+        F[p] = f
+    return F
+
+
+def _evaluate_part(spec: tuple[SuperNetEvaluator, np.ndarray]) -> np.ndarray:
+    inner, X = spec
+    return inner.evaluate(X)
+
+
 def eval_cost(inner: SuperNetEvaluator, space: TiedSpace, seed: int, n: int = 8) -> float:
-    """Seconds of one fresh evaluation: mean over ``n`` networks of the space, no cache (one core)."""
+    """Seconds of one fresh evaluation: mean over ``n`` networks of the space, each evaluated on
+    its own (nothing shared with the others), no cache (one core)."""
     X = space.expand(space.sample_unique(np.random.default_rng(seed + 7), min(n, len(space.networks()))))
+    ev = _fresh(inner)
     with runtime.torch_threads(1):
         start = time.perf_counter()
-        _fresh(inner).evaluate(X)
+        for x in X:
+            ev.evaluate(x[None])
         return round((time.perf_counter() - start) / len(X), 4)
 
 

@@ -8,6 +8,8 @@ Every super-network (trained here or wrapped from elsewhere, see ``adapter.py``)
                                                 whose ``canonicalize`` zeroes inactive blocks)
 ``net.config_of(arch) -> dict``                 dict / int vector / string -> config dict
 ``net.set_active(arch)``                        later ``net(x)`` runs that sub-network
+``net.steps(config) -> [(key, fn), ...]``       the forward pass as keyed steps (sub-networks
+                                                with equal leading keys share activations)
 ``net.subnet(arch) -> nn.Module``               standalone plain-PyTorch module with the
                                                 inherited weights, eval mode, ONNX-exportable
 ``net.count_params(arch) -> int``               parameters of the sub-network (analytic)
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +52,8 @@ from nas_utils.registry import Registry
 from nas_utils.spaces import IntMatrix, SearchSpace, Variable
 
 Arch = Mapping[str, Any] | np.ndarray | Sequence[int] | str
+#: One step of a forward pass: a key naming what ``fn`` computes from the previous step's output.
+Step = tuple[Hashable, Callable[[torch.Tensor], torch.Tensor]]
 
 
 class ElasticSpace(SearchSpace):
@@ -146,6 +150,16 @@ class SuperNet(nn.Module, ABC):
         module = self._build_subnet(self.config_of(arch))
         return module.eval()
 
+    def steps(self, cfg: dict[str, Any]) -> list[Step]:
+        """The forward pass of sub-network ``cfg`` as steps ``(key, fn)``, valid after ``set_active(cfg)``.
+
+        ``forward(x)`` is ``fn_n(...fn_1(x))``. A key names everything its step computes from the
+        previous step's output (its module and active sizes), so two sub-networks whose first
+        ``j`` keys agree compute the same activations and batch-norm statistics up to step ``j``
+        (the batched scorer evaluates such prefixes once). Default: one step, the whole network.
+        """
+        return [(repr(sorted(cfg.items())), self.forward)]
+
     # --- accuracy --------------------------------------------------------------------------
     def set_calibration(self, x: torch.Tensor | None) -> None:
         """Inputs used to re-calibrate batch norm in :meth:`evaluate` (a training subset)."""
@@ -236,6 +250,13 @@ def profile_macs(module: nn.Module, x: torch.Tensor) -> int:
         for h in handles:
             h.remove()
     return total
+
+
+def run_steps(steps: Sequence[Step], x: torch.Tensor) -> torch.Tensor:
+    """Apply the steps of :meth:`SuperNet.steps` in order (a super-network's ``forward``)."""
+    for _, fn in steps:
+        x = fn(x)
+    return x
 
 
 def static_copy(module: nn.Module) -> nn.Module:

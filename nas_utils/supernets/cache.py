@@ -115,9 +115,10 @@ class EvalCache:
 class CachedScorer:
     """A :class:`SubnetScorer` whose results go through an :class:`EvalCache`.
 
-    ``accuracy(X)`` looks every canonical architecture up, evaluates only the missing ones
-    (in batches of ``flush_every``, each committed as it completes, so an interrupted call
-    keeps what it finished) and returns exactly the numbers a fresh evaluation gives.
+    ``accuracy(X)`` looks every canonical architecture up, evaluates only the missing ones in
+    one batch (sub-networks sharing leading steps share their work, :meth:`SubnetScorer.iter_correct`),
+    committing every ``flush_every`` finished ones (so an interrupted call keeps what it
+    finished), and returns exactly the numbers a fresh evaluation gives.
     ``hits`` / ``computed`` count lookups served from the cache and fresh evaluations.
 
     The weights digest is taken once at construction: build a new ``CachedScorer`` after the
@@ -146,15 +147,22 @@ class CachedScorer:
         todo = [a for a in dict.fromkeys(archs) if a not in known]
         self.hits += len(archs) - len([a for a in archs if a in todo])
         index = {a: i for i, a in enumerate(archs)}
-        for start in range(0, len(todo), self.flush_every):
-            batch = todo[start : start + self.flush_every]
-            counts = self.scorer.correct(X[[index[a] for a in batch]])
-            if self.cache is not None:
-                self.cache.put_many(self.weights, self.settings, batch, counts, len(self.scorer.y))
-            known.update(zip(batch, (int(c) for c in counts)))
-            self.computed += len(batch)
+        done: dict[str, int] = {}
+        for row, count in self.scorer.iter_correct(X[[index[a] for a in todo]]):
+            done[todo[row]] = count
+            if len(done) == self.flush_every:
+                self._store(done, known)
+        self._store(done, known)
         self._memory.update(known)
         return np.array([known[a] for a in archs], dtype=np.int64)
+
+    def _store(self, done: dict[str, int], known: dict[str, int]) -> None:
+        """Commit finished evaluations to the disk cache (one transaction) and to ``known``; empty ``done``."""
+        if done and self.cache is not None:
+            self.cache.put_many(self.weights, self.settings, list(done), list(done.values()), len(self.scorer.y))
+        known.update(done)
+        self.computed += len(done)
+        done.clear()
 
     def accuracy(self, X: np.ndarray) -> np.ndarray:
         """Top-1 accuracy (%) of every row of ``X`` (cached where possible)."""

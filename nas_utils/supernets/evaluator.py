@@ -108,6 +108,14 @@ class SuperNetEvaluator(Evaluator):
             return np.array([self.net.evaluate(self.net.config_of(a), self.loader, self.calib) for a in X])
         return scorer.accuracy(X)
 
+    def sharing_order(self, X: np.ndarray) -> np.ndarray:
+        """Rows of ``X`` in the order that shares most work within one batch (sub-networks with
+        equal leading steps adjacent, :meth:`SubnetScorer.order`); split batches along it."""
+        scorer = self._cached_scorer()
+        if scorer is None:
+            return np.arange(len(X))
+        return np.asarray(scorer.scorer.order(self.space.validate(X)), dtype=np.int64)
+
     def n_missing(self, X: np.ndarray) -> int:
         """Distinct networks among the rows of ``X`` that the on-disk cache does not hold (each will
         cost a fresh evaluation); without a disk cache, every distinct network."""

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from nas_utils.spaces import Variable
-from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, SuperNet, static_copy
+from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, Step, SuperNet, run_steps, static_copy
 from nas_utils.supernets.elastic import _BN, _CONV, DynamicBN, DynamicConv, bn_params, conv_cost, linear_cost
 
 
@@ -160,13 +160,16 @@ class MBV3SuperNet(SuperNet):
             for b, block in enumerate(stage):
                 block.kernel_size, block.expand_ratio = cfg[f"k{s}_{b}"], cfg[f"e{s}_{b}"]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        cfg = self.active_config
+    def steps(self, cfg: dict[str, Any]) -> list[Step]:
+        """Stem, every active block (keyed by its slot, kernel and expansion), head."""
+        steps: list[Step] = [(("stem",), self.stem)]
         for s, stage in enumerate(self.stages):
-            for block in stage[: cfg[f"d{s}"]]:
-                x = block(x)
-        return self.head(x)
+            for b, block in enumerate(stage[: cfg[f"d{s}"]]):
+                steps.append(((s, b, cfg[f"k{s}_{b}"], cfg[f"e{s}_{b}"]), block))
+        return steps + [(("head",), self.head)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return run_steps(self.steps(self.active_config), x)
 
     def _build_subnet(self, cfg: dict[str, Any]) -> nn.Module:
         layers: list[nn.Module] = [static_copy(self.stem)]

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from nas_utils.spaces import Variable
-from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, SuperNet, static_copy
+from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, Step, SuperNet, run_steps, static_copy
 from nas_utils.supernets.elastic import _BN, _CONV, DynamicBN, DynamicConv, bn_params, conv_cost, linear_cost
 
 
@@ -140,14 +140,18 @@ class ResNetSuperNet(SuperNet):
             block = self.stages[s][b]
             block.out_ch, block.mid = out, mid
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        cfg = self.active_config
-        for s, stage in enumerate(self.stages):
-            for block in stage[: cfg[f"d{s}"]]:
-                x = block(x)
+    def steps(self, cfg: dict[str, Any]) -> list[Step]:
+        """Stem, every active block (keyed by its slot, output and bottleneck widths), pooling + classifier."""
+        steps: list[Step] = [(("stem",), self.stem)]
+        steps += [((s, b, out, mid), self.stages[s][b]) for s, b, _, out, mid in self._plan(cfg)]
+        return steps + [(("head",), self._head)]
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
         x = self.pool(x)
         return torch.nn.functional.linear(x, self.classifier.weight[:, : x.shape[1]], self.classifier.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return run_steps(self.steps(self.active_config), x)
 
     def _build_subnet(self, cfg: dict[str, Any]) -> nn.Module:
         layers: list[nn.Module] = [static_copy(self.stem)]

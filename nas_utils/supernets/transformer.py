@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas_utils.spaces import Variable
-from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, SuperNet
+from nas_utils.supernets.base import SUPERNETS, Arch, ElasticSpace, Step, SuperNet, run_steps
 from nas_utils.supernets.elastic import DynamicLayerNorm, DynamicLinear, linear_cost
 
 
@@ -163,13 +163,18 @@ class TransformerSuperNet(SuperNet):
         for i, layer in enumerate(self.layers):
             layer.heads, layer.ffn = cfg[f"h{i}"], cfg[f"f{i}"]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        cfg = self.active_config
+    def steps(self, cfg: dict[str, Any]) -> list[Step]:
+        """Embedding (keyed by its width), every active layer (slot, heads, FFN width), head."""
         e = cfg["embed"]
-        x = self.embed(self.tokens(x), e) + self.pos[:, :e]
-        for layer in self.layers[: cfg["layers"]]:
-            x = layer(x)
+        steps: list[Step] = [(("embed", e), lambda x: self.embed(self.tokens(x), e) + self.pos[:, :e])]
+        steps += [((i, cfg[f"h{i}"], cfg[f"f{i}"]), layer) for i, layer in enumerate(self.layers[: cfg["layers"]])]
+        return steps + [(("head",), self._head)]
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.ln(x).mean(dim=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return run_steps(self.steps(self.active_config), x)
 
     def _build_subnet(self, cfg: dict[str, Any]) -> nn.Module:
         e = cfg["embed"]
