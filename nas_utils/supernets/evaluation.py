@@ -128,6 +128,13 @@ def preserved_state(net: nn.Module) -> Iterator[None]:
             net.set_active(active)
 
 
+def _set_training(modules: list[nn.Module], mode: bool) -> None:
+    """``net.train(mode)`` for the flat list ``net.modules()``, without its per-call recursion and
+    ``Module.__setattr__`` checks (a plain attribute; this runs twice per evaluated sub-network)."""
+    for m in modules:
+        object.__setattr__(m, "training", mode)
+
+
 @dataclass(frozen=True)
 class _Node:
     """One evaluated step of a sub-network: its key and its outputs on the calibration and evaluation chunks."""
@@ -182,6 +189,7 @@ class SubnetScorer:
         """
         net = self.net
         bns = _batch_norms(net)
+        modules = list(net.modules())
         configs = [net.config_of(np.asarray(arch)) for arch in X]
         order = self._order(configs)
         calib, x, y = self.calib.split(self.calib_chunk), self.x.split(self.chunk), self.y.split(self.chunk)
@@ -194,7 +202,7 @@ class SubnetScorer:
                 while shared < min(len(path), len(steps)) and path[shared].key == steps[shared][0]:
                     shared += 1
                 del path[shared:]
-                self._extend(path, steps[shared:], bns, calib, x)
+                self._extend(path, steps[shared:], bns, modules, calib, x)
                 yield i, sum(int((z.argmax(dim=1) == t).sum()) for z, t in zip(path[-1].val, y))
 
     def order(self, X: np.ndarray) -> list[int]:
@@ -206,12 +214,12 @@ class SubnetScorer:
         return sorted(range(len(configs)), key=lambda i: [repr(k) for k, _ in self.net.steps(configs[i])])
 
     def _extend(self, path: list[_Node], steps: list[Step], bns: list[nn.modules.batchnorm._BatchNorm],
-                calib: tuple[torch.Tensor, ...], x: tuple[torch.Tensor, ...]) -> None:
+                modules: list[nn.Module], calib: tuple[torch.Tensor, ...], x: tuple[torch.Tensor, ...]) -> None:
         """Run ``steps`` after ``path``: batch-norm re-calibration (train mode, cumulative average
         over the calibration chunks), then the evaluation chunks (eval mode); append the nodes."""
         cal_outs: list[tuple[torch.Tensor, ...]] = []
         if bns:
-            self.net.train()
+            _set_training(modules, True)
             cal_in = path[-1].calib if path else calib
             for _, fn in steps:
                 outs = []
@@ -221,7 +229,7 @@ class SubnetScorer:
                     outs.append(fn(chunk))
                 cal_in = tuple(outs)
                 cal_outs.append(cal_in)
-        self.net.eval()
+        _set_training(modules, False)
         val_in = path[-1].val if path else x
         for j, (key, fn) in enumerate(steps):
             val_in = tuple(fn(chunk) for chunk in val_in)
