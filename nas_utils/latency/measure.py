@@ -219,7 +219,7 @@ def measure_many(
     order_rng = np.random.default_rng(settings.seed)
     results: list[list[tuple[np.ndarray, int, float]]] = [[] for _ in models]
     clock = effective_clock(dev, settings)
-    with thread_settings(dev):
+    with thread_settings(dev), _frozen_heap():
         runners = [RUNTIMES.get(dev.runtime).prepare(m.to(dtype), x, dev) for m in models]
         it: Iterator[Any] = iter(range(rounds))
         for _ in progress(it) if progress else it:
@@ -265,6 +265,20 @@ def _warn_contention(records: Sequence[LatencyRecord]) -> None:
             f"{len(bad)} of {len(records)} latency records on {bad[0].device} look contended "
             f"(e.g. {bad[0].contention}); they are marked contended=True", ContentionWarning, stacklevel=3,
         )
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Collect once, then move every live object to the permanent generation until exit, so the
+    collection before each timed block (:func:`_gc_paused`) scans only objects created since: the
+    same protocol, without re-scanning the whole heap of a large process (0.2-1 s each) once per
+    model and round."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
