@@ -105,8 +105,9 @@ class FamilyTable:
 
 def tabulate(cfg: SearchSupernetConfig, supernet: str, inner: SuperNetEvaluator, latency: LatencyObjective,
              progress: Progress | None = None) -> FamilyTable:
-    """Evaluate every distinct network of the family's tied sub-space (through the evaluation
-    backend and the on-disk cache) and tabulate it: the exact front of the searched space."""
+    """Evaluate every distinct network of the family's tied sub-space (new ones in batches over
+    the evaluation backend's workers, :func:`evaluate_batched`; all through the on-disk cache) and
+    tabulate it: the exact front of the searched space."""
     start = time.perf_counter()
     space = TiedSpace(inner.net.space, cfg.ties_of(supernet))
     nets = space.networks()
