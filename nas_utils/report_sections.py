@@ -581,8 +581,10 @@ def _latency_text(f: Any) -> str:
         return "n/a"
     if lat.source != "predicted":
         return f"measured on `{lat.device}`"
+    busy = ("" if not lat.contended_records else
+            f"; **{lat.contended_records} of {(lat.k or 0) + (lat.n_test or 0)} measurements marked contended**")
     return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`; held-out Spearman "
-            f"{fmt(lat.test_spearman)} on {lat.n_test})")
+            f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
 
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:

@@ -35,3 +35,10 @@ def test_stored_measurements_make_a_rerun_fit_the_same_predictor(tmp_path, monke
     monkeypatch.setattr("nas_utils.latency.models.measure_many", no_measuring)
     _, again = fit_latency_predictor(net, "torch_cpu_1t_1", k=4, n_test=3, settings=FAST, rounds=1, store=store)
     assert again == first
+
+
+def test_the_report_counts_contended_measurements() -> None:
+    """Busy-machine records are counted in the report (issue 13 section 3), not silently used."""
+    net = build_supernet("transformer_1d")
+    _, report = fit_latency_predictor(net, "torch_cpu_1t_1", k=4, n_test=3, settings=FAST, rounds=1)
+    assert isinstance(report["contended_records"], int) and 0 <= report["contended_records"] <= 7

@@ -76,7 +76,8 @@ def fit_latency_predictor(
     """Measure ``k + n_test`` distinct sub-networks on ``device``; fit on ``k``, test on the rest.
 
     Returns the latency model and a report (Spearman/Kendall and MAPE on the held-out
-    sub-networks, the measured ranges, the measurement environment). With ``store`` (a JSON
+    sub-networks, the measured ranges, the measurement environment, how many records were
+    marked contended). With ``store`` (a JSON
     file), measurements are kept on disk keyed by super-network, device, sample, settings and
     rounds, so a rerun reuses them and fits the same model (latency does not depend on weights);
     delete the file to measure afresh.
@@ -89,7 +90,7 @@ def fit_latency_predictor(
     if kept is None:
         records = measure_many([net.subnet(x) for x in X], dev, sample_shape(net), settings, rounds=rounds)
         kept = {"latency_ms": [r.latency_ms for r in records], "cpu_model": records[0].cpu_model,
-                "load_avg_1m": records[0].load_avg_1m}
+                "load_avg_1m": records[0].load_avg_1m, "contended": [r.contended for r in records]}
         if store:
             _write_store(store, key, kept)
     y = np.array(kept["latency_ms"], dtype=float)
@@ -97,7 +98,10 @@ def fit_latency_predictor(
     model = make_predictor(predictor, seed=seed).fit(features[:k], y[:k])
     report: dict[str, Any] = {"device": dev.name, "k": k, "n_test": n_test, "predictor": predictor,
                               "measured_range_ms": [float(y.min()), float(y.max())],
-                              "cpu_model": kept["cpu_model"], "load_avg_1m": kept["load_avg_1m"]}
+                              "cpu_model": kept["cpu_model"], "load_avg_1m": kept["load_avg_1m"],
+                              # records measured on a busy machine (measure.contention_reasons); None: a store
+                              # entry written before the marks existed
+                              "contended_records": sum(kept["contended"]) if "contended" in kept else None}
     if n_test >= 3:
         pred = model.predict(features[k:])
         rho, tau = rank_correlation(pred, y[k:])

@@ -23,11 +23,12 @@ class LatencyObjective:
     test_mape: float | None = None
     measured_range_ms: list[float] = field(default_factory=list)
     cpu_model: str | None = None
+    contended_records: int | None = None  # of the k + n_test measurements (None: not recorded)
 
     @classmethod
     def from_report(cls, source: str, device: str, report: dict[str, Any]) -> LatencyObjective:
         keys = {"predictor", "k", "n_test", "test_spearman", "test_kendall", "test_mape", "measured_range_ms",
-                "cpu_model"}
+                "cpu_model", "contended_records"}
         return cls(source=source, device=device, **{k: v for k, v in report.items() if k in keys})
 
 
