@@ -149,3 +149,26 @@ def test_budget_out_of_range_is_one_line_error(problem: SyntheticProblem) -> Non
         run_search("random", problem, 0, seed=0)
     with pytest.raises(ConfigError, match="exceeds the 65536 architectures"):
         run_search("random", problem, 70_000, seed=0)
+
+
+def test_nsga2_spends_its_budget_when_the_population_converges() -> None:
+    """Repeats are free, so a converged population proposes nothing new; random immigrants
+    (after ``max_stalled`` barren generations) keep the run going to its exact budget."""
+    tiny = SyntheticProblem(n_var=3, n_choices=3)  # 27 architectures, all of them asked for
+    history = run_search("nsga2", tiny, tiny.space.size, seed=0, population=4, max_stalled=5)
+    assert len(history) == tiny.space.size and history["arch"].is_unique
+    assert set(history["source"]) <= {"nsga2", "immigrant"}
+
+
+def test_a_tactic_that_only_repeats_itself_fails_instead_of_hanging(problem: SyntheticProblem) -> None:
+    from nas_utils.search.base import MAX_IDLE_PROPOSALS, SearchStalled, Tactic
+
+    class Stuck(Tactic):
+        name = "stuck"
+
+        def search(self, session, rng) -> None:
+            while not session.done:
+                session.evaluate(problem.space.enumerate()[:1])
+
+    with pytest.raises(SearchStalled, match=f"{MAX_IDLE_PROPOSALS} consecutive proposals"):
+        Stuck().run(problem, 10, seed=0)

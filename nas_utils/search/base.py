@@ -16,6 +16,9 @@ Tactics never call the evaluator directly; they go through a :class:`SearchSessi
   *charges repeats* (``charge_repeats=True``, DyNAS-T's accounting: every proposed row is
   validated and paid for, repeats included, and flagged ``repeat`` in the history),
 * stops exactly at the budget,
+* fails loudly instead of spinning: :data:`MAX_IDLE_PROPOSALS` consecutive ``evaluate`` calls
+  that bring no new architecture raise :class:`SearchStalled` (a tactic whose proposals are all
+  repeats would otherwise loop forever, since repeats cost nothing),
 * records per-evaluation bookkeeping (iteration, source, ...) for the history.
 
 Ask/tell inverts control without rewriting any tactic: the tactic's own ``search`` loop runs in a
@@ -60,6 +63,16 @@ class BudgetExhausted(Exception):
     """Raised inside a tactic's search loop when the session has no evaluations left."""
 
 
+class SearchStalled(RuntimeError):
+    """Raised when a tactic keeps proposing only architectures it has already evaluated."""
+
+
+#: Consecutive ``SearchSession.evaluate`` calls without a new architecture before
+#: :class:`SearchStalled` is raised (a tactic's own recovery, e.g. NSGA-II's immigrants, acts far
+#: earlier; this is the safety net that turns a hang into an error).
+MAX_IDLE_PROPOSALS = 1000
+
+
 class SearchSession:
     """Budget, de-duplication (or charged repeats), cache and history for one search run.
 
@@ -84,6 +97,7 @@ class SearchSession:
         self._X: list[np.ndarray] = []
         self._F: list[np.ndarray] = []
         self._info: list[dict[str, Any]] = []
+        self._idle = 0  # consecutive evaluate() calls that brought nothing new
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -146,6 +160,10 @@ class SearchSession:
                 self._info.append(row_info)
         if len(allowed) < len(wanted):
             raise BudgetExhausted
+        self._idle = 0 if allowed else self._idle + 1
+        if self._idle >= MAX_IDLE_PROPOSALS:
+            raise SearchStalled(f"search stalled: {self._idle} consecutive proposals brought no new architecture "
+                                f"({self.n_evaluated} of {self.budget} evaluations spent)")
         return np.array([self._F[self._index[k]] for k in keys])
 
     def sample_new(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -5,12 +5,20 @@ sampling, rounding repair, duplicate elimination) except the mutation probabilit
 pymoo >= 0.6 DyNAS-T's ``prob=0.02`` would switch mutation off, which would weaken the
 baseline, so every offspring is mutated at the standard rate 1/n_var. An offspring that was
 already evaluated in an earlier generation is answered from the session cache (free).
+
+Because repeats are free, a converged population can stop producing anything new (seen on the
+tied super-network spaces of notebook 06, where many vectors are one network): after
+``max_stalled`` consecutive generations without a new architecture, one generation of
+*random immigrants* (``population`` uniformly drawn unevaluated architectures) is evaluated and
+handed to NSGA-II's survival with the population, so the run always spends its budget. A run that
+never stalls is unaffected (same history as without the rule).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from pymoo.core.evaluator import Evaluator as PymooEvaluator
+from pymoo.core.population import Population
 from pymoo.core.termination import NoTermination
 from pymoo.problems.static import StaticProblem
 
@@ -25,11 +33,12 @@ class NSGA2Search(Tactic):
     name = "nsga2"
 
     def __init__(self, population: int = 50, mutation_prob: float = 1.0, mutation_eta: float = 20.0,
-                 crossover_prob: float = 0.9, crossover_eta: float = 15.0) -> None:
+                 crossover_prob: float = 0.9, crossover_eta: float = 15.0, max_stalled: int = 20) -> None:
         config.check_range("nsga2.population", population, low=4)
+        config.check_range("nsga2.max_stalled", max_stalled, low=1)
         config.check_range("nsga2.mutation_prob", mutation_prob, low=0.0, high=1.0)
         config.check_range("nsga2.crossover_prob", crossover_prob, low=0.0, high=1.0)
-        self.population = population
+        self.population, self.max_stalled = population, max_stalled
         self.ops = GAOperators(crossover_prob, crossover_eta, mutation_prob, None, mutation_eta)
 
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
@@ -37,11 +46,17 @@ class NSGA2Search(Tactic):
         problem = IntegerProblem(session.space, len(objectives))
         algorithm = make_nsga2(self.population, self.ops)
         algorithm.setup(problem, termination=NoTermination(), seed=int(rng.integers(2**31)), verbose=False)
-        generation = 0
+        generation, stalled = 0, 0
         while not session.done:
-            pop = algorithm.ask()
-            X = np.rint(pop.get("X")).astype(np.int64)
-            F = session.evaluate(X, iteration=generation, source="nsga2")
+            if stalled >= self.max_stalled:  # converged on known architectures: random immigrants
+                X = session.sample_new(rng, self.population)
+                pop, source, stalled = Population.new(X=X.astype(float)), "immigrant", 0
+            else:
+                pop, source = algorithm.ask(), "nsga2"
+                X = np.rint(pop.get("X")).astype(np.int64)
+            before = session.n_evaluated
+            F = session.evaluate(X, iteration=generation, source=source)
+            stalled = stalled + 1 if session.n_evaluated == before else 0
             PymooEvaluator().eval(StaticProblem(problem, F=to_minimization(F, objectives)), pop)
             algorithm.tell(infills=pop)
             generation += 1
