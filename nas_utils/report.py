@@ -19,6 +19,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,23 @@ from nas_utils.claims import Estimate, describe, verdict
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
-from nas_utils.report_sections import (  # noqa: F401  (SECTIONS: the report stage's deps)
-    FIGURES, ORDER, RENDERERS, SECTIONS, STAGES, Stage, device_glossary, fmt, ratio_text, ratio_verdicts,
-    sparsenas_speedup, sparsenas_verdict,
-)
 from nas_utils.results import StaleSummaryError
 from nas_utils.results.search import ComparisonSummary
+from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report stage's deps)
+    FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, ratio_text, ratio_verdicts,
+)
+from nas_utils.sections.devices import device_glossary
+from nas_utils.sections.latency import latency_section
+from nas_utils.sections.predictors import predictors_section
+from nas_utils.sections.search import search_section
+from nas_utils.sections.search_supernet import search_supernet_section
+from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
+
+#: Stage key -> the function rendering its section of the page (one module of :mod:`nas_utils.sections` each).
+RENDERERS: dict[str, Callable[[Any, Path], list[str]]] = {
+    "search": search_section, "predictors": predictors_section, "sparsenas": sparsenas_section,
+    "latency": latency_section, "search_supernet": search_supernet_section,
+}
 
 
 class Summaries(dict[str, Any]):
@@ -103,7 +115,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
                          f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} | see section 1 |")
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
-        # The same rule and the same 95 % intervals as section 2 (report_sections.predictors_section).
+        # The same rule and the same 95 % intervals as section 2 (sections.predictors.predictors_section).
         verdicts = [(t, verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task))) for t in rows]
         ours = ", ".join(f"{t.task} {fmt(t.ours_best)}{_ci(t.ci_low, t.ci_high)}" for t in rows)
         pub = ", ".join(f"{t.task} {t.nasflat}" for t in rows)
@@ -115,7 +127,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
             lines.append(f"| {claims.HELP_ND.text} | {claims.HELP_ND_MEAN} | {best.spearman:.3f}"
                          f"{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
     if (sparse := sm.get("sparsenas")) is not None:
-        goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (report_sections.sparsenas_verdict)
+        goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
         ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in sparse.families)
         words = ", ".join(f"{f.family}: {describe(sparsenas_verdict(f, goal))}" for f in sparse.families)
         lines.append(f"| {claims.SPARSENAS_SPEEDUP.text} | {claims.SPARSENAS_SPEEDUP.low:g}x (goal >= {goal.low:g}x) | "

@@ -174,7 +174,8 @@ def test_report_depends_on_every_figure_it_copies() -> None:
     """reports/figures/ holds copies of stage figures: each copied figure is a dep of the report."""
     import re
 
-    source = (ROOT / "nas_utils" / "report_sections.py").read_text()  # the sections show the figures
-    shown = {f"reports/{stage}/{name}.png" for stage, name in re.findall(r'_figure\(root, "(\w+)", "(\w+)"', source)}
-    assert shown, "no _figure(root, stage, name, ...) call found in report_sections.py"
+    sections = sorted((ROOT / "nas_utils" / "sections").glob("*.py"))  # the report's sections show the figures
+    source = "\n".join(p.read_text() for p in sections)
+    shown = {f"reports/{stage}/{name}.png" for stage, name in re.findall(r'\bfigure\(root, "(\w+)", "(\w+)"', source)}
+    assert shown, "no figure(root, stage, name, ...) call found in nas_utils/sections/"
     assert shown <= set(_stages()["report"]["deps"]), shown - set(_stages()["report"]["deps"])

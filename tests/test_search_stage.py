@@ -102,8 +102,8 @@ def test_committed_tuning_records_never_touch_a_test_cell() -> None:
 
 
 def test_summary_round_trip_with_views_igd_tuning_and_faithful_check(tmp_path: Path) -> None:
-    from nas_utils import report_sections
     from nas_utils.results import SearchSummary
+    from nas_utils.sections.search import search_section
 
     cfg = config.load("search", **{**TINY, "tactics": ["random", "linas_faithful", "linas"],
                                    "tactic_params": {"linas": {"initial": 10, "batch": 10, "inner_evals": 200,
@@ -124,7 +124,7 @@ def test_summary_round_trip_with_views_igd_tuning_and_faithful_check(tmp_path: P
     assert summary.faithful[0].ours is None and summary.faithful[1].ours == cell.threshold("linas_faithful", 0.99)
     assert summary.tuning and summary.tuning[0].dev_cell and summary.grid_cpu_s.keys() == {"random", "linas_faithful",
                                                                                           "linas"}
-    text = "\n".join(report_sections.search_section(summary, tmp_path))
+    text = "\n".join(search_section(summary, tmp_path))
     assert "near-front reference point" in text and "IGD+" in text and "development cells only" in text
     assert "DyNAS-T 77" in text and "tuning_bo.csv" in text
 
@@ -132,12 +132,12 @@ def test_summary_round_trip_with_views_igd_tuning_and_faithful_check(tmp_path: P
 def test_report_flags_tuning_on_a_test_cell_and_reporting_on_a_dev_cell() -> None:
     from dataclasses import replace
 
-    from nas_utils import report_sections
+    from nas_utils.sections.search import cells_sentence, tuning_sentence
     from tests import summaries
 
     s = summaries.search()
     bad = replace(s, tuning=[replace(s.tuning[0], cell="cifar10/pixel2", dev_cell=False)],
                   cells=[summaries.search_cell("cifar100", "1080ti_1")])
-    assert "**cifar10/pixel2 is not a development cell.**" in report_sections.tuning_sentence(bad)[0]
-    assert "Warning: cifar100/1080ti_1 is a development cell" in report_sections.cells_sentence(bad)[0]
-    assert "no record touches a test cell" in report_sections.tuning_sentence(s)[0]
+    assert "**cifar10/pixel2 is not a development cell.**" in tuning_sentence(bad)[0]
+    assert "Warning: cifar100/1080ti_1 is a development cell" in cells_sentence(bad)[0]
+    assert "no record touches a test cell" in tuning_sentence(s)[0]

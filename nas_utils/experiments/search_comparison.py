@@ -237,7 +237,7 @@ def faithful_checks(cells: list[CellSummary], threshold: float = 0.99) -> list[F
 
 def tuning_table(summary: SearchSummary) -> pd.DataFrame:
     """The tuning record as a table (the same rows as the report's)."""
-    from nas_utils.report_sections import tuning_rows
+    from nas_utils.sections.search import tuning_rows
 
     rows = tuning_rows(summary)
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["tactic", "variant", "settings", "chosen", "cells"])

@@ -1,0 +1,131 @@
+"""What every section of the report shares: where each stage's summary lives (:data:`STAGES`) and the
+page's section order, number and interval formatting, the ratio-to-LINAS verdicts (the one rule of
+:func:`nas_utils.claims.verdict`), Markdown tables, and the figure and notebook links that end a section.
+
+Torch-free and experiment-free: it reads only :mod:`nas_utils.results` and :mod:`nas_utils.claims`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nas_utils import claims
+from nas_utils.claims import Estimate, Verdict, verdict
+from nas_utils.results import (
+    LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
+    SupernetSummary,
+)
+from nas_utils.results.search import CellSummary, ComparisonSummary, RatioResult, View
+
+
+FIGURES = "figures"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a stage's summary lives, its typed class, and the DVC stage that writes it."""
+
+    dir: str
+    cls: type[Summary]
+    dvc_stage: str
+    notebook: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.dir}/summary.json"
+
+
+STAGES: dict[str, Stage] = {
+    "search": Stage("search", SearchSummary, "search", "05_search_comparison"),
+    "predictors": Stage("predictors", PredictorsSummary, "predictor_transfer", "04_predictor_transfer"),
+    "sparsenas_early": Stage("sparsenas_early", SparseNASSummary, "sparsenas", "01_sparsenas_early_filtering"),
+    "sparsenas": Stage("sparsenas", SupernetSummary, "supernet", "02_supernet_training"),
+    "latency": Stage("latency", LatencySummary, "latency_collection", "03_device_latency_collection"),
+    "search_supernet": Stage("search_supernet", SearchSupernetSummary, "search_supernet", "06_search_supernet"),
+}
+#: Sections of the page, in order (stage ``sparsenas_early`` is shown through ``sparsenas``).
+ORDER = ("search", "predictors", "sparsenas", "latency", "search_supernet")
+#: Summary files the report reads (the report stage's deps).
+SECTIONS = [STAGES[k].path for k in ORDER]
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits; ``n/a`` for None, ``not reached`` for infinity."""
+    if x is None:
+        return "n/a"
+    if x == float("inf"):
+        return "not reached"
+    return f"{x:.{digits}g}"
+
+
+def interval(low: float | None, high: float | None, digits: int = 2) -> str:
+    """`` [low, high]`` to ``digits`` decimals (``inf`` for an open end); empty without an interval."""
+    if low is None or high is None:
+        return ""
+    hi = "inf" if high == float("inf") else f"{high:.{digits}f}"
+    return f" [{low:.{digits}f}, {hi}]"
+
+
+def plain(text: str) -> str:
+    """Strip Sphinx roles (``:mod:`x``` -> ```x```) so docstring text reads as Markdown."""
+    text = re.sub(r":(?:mod|func|class|meth|data|attr):`~?([^`]+)`", r"`\1`", text)
+    return " ".join(text.replace("``", "`").split())
+
+
+def ratio_text(r: RatioResult | None) -> str:
+    """A ratio to LINAS with its 95 % interval (:meth:`RatioResult.text`), or ``n/a``."""
+    return "n/a" if r is None else r.text()
+
+
+def ratio_estimate(r: RatioResult | None) -> Estimate:
+    """A ratio to LINAS as the :class:`Estimate` the verdict rule judges (empty when there is none)."""
+    if r is None or r.ratio is None:
+        return Estimate(None)
+    return Estimate(r.ratio, r.ci_low, r.ci_high)
+
+
+def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float,
+                   view: View = "space") -> list[tuple[CellSummary, RatioResult | None, Verdict]]:
+    """Per cell: our ratio ``tactic / LINAS`` at ``threshold`` (HV ``view``) and its verdict (the ONE rule)."""
+    claim = claims.SEARCH_RATIOS[tactic]
+    out = []
+    for cell in summary.cells:
+        r = cell.ratio(tactic, threshold, view=view)
+        out.append((cell, r, verdict(ratio_estimate(r), claim)))
+    return out
+
+
+def figure(root: Path, stage: str, name: str, caption: str) -> list[str]:
+    """Copy ``<stage>/<name>.png`` into ``figures/`` and link the copy (or say it is missing)."""
+    src = root / stage / f"{name}.png"
+    rel = f"{FIGURES}/{stage}_{name}.png"
+    if not src.exists():
+        return [f"*{caption} (figure not produced: run stage `{STAGES[stage].dvc_stage}`)*", ""]
+    dst = root / rel
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if not dst.exists() or dst.read_bytes() != src.read_bytes():
+        shutil.copyfile(src, dst)
+    return [f"![{caption}]({rel})", f"*{caption}*", ""]
+
+
+def notebook_link(stage: str) -> str:
+    """A link to the stage's executed notebook (a DVC output next to its summary)."""
+    nb = STAGES[stage].notebook
+    return f"[{nb}]({stage}/{nb}.html) (executed notebook, a DVC output: run `dvc repro` to build it)"
+
+
+def seeds_per_tactic(summary: ComparisonSummary) -> str:
+    """``linas 10, weaknas 10, ...``: seeds run per tactic."""
+    return ", ".join(f"{t} {n}" for t, n in summary.seeds_per_tactic.items())
+
+
+def markdown_table(rows: list[dict[str, str]]) -> list[str]:
+    """A Markdown table with the first row's keys as columns (no lines for no rows)."""
+    if not rows:
+        return []
+    cols = list(rows[0])
+    return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
+            *("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows)]

@@ -1,0 +1,54 @@
+"""Section 4 of the report: device latency measured on this machine: per super-network and device
+the latency and its spread, and the measurement-quality verdicts (:func:`latency_quality_lines`,
+which notebook 03 prints too), from :class:`LatencySummary`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nas_utils import claims
+from nas_utils.claims import Estimate, describe, verdict
+from nas_utils.results import LatencySummary
+from nas_utils.sections.common import figure, notebook_link
+
+
+def latency_quality_lines(s: LatencySummary) -> list[str]:
+    """One honest sentence per quality device, built from the measured numbers."""
+    q = s.quality
+    lines = []
+    for d in q.devices:
+        cv = describe(verdict(Estimate(d.median_round_cv), claims.LATENCY_CV))
+        rho = describe(verdict(Estimate(d.spearman_two_passes), claims.LATENCY_SPEARMAN))
+        lo, hi = d.load_avg_1m
+        lines.append(
+            f"- **{d.device}** ({q.n_subnets} sub-networks of {q.supernet}, {q.rounds_per_pass} rounds per pass, "
+            f"statistic `{q.statistic}`): median CV of repeated rounds {100 * d.median_round_cv:.2f} % ({cv} the "
+            f"< {100 * claims.LATENCY_CV.low:g} % target); Spearman between two passes {d.spearman_two_passes:.3f} "
+            f"({rho} the >= {claims.LATENCY_SPEARMAN.low:g} target; {d.spearman_two_passes_median_statistic:.3f} with "
+            f"the median statistic). Within one round the per-block CV is {100 * d.median_within_round_cv:.1f} % "
+            f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
+            f"{d.cpu_count or '?'} cores.")
+        if d.contended:
+            lines.append(
+                f"  - **Warning: contended machine.** {d.contended_records} of {d.records} records were marked "
+                f"contended (e.g. {d.contention or 'see the records'}; median CPU share while timing "
+                f"{100 * (d.median_cpu_share or float('nan')):.0f} %). These numbers describe a busy machine, "
+                f"not the device; rerun on a quiet one.")
+    return lines or ["No quality device was available."]
+
+
+def latency_section(s: LatencySummary, root: Path) -> list[str]:
+    env = s.environment
+    lines = ["## 4. Device latency on this machine", "",
+             f"Measured on {env.cpu_model or 'unknown CPU'} ({env.cpu_count or '?'} cores), torch "
+             f"{env.torch_version or '?'}, onnxruntime {env.onnxruntime_version or '?'}. Devices skipped: "
+             f"{'; '.join(s.devices_skipped) or 'none'}.", "",
+             "| super-network | device | sub-networks | median latency (ms) | range (ms) | median CV of rounds |",
+             "|---|---|---|---|---|---|"]
+    for r in s.per_device:
+        lines.append(f"| {r.supernet} | {r.device} | {r.n} | {r.median_latency_ms:.3f} | {r.min_ms:.3f}-{r.max_ms:.3f} | "
+                     f"{100 * r.median_round_cv:.2f} % |")
+    lines += ["", "**Measurement quality** (project targets):", "", *latency_quality_lines(s), ""]
+    lines += figure(root, "latency", "rank_correlation", "Cross-device rank correlation of measured latency.")
+    lines += [f"Notebook: {notebook_link('latency')}", ""]
+    return lines

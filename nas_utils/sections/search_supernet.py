@@ -1,0 +1,127 @@
+"""Section 5 of the report: search on our own super-networks (DyNAS-T's setting): every tactic's
+evaluations to each HV threshold, the ratios to LINAS next to NAS-Bench-201's (section 1), the
+verdicts (:func:`verdict_lines`, which notebook 06 prints too), the evaluation-backend check and the
+seconds per run, from :class:`SearchSupernetSummary`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nas_utils import claims
+from nas_utils.claims import describe
+from nas_utils.results import SearchSummary, SearchSupernetSummary
+from nas_utils.results.search import CellSummary, ComparisonSummary, View
+from nas_utils.sections.common import (
+    STAGES, figure, fmt, notebook_link, plain, ratio_text, ratio_verdicts, seeds_per_tactic,
+)
+
+
+def verdict_lines(summary: ComparisonSummary, threshold: float, view: View = "space") -> list[str]:
+    """Markdown bullets: each published ratio against ours, cell by cell, with the 95 % interval."""
+    lines = []
+    for tactic, claim in claims.SEARCH_RATIOS.items():
+        for cell, r, v in ratio_verdicts(summary, tactic, threshold, view):
+            if r is None:
+                continue
+            if r.ratio is None:
+                lines.append(f"- **{cell.name}**: neither {tactic} nor LINAS reached HV {threshold:g} within the "
+                             f"budget (median); no ratio.")
+                continue
+            lines.append(f"- **{cell.name}**: {tactic} needs {ratio_text(r)} the evaluations of LINAS to reach HV "
+                         f"{threshold:g} (95 % interval over seeds; published {claim.published('x')}): "
+                         f"**{describe(v)}**.")
+    return lines
+
+
+def tactic_table(s: ComparisonSummary) -> list[str]:
+    """Median evaluations to each threshold and the ratio to LINAS (95 % interval), per cell and tactic."""
+    lines = ["| cell | tactic | " + " | ".join(f"evals to HV {t:g} (x LINAS [95 % CI])" for t in s.thresholds)
+             + " | final HV |", "|---|---|" + "---|" * len(s.thresholds) + "---|"]
+    for cell in s.cells:
+        for t in cell.tactics:
+            vals = []
+            for thr in s.thresholds:
+                res = cell.threshold(t.tactic, thr)
+                ratio = "" if t.tactic == "linas" else f" ({ratio_text(cell.ratio(t.tactic, thr))})"
+                vals.append((fmt(res.median) if res else "n/a") + ratio)
+            lines.append(f"| {cell.name} | {t.tactic} | {' | '.join(vals)} | {t.final_hv_median:.4f} |")
+    return lines
+
+
+#: Ratios to LINAS shown side by side for NAS-Bench-201 (section 1) and our super-networks.
+SIDE_BY_SIDE = ("weaknas", "nsga2", "bo")
+
+
+def _nb201(root: Path) -> SearchSummary | None:
+    """The NAS-Bench-201 comparison (section 1), if its summary is current."""
+    try:
+        path = root / STAGES["search"].path
+        return SearchSummary.load(path) if path.exists() else None
+    except Exception:  # a stale file: section 1 says so; here the column is just left out
+        return None
+
+
+def side_by_side(s: SearchSupernetSummary, nb201: SearchSummary | None) -> list[str]:
+    """WeakNAS/LINAS, NSGA-II/LINAS, BO/LINAS at every threshold: NB201 cells next to each family."""
+    cols: list[tuple[str, CellSummary]] = [(f"NB201 {c.device}", c) for c in (nb201.cells if nb201 else [])]
+    cols += [(c.dataset, c) for c in s.cells]
+    thresholds = sorted(set(s.thresholds) | (set(nb201.thresholds) if nb201 else set()))
+    lines = ["| ratio to LINAS (evaluations, 95 % CI) | HV | " + " | ".join(n for n, _ in cols) + " |",
+             "|---|---|" + "---|" * len(cols)]
+    for tactic in SIDE_BY_SIDE:
+        for thr in thresholds:
+            vals = [ratio_text(c.ratio(tactic, thr)) if c.threshold("linas", thr) else "-" for _, c in cols]
+            lines.append(f"| {tactic}/LINAS | {thr:g} | " + " | ".join(vals) + " |")
+    return lines
+
+
+def _latency_text(f: Any) -> str:
+    lat = f.latency
+    if lat is None:
+        return "n/a"
+    if lat.source != "predicted":
+        return f"measured on `{lat.device}`"
+    busy = ("" if not lat.contended_records else
+            f"; **{lat.contended_records} of {(lat.k or 0) + (lat.n_test or 0)} measurements marked contended**")
+    return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`; held-out Spearman "
+            f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
+
+
+def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
+    lines = ["## 5. Search on our own super-networks (the 8x test, DyNAS-T's setting)", "",
+             f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, budget {s.budget} "
+             f"evaluations per run; HV normalised by the {s.reference}. {plain(s.method)}", "",
+             "| super-network | searched space | networks (front) | latency objective | s per fresh evaluation |"
+             " evaluated afresh in this run |", "|---|---|---|---|---|---|"]
+    lines += [f"| {f.supernet} | {f.space} | {f.networks} ({f.front}) | {_latency_text(f)} | {fmt(f.eval_s, 2)} | "
+              f"{f.computed} |" for f in s.families]
+    lines += ["", *tactic_table(s), "",
+              "**Next to NAS-Bench-201** (section 1; `-`: LINAS's median did not reach that HV in that cell, "
+              "`>`: a lower bound, the tactic's median was censored at the budget):", "",
+              *side_by_side(s, _nb201(root)), ""]
+    for thr in s.thresholds:
+        lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
+    check = s.backend_check
+    if check:
+        parts = [f"{b} {sp:.2f}x" for b in dict.fromkeys(r.backend for r in check.runs if r.backend != "serial")
+                 if (sp := check.speedup(b)) is not None]
+        same = all(r.identical_to_serial for r in check.runs if r.error is None)
+        lines += [f"Evaluation backends, {check.batch} evaluations, 1 vs {check.workers} workers: "
+                  + (", ".join(parts) or "not measured")
+                  + f"; every backend returned {'exactly' if same else '**not** exactly'} the serial objectives.", ""]
+    if s.times:
+        lines += ["Seconds per run (mean over seeds): the tactic's own work; its evaluations charged at one fresh "
+                  "evaluation each (the stage evaluates each network once, then searches read the table):", "",
+                  "| tactic | " + " | ".join(f.supernet for f in s.families) + " |",
+                  "|---|" + "---|" * len(s.families)]
+        by = {(t.supernet, t.tactic): t for t in s.times}
+        for tactic in dict.fromkeys(t.tactic for t in s.times):
+            cells = [(f"{t.run_time_s:.2f} + {fmt(t.eval_charged_s, 3)}" if (t := by.get((f.supernet, tactic)))
+                      else "n/a") for f in s.families]
+            lines.append(f"| {tactic} | " + " | ".join(cells) + " |")
+        lines += ["", f"Stage wall time {fmt(s.wall_time_s, 3)} s ({s.evaluations_computed} fresh evaluations).", ""]
+    lines += figure(root, "search_supernet", "hv_curves", "1 - HV / HV(exact front) vs evaluations, per super-network.")
+    lines += figure(root, "search_supernet", "fronts", "Fronts found (all seeds) against each exact front.")
+    lines += [f"Notebook: {notebook_link('search_supernet')}", ""]
+    return lines

@@ -1,0 +1,65 @@
+"""Section 3 of the report: SparseNAS early filtering: per super-network family the speedup to the
+target quality (and its ceiling) against our goal and the paper's, from :class:`SupernetSummary`.
+:func:`sparsenas_speedup` and :func:`sparsenas_verdict` also fill the report's at-a-glance row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nas_utils import claims
+from nas_utils.claims import Estimate, Verdict, describe, verdict
+from nas_utils.results import SupernetSummary
+from nas_utils.sections.common import figure, interval, notebook_link
+
+
+def sparsenas_speedup(f: Any) -> str:
+    """``<= 1.2x [0.9, 1.4]``: the speedup, its bound (:mod:`nas_utils.stats`) and 95 % interval."""
+    if f.speedup is None:
+        return "n/a"
+    prefix = {"upper": "<= ", "lower": ">= "}.get(f.speedup_bound, "")
+    return f"{prefix}{f.speedup:.2f}x{interval(f.speedup_low, f.speedup_high)}"
+
+
+def sparsenas_verdict(f: Any, claim: claims.Claim) -> Verdict:
+    """The one rule on a family's speedup interval (an upper bound can only miss or stay inconclusive)."""
+    return verdict(Estimate(f.speedup, f.speedup_low, f.speedup_high), claim)
+
+
+def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
+    paper, goal = claims.SPARSENAS_SPEEDUP, claims.SPARSENAS_GOAL
+    fam0 = s.families[0] if s.families else None
+    lines = [
+        "## 3. SparseNAS early filtering (Huang et al., KBS 2024)", "",
+        f"**Published:** {paper.low:g}x faster super-network training at comparable accuracy (our goal: >= "
+        f"{goal.low:g}x).", "",
+        "**Ours:** per family and seed, a sparse run (warm-up on the full space, early accuracy on the validation "
+        "split, early predictor, training continued on the kept sub-space for every sparse budget) against "
+        "full-space runs for every full budget, each run its own cosine schedule; both judged on one shared "
+        f"yardstick ({s.yardstick}). Quality = normalised HV of (test accuracy, MACs); time = {s.time_basis}. "
+        f"Speedup = median full time / median sparse time to reach (1 - {s.hv_tolerance:g}) x the longest full "
+        "run's final quality, read off the time-to-quality curves; 95 % bootstrap interval over seeds; '<=' marks an "
+        "upper bound (some seed's sparse runs never reached the target). Ceiling = full time / overhead: the "
+        "speedup a sparse run with free training after filtering would reach." + (
+            f" Budgets (epochs): full {fam0.full_budgets}, sparse {fam0.sparse_budgets} after the warm-up." if fam0 else ""),
+        "",
+        "| family | seeds | speedup [95 % CI] | vs goal | vs paper | ceiling [95 % CI] | full time to target (s) | "
+        "overhead: warm-up + early measurement + filtering (s) | early predictor Spearman (out of fold) | "
+        "sparse reached target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in s.families:
+        rho = "n/a" if f.early_spearman_oof is None else (
+            f"{f.early_spearman_oof:.2f}{interval(f.early_spearman_oof_low, f.early_spearman_oof_high)} ({f.predictor})")
+        lines.append(f"| {f.family} | {f.seeds} | {sparsenas_speedup(f)} | {describe(sparsenas_verdict(f, goal))} | "
+                     f"{describe(sparsenas_verdict(f, paper))} | {f.ceiling:.2f}x{interval(f.ceiling_low, f.ceiling_high)} | "
+                     f"{f.t_full_s:.1f} | {f.warmup_s:.1f} + {f.early_measurement_s:.1f} + {f.filtering_s:.1f} | {rho} | "
+                     f"{f.sparse_reached}/{f.seeds} |")
+    lines.append("")
+    lines += figure(root, "sparsenas", "time_to_quality",
+                     "Time-to-quality curves per family: best test-yardstick quality reached by each training time "
+                     "(median over seeds), full space vs SparseNAS; dashed: target; grey: SparseNAS overhead.")
+    lines += figure(root, "sparsenas", "overheads", "SparseNAS overheads (warm-up, early measurement, filtering) "
+                     "next to the full runs' time to the target, and the ceiling.")
+    lines += [f"Notebooks: {notebook_link('sparsenas_early')}, {notebook_link('sparsenas')}", ""]
+    return lines
