@@ -143,6 +143,24 @@ def test_deps_cover_every_imported_module() -> None:
     assert not missing, "\n".join(f"{stage}: {', '.join(files)}" for stage, files in missing.items())
 
 
+def extra_deps() -> dict[str, list[str]]:
+    """stage -> ``nas_utils`` deps (file or folder) holding no module of its import closure."""
+    out = {}
+    for name, stage in _stages().items():
+        closure = import_closure(_stage_roots(stage))
+        deps = [d.rstrip("/") for d in stage.get("deps", []) if d.startswith("nas_utils/")]
+        extra = sorted(d for d in deps if not any(f == d or f.startswith(d + "/") for f in closure))
+        if extra:
+            out[name] = extra
+    return out
+
+
+def test_deps_name_only_imported_modules() -> None:
+    """Editing a module a stage does not import (e.g. another report section) must not rerun it."""
+    extra = extra_deps()
+    assert not extra, "\n".join(f"{stage}: {', '.join(files)}" for stage, files in extra.items())
+
+
 # --- metrics and plots: what `dvc metrics show` / `dvc plots show` read ----------------------
 
 
