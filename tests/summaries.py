@@ -66,13 +66,13 @@ def search() -> SearchSummary:
 def search_supernet() -> SearchSupernetSummary:
     lat = LatencyObjective("predicted", "onnxruntime_cpu_1", "ridge", 40, 20, 0.92, 0.8, 0.06, [0.08, 0.22], "AMD EPYC")
     return SearchSupernetSummary(
-        method="exact front", budget=150, seeds_per_tactic={"linas": 5}, thresholds=[0.99],
+        method="exact front", budget=150, seeds_per_tactic={"linas": 5, "nsga2": 5}, thresholds=[0.99],
         cells=[cell("mbv3_1d", "onnxruntime_cpu_1", (0.99,)), cell("resnet_1d", "onnxruntime_cpu_1", (0.99,))],
         reference="exact front",
         families=[FamilySpace("mbv3_1d", "checkpoints/mbv3_1d/full.pt", "3 free variables; tied: k* (9 variables)",
                               2187, 31, 0, 12.5, 0.061, lat),
                   FamilySpace("resnet_1d", "checkpoints/resnet_1d/full.pt", "6 free variables", 2187, 25, 2187, 80.0,
-                              None, LatencyObjective("measured", "onnxruntime_cpu_1"))],
+                              None, LatencyObjective("measured", "onnxruntime_cpu_1"), immigrant_runs=1)],
         backend="process", workers=2,
         backend_check=BackendCheck(16, 2, [BackendRun("serial", 1, 1.4, True), BackendRun("process", 1, 2.0, True),
                                            BackendRun("process", 2, 1.0, True), BackendRun("ray", 2, error="no ray")]),

@@ -72,6 +72,7 @@ def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     row = next(l for l in section.splitlines() if l.startswith("| weaknas/LINAS | 0.99 |"))
     assert row.count(">7.50x [5.00, inf]") == 4
     assert "held-out Spearman 0.92" in section and "| resnet_1d | 6 free variables | 2187 (25) | measured" in section
+    assert "random immigrants" in section and "not recorded on mbv3_1d, 1 of 5 runs on resnet_1d" in section
 
 
 def test_headline_is_flat_small_and_numeric(reports: Path) -> None:

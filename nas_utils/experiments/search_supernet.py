@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +235,13 @@ def reference_table(supernet: str, table: FamilyTable) -> pd.DataFrame:
     return df
 
 
+def immigrant_runs(histories: pd.DataFrame, supernet: str) -> int:
+    """NSGA-II runs on ``supernet`` whose population converged on known networks and took random
+    immigrants (:mod:`nas_utils.search.nsga2`)."""
+    runs = histories[(histories["dataset"] == supernet) & (histories["tactic"] == "nsga2")]
+    return int(runs.groupby("seed")["source"].apply(lambda s: (s == "immigrant").any()).sum()) if len(runs) else 0
+
+
 def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> SupernetSearchRun:
     """Per family: the evaluator, its tabulated sub-space; the backend check (first family); then
     every family x tactic x seed on the tables, and the HV curves against each exact front."""
@@ -247,6 +254,8 @@ def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> Supernet
             check = speedup_check(cfg, inner)
         tables[supernet] = tabulate(cfg, supernet, inner, latency, progress)
     histories = run_grid(cfg, tables)
+    for f, t in tables.items():
+        t.record = replace(t.record, immigrant_runs=immigrant_runs(histories, f))
     curves = cmp.hv_curves(histories, lambda dataset, _dev: tables[dataset].bench.scorer())
     reference = pd.concat([reference_table(f, t) for f, t in tables.items()], ignore_index=True)
     objectives = tables[cfg.supernets[0]].bench.objectives

@@ -85,6 +85,7 @@ class FamilySpace:
     tabulate_s: float         # wall time of the tabulation (cache look-ups + fresh evaluations)
     eval_s: float | None      # seconds of one fresh evaluation (mean of a small uncached batch)
     latency: LatencyObjective | None = None
+    immigrant_runs: int | None = None  # nsga2 runs that needed random immigrants (None: not recorded)
 
 
 @dataclass(frozen=True)

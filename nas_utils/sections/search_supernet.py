@@ -96,8 +96,14 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
              " evaluated afresh in this run |", "|---|---|---|---|---|---|"]
     lines += [f"| {f.supernet} | {f.space} | {f.networks} ({f.front}) | {_latency_text(f)} | {fmt(f.eval_s, 2)} | "
               f"{f.computed} |" for f in s.families]
-    lines += ["", *tactic_table(s), "",
-              "**Next to NAS-Bench-201** (section 1; `-`: LINAS's median did not reach that HV in that cell, "
+    lines += ["", *tactic_table(s), ""]
+    if any(f.immigrant_runs for f in s.families):
+        runs = ", ".join(f"{f.immigrant_runs} of {s.seeds_per_tactic.get('nsga2', '?')} runs on {f.supernet}"
+                         if f.immigrant_runs is not None else f"not recorded on {f.supernet}" for f in s.families)
+        lines += ["NSGA-II took random immigrants (after 20 generations that proposed only networks it had already "
+                  "evaluated: repeats are free, so a converged population would otherwise loop without spending its "
+                  f"budget) in {runs}.", ""]
+    lines += ["**Next to NAS-Bench-201** (section 1; `-`: LINAS's median did not reach that HV in that cell, "
               "`>`: a lower bound, the tactic's median was censored at the budget):", "",
               *side_by_side(s, _nb201(root)), ""]
     for thr in s.thresholds:
