@@ -172,3 +172,55 @@ def test_a_tactic_that_only_repeats_itself_fails_instead_of_hanging(problem: Syn
 
     with pytest.raises(SearchStalled, match=f"{MAX_IDLE_PROPOSALS} consecutive proposals"):
         Stuck().run(problem, 10, seed=0)
+
+
+def test_dynast_inner_nsga2_eliminates_duplicate_vectors_the_default_does_not() -> None:
+    """DyNAS-T's ``eliminate_duplicates=True``: the final inner population (the next validation
+    batch) holds distinct vectors. The default operators keep the historical behaviour
+    (``HashDuplicateElimination`` hashes Individual objects, so repeats survive): pinned so that a
+    change to it is a decision, since ``nsga2`` and ``linas`` histories depend on it."""
+    from dataclasses import replace
+
+    from nas_utils.search.evolution import DEFAULT_OPERATORS, DYNAST_OPERATORS, minimize_vectorised
+    from nas_utils.spaces import get_space
+
+    space = get_space("nb201")
+
+    def fn(X: np.ndarray) -> np.ndarray:
+        return np.c_[X.sum(1), -X.sum(1) + 0.01 * X[:, 0]]
+
+    def distinct(ops) -> int:
+        X, _ = minimize_vectorised(space, fn, pop_size=50, n_gen=100, seed=0, ops=ops)
+        assert len(X) == 50
+        return len(np.unique(X, axis=0))
+
+    assert distinct(DYNAST_OPERATORS) == 50
+    assert distinct(replace(DYNAST_OPERATORS, eliminate_duplicates=False)) < 50
+    assert distinct(DEFAULT_OPERATORS) < 50
+
+
+def test_faithful_trains_on_distinct_rows_and_validates_distinct_populations(problem: SyntheticProblem,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """As DyNAS-T: predictors see each architecture once (first occurrence, in order), and every
+    predicted population is P distinct vectors (repeats of earlier loops are still charged)."""
+    from nas_utils.search import linas
+
+    X = np.array([[1, 0], [2, 2], [1, 0], [0, 1], [2, 2]])
+    assert linas.first_occurrences(X).tolist() == [0, 1, 3]
+
+    fits: list[tuple[int, int]] = []  # (training rows, distinct training rows) per predictor fit
+
+    class Spy(linas.AutoPredictor):
+        def fit(self, X: np.ndarray, y: np.ndarray) -> linas.AutoPredictor:
+            fits.append((len(X), len(np.unique(X, axis=0))))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(linas, "AutoPredictor", Spy)
+    params = {**_params("linas_faithful"), "population": 10}
+    history = run_search("linas_faithful", problem, 60, seed=0, **params)
+    assert fits and all(rows == distinct for rows, distinct in fits)
+    assert history["repeat"].any() and fits[-1][0] < 50  # repeats were charged, not trained on twice
+    predicted = history[history["iteration"] > 0]
+    assert (predicted.groupby("iteration")["arch"].nunique() == 10).all()
+    before = run_search("linas_faithful", problem, 60, seed=0, **params, inner_dedup=False, distinct_training=False)
+    assert not before.equals(history)  # the ablation switches restore the pre-fix behaviour

@@ -7,7 +7,17 @@ predictor call per generation - never one architecture at a time).
 Operator semantics are pymoo >= 0.6: ``mutation_prob`` is the probability that an offspring
 is mutated at all, and ``mutation_prob_var`` (default ``1/n_var``) the per-variable rate inside
 a mutated offspring. DyNAS-T passes ``PM(prob=0.02)``, which under 0.6 means almost no mutation
-(:data:`DYNAST_OPERATORS` keeps that for the faithful LINAS variant).
+(:data:`DYNAST_OPERATORS` keeps that for the faithful LINAS variant; DyNAS-T 1.6.0 requires
+pymoo >= 0.6.0, so this *is* DyNAS-T's behaviour, not a version artefact).
+
+Duplicate elimination: DyNAS-T passes ``eliminate_duplicates=True`` (pymoo's
+``DefaultDuplicateElimination``: equal decision vectors), so its final inner population - the
+next validation batch - holds distinct architectures. ``GAOperators.eliminate_duplicates=True``
+does exactly that (:data:`DYNAST_OPERATORS`). The default (``False``) keeps this project's
+historical setting, pymoo's ``HashDuplicateElimination()`` with its default key, which hashes
+the *Individual objects* (identity hashes, pymoo's ``Individual`` defines no ``__hash__``) and so
+removes no equal vectors: populations may hold repeats. It is kept so that the ``nsga2`` and
+``linas`` histories stay as published; ``tests/test_evolution.py`` pins both behaviours.
 
 >>> import numpy as np
 >>> from nas_utils.spaces import get_space
@@ -47,10 +57,11 @@ class GAOperators:
     mutation_prob: float = 1.0
     mutation_prob_var: float | None = None  # None -> 1 / n_var
     mutation_eta: float = 20.0
+    eliminate_duplicates: bool = False  # True: equal vectors removed (DyNAS-T); False: see the module docstring
 
 
-#: NSGA-II as DyNAS-T configures it (SBX 0.9/15, PM 0.02/20) under pymoo 0.6 semantics.
-DYNAST_OPERATORS = GAOperators(mutation_prob=0.02)
+#: NSGA-II as DyNAS-T configures it (SBX 0.9/15, PM 0.02/20, duplicate vectors eliminated) under pymoo 0.6.
+DYNAST_OPERATORS = GAOperators(mutation_prob=0.02, eliminate_duplicates=True)
 #: Standard NSGA-II practice: every offspring mutated at rate 1/n_var.
 DEFAULT_OPERATORS = GAOperators()
 
@@ -69,11 +80,11 @@ class IntegerProblem(Problem):
 
 
 def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: object | None = None) -> NSGA2:
-    """NSGA-II with integer sampling, SBX + PM with rounding repair, duplicates eliminated.
+    """NSGA-II with integer sampling, SBX + PM with rounding repair.
 
-    Duplicates are detected by hashing the (rounded) vectors rather than pymoo's default
-    pairwise-distance check: same semantics for integer vectors, about 6x faster per generation
-    in small discrete spaces where a converged population makes pymoo re-mate many times.
+    ``ops.eliminate_duplicates``: pymoo's ``eliminate_duplicates=True`` (equal vectors removed,
+    as DyNAS-T); otherwise ``HashDuplicateElimination()``, which compares Individual identities
+    and removes nothing (the historical setting of ``nsga2`` and ``linas``, see the module docstring).
     """
     return NSGA2(
         pop_size=pop_size,
@@ -81,7 +92,7 @@ def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: ob
         crossover=SBX(prob=ops.crossover_prob, eta=ops.crossover_eta, vtype=float, repair=RoundingRepair()),
         mutation=PM(prob=ops.mutation_prob, prob_var=ops.mutation_prob_var, eta=ops.mutation_eta,
                     vtype=float, repair=RoundingRepair()),
-        eliminate_duplicates=HashDuplicateElimination(),
+        eliminate_duplicates=True if ops.eliminate_duplicates else HashDuplicateElimination(),
     )
 
 

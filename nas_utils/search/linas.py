@@ -4,11 +4,14 @@ Two registered variants share this module:
 
 ``linas_faithful`` - Algorithm 1 of the LINAS papers as the DyNAS-T code runs it: a uniform
 random population of P, then per loop: fit one DyNAS-T "dynamic" predictor per objective on
-everything evaluated, run NSGA-II (DyNAS-T operators, random initial population, the *same*
-seed every loop) on the predictors for ``inner_evals`` predicted evaluations, and validate the
-whole final inner population. With ``charge_repeats=True`` (the faithful setting, as DyNAS-T
-1.6.0 charges) every member of that population is validated and paid for, including repeats of
-earlier validations and duplicates inside the uniform initial population, so the run is
+every *distinct* architecture evaluated (first occurrence, in order: DyNAS-T's ``import_csv``
+drops duplicate rows of its results file before the 5-fold CV), run NSGA-II (DyNAS-T operators,
+duplicate vectors eliminated, random initial population, the *same* seed every loop) on the
+predictors for ``inner_evals`` predicted evaluations, and validate the whole final inner
+population (P distinct vectors, some of them possibly validated before). With
+``charge_repeats=True`` (the faithful setting, as DyNAS-T 1.6.0 charges) every member of that
+population is validated and paid for, including repeats of earlier validations and duplicates
+inside the uniform initial population, so the run is
 exactly round(N/P) loops of P validations (N a multiple of P; otherwise the last loop is cut at
 the budget). With ``charge_repeats=False`` repeats are answered from the cache for free and the
 loop runs until the budget is spent on distinct architectures (this favours the variant over
@@ -33,6 +36,8 @@ Every inner-search generation calls each predictor once on the whole population 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
 
@@ -43,14 +48,30 @@ from nas_utils.search.base import TACTICS, SearchSession, Tactic
 from nas_utils.search.evolution import DEFAULT_OPERATORS, DYNAST_OPERATORS, GAOperators, minimize_vectorised
 
 
-def fit_predictors(session: SearchSession, name: str, seed: int, grid: str) -> list[Predictor]:
-    """One predictor per objective, trained on every evaluation so far (one-hot features)."""
-    features = session.space.one_hot(session.X)
+def fit_predictors(session: SearchSession, name: str, seed: int, grid: str, distinct: bool = False) -> list[Predictor]:
+    """One predictor per objective, trained on every evaluation so far (one-hot features).
+
+    Args:
+        distinct: train on the first occurrence of each decision vector only (DyNAS-T drops
+            duplicate rows of its results file); matters only when the session charges repeats.
+    """
+    X, F = session.X, session.F
+    if distinct:
+        rows = first_occurrences(X)
+        X, F = X[rows], F[rows]
+    features = session.space.one_hot(X)
     predictors = []
     for j in range(len(session.evaluator.objectives)):
         p: Predictor = AutoPredictor(seed=seed, grid=grid) if name == "auto" else make_predictor(name, seed=seed)
-        predictors.append(p.fit(features, session.F[:, j]))
+        predictors.append(p.fit(features, F[:, j]))
     return predictors
+
+
+def first_occurrences(X: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct row of ``X``, in row order (as
+    ``pandas.DataFrame.drop_duplicates`` keeps them)."""
+    _, first = np.unique(np.asarray(X), axis=0, return_index=True)
+    return np.sort(first)
 
 
 def predicted_objectives(session: SearchSession, predictors: list[Predictor]):  # type: ignore[no-untyped-def]
@@ -81,7 +102,11 @@ class LINASFaithful(Tactic):
     name = "linas_faithful"
 
     def __init__(self, population: int = 50, inner_evals: int = 20_000, predictor: str = "auto",
-                 predictor_grid: str = "dynast", charge_repeats: bool = True) -> None:
+                 predictor_grid: str = "dynast", charge_repeats: bool = True, inner_dedup: bool = True,
+                 distinct_training: bool = True) -> None:
+        """``inner_dedup`` / ``distinct_training`` ``False``: the pre-fix behaviour (inner population
+        with repeated vectors; predictors trained on every charged row, repeats included), kept as
+        ablation switches for :mod:`nas_utils.search.faithful_check`."""
         config.check_range("linas_faithful.population", population, low=4)
         config.check_range("linas_faithful.inner_evals", inner_evals, low=population)
         config.check_choice("linas_faithful.predictor", predictor, PREDICTORS.names())
@@ -90,6 +115,8 @@ class LINASFaithful(Tactic):
         self.inner_evals = inner_evals
         self.predictor, self.grid = predictor, predictor_grid
         self.charge_repeats = bool(charge_repeats)
+        self.ops = DYNAST_OPERATORS if inner_dedup else replace(DYNAST_OPERATORS, eliminate_duplicates=False)
+        self.distinct_training = bool(distinct_training)
 
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
         inner_seed = int(rng.integers(2**31))  # DyNAS-T passes the same seed to every loop
@@ -100,10 +127,12 @@ class LINASFaithful(Tactic):
             session.evaluate(pop, iteration=loop, source="random" if loop == 0 else "predicted")
             if session.n_evaluated == before:  # the inner search proposed nothing new
                 session.evaluate(session.sample_new(rng, self.population), iteration=loop, source="random_fill")
-            predictors = fit_predictors(session, self.predictor, inner_seed, self.grid)
+            if session.done:  # DyNAS-T fits and searches once more here, for nothing: skipped
+                return
+            predictors = fit_predictors(session, self.predictor, inner_seed, self.grid, self.distinct_training)
             pop, _ = minimize_vectorised(
                 session.space, predicted_objectives(session, predictors), self.population,
-                max(1, self.inner_evals // self.population), inner_seed, DYNAST_OPERATORS,
+                max(1, self.inner_evals // self.population), inner_seed, self.ops,
             )
             loop += 1
 

@@ -1,0 +1,155 @@
+"""Faithful LINAS against DyNAS-T 1.6.0: the fidelity record (issue 11).
+
+Issue 11 gives DyNAS-T 1.6.0 LINAS's median validations to 0.99 of the true-front HV on NB201
+CIFAR-10 x HELP latency (population 50, 5,000 inner evaluations, 500 validations, 5 seeds;
+:data:`nas_utils.search.tuning.DYNAST_EVALS_TO_099`). This module runs ``linas_faithful`` under
+that protocol for each :data:`VARIANTS` entry - the current code and the fidelity differences
+found by reading DyNAS-T's source, switched back one at a time - and writes one row per run to
+``data/preregistration/search/faithful_check.csv``, which stage ``search`` summarises (median
+over seeds with a bootstrap 95 % interval) for the report::
+
+    nice -n 10 python -m nas_utils.search.faithful_check --seeds 10 --out data/preregistration/search/faithful_check.csv
+
+A run stops as soon as its HV reaches the threshold: DyNAS-T's loops do not depend on the
+budget N (same seed, same loops), so the validations needed to reach it are those of the full
+500-validation run, at a fraction of the CPU. ``evals@0.99`` is ``inf`` when a run never reached
+it within the budget. ``cpu_s`` is therefore the CPU to reach the threshold, not of a full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nas_utils.evaluators import Evaluator, load_benchmark
+from nas_utils.metrics import HypervolumeScorer, evals_to_threshold
+from nas_utils.parallel import single_threaded
+from nas_utils.search.base import make_tactic
+from nas_utils.search.tuning import DYNAST_EVALS_TO_099, FAITHFUL
+from nas_utils.stats import bootstrap_ci
+
+THRESHOLD = 0.99
+BUDGET = 500  # DyNAS-T's reference protocol (the stage itself runs 300)
+RECORD = "data/preregistration/search/faithful_check.csv"
+
+#: label -> (overrides of :data:`nas_utils.search.tuning.FAITHFUL`, what differs from DyNAS-T 1.6.0).
+#: The first entry is the current ``linas_faithful``; each other one switches a fixed difference back.
+VARIANTS: dict[str, tuple[dict[str, Any], str]] = {
+    "faithful": ({}, "current code: inner NSGA-II eliminates duplicate vectors and the predictors train on "
+                     "distinct architectures, both as DyNAS-T"),
+    "before the fixes": ({"inner_dedup": False, "distinct_training": False},
+                         "inner population with repeated vectors (validated and charged again) and predictors "
+                         "trained on repeated rows"),
+    "repeated inner vectors only": ({"inner_dedup": False}, "inner population with repeated vectors only"),
+    "repeated training rows only": ({"distinct_training": False}, "predictors trained on repeated rows only"),
+}
+
+
+class _Reached(Exception):
+    """Raised by :class:`_StopAtThreshold` once the validated rows reach the HV threshold."""
+
+
+class _StopAtThreshold(Evaluator):
+    """Wraps an evaluator; counts every validated row and stops the run once HV >= ``threshold``.
+
+    The session hands every charged row (repeats included) to ``evaluate`` in history order, so
+    the row count at the first hit is exactly ``evals_to_threshold`` of the full history.
+    """
+
+    def __init__(self, inner: Evaluator, scorer: HypervolumeScorer, threshold: float) -> None:
+        super().__init__(inner.space, inner.objectives)
+        self.inner, self.scorer, self.threshold = inner, scorer, threshold
+        self.rows: list[np.ndarray] = []
+        self.F: list[np.ndarray] = []
+        self.hit: int | None = None
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        F = self.inner.evaluate(X)
+        self.rows.extend(X)
+        self.F.extend(F)
+        self.hit = evals_to_threshold(self.scorer.curve(np.array(self.F)), self.threshold)
+        if self.hit is not None:
+            raise _Reached
+        return F
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One ``linas_faithful`` run of the record."""
+
+    variant: str
+    device: str
+    seed: int
+    budget: int = BUDGET
+    dataset: str = "cifar10"
+
+
+def run_one(run: CheckRun) -> dict[str, Any]:
+    """Validations to HV :data:`THRESHOLD` (``inf``: not within the budget), distinct architectures
+    validated until then, CPU seconds (``time.process_time``) of the run until then."""
+    bench = load_benchmark("nb201", run.dataset, run.device)
+    scorer = bench.scorer()
+    assert scorer is not None
+    wrapped = _StopAtThreshold(bench, scorer, THRESHOLD)
+    params = {**FAITHFUL, **VARIANTS[run.variant][0]}
+    start = time.process_time()
+    try:
+        make_tactic("linas_faithful", **params).run(wrapped, run.budget, run.seed)
+    except _Reached:
+        pass
+    cpu = time.process_time() - start
+    n = wrapped.hit if wrapped.hit is not None else len(wrapped.rows)
+    distinct = len(np.unique(np.array(wrapped.rows[:n]), axis=0)) if n else 0
+    return {"variant": run.variant, "cell": f"{run.dataset}/{run.device}", "seed": run.seed, "budget": run.budget,
+            f"evals@{THRESHOLD}": float(wrapped.hit) if wrapped.hit is not None else np.inf,
+            "distinct": distinct, "cpu_s": round(cpu, 2)}
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (variant, cell): seeds, median validations to the threshold with its bootstrap 95 %
+    interval (censored at budget + 1), fraction reached, median distinct, DyNAS-T's median."""
+    rows = []
+    for (variant, cell), g in runs.groupby(["variant", "cell"], sort=False):
+        vals = g[f"evals@{THRESHOLD}"].to_numpy(dtype=float)
+        budget = int(g["budget"].max())
+        ci = bootstrap_ci(vals, censor_at=budget + 1)
+        rows.append({"variant": variant, "cell": cell, "seeds": len(g), "budget": budget, "median": ci.estimate,
+                     "ci_low": ci.low, "ci_high": ci.high, "reached": float(np.isfinite(vals).mean()),
+                     "median_distinct": float(g["distinct"].median()),
+                     "dynast_median": float(DYNAST_EVALS_TO_099.get(str(cell).split("/")[1], np.nan))})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Faithful LINAS vs DyNAS-T 1.6.0: the fidelity record.")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=BUDGET)
+    parser.add_argument("--devices", default=",".join(DYNAST_EVALS_TO_099))
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated labels of VARIANTS")
+    parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there for the same "
+                                                  "variant, cell, seed and budget are kept, not rerun)")
+    args = parser.parse_args(argv)
+    done = pd.read_csv(args.out) if args.out and pd.io.common.file_exists(args.out) else pd.DataFrame()
+    rows = done.to_dict("records")
+    have = {(r["variant"], r["cell"], int(r["seed"]), int(r["budget"])) for r in rows}
+    for device in args.devices.split(","):
+        for variant in args.variants.split(","):
+            for seed in range(args.seeds):
+                run = CheckRun(variant, device, seed, args.budget)
+                if (variant, f"{run.dataset}/{device}", seed, args.budget) in have:
+                    continue
+                rows.append(single_threaded(run_one, run))
+                print(rows[-1], flush=True)
+                if args.out:
+                    pd.DataFrame(rows).to_csv(args.out, index=False)
+    print(summarise(pd.DataFrame(rows)).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""The faithful-LINAS fidelity record: early stopping is exact, the summary censors and intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nas_utils.metrics import evals_to_threshold
+from nas_utils.search import run_search
+from nas_utils.search import faithful_check as fc
+from nas_utils.search.synthetic import SyntheticProblem
+
+
+def test_stopping_at_the_threshold_gives_the_full_runs_count() -> None:
+    problem = SyntheticProblem()
+    scorer = problem.scorer()
+    full = run_search("linas_faithful", problem, 200, seed=1, population=20, inner_evals=400, predictor_grid="compact")
+    curve = scorer.curve(full[["accuracy", "latency"]].to_numpy())
+    threshold = float(curve[120])  # reached somewhere in the run
+    wrapped = fc._StopAtThreshold(problem, scorer, threshold)
+    try:
+        run_search("linas_faithful", wrapped, 200, seed=1, population=20, inner_evals=400, predictor_grid="compact")
+    except fc._Reached:
+        pass
+    assert wrapped.hit == evals_to_threshold(curve, threshold)
+    assert np.array_equal(np.array(wrapped.rows[: wrapped.hit]),
+                          full[[c for c in full.columns if c[1:].isdigit() and c[0] == "x"]].to_numpy()[: wrapped.hit])
+
+
+def test_summary_censors_unreached_runs_and_names_dynast_median() -> None:
+    runs = pd.DataFrame({"variant": "faithful", "cell": "cifar10/gold_6226", "seed": range(4), "budget": 500,
+                         "evals@0.99": [100.0, 120.0, 140.0, np.inf], "distinct": [90, 100, 110, 400],
+                         "cpu_s": 1.0})
+    (row,) = fc.summarise(runs).to_dict("records")
+    assert row["median"] == 130.0 and row["reached"] == 0.75 and row["dynast_median"] == 116.0
+    assert row["ci_low"] <= 130.0 <= row["ci_high"] and row["seeds"] == 4
