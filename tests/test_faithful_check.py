@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from nas_utils.metrics import evals_to_threshold
-from nas_utils.search import run_search
 from nas_utils.search import faithful_check as fc
+from nas_utils.search import run_search
 from nas_utils.search.synthetic import SyntheticProblem
 
 
@@ -34,3 +34,27 @@ def test_summary_censors_unreached_runs_and_names_dynast_median() -> None:
     (row,) = fc.summarise(runs).to_dict("records")
     assert row["median"] == 130.0 and row["reached"] == 0.75 and row["dynast_median"] == 116.0
     assert row["ci_low"] <= 130.0 <= row["ci_high"] and row["seeds"] == 4
+
+
+def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
+    from dataclasses import replace
+
+    from nas_utils.experiments.search_comparison import faithful_variants
+    from nas_utils.sections.search import faithful_lines
+    from nas_utils.results.search import SearchSummary
+    from tests import summaries
+
+    record = pd.DataFrame({"variant": ["faithful"] * 3 + ["before the fixes"] * 3, "cell": "cifar10/pixel2",
+                           "seed": [0, 1, 2] * 2, "budget": 500, "evals@0.99": [70.0, 77.0, 90.0, 150.0, 160.0, 170.0],
+                           "distinct": [60, 70, 80, 100, 110, 120], "cpu_s": 1.0})
+    variants = faithful_variants(record, "cifar10/pixel2")
+    assert [v.variant for v in variants] == ["faithful", "before the fixes"] and variants[0].evals.median == 77.0
+    assert faithful_variants(record, "cifar10/raspi4") == [] and faithful_variants(None, "cifar10/pixel2") == []
+
+    summary = summaries.search()
+    summary = replace(summary, faithful=[replace(f, record=variants if f.cell == "cifar10/pixel2" else [])
+                                         for f in summary.faithful])
+    assert SearchSummary.from_json(summary.to_json()) == summary
+    text = "\n".join(faithful_lines(summary))
+    assert "*faithful* 77 [" in text and "(DyNAS-T's 77 inside;" in text and "(DyNAS-T's 77 outside;" in text
+    assert fc.VARIANTS["faithful"][1] in text and "budget 500, 3 seeds" in text

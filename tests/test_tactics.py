@@ -181,7 +181,11 @@ def test_dynast_inner_nsga2_eliminates_duplicate_vectors_the_default_does_not() 
     change to it is a decision, since ``nsga2`` and ``linas`` histories depend on it."""
     from dataclasses import replace
 
-    from nas_utils.search.evolution import DEFAULT_OPERATORS, DYNAST_OPERATORS, minimize_vectorised
+    from nas_utils.search.evolution import (
+        DEFAULT_OPERATORS,
+        DYNAST_OPERATORS,
+        minimize_vectorised,
+    )
     from nas_utils.spaces import get_space
 
     space = get_space("nb201")

@@ -46,10 +46,10 @@ from nas_utils.metrics import IGDPlusScorer, near_front_reference_point, near_fr
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import project_root
 from nas_utils.schemas.search import SearchConfig
-from nas_utils.search import TACTICS, tuning
+from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, SearchSummary, TimingResult, TuningEvals, TuningVariant,
+    CellSummary, FaithfulCheck, FaithfulVariant, SearchSummary, TimingResult, TuningEvals, TuningVariant,
 )
 
 REFERENCE = cmp.REFERENCE
@@ -224,14 +224,41 @@ def tuning_variants(runs: pd.DataFrame, cfg: SearchConfig) -> list[TuningVariant
     return out
 
 
-def faithful_checks(cells: list[CellSummary], threshold: float = 0.99) -> list[FaithfulCheck]:
-    """This stage's ``linas_faithful`` runs against DyNAS-T 1.6.0 (``tuning.DYNAST_EVALS_TO_099``)."""
+def faithful_checks(cells: list[CellSummary], threshold: float = 0.99,
+                    record: pd.DataFrame | None = None) -> list[FaithfulCheck]:
+    """This stage's ``linas_faithful`` runs against DyNAS-T 1.6.0 (``tuning.DYNAST_EVALS_TO_099``),
+    with the fidelity record's variants per cell (``record``: :func:`load_faithful_record`)."""
     by_name = {c.name: c for c in cells}
     out = []
     for device, evals in tuning.DYNAST_EVALS_TO_099.items():
-        cell = by_name.get(cell_name("cifar10", device))
+        name = cell_name("cifar10", device)
+        cell = by_name.get(name)
         ours = cell.threshold(FAITHFUL, threshold, "space") if cell else None
-        out.append(FaithfulCheck(cell_name("cifar10", device), threshold, float(evals), ours))
+        out.append(FaithfulCheck(name, threshold, float(evals), ours, faithful_variants(record, name)))
+    return out
+
+
+def load_faithful_record(folder: str | Path | None = None) -> pd.DataFrame:
+    """The per-run rows of ``faithful_check.csv`` (:mod:`nas_utils.search.faithful_check`); no file: empty."""
+    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(faithful_check.RECORD).name
+    return pd.read_csv(path) if path.exists() else pd.DataFrame()
+
+
+def faithful_variants(record: pd.DataFrame | None, cell: str) -> list[FaithfulVariant]:
+    """The record's variants on ``cell`` (in ``faithful_check.VARIANTS`` order), median over seeds."""
+    if record is None or record.empty:
+        return []
+    rows = record[record["cell"] == cell]
+    out = []
+    for label, (_, description) in faithful_check.VARIANTS.items():
+        g = rows[rows["variant"] == label]
+        if g.empty:
+            continue
+        budget = int(g["budget"].max())
+        vals = g[f"evals@{faithful_check.THRESHOLD}"].to_numpy(dtype=float)
+        out.append(FaithfulVariant(label, description, budget,
+                                   cmp.threshold_result(FAITHFUL, faithful_check.THRESHOLD, vals, budget),
+                                   float(g["distinct"].median())))
     return out
 
 
@@ -265,7 +292,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                          thresholds=[float(t) for t in cfg.thresholds], cells=cells, timing=result.timing,
                          dev_cells=[cell_name(*c) for c in tuning.DEV_CELLS],
                          test_cells=[cell_name(*c) for c in tuning.TEST_CELLS],
-                         tuning=tuning_variants(result.tuning, cfg), faithful=faithful_checks(cells), grid_cpu_s=grid_cpu)
+                         tuning=tuning_variants(result.tuning, cfg),
+                         faithful=faithful_checks(cells, record=load_faithful_record()), grid_cpu_s=grid_cpu)
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

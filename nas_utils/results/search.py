@@ -214,13 +214,27 @@ class TuningVariant:
 
 
 @dataclass(frozen=True)
+class FaithfulVariant:
+    """One variant of the faithful-LINAS fidelity record (``data/preregistration/search/faithful_check.csv``,
+    :mod:`nas_utils.search.faithful_check`): validations to the threshold under DyNAS-T's protocol."""
+
+    variant: str  # a label of ``faithful_check.VARIANTS``; "faithful" is the current code
+    description: str  # what differs from DyNAS-T 1.6.0 in this variant
+    budget: int
+    evals: ThresholdResult  # median over seeds, bootstrap 95 % interval (censored at budget + 1)
+    median_distinct: float  # distinct architectures among the validations until the threshold
+
+
+@dataclass(frozen=True)
 class FaithfulCheck:
-    """Faithful LINAS (this stage's runs) against DyNAS-T 1.6.0's median validations to a threshold."""
+    """Faithful LINAS (this stage's runs) against DyNAS-T 1.6.0's median validations to a threshold,
+    with the fidelity record's variants for the same cell (empty: no record)."""
 
     cell: str
     threshold: float
     dynast_median: float
     ours: ThresholdResult | None  # None: the stage ran no faithful LINAS on this cell
+    record: list[FaithfulVariant] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

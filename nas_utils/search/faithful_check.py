@@ -40,13 +40,14 @@ RECORD = "data/preregistration/search/faithful_check.csv"
 #: label -> (overrides of :data:`nas_utils.search.tuning.FAITHFUL`, what differs from DyNAS-T 1.6.0).
 #: The first entry is the current ``linas_faithful``; each other one switches a fixed difference back.
 VARIANTS: dict[str, tuple[dict[str, Any], str]] = {
-    "faithful": ({}, "current code: inner NSGA-II eliminates duplicate vectors and the predictors train on "
-                     "distinct architectures, both as DyNAS-T"),
+    "faithful": ({}, ("the current code: the inner NSGA-II eliminates duplicate vectors (DyNAS-T "
+                      "`eliminate_duplicates=True`, dynast/search/evolutionary.py) and the predictors fit on distinct "
+                      "architectures (DyNAS-T `import_csv(drop_duplicates=True)`, dynast/search/encoding.py)")),
     "before the fixes": ({"inner_dedup": False, "distinct_training": False},
-                         "inner population with repeated vectors (validated and charged again) and predictors "
-                         "trained on repeated rows"),
-    "repeated inner vectors only": ({"inner_dedup": False}, "inner population with repeated vectors only"),
-    "repeated training rows only": ({"distinct_training": False}, "predictors trained on repeated rows only"),
+                         ("both switched back, as this stage ran before session 6: inner populations repeat vectors "
+                          "(each repeat validated and charged) and the predictors fit on the repeated rows")),
+    "repeated inner vectors only": ({"inner_dedup": False}, "only the inner duplicate elimination switched back"),
+    "repeated training rows only": ({"distinct_training": False}, "only the distinct training rows switched back"),
 }
 
 
@@ -63,7 +64,7 @@ class _StopAtThreshold(Evaluator):
 
     def __init__(self, inner: Evaluator, scorer: HypervolumeScorer, threshold: float) -> None:
         super().__init__(inner.space, inner.objectives)
-        self.inner, self.scorer, self.threshold = inner, scorer, threshold
+        self.inner, self.hv, self.threshold = inner, scorer, threshold
         self.rows: list[np.ndarray] = []
         self.F: list[np.ndarray] = []
         self.hit: int | None = None
@@ -72,7 +73,7 @@ class _StopAtThreshold(Evaluator):
         F = self.inner.evaluate(X)
         self.rows.extend(X)
         self.F.extend(F)
-        self.hit = evals_to_threshold(self.scorer.curve(np.array(self.F)), self.threshold)
+        self.hit = evals_to_threshold(self.hv.curve(np.array(self.F)), self.threshold)
         if self.hit is not None:
             raise _Reached
         return F
