@@ -34,6 +34,9 @@ def test_summary_censors_unreached_runs_and_names_dynast_median() -> None:
     (row,) = fc.summarise(runs).to_dict("records")
     assert row["median"] == 130.0 and row["reached"] == 0.75 and row["dynast_median"] == 116.0
     assert row["ci_low"] <= 130.0 <= row["ci_high"] and row["seeds"] == 4
+    assert 0.0 < row["share_5seed_medians_le_dynast"] < 0.5  # 1 of 4 seeds <= 116
+    assert fc.small_sample_share(np.array([50.0, 60.0]), 116.0) == 1.0
+    assert fc.small_sample_share(np.array([200.0, np.inf]), 116.0) == 0.0
 
 
 def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
@@ -58,3 +61,4 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     text = "\n".join(faithful_lines(summary))
     assert "*faithful* 77 [" in text and "(DyNAS-T's 77 inside;" in text and "(DyNAS-T's 77 outside;" in text
     assert fc.VARIANTS["faithful"][1] in text and "budget 500, 3 seeds" in text
+    assert "share of our 5-seed medians <= 77: " in text and "not explained by a code difference" not in text

@@ -256,9 +256,10 @@ def faithful_variants(record: pd.DataFrame | None, cell: str) -> list[FaithfulVa
             continue
         budget = int(g["budget"].max())
         vals = g[f"evals@{faithful_check.THRESHOLD}"].to_numpy(dtype=float)
+        dynast = float(tuning.DYNAST_EVALS_TO_099[cell.split("/")[1]])
         out.append(FaithfulVariant(label, description, budget,
                                    cmp.threshold_result(FAITHFUL, faithful_check.THRESHOLD, vals, budget),
-                                   float(g["distinct"].median())))
+                                   float(g["distinct"].median()), faithful_check.small_sample_share(vals, dynast)))
     return out
 
 

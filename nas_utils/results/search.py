@@ -223,6 +223,7 @@ class FaithfulVariant:
     budget: int
     evals: ThresholdResult  # median over seeds, bootstrap 95 % interval (censored at budget + 1)
     median_distinct: float  # distinct architectures among the validations until the threshold
+    dynast_share: float  # share of resampled 5-seed medians of ours at or below DyNAS-T's (its 5 seeds' median)
 
 
 @dataclass(frozen=True)

@@ -127,25 +127,11 @@ GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
 DYNAST_EVALS_TO_099 = {"gold_6226": 116, "pixel2": 77, "raspi4": 69}
-#: The faithful-LINAS settings of that reference. Budget 300 suffices for a threshold reached before
-#: validation 300: DyNAS-T's loops 1..6 do not depend on N (same seeds), so the first 300 validations
-#: of a 500-validation run are those of a 300-validation run.
+#: The faithful-LINAS settings of that reference (the fidelity record: :mod:`nas_utils.search.faithful_check`).
+#: DyNAS-T's loops do not depend on N (same seeds), so the first k validations of a 500-validation run
+#: are those of any run with a budget >= k.
 FAITHFUL = {"population": 50, "inner_evals": 5000, "predictor": "auto", "predictor_grid": "dynast",
             "charge_repeats": True}
-
-
-def faithful_check(seeds: int = 5, budget: int = 300) -> pd.DataFrame:
-    """``linas_faithful`` charged as DyNAS-T on the reference cells (rows per device and seed).
-
-    Columns: evaluations to 0.99/0.995/0.999, final HV, CPU s, distinct architectures validated,
-    and DyNAS-T's median evaluations to 0.99 for comparison.
-    """
-    runs = [_Run("linas_faithful", "linas_faithful", tuple(sorted(FAITHFUL.items())), "cifar10", dev, s, budget)
-            for s in range(seeds) for dev in DYNAST_EVALS_TO_099]
-    rows = parallel_map(_one, runs, workers=1)
-    table = pd.DataFrame(rows)
-    table["dynast_median_evals@0.99"] = table["cell"].str.split("/").str[1].map(DYNAST_EVALS_TO_099)
-    return table
 
 
 @dataclass(frozen=True)
