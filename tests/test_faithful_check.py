@@ -43,8 +43,8 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     from dataclasses import replace
 
     from nas_utils.experiments.search_comparison import faithful_variants
-    from nas_utils.sections.search import faithful_lines
     from nas_utils.results.search import SearchSummary
+    from nas_utils.sections.search import faithful_lines
     from tests import summaries
 
     record = pd.DataFrame({"variant": ["faithful"] * 3 + ["before the fixes"] * 3, "cell": "cifar10/pixel2",
@@ -59,6 +59,6 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
                                          for f in summary.faithful])
     assert SearchSummary.from_json(summary.to_json()) == summary
     text = "\n".join(faithful_lines(summary))
-    assert "*faithful* 77 [" in text and "(DyNAS-T's 77 inside;" in text and "(DyNAS-T's 77 outside;" in text
-    assert fc.VARIANTS["faithful"][1] in text and "budget 500, 3 seeds" in text
+    assert "DyNAS-T's 77 inside;" in text and "DyNAS-T's 77 outside;" in text
+    assert fc.VARIANTS["faithful"][1] in text and "Record (budget 500): *faithful* 77 [" in text and "(3 seeds; DyNAS-T" in text
     assert "share of our 5-seed medians <= 77: " in text and "not explained by a code difference" not in text

@@ -167,11 +167,11 @@ def faithful_lines(s: SearchSummary) -> list[str]:
                     f"{seeds}, {100 * o.reached:.0f} % reached it) vs DyNAS-T {f.dynast_median:g}: **{describe(v)}**.")
         if f.record:
             first = f.record[0]
-            parts = [f"*{r.variant}* {_evals_ci(r.evals)} (DyNAS-T's {f.dynast_median:g} "
+            parts = [f"*{r.variant}* {_evals_ci(r.evals)} ({r.evals.seeds} seeds; DyNAS-T's {f.dynast_median:g} "
                      f"{'inside' if r.evals.ci_low <= f.dynast_median <= r.evals.ci_high else 'outside'}; "
                      f"{r.median_distinct:g} distinct; share of our 5-seed medians <= {f.dynast_median:g}: "
                      f"{100 * r.dynast_share:.0f} %)" for r in f.record]
-            line += f" Record (budget {first.budget}, {first.evals.seeds} seeds): " + "; ".join(parts) + "."
+            line += f" Record (budget {first.budget}): " + "; ".join(parts) + "."
             if not first.evals.ci_low <= f.dynast_median <= first.evals.ci_high:
                 line += (f" The gap of *{first.variant}* is not explained by a code difference we know of (every "
                          "difference found in DyNAS-T 1.6.0's source is fixed above); left: the random streams, "
