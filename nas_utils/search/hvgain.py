@@ -18,9 +18,13 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    count scales); hyper-parameters by marginal likelihood (scikit-learn's
    ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started, the
    length scale bounded to [``min_lengthscale``, ``max_lengthscale``] (on search-biased data an
-   unbounded fit collapses to a linear model or to white noise).
+   unbounded fit collapses to a linear model or to white noise). Optionally (``rank_weight``) the
+   accuracy mean is averaged with gradient-boosted trees trained for ranking
+   (:func:`rank_model_mean`), their disagreement added to the variance.
 2. **Candidates**: every unevaluated architecture of the space (NB201: at most 15,625), minus
-   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones
+   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones and, with
+   ``prune_dead``, the NB201 cells without a live input-to-output path
+   (:func:`~nas_utils.search.features.is_dead`: a constant output, chance accuracy, no hypervolume)
    (optionally only those within ``local_radius`` edits of the observed front); on a space
    larger than ``max_candidates``: ``pool_size`` single-edit mutations of the observed front
    plus uniform samples.
@@ -39,8 +43,9 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    (lazy greedy) only the round's best candidates at the first pick are re-scored afterwards.
 
 The initial design (``init="conv_levels"``, :func:`conv_level_design`) spreads ``n_init`` cells
-evenly over the number of convolution edges (0..6); ``"flops"`` takes one from each of ``n_init``
-equal-count strata of the live-cell FLOPs proxy (:func:`nas_utils.search.bo.initial_design`).
+evenly over the number of convolution edges (0..6), never a dead cell with ``prune_dead``;
+``"flops"`` takes one from each of ``n_init`` equal-count strata of the live-cell FLOPs proxy
+(:func:`nas_utils.search.bo.initial_design`).
 Settings (params.yaml ``search.tactic_params.hvgain``) were chosen on the development cells
 (``python -m nas_utils.search.tuning hvgain``).
 

@@ -197,11 +197,12 @@ def _one(run: _Run) -> dict[str, Any]:
     return row
 
 
-def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int) -> list[_Run]:
+def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int,
+           first_seed: int = 0) -> list[_Run]:
     """Seed-major order, so that a run cut short still has every variant on every cell
-    (:data:`SCREENED_ON_SEED_0` variants: seed 0 only)."""
+    (:data:`SCREENED_ON_SEED_0` variants: seed 0 only); seeds ``first_seed .. first_seed + seeds - 1``."""
     return [_Run(label, tactic, tuple(sorted(params.items())), d, dev, s, budget)
-            for s in range(seeds) for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS
+            for s in range(first_seed, first_seed + seeds) for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS
             if s == 0 or label not in SCREENED_ON_SEED_0]
 
 
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Tune a tactic on the development cells only.")
     parser.add_argument("grid", choices=sorted(GRIDS))
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--budget", type=int, default=300)
     parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
     parser.add_argument("--workers", type=int, default=1,
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     variants = {k: v for k, v in GRIDS[args.grid].items()
                 if (k in args.label) or (args.only in k if (args.only or not args.label) else False)}
-    specs = _specs(variants, args.seeds, args.budget)
+    specs = _specs(variants, args.seeds, args.budget, args.first_seed)
     rows = []
     if args.workers > 1:
         rows = parallel_map(_one, specs, workers=args.workers)
