@@ -13,7 +13,12 @@ from nas_utils.evaluators import TabularBenchmark, load_benchmark
 from nas_utils.search import TACTICS, make_tactic, run_search
 from nas_utils.search.base import run_ask_tell
 from nas_utils.search.features import is_dead, isomorph_keys
-from nas_utils.search.hvgain import FeatureGP, expected_gain, front_strips, rank_model_mean
+from nas_utils.search.hvgain import (
+    FeatureGP,
+    expected_gain,
+    front_strips,
+    rank_model_mean,
+)
 from nas_utils.search.synthetic import SyntheticProblem
 
 FAST = {"n_init": 10, "batch_size": 5, "pool_size": 500}
@@ -160,3 +165,17 @@ def test_rank_model_mean_orders_like_the_target() -> None:
     y = Z[:, 0] + 0.1 * rng.standard_normal(120)
     pred = rank_model_mean(Z[:80], y[:80], Z[80:])
     assert np.corrcoef(pred, y[80:])[0, 1] > 0.8
+
+
+def test_exactly_one_tuning_variant_is_the_configured_setting() -> None:
+    from nas_utils import config
+    from nas_utils.experiments.search_comparison import _chosen
+    from nas_utils.search.tuning import HVGAIN_VARIANTS, SCREENED_ON_SEED_0, _specs
+
+    configured = config.read_params(config.project_root() / "params.yaml")["search"]["tactic_params"]["hvgain"]
+    assert [label for label, (_, p) in HVGAIN_VARIANTS.items() if _chosen(p, configured)] == [
+        "hvgain s5 + no dead cells, conv-level init 21"]
+    assert {label for label in SCREENED_ON_SEED_0 if label.startswith("hvgain")} <= set(HVGAIN_VARIANTS)
+    label = "hvgain s5 + no dead cells, conv-level init 21"
+    chosen = {label: HVGAIN_VARIANTS[label]}
+    assert sorted({run.seed for run in _specs(chosen, 3, 300, first_seed=3)}) == [3, 4, 5]
