@@ -12,8 +12,13 @@ from nas_utils.errors import ConfigError
 from nas_utils.evaluators import TabularBenchmark, load_benchmark
 from nas_utils.search import TACTICS, make_tactic, run_search
 from nas_utils.search.base import run_ask_tell
-from nas_utils.search.features import isomorph_keys
-from nas_utils.search.hvgain import expected_gain, front_strips
+from nas_utils.search.features import is_dead, isomorph_keys
+from nas_utils.search.hvgain import (
+    FeatureGP,
+    expected_gain,
+    front_strips,
+    rank_model_mean,
+)
 from nas_utils.search.synthetic import SyntheticProblem
 
 FAST = {"n_init": 10, "batch_size": 5, "pool_size": 500}
@@ -102,7 +107,7 @@ def test_bad_settings_are_one_line_errors() -> None:
     with pytest.raises(ConfigError, match="acquisition"):
         TACTICS.get("hvgain")(acquisition="ei")
     for key, value in [("sd_scale", 0.0), ("early_batch_size", -1), ("rescore_top", 1.5), ("tail_weight", 2.0),
-                       ("tail_scale", 0.5), ("stats_weight", -1.0)]:
+                       ("tail_scale", 0.5), ("stats_weight", -1.0), ("rank_weight", 1.5)]:
         with pytest.raises(ConfigError, match=key):
             TACTICS.get("hvgain")(**{key: value})
 
@@ -123,3 +128,54 @@ def test_early_batches_are_smaller(nb201: TabularBenchmark) -> None:
     h = run_search("hvgain", nb201, 30, seed=0, **{**FAST, "early_batch_size": 2, "early_until": 14})
     sizes = h.groupby("iteration").size().tolist()
     assert sizes == [10, 2, 2, 5, 5, 5, 1]  # design 10, then 2s until 14 validations, then 5s
+
+
+def test_prune_dead_never_designs_or_proposes_a_dead_cell(nb201: TabularBenchmark) -> None:
+    h = run_search("hvgain", nb201, 40, seed=0, **{**FAST, "n_init": 14, "init": "conv_levels", "prune_dead": True})
+    X = h[[f"x{j}" for j in range(nb201.space.n_var)]].to_numpy()
+    assert not is_dead(X).any() and h["arch"].is_unique
+    dead = nb201.archs[is_dead(nb201.archs)]
+    assert np.allclose(nb201.table[nb201.rows(dead), 0], nb201.table[:, 0].min(), atol=1e-3)  # chance accuracy
+
+
+def test_calibrated_sd_is_deterministic_and_ask_tell_equivalent(nb201: TabularBenchmark) -> None:
+    options = {**FAST, "calibrate_sd": True}
+    a = run_search("hvgain", nb201, 30, seed=3, **options)
+    pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
+
+
+def test_leave_one_out_rms_of_a_well_specified_gp_is_near_one() -> None:
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 3))
+    y = Z @ np.array([1.0, -0.5, 0.2]) + 0.3 * rng.standard_normal(200)
+    assert FeatureGP(0.1, 1e3).fit(Z, y).loo_rms == pytest.approx(1.0, abs=0.2)
+
+
+def test_rank_ensemble_is_deterministic_and_ask_tell_equivalent(nb201: TabularBenchmark) -> None:
+    options = {**FAST, "rank_weight": 0.5}
+    a = run_search("hvgain", nb201, 25, seed=1, **options)
+    pd.testing.assert_frame_equal(run_search("hvgain", nb201, 25, seed=1, **options), a)
+    pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 25, 1, n=5), a)
+    assert a["arch"].is_unique
+
+
+def test_rank_model_mean_orders_like_the_target() -> None:
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(120, 4))
+    y = Z[:, 0] + 0.1 * rng.standard_normal(120)
+    pred = rank_model_mean(Z[:80], y[:80], Z[80:])
+    assert np.corrcoef(pred, y[80:])[0, 1] > 0.8
+
+
+def test_exactly_one_tuning_variant_is_the_configured_setting() -> None:
+    from nas_utils import config
+    from nas_utils.experiments.search_comparison import _chosen
+    from nas_utils.search.tuning import HVGAIN_VARIANTS, SCREENED_ON_SEED_0, _specs
+
+    configured = config.read_params(config.project_root() / "params.yaml")["search"]["tactic_params"]["hvgain"]
+    assert [label for label, (_, p) in HVGAIN_VARIANTS.items() if _chosen(p, configured)] == [
+        "hvgain s5 + no dead cells, conv-level init 21"]
+    assert {label for label in SCREENED_ON_SEED_0 if label.startswith("hvgain")} <= set(HVGAIN_VARIANTS)
+    label = "hvgain s5 + no dead cells, conv-level init 21"
+    chosen = {label: HVGAIN_VARIANTS[label]}
+    assert sorted({run.seed for run in _specs(chosen, 3, 300, first_seed=3)}) == [3, 4, 5]

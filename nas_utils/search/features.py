@@ -56,6 +56,12 @@ def live_ops(X: np.ndarray) -> np.ndarray:
     return np.where(live, X, NONE)
 
 
+def is_dead(X: np.ndarray) -> np.ndarray:
+    """Whether each NB201 cell has no live edge: no input-to-output path, so its output is constant
+    (chance accuracy, e.g. 1 % on CIFAR-100, whatever its ops)."""
+    return np.all(live_ops(X) == NONE, axis=1)
+
+
 def op_counts(X: np.ndarray) -> np.ndarray:
     """(n, 4) counts of skip, conv1x1, conv3x3 and pool edges."""
     X = np.asarray(X, dtype=np.int64)

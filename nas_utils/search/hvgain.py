@@ -18,9 +18,13 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    count scales); hyper-parameters by marginal likelihood (scikit-learn's
    ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started, the
    length scale bounded to [``min_lengthscale``, ``max_lengthscale``] (on search-biased data an
-   unbounded fit collapses to a linear model or to white noise).
+   unbounded fit collapses to a linear model or to white noise). Optionally (``rank_weight``) the
+   accuracy mean is averaged with gradient-boosted trees trained for ranking
+   (:func:`rank_model_mean`), their disagreement added to the variance.
 2. **Candidates**: every unevaluated architecture of the space (NB201: at most 15,625), minus
-   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones
+   mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones and, with
+   ``prune_dead``, the NB201 cells without a live input-to-output path
+   (:func:`~nas_utils.search.features.is_dead`: a constant output, chance accuracy, no hypervolume)
    (optionally only those within ``local_radius`` edits of the observed front); on a space
    larger than ``max_candidates``: ``pool_size`` single-edit mutations of the observed front
    plus uniform samples.
@@ -39,8 +43,9 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    (lazy greedy) only the round's best candidates at the first pick are re-scored afterwards.
 
 The initial design (``init="conv_levels"``, :func:`conv_level_design`) spreads ``n_init`` cells
-evenly over the number of convolution edges (0..6); ``"flops"`` takes one from each of ``n_init``
-equal-count strata of the live-cell FLOPs proxy (:func:`nas_utils.search.bo.initial_design`).
+evenly over the number of convolution edges (0..6), never a dead cell with ``prune_dead``;
+``"flops"`` takes one from each of ``n_init`` equal-count strata of the live-cell FLOPs proxy
+(:func:`nas_utils.search.bo.initial_design`).
 Settings (params.yaml ``search.tactic_params.hvgain``) were chosen on the development cells
 (``python -m nas_utils.search.tuning hvgain``).
 
@@ -73,6 +78,7 @@ from nas_utils.search.features import (
     CONV3,
     cost_features,
     function_features,
+    is_dead,
     isomorph_keys,
 )
 from nas_utils.spaces import SearchSpace
@@ -193,6 +199,9 @@ class FeatureGP:
         K = self._k(Z, Z) + noise * np.eye(len(Z))
         self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
+        inv_chol = np.linalg.inv(self.chol)
+        loo_z = self.alpha / np.sqrt(np.maximum((inv_chol**2).sum(axis=0), 1e-12))  # alpha_i / sqrt(K^-1_ii)
+        self.loo_rms = float(np.sqrt(np.mean(loo_z**2)))  # > 1: the predictive sd is overconfident
         return self
 
     def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -224,18 +233,39 @@ class FeatureGP:
         return self.var * self.y_std**2
 
 
-def conv_level_design(session: SearchSession, rng: np.random.Generator, n: int) -> np.ndarray:
+def rank_model_mean(Z: np.ndarray, y: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """A second accuracy model's mean on ``y``'s scale: gradient-boosted trees trained for ranking.
+
+    XGBoost ``rank:pairwise`` (one query group: every validated architecture against every
+    other) scores the candidates ``C``; the scores are mapped to ``y``'s scale by the least-squares
+    line of ``y`` on the training scores.
+    """
+    from xgboost import XGBRanker
+
+    model = XGBRanker(objective="rank:pairwise", n_estimators=100, max_depth=4, learning_rate=0.1,
+                      subsample=1.0, n_jobs=1, random_state=0, tree_method="hist")
+    model.fit(Z, -y, qid=np.zeros(len(y), dtype=np.int64))  # higher relevance = lower y (log error)
+    fitted = model.predict(Z)
+    slope, intercept = np.polyfit(fitted, y, 1) if np.ptp(fitted) > 0 else (0.0, float(y.mean()))
+    return slope * model.predict(C) + intercept
+
+
+def conv_level_design(session: SearchSession, rng: np.random.Generator, n: int,
+                      prune_dead: bool = False) -> np.ndarray:
     """``n`` unevaluated NB201 cells spread evenly over the number of convolution edges (0..6).
 
     Equal-count FLOPs strata put almost every draw in the dense middle of the space, yet the
     cells without convolutions (5 % of the space) and with many (1 %) are where latency and
     accuracy models extrapolate worst and where the front's ends lie. Here each level gets
-    ``n // 7`` draws (the remainder to randomly chosen levels), uniform within the level.
+    ``n // 7`` draws (the remainder to randomly chosen levels), uniform within the level;
+    ``prune_dead``: over the cells with a live input-to-output path only.
     """
     space = session.space
     n = min(n, session.remaining)
     everything = space.enumerate()
     everything = everything[session.is_new(everything)]
+    if prune_dead:
+        everything = everything[~is_dead(everything)]
     level = np.isin(everything, (CONV1, CONV3)).sum(axis=1)
     levels = np.unique(level)
     counts = np.full(len(levels), n // len(levels))
@@ -273,6 +303,14 @@ class HVGain(Tactic):
             shrink as the believed front grows, so the others rarely win; 0: re-score all).
         tail_weight, tail_scale: expected gain under the scale mixture ``(1 - w) N(mu, sd^2) +
             w N(mu, (tail_scale sd)^2)`` (heavier tails than the GP's; 0: the GP's marginals).
+        rank_weight: if > 0, the accuracy mean is ``(1 - w)`` GP + ``w`` :func:`rank_model_mean` (a
+            pairwise-ranking tree ensemble), and ``w (1 - w) (difference)^2`` joins the variance
+            (the two-model mixture's variance: their disagreement counts as uncertainty).
+        calibrate_sd: multiply each GP's predictive standard deviations by the root mean square of
+            its leave-one-out standardised residuals when that exceeds 1 (an overconfident fit).
+        prune_dead: NB201: never design or propose a cell without a live input-to-output path
+            (:func:`~nas_utils.search.features.is_dead`: a constant output, chance accuracy, no
+            hypervolume; one such validation is an outlier the accuracy GP extrapolates from).
         stats_weight: weight of the path summaries in the accuracy model's features
             (:func:`~nas_utils.search.features.function_features`).
     """
@@ -285,7 +323,8 @@ class HVGain(Tactic):
                  max_candidates: int = 20_000, pool_size: int = 3000, sd_scale: float = 1.0,
                  early_batch_size: int = 0, early_until: int = 0, rescore_top: int = 0,
                  tail_weight: float = 0.0,
-                 tail_scale: float = 3.0, stats_weight: float = 1.0) -> None:
+                 tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
+                 calibrate_sd: bool = False, rank_weight: float = 0.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -318,6 +357,9 @@ class HVGain(Tactic):
         self.tail_weight, self.tail_scale = float(tail_weight), float(tail_scale)
         config.check_range("hvgain.stats_weight", stats_weight, low=0.0)
         self.stats_weight = float(stats_weight)
+        self.prune_dead, self.calibrate_sd = bool(prune_dead), bool(calibrate_sd)
+        config.check_range("hvgain.rank_weight", rank_weight, low=0.0, high=1.0)
+        self.rank_weight = float(rank_weight)
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -328,6 +370,8 @@ class HVGain(Tactic):
             C = C[session.is_new(C)]
         else:
             C = self._pool(session, rng)
+        if self.prune_dead and space.name == "nb201" and len(C):
+            C = C[~is_dead(C)]
         if self.local_radius and len(C):  # only cells within the radius of the observed front
             M, _ = minimised_log(session.F, session.evaluator.objectives)
             front = session.X[pareto_mask(M)]
@@ -354,6 +398,15 @@ class HVGain(Tactic):
             scale = self._scales[kind]
             gp = self._gps[j].fit(scale(session.X), G[:, j], refit)
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
+        extra = np.zeros_like(var)  # model disagreement, kept through the batch's variance updates
+        kinds = self._feature_kinds(objectives)
+        if self.rank_weight and "function" in kinds:  # the accuracy objective
+            j = kinds.index("function")
+            other = rank_model_mean(self._scales["function"](session.X), G[:, j], self._scales["function"](candidates))
+            w = self.rank_weight
+            extra[:, j] = w * (1 - w) * (mu[:, j] - other) ** 2
+            mu[:, j] = (1 - w) * mu[:, j] + w * other
+        sd_scale = self.sd_scale * np.array([max(1.0, gp.loo_rms) if self.calibrate_sd else 1.0 for gp in self._gps])
         ref = np.array([100.0 if (not o.minimize and o.unit == "%") else (self.ref_latency * M[:, j].max()
                         if logs[j] else M[:, j].max() + 0.1 * np.ptp(M[:, j])) for j, o in enumerate(objectives)])
         front = M[pareto_mask(M)]
@@ -364,7 +417,7 @@ class HVGain(Tactic):
         rows = np.arange(len(candidates))  # candidates re-scored after each pick
         for k in range(min(q, len(candidates))):
             gain = np.full(len(candidates), -np.inf)
-            gain[rows] = self._gain(mu[rows], self.sd_scale * np.sqrt(var[rows]), logs, front_strips(front, ref))
+            gain[rows] = self._gain(mu[rows], sd_scale * np.sqrt(var[rows] + extra[rows]), logs, front_strips(front, ref))
             gain[~open_] = -np.inf
             best = int(np.argmax(gain))
             if k == 0 and 0 < self.rescore_top < len(candidates):  # lazy greedy: only the round's leaders
@@ -419,7 +472,7 @@ class HVGain(Tactic):
         self._scales = {kind: self._standardiser(session.space, kind) for kind in set(self._feature_kinds(objectives))}
         self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale) for _ in range(2)]
         if self.init == "conv_levels" and session.space.name == "nb201":
-            design = conv_level_design(session, rng, self.n_init)
+            design = conv_level_design(session, rng, self.n_init, self.prune_dead)
         else:
             design = initial_design(session, rng, self.n_init, "uniform" if self.init == "conv_levels" else self.init)
         session.evaluate(design, iteration=0, source="init")

@@ -56,7 +56,8 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 #: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
 #: The later options at their defaults are spelled out, so that exactly one variant matches params.yaml.
 _GP = {"min_lengthscale": 2.0, "max_lengthscale": 8.0, "batch_size": 10, "rescore_top": 0, "stats_weight": 1.0,
-       "sd_scale": 1.0, "tail_weight": 0.0, "early_batch_size": 0}
+       "sd_scale": 1.0, "tail_weight": 0.0, "early_batch_size": 0, "prune_dead": False, "calibrate_sd": False,
+       "rank_weight": 0.0}
 HVGAIN_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "hvgain ehvi, flops init 10": ("hvgain", {**_GP, "acquisition": "ehvi", "init": "flops", "n_init": 10}),
     "hvgain ucb beta=1, flops init 10": ("hvgain", {**_GP, "acquisition": "ucb", "beta": 1.0, "init": "flops",
@@ -98,6 +99,27 @@ HVGAIN_VARIANTS |= {
     "hvgain base + rescore top 2000, path stats x3, lengthscale [1, 8]": ("hvgain", {**_FAST, "stats_weight": 3.0,
                                                                                      "min_lengthscale": 1.0}),
 }
+#: Session 6 (issue 11, section 2): changes to the session-5 setting ("path stats x3" above). Seed-0 screen
+#: of runs: the fast end of the front (conv-free skip cells) was found late, the accuracy GP extrapolating
+#: to it from the design's pool-heavy and dead (constant-output) cells.
+_S5 = {**_FAST, "stats_weight": 3.0}
+HVGAIN_VARIANTS |= {
+    # a tighter RBF length-scale bound (more uncertainty away from the data)
+    "hvgain s5, lengthscale [2, 4]": ("hvgain", {**_S5, "max_lengthscale": 4.0}),
+    "hvgain s5, lengthscale [2, 5]": ("hvgain", {**_S5, "max_lengthscale": 5.0}),
+    # predictive sd scaled by the leave-one-out residual RMS when > 1 (calibrated uncertainty)
+    "hvgain s5 + LOO-calibrated sd": ("hvgain", {**_S5, "calibrate_sd": True}),
+    # no dead cells (no input-to-output path: constant output, chance accuracy) in design or candidates
+    "hvgain s5 + no dead cells": ("hvgain", {**_S5, "prune_dead": True}),
+    # larger designs spread over conv levels (3 or 4 per level), with and without dead cells
+    "hvgain s5, conv-level init 21": ("hvgain", {**_S5, "n_init": 21}),
+    "hvgain s5 + no dead cells, conv-level init 21": ("hvgain", {**_S5, "prune_dead": True, "n_init": 21}),
+    "hvgain s5 + no dead cells, conv-level init 28": ("hvgain", {**_S5, "prune_dead": True, "n_init": 28}),
+    # accuracy mean: GP and a pairwise-ranking XGBoost (rank:pairwise) averaged, their disagreement as variance
+    "hvgain s5 + no dead cells, conv-level init 21, rank ensemble 0.5": ("hvgain", {**_S5, "prune_dead": True,
+                                                                                    "n_init": 21,
+                                                                                    "rank_weight": 0.5}),
+}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
@@ -121,7 +143,9 @@ WEAKNAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 #: Variants screened on seed 0 only (dropped after that screen; every other variant runs every seed).
 SCREENED_ON_SEED_0: frozenset[str] = frozenset({
     "hvgain base + rescore top 2000", "hvgain base + sd x1.5", "hvgain base + sd x2", "hvgain base + batch 5 until 64",
-    "hvgain base, conv-level init 7", "hvgain base, lengthscale [1, 8]", "hvgain base + tail mix 0.2 x3"})
+    "hvgain base, conv-level init 7", "hvgain base, lengthscale [1, 8]", "hvgain base + tail mix 0.2 x3",
+    "hvgain s5, lengthscale [2, 4]", "hvgain s5, lengthscale [2, 5]", "hvgain s5 + LOO-calibrated sd",
+    "hvgain s5 + no dead cells, conv-level init 21, rank ensemble 0.5"})
 GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, "weaknas": WEAKNAS_VARIANTS}
 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
@@ -159,11 +183,12 @@ def _one(run: _Run) -> dict[str, Any]:
     return row
 
 
-def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int) -> list[_Run]:
+def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int,
+           first_seed: int = 0) -> list[_Run]:
     """Seed-major order, so that a run cut short still has every variant on every cell
-    (:data:`SCREENED_ON_SEED_0` variants: seed 0 only)."""
+    (:data:`SCREENED_ON_SEED_0` variants: seed 0 only); seeds ``first_seed .. first_seed + seeds - 1``."""
     return [_Run(label, tactic, tuple(sorted(params.items())), d, dev, s, budget)
-            for s in range(seeds) for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS
+            for s in range(first_seed, first_seed + seeds) for label, (tactic, params) in variants.items() for d, dev in DEV_CELLS
             if s == 0 or label not in SCREENED_ON_SEED_0]
 
 
@@ -194,14 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Tune a tactic on the development cells only.")
     parser.add_argument("grid", choices=sorted(GRIDS))
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--budget", type=int, default=300)
     parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
     parser.add_argument("--workers", type=int, default=1,
                         help="single-threaded worker processes (> 1: the CSV is written once, at the end)")
     parser.add_argument("--only", default="", help="run only the variants whose label contains this text")
+    parser.add_argument("--label", action="append", default=[],
+                        help="run only the variant with exactly this label (repeatable; with --only: either)")
     args = parser.parse_args(argv)
-    variants = {k: v for k, v in GRIDS[args.grid].items() if args.only in k}
-    specs = _specs(variants, args.seeds, args.budget)
+    variants = {k: v for k, v in GRIDS[args.grid].items()
+                if (k in args.label) or (args.only in k if (args.only or not args.label) else False)}
+    specs = _specs(variants, args.seeds, args.budget, args.first_seed)
     rows = []
     if args.workers > 1:
         rows = parallel_map(_one, specs, workers=args.workers)
