@@ -11,13 +11,15 @@ a mutated offspring. DyNAS-T passes ``PM(prob=0.02)``, which under 0.6 means alm
 pymoo >= 0.6.0, so this *is* DyNAS-T's behaviour, not a version artefact).
 
 Duplicate elimination: DyNAS-T passes ``eliminate_duplicates=True`` (pymoo's
-``DefaultDuplicateElimination``: equal decision vectors), so its final inner population - the
-next validation batch - holds distinct architectures. ``GAOperators.eliminate_duplicates=True``
-does exactly that (:data:`DYNAST_OPERATORS`). The default (``False``) keeps this project's
-historical setting, pymoo's ``HashDuplicateElimination()`` with its default key, which hashes
-the *Individual objects* (identity hashes, pymoo's ``Individual`` defines no ``__hash__``) and so
-removes no equal vectors: populations may hold repeats. It is kept so that the ``nsga2`` and
-``linas`` histories stay as published; ``tests/test_evolution.py`` pins both behaviours.
+``DefaultDuplicateElimination``: equal decision vectors), so every population holds distinct
+architectures. ``GAOperators.eliminate_duplicates=True`` (the default, and
+:data:`DYNAST_OPERATORS`) does the same with a hash of the rounded integer vector
+(:func:`vector_key`: same decisions as pymoo's distance check on integer vectors, cheaper).
+``False`` reproduces this project's behaviour before session 6, pymoo's
+``HashDuplicateElimination()`` with its default key, which hashes the *Individual objects*
+(identity hashes) and so removed no equal vectors: the ``nsga2`` baseline's populations and
+LINAS's inner populations and batches could hold repeats (kept as a switch for the record of
+that fix, ``data/preregistration/search/``).
 
 >>> import numpy as np
 >>> from nas_utils.spaces import get_space
@@ -57,11 +59,11 @@ class GAOperators:
     mutation_prob: float = 1.0
     mutation_prob_var: float | None = None  # None -> 1 / n_var
     mutation_eta: float = 20.0
-    eliminate_duplicates: bool = False  # True: equal vectors removed (DyNAS-T); False: see the module docstring
+    eliminate_duplicates: bool = True  # equal vectors removed (DyNAS-T); False: the pre-fix no-op (module docstring)
 
 
 #: NSGA-II as DyNAS-T configures it (SBX 0.9/15, PM 0.02/20, duplicate vectors eliminated) under pymoo 0.6.
-DYNAST_OPERATORS = GAOperators(mutation_prob=0.02, eliminate_duplicates=True)
+DYNAST_OPERATORS = GAOperators(mutation_prob=0.02)
 #: Standard NSGA-II practice: every offspring mutated at rate 1/n_var.
 DEFAULT_OPERATORS = GAOperators()
 
@@ -79,20 +81,28 @@ class IntegerProblem(Problem):
         out["F"] = self.fn(np.rint(x).astype(np.int64))
 
 
-def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: object | None = None) -> NSGA2:
-    """NSGA-II with integer sampling, SBX + PM with rounding repair.
+def vector_key(item: object) -> object:
+    """Duplicate key of a pymoo ``Individual``: the bytes of its rounded integer vector.
 
-    ``ops.eliminate_duplicates``: pymoo's ``eliminate_duplicates=True`` (equal vectors removed,
-    as DyNAS-T); otherwise ``HashDuplicateElimination()``, which compares Individual identities
-    and removes nothing (the historical setting of ``nsga2`` and ``linas``, see the module docstring).
+    pymoo's ``HashDuplicateElimination`` applies its key twice (to the individual, then to that
+    value), so a key is returned unchanged.
     """
+    if isinstance(item, bytes):
+        return item
+    return np.rint(np.asarray(item.X, dtype=np.float64)).astype(np.int64).tobytes()  # type: ignore[attr-defined]
+
+
+def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: object | None = None) -> NSGA2:
+    """NSGA-II with integer sampling, SBX + PM with rounding repair, duplicate vectors eliminated
+    (``ops.eliminate_duplicates``; ``False``: the pre-fix no-op, see the module docstring)."""
     return NSGA2(
         pop_size=pop_size,
         sampling=IntegerRandomSampling() if sampling is None else sampling,
         crossover=SBX(prob=ops.crossover_prob, eta=ops.crossover_eta, vtype=float, repair=RoundingRepair()),
         mutation=PM(prob=ops.mutation_prob, prob_var=ops.mutation_prob_var, eta=ops.mutation_eta,
                     vtype=float, repair=RoundingRepair()),
-        eliminate_duplicates=True if ops.eliminate_duplicates else HashDuplicateElimination(),
+        eliminate_duplicates=(HashDuplicateElimination(func=vector_key) if ops.eliminate_duplicates
+                              else HashDuplicateElimination()),
     )
 
 

@@ -145,7 +145,7 @@ class LINAS(Tactic):
 
     def __init__(self, initial: int = 50, batch: int = 25, inner_population: int = 50, inner_evals: int = 20_000,
                  predictor: str = "auto", predictor_grid: str = "compact", warm_start: bool = True,
-                 mutation_prob: float = 1.0, reselect_growth: float = 1.0) -> None:
+                 mutation_prob: float = 1.0, reselect_growth: float = 1.0, inner_dedup: bool = True) -> None:
         config.check_range("linas.initial", initial, low=2)
         config.check_range("linas.batch", batch, low=1)
         config.check_range("linas.inner_population", inner_population, low=4)
@@ -158,7 +158,7 @@ class LINAS(Tactic):
         self.reselect_growth = reselect_growth
         self.inner_population, self.inner_evals = inner_population, inner_evals
         self.predictor, self.grid, self.warm_start = predictor, predictor_grid, warm_start
-        self.ops = GAOperators(mutation_prob=mutation_prob) if mutation_prob != 1.0 else DEFAULT_OPERATORS
+        self.ops = replace(DEFAULT_OPERATORS, mutation_prob=mutation_prob, eliminate_duplicates=inner_dedup)
 
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
         session.evaluate(session.sample_new(rng, self.initial), iteration=0, source="random")

@@ -33,13 +33,14 @@ class NSGA2Search(Tactic):
     name = "nsga2"
 
     def __init__(self, population: int = 50, mutation_prob: float = 1.0, mutation_eta: float = 20.0,
-                 crossover_prob: float = 0.9, crossover_eta: float = 15.0, max_stalled: int = 20) -> None:
+                 crossover_prob: float = 0.9, crossover_eta: float = 15.0, max_stalled: int = 20,
+                 eliminate_duplicates: bool = True) -> None:
         config.check_range("nsga2.population", population, low=4)
         config.check_range("nsga2.max_stalled", max_stalled, low=1)
         config.check_range("nsga2.mutation_prob", mutation_prob, low=0.0, high=1.0)
         config.check_range("nsga2.crossover_prob", crossover_prob, low=0.0, high=1.0)
         self.population, self.max_stalled = population, max_stalled
-        self.ops = GAOperators(crossover_prob, crossover_eta, mutation_prob, None, mutation_eta)
+        self.ops = GAOperators(crossover_prob, crossover_eta, mutation_prob, None, mutation_eta, eliminate_duplicates)
 
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:
         objectives = session.evaluator.objectives

@@ -124,13 +124,18 @@ HVGAIN_VARIANTS |= {
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
                                                                "predictor": "auto", "predictor_grid": "compact",
-                                                               "reselect_growth": 1.5}),
+                                                               "reselect_growth": 1.5, "inner_dedup": False}),
     "linas initial=20 batch=10": ("linas", {"initial": 20, "batch": 10, "inner_evals": 1000, "predictor": "auto",
-                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+                                            "predictor_grid": "compact", "reselect_growth": 1.5, "inner_dedup": False}),
     "linas initial=20 batch=25": ("linas", {"initial": 20, "batch": 25, "inner_evals": 1000, "predictor": "auto",
-                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+                                            "predictor_grid": "compact", "reselect_growth": 1.5, "inner_dedup": False}),
     "linas initial=50 batch=10": ("linas", {"initial": 50, "batch": 10, "inner_evals": 1000, "predictor": "auto",
-                                            "predictor_grid": "compact", "reselect_growth": 1.5}),
+                                            "predictor_grid": "compact", "reselect_growth": 1.5, "inner_dedup": False}),
+    # Session 6: the inner NSGA-II's duplicate elimination had removed nothing (pymoo hashed Individual
+    # objects, :mod:`nas_utils.search.evolution`); the variants above ran that way. The fix, same settings:
+    "linas initial=50 batch=10, inner duplicates eliminated": ("linas", {
+        "initial": 50, "batch": 10, "inner_evals": 1000, "predictor": "auto", "predictor_grid": "compact",
+        "reselect_growth": 1.5, "inner_dedup": True}),
 }
 #: WeakNAS at the CPU width (4 x 100, scikit-learn, the default) vs the paper width (4 x 1000, the
 #: PyTorch MLP of :mod:`nas_utils.search.weak_mlp`), and 4 x 100 in PyTorch to separate the two effects.
