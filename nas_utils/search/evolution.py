@@ -17,7 +17,8 @@ architectures. ``GAOperators.eliminate_duplicates=True`` (the default, and
 (:func:`vector_key`: same decisions as pymoo's distance check on integer vectors, cheaper).
 ``False`` reproduces this project's behaviour before session 6, pymoo's
 ``HashDuplicateElimination()`` with its default key, which hashes the *Individual objects*
-(identity hashes) and so removed no equal vectors: the ``nsga2`` baseline's populations and
+(identity hashes) and so removed no equal vectors (now keyed by :func:`identity_key`, the same
+decisions without the default key's bare ``except:``, which swallowed Ctrl-C): the ``nsga2`` baseline's populations and
 LINAS's inner populations and batches could hold repeats (kept as a switch for the record of
 that fix, ``data/preregistration/search/``).
 
@@ -92,6 +93,15 @@ def vector_key(item: object) -> object:
     return np.rint(np.asarray(item.X, dtype=np.float64)).astype(np.int64).tobytes()  # type: ignore[attr-defined]
 
 
+def identity_key(item: object) -> object:
+    """The pre-fix duplicate key: the Individual object itself (identity), so nothing is removed.
+
+    Same decisions as pymoo's default ``to_hash`` key, without its bare ``except:``, which could
+    swallow a Ctrl-C (``KeyboardInterrupt``) arriving inside it.
+    """
+    return item
+
+
 def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: object | None = None) -> NSGA2:
     """NSGA-II with integer sampling, SBX + PM with rounding repair, duplicate vectors eliminated
     (``ops.eliminate_duplicates``; ``False``: the pre-fix no-op, see the module docstring)."""
@@ -102,7 +112,7 @@ def make_nsga2(pop_size: int, ops: GAOperators = DEFAULT_OPERATORS, sampling: ob
         mutation=PM(prob=ops.mutation_prob, prob_var=ops.mutation_prob_var, eta=ops.mutation_eta,
                     vtype=float, repair=RoundingRepair()),
         eliminate_duplicates=(HashDuplicateElimination(func=vector_key) if ops.eliminate_duplicates
-                              else HashDuplicateElimination()),
+                              else HashDuplicateElimination(func=identity_key)),
     )
 
 
