@@ -125,13 +125,22 @@ def _stage_roots(stage: dict) -> set[str]:
     return roots
 
 
+def _covers(dep: str, module: str) -> bool:
+    """Whether the ``deps`` entry ``dep`` (a file or a folder) covers ``module``."""
+    return module == dep or module.startswith(dep + "/")
+
+
+def _deps_and_closures() -> dict[str, tuple[list[str], set[str]]]:
+    """stage -> (its ``deps`` entries, its import closure)."""
+    return {name: ([d.rstrip("/") for d in stage.get("deps", [])], import_closure(_stage_roots(stage)))
+            for name, stage in _stages().items()}
+
+
 def missing_deps() -> dict[str, list[str]]:
     """stage -> modules of its import closure that no ``deps`` entry covers (file or folder)."""
     out = {}
-    for name, stage in _stages().items():
-        deps = [d.rstrip("/") for d in stage.get("deps", [])]
-        closure = import_closure(_stage_roots(stage))
-        missing = sorted(f for f in closure if not any(f == d or f.startswith(d + "/") for d in deps))
+    for name, (deps, closure) in _deps_and_closures().items():
+        missing = sorted(f for f in closure if not any(_covers(d, f) for d in deps))
         if missing:
             out[name] = missing
     return out
@@ -146,10 +155,8 @@ def test_deps_cover_every_imported_module() -> None:
 def extra_deps() -> dict[str, list[str]]:
     """stage -> ``nas_utils`` deps (file or folder) holding no module of its import closure."""
     out = {}
-    for name, stage in _stages().items():
-        closure = import_closure(_stage_roots(stage))
-        deps = [d.rstrip("/") for d in stage.get("deps", []) if d.startswith("nas_utils/")]
-        extra = sorted(d for d in deps if not any(f == d or f.startswith(d + "/") for f in closure))
+    for name, (deps, closure) in _deps_and_closures().items():
+        extra = sorted(d for d in deps if d.startswith("nas_utils/") and not any(_covers(d, f) for f in closure))
         if extra:
             out[name] = extra
     return out
