@@ -199,10 +199,15 @@ class FeatureGP:
         K = self._k(Z, Z) + noise * np.eye(len(Z))
         self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
+        return self
+
+    @property
+    def loo_rms(self) -> float:
+        """Root mean square of the standardised leave-one-out residuals of the last fit (> 1: the predictive
+        sd is overconfident); computed on demand (``calibrate_sd``), one triangular inverse."""
         inv_chol = np.linalg.inv(self.chol)
         loo_z = self.alpha / np.sqrt(np.maximum((inv_chol**2).sum(axis=0), 1e-12))  # alpha_i / sqrt(K^-1_ii)
-        self.loo_rms = float(np.sqrt(np.mean(loo_z**2)))  # > 1: the predictive sd is overconfident
-        return self
+        return float(np.sqrt(np.mean(loo_z**2)))
 
     def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         AB = A @ B.T

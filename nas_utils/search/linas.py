@@ -45,7 +45,7 @@ from nas_utils import config
 from nas_utils.metrics import nondominated_rank, to_minimization
 from nas_utils.predictors import PREDICTORS, AutoPredictor, Predictor, make_predictor
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
-from nas_utils.search.evolution import DEFAULT_OPERATORS, DYNAST_OPERATORS, GAOperators, minimize_vectorised
+from nas_utils.search.evolution import DEFAULT_OPERATORS, DYNAST_OPERATORS, minimize_vectorised
 
 
 def fit_predictors(session: SearchSession, name: str, seed: int, grid: str, distinct: bool = False) -> list[Predictor]:

@@ -156,11 +156,6 @@ GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
 DYNAST_EVALS_TO_099 = {"gold_6226": 116, "pixel2": 77, "raspi4": 69}
-#: The faithful-LINAS settings of that reference (the fidelity record: :mod:`nas_utils.search.faithful_check`).
-#: DyNAS-T's loops do not depend on N (same seeds), so the first k validations of a 500-validation run
-#: are those of any run with a budget >= k.
-FAITHFUL = {"population": 50, "inner_evals": 5000, "predictor": "auto", "predictor_grid": "dynast",
-            "charge_repeats": True}
 
 
 @dataclass(frozen=True)
