@@ -208,6 +208,37 @@ def evals_to_threshold(curve: np.ndarray, threshold: float) -> int | None:
     return int(hit[0]) + 1 if hit.size else None
 
 
+def greedy_oracle_evals(scorer: HypervolumeScorer, front: np.ndarray, thresholds: Sequence[float]) -> list[int | None]:
+    """Evaluations an oracle that knows the true front needs to reach each normalised-HV threshold.
+
+    The oracle validates only members of ``front`` (natural units), each time the one that adds the
+    most HV to those chosen so far (greedy; exact minimum-cardinality selection is a set-cover-like
+    problem, and in two objectives greedy is within a point or two of it on NB201). It is the
+    physical limit a search tactic is measured against: no tactic can see a front point before
+    validating it. ``None`` where the whole front stays below a threshold.
+
+    >>> objs = (Objective("accuracy", minimize=False), Objective("latency", minimize=True))
+    >>> everything = np.array([[90.0, 10.0], [80.0, 5.0], [70.0, 8.0], [60.0, 4.0], [50.0, 12.0]])
+    >>> s = HypervolumeScorer(objs, everything)
+    >>> greedy_oracle_evals(s, pareto_front(everything, objs), [1.0, 0.5, 0.9])
+    [3, 1, 2]
+    """
+    front = np.atleast_2d(np.asarray(front, dtype=np.float64))
+    chosen: list[int] = []
+    remaining = list(range(len(front)))
+    value = 0.0
+    out: list[int | None] = []
+    for threshold in sorted(thresholds):
+        while value < threshold - 1e-12 and remaining:
+            gains = [scorer.normalised(front[chosen + [i]]) for i in remaining]
+            best = int(np.argmax(gains))  # first of equal gains: deterministic
+            chosen.append(remaining.pop(best))
+            value = gains[best]
+        out.append(len(chosen) if value >= threshold - 1e-12 else None)
+    order = np.argsort(np.argsort(thresholds, kind="stable"), kind="stable")
+    return [out[i] for i in order]
+
+
 def rank_correlation(predicted: np.ndarray, measured: np.ndarray) -> tuple[float, float]:
     """(Spearman rho, Kendall tau) with average ranks for ties, as scipy computes them."""
     rho = stats.spearmanr(predicted, measured).statistic

@@ -29,14 +29,14 @@ from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
 from nas_utils.results import StaleSummaryError
-from nas_utils.results.search import ComparisonSummary
+from nas_utils.results.search import ComparisonSummary, SearchSummary
 from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report stage's deps)
-    FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, ratio_text, ratio_verdicts,
+    FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, interval, ratio_text, ratio_verdicts,
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
 from nas_utils.sections.predictors import predictors_section
-from nas_utils.sections.search import search_section
+from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
 from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
 
@@ -113,6 +113,14 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         if match:
             lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n} | {claims.PAPER_WEAKNAS_EVALS} "
                          f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} | see section 1 |")
+        for thr, goal in claims.NEAR_LIMIT_GOALS.items():
+            rows = [(c, r, v) for c, t, r, v in near_limit_verdicts(search) if t == thr]
+            if rows:
+                ours = "; ".join(f"{c.name} {fmt(r.median, 4) if r else 'n/a'}"
+                                 f"{interval(r.ci_low, r.ci_high, 0) if r else ''}" for c, r, _ in rows)
+                words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in rows)
+                lines.append(f"| {goal.text} ({search.near_limit_tactic}, NB201 x HELP test cells) | "
+                             f"{goal.published()} (project goal) | {ours} | {words} |")
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
         # The same rule and the same 95 % intervals as section 2 (sections.predictors.predictors_section).
@@ -164,6 +172,9 @@ def headline(summaries: Summaries) -> dict[str, float | None]:
                 out[f"{key}.{where}.{tactic}_x_linas_ci_low"] = num(r.ci_low if r else None)
         if key == "search" and s.timing:
             out["search.linas_timing_median_s"] = num(s.timing.median_s)
+        if isinstance(s, SearchSummary):
+            for cell, t, evals, _ in near_limit_verdicts(s):
+                out[f"search.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)
     if (p := summaries.get("predictors")) is not None:
         for t in p.published_targets():
             out[f"predictors.{t.task}.best_spearman"] = num(t.ours_best)

@@ -10,8 +10,8 @@ from nas_utils.results.predictors import HelpBudgetRow, SearchLoopResult, Spearm
 from dataclasses import replace
 
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, IGDResult, MatchResult, RatioResult, TacticResult, ThresholdResult, TimingResult,
-    TuningEvals, TuningVariant,
+    CellSummary, FaithfulCheck, IGDResult, MatchResult, OracleResult, RatioResult, TacticResult, ThresholdResult,
+    TimingResult, TuningEvals, TuningVariant,
 )
 from nas_utils.results.search_supernet import BackendCheck, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
@@ -35,15 +35,18 @@ def cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995
 
 
 def search_cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995)) -> CellSummary:
-    """:func:`cell` with stage ``search``'s extras: the near-front view, IGD+, CPU seconds, the reference point."""
+    """:func:`cell` with stage ``search``'s extras: the near-front view, IGD+, CPU seconds, the reference point,
+    the oracle bound."""
     base = cell(dataset, device, thresholds)
     near = [replace(r, view="near_front", median=r.median + 50, ci_high=r.ci_high + 50) for r in base.thresholds]
     near_ratios = [replace(r, view="near_front") for r in base.ratios]
     tactics = [replace(t, final_hv_near_median=t.final_hv_median - 0.05, median_run_cpu_s=1.5) for t in base.tactics]
     igd = [IGDResult(t.tactic, n, 10, 0.01 * (k + 1) / n * 100, 0.005, 0.03) for k, t in enumerate(base.tactics)
            for n in (100, 300)]
+    oracle = [OracleResult(thr, 4 + k + 3 * (view == "near_front"), view)
+              for view in ("space", "near_front") for k, thr in enumerate(thresholds)]
     return replace(base, tactics=tactics, thresholds=base.thresholds + near, ratios=base.ratios + near_ratios,
-                   near_front_ref={"accuracy": 90.745, "latency": 27.1}, igd=igd)
+                   near_front_ref={"accuracy": 90.745, "latency": 27.1}, igd=igd, oracle=oracle)
 
 
 def search() -> SearchSummary:
@@ -60,7 +63,7 @@ def search() -> SearchSummary:
                          tuning=tuning,
                          faithful=[FaithfulCheck("cifar10/pixel2", 0.99, 77.0, pixel2.threshold("linas", 0.99)),
                                    FaithfulCheck("cifar10/gold_6226", 0.99, 116.0, None)],
-                         grid_cpu_s={"linas": 30.0, "nsga2": 5.0, "weaknas": 90.0})
+                         grid_cpu_s={"linas": 30.0, "nsga2": 5.0, "weaknas": 90.0}, near_limit_tactic="linas")
 
 
 def search_supernet() -> SearchSupernetSummary:

@@ -45,6 +45,15 @@ def test_one_sided_targets() -> None:
     assert verdict(Estimate(0.05), CEILING).outcome == "misses"
 
 
+def test_inclusive_target_is_met_at_the_value_itself() -> None:
+    goal = claims.NEAR_LIMIT_GOALS[0.995]  # median validations <= 60
+    assert goal.published() == "<= 60"
+    assert describe(verdict(Estimate(53.0, 43.0, 60.0), goal)) == "meets"
+    assert verdict(Estimate(52.0, 47.0, 101.0), goal).outcome == "inconclusive"
+    assert verdict(Estimate(INF, 301.0, INF), goal).outcome == "misses"  # never reached: judged on the closed end
+    assert verdict(Estimate(61.0, 61.0, 70.0), goal).outcome == "misses"
+
+
 def test_point_estimate_is_marked() -> None:
     assert describe(verdict(Estimate(1.0), RANGE)) == "misses (point estimate, no interval)"
 

@@ -35,6 +35,7 @@ BAD_SEARCH = [
     ({"tactic_params": {"linas": {"batchsize": 5}}}, "tactic 'linas' has no parameter 'batchsize'; valid: initial, batch"),
     ({"tactic_params": {"linas": {"predictor": "lasso"}}}, "linas.predictor='lasso' is not valid; valid choices: auto"),
     ({"seeds": True}, "search.seeds must be an integer, got bool"),
+    ({"near_limit_tactic": "oracle"}, "search.near_limit_tactic='oracle' is not valid; valid choices: bo, hvgain"),
 ]
 
 

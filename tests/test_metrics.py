@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nas_utils.evaluators import load_benchmark
-from nas_utils.metrics import (HypervolumeScorer, Objective, evals_to_threshold, pareto_front, pareto_mask,
-                               rank_correlation)
+from nas_utils.metrics import (HypervolumeScorer, Objective, evals_to_threshold, greedy_oracle_evals, pareto_front,
+                               pareto_mask, rank_correlation)
 
 OBJS = (Objective("accuracy", minimize=False), Objective("latency", minimize=True))
 
@@ -80,3 +80,29 @@ def test_igd_plus_is_zero_on_the_true_front_and_decreases() -> None:
     curve = igd.curve(sample)
     assert np.all(np.diff(curve) <= 1e-12) and curve[-1] == pytest.approx(igd.value(sample))
     assert evals_to_igd(curve, curve[-1]) <= 80 and evals_to_igd(curve, -1.0) is None
+
+
+def test_greedy_oracle_needs_at_least_the_fewest_front_points_and_reaches_each_threshold() -> None:
+    import itertools
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        everything = np.column_stack([rng.uniform(50, 95, 60), rng.uniform(1, 20, 60)])
+        scorer = HypervolumeScorer(OBJS, everything)
+        front = pareto_front(everything, OBJS)
+        thresholds = [0.999, 0.9, 0.99]
+        counts = greedy_oracle_evals(scorer, front, thresholds)
+        for thr, n in zip(thresholds, counts):
+            assert n is not None
+            fewest = next(k for k in range(1, len(front) + 1) if any(
+                scorer.normalised(front[list(c)]) >= thr - 1e-12 for c in itertools.combinations(range(len(front)), k)))
+            assert fewest <= n <= fewest + 1  # greedy: never below the minimum, within one of it here
+        assert counts[1] <= counts[2] <= counts[0]  # returned in the thresholds' order
+    assert greedy_oracle_evals(scorer, front, [1.01]) == [None]  # above the whole front: never
+
+
+def test_oracle_bounds_of_the_issue_on_the_cifar10_test_cells() -> None:
+    """Issue 11: the fewest true-front points to HV 0.995 / 0.999 are 7 / 11 (gold_6226), 4 / 7 (pixel2), 5 / 8 (raspi4)."""
+    for device, expected in (("gold_6226", [7, 11]), ("pixel2", [4, 7]), ("raspi4", [5, 8])):
+        bench = load_benchmark("nb201", "cifar10", device)
+        assert greedy_oracle_evals(bench.scorer(), bench.true_front(), [0.995, 0.999]) == expected

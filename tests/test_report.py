@@ -75,6 +75,20 @@ def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     assert "random immigrants" in section and "not recorded on mbv3_1d, 1 of 5 runs on resnet_1d" in section
 
 
+def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports: Path) -> None:
+    text = report.build(reports)
+    section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    assert "| cifar10/pixel2 | *oracle (true front, greedy)* | - | 4 | 5 | 1 |" in section  # space view
+    assert "| cifar10/pixel2 | *oracle (true front, greedy)* | - | 7 | 8 | 1 |" in section  # near-front view
+    # linas (the fixture's pre-registered tactic): 40 [28, 60] to HV 0.995 meets "<= 60" (inclusive), 8.0x the oracle's 5
+    assert "| cifar10/pixel2 | 10 | 40 [28, 60] | 5 | 8.0x | **meets** |" in section
+    glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
+    row = next(line for line in glance.splitlines() if "near-limit tactic" in line)
+    assert "<= 60 (project goal)" in row and "cifar10/pixel2: meets" in row
+    head = report.headline(report.load_summaries(reports))
+    assert head["search.pixel2.near_limit_evals_0.995"] == 40.0
+
+
 def test_headline_is_flat_small_and_numeric(reports: Path) -> None:
     head = report.headline(report.load_summaries(reports))
     assert 0 < len(head) <= 40

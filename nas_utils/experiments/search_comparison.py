@@ -22,14 +22,16 @@ plus 10 % of its range; stated per cell), where only better-than-median architec
 normalised space. "Evaluations to threshold" counts real evaluations until the normalised HV
 first reaches the threshold; per cell we report the median over seeds (runs that never reach it
 are censored), the inter-quartile range and bootstrap 95 % intervals over seeds of the median and
-of every ratio to LINAS (``nas_utils.experiments.comparison``).
+of every ratio to LINAS (``nas_utils.experiments.comparison``). The physical limit next to them: the
+validations an oracle needs that validates only true-front members, greedily by HV gain
+(``nas_utils.metrics.greedy_oracle_evals``).
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +44,15 @@ from nas_utils.errors import HwnasError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.io import atomic_path, write_parquet
-from nas_utils.metrics import IGDPlusScorer, near_front_reference_point, near_front_scorer
+from nas_utils.metrics import IGDPlusScorer, greedy_oracle_evals, near_front_reference_point, near_front_scorer
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import project_root
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, FaithfulVariant, SearchSummary, TimingResult, TuningEvals, TuningVariant,
+    CellSummary, FaithfulCheck, FaithfulVariant, OracleResult, SearchSummary, TimingResult, TuningEvals, TuningVariant,
+    View,
 )
 
 REFERENCE = cmp.REFERENCE
@@ -100,6 +103,15 @@ def near_front_ref(dataset: str, device: str) -> dict[str, float]:
     bench = load_benchmark("nb201", dataset, device)
     point = near_front_reference_point(bench.objectives, bench.table)
     return {o.name: round(float(v), 4) for o, v in zip(bench.objectives, point)}
+
+
+def oracle_bounds(dataset: str, device: str, thresholds: tuple[float, ...]) -> list[OracleResult]:
+    """The oracle's validations to every threshold in both HV views (greedy over the cell's true front)."""
+    front = load_benchmark("nb201", dataset, device).true_front()
+    scorers = cell_scorers(dataset, device)
+    views: tuple[tuple[View, str], ...] = (("space", "hv"), ("near_front", "hv_near"))
+    return [OracleResult(float(t), n, view) for view, key in views
+            for t, n in zip(thresholds, greedy_oracle_evals(scorers[key], front, thresholds))]
 
 
 def run_one(spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -287,6 +299,7 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
     cells, seeds = cmp.summarise_cells(result.curves, cfg.thresholds, cfg.budget, cfg.paper_linas_evals,
                                        cmp.run_times(result.histories), run_cpu=cmp.run_times(result.histories, "run_cpu_s"),
                                        near_front_refs=refs)
+    cells = [replace(c, oracle=oracle_bounds(c.dataset, c.device, tuple(cfg.thresholds))) for c in cells]
     per_run = result.histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_cpu_s"].first()
     grid_cpu = {str(t): round(float(v), 1) for t, v in per_run.groupby("tactic", sort=False).sum().items()}
     return SearchSummary(method=" ".join(__doc__.split("Method: ")[1].split()), budget=cfg.budget, seeds_per_tactic=seeds,
@@ -294,7 +307,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                          dev_cells=[cell_name(*c) for c in tuning.DEV_CELLS],
                          test_cells=[cell_name(*c) for c in tuning.TEST_CELLS],
                          tuning=tuning_variants(result.tuning, cfg),
-                         faithful=faithful_checks(cells, record=load_faithful_record()), grid_cpu_s=grid_cpu)
+                         faithful=faithful_checks(cells, record=load_faithful_record()), grid_cpu_s=grid_cpu,
+                         near_limit_tactic=cfg.near_limit_tactic)
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

@@ -7,7 +7,8 @@ with a bootstrap 95 % interval over seeds). Thresholds are values in the rows, n
 
 Stage ``search`` knows the true front, so it adds (``view`` field of the rows) a second HV view
 with a near-front reference point (``near_front``; the default view ``space`` normalises on the
-whole space's box), IGD+ to the true front (:class:`IGDResult`), the dev-cell tuning record
+whole space's box), IGD+ to the true front (:class:`IGDResult`), the oracle bound per threshold
+(:class:`OracleResult`), the dev-cell tuning record
 (:class:`TuningVariant`) and the check of faithful LINAS against DyNAS-T (:class:`FaithfulCheck`).
 See :mod:`nas_utils.metrics` for the views.
 """
@@ -104,6 +105,16 @@ class IGDResult:
 
 
 @dataclass(frozen=True)
+class OracleResult:
+    """The physical limit at one threshold: evaluations an oracle that validates only true-front members,
+    greedily by HV gain, needs to reach it (:func:`nas_utils.metrics.greedy_oracle_evals`; ``None``: never)."""
+
+    threshold: float
+    evals: int | None
+    view: View = "space"
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The DyNAS-T framing: evaluations a tactic needs to match LINAS's HV after N evaluations."""
 
@@ -126,6 +137,7 @@ class CellSummary:
     paper_style: list[MatchResult] = field(default_factory=list)
     near_front_ref: dict[str, float] = field(default_factory=dict)  # objective -> reference value (natural units)
     igd: list[IGDResult] = field(default_factory=list)
+    oracle: list[OracleResult] = field(default_factory=list)  # empty: the reference front is not known
 
     @property
     def name(self) -> str:
@@ -152,6 +164,9 @@ class CellSummary:
 
     def igd_at(self, tactic: str, evals: int) -> IGDResult | None:
         return next((r for r in self.igd if r.tactic == tactic and r.evals == evals), None)
+
+    def oracle_at(self, threshold: float, view: View = "space") -> OracleResult | None:
+        return next((r for r in self.oracle if r.threshold == threshold and r.view == view), None)
 
     def match(self, tactic: str) -> MatchResult | None:
         return next((m for m in self.paper_style if m.tactic == tactic), None)
@@ -256,6 +271,7 @@ class SearchSummary(ComparisonSummary, Summary):
     faithful: list[FaithfulCheck] = field(default_factory=list)
     grid_cpu_s: dict[str, float] = field(default_factory=dict)  # tactic -> CPU s of all its runs
     backend: str = "serial"
+    near_limit_tactic: str | None = None  # pre-registered (params.yaml search.near_limit_tactic): judged on the goals
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

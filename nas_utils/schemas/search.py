@@ -64,6 +64,7 @@ class SearchConfig:
     timing_budget: int
     timing_seeds: int
     tactic_params: dict[str, Any]
+    near_limit_tactic: str
 
     def __post_init__(self) -> None:
         config.check_nonempty("search.cells", self.cells)
@@ -87,6 +88,7 @@ class SearchConfig:
         for t in self.thresholds:
             config.check_range("search.thresholds", t, low=0.0, high=1.0)
         check_tactic_params("search.tactic_params", self.tactic_params)
+        config.check_choice("search.near_limit_tactic", self.near_limit_tactic, TACTICS.names())
 
     def cell_pairs(self) -> list[tuple[str, str]]:
         """The cells as ``(dataset, device)`` pairs, in the configured order."""
