@@ -35,7 +35,7 @@ from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report sta
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
-from nas_utils.sections.predictors import predictors_section
+from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, predictors_section
 from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
 from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
@@ -130,10 +130,9 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         words = ", ".join(f"{t.task}: {describe(v)}" for t, v in verdicts)
         lines.append(f"| NASFLAT few-shot latency transfer (Spearman, k = 20 target samples, pre-registered "
                      f"{pred.method}) | {pub} | {ours} | {words} |")
-        if (best := pred.help_best()) is not None:
-            v = verdict(Estimate(best.spearman, best.ci_low, best.ci_high), claims.HELP_ND)
-            lines.append(f"| {claims.HELP_ND.text} | {claims.HELP_ND_MEAN} | {best.spearman:.3f}"
-                         f"{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
+        for protocol, best, v in help_protocol_rows(pred):  # the same rows and rule as section 2
+            lines.append(f"| {claims.HELP_ND.text}; ours with {HELP_BUDGETS[protocol]} | {claims.HELP_ND_MEAN} | "
+                         f"{best.spearman:.3f}{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
         ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in sparse.families)
@@ -180,6 +179,8 @@ def headline(summaries: Summaries) -> dict[str, float | None]:
             out[f"predictors.{t.task}.best_spearman"] = num(t.ours_best)
         if (best := p.help_best()) is not None:
             out["predictors.help_nd_k10_spearman"] = num(best.spearman)
+        if (ref := p.help_best("help_800_ref")) is not None:
+            out["predictors.help_nd_k10_ref_spearman"] = num(ref.spearman)
         if p.search_loop:
             out["predictors.loop_saving_factor"] = num(p.search_loop.saving_factor)
     if (sp := summaries.get("sparsenas")) is not None:

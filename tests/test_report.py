@@ -171,3 +171,24 @@ def test_help_row_states_the_cost_of_its_cheap_setting(reports: Path) -> None:
     assert ("Cost of the cheap setting: 500 meta-training episodes instead of HELP's 2000 (development target "
             "dev_ND, HELP's protocol, 3 trials): 0.800 [0.750, 0.850] vs 0.840 [0.800, 0.880], a loss of 0.040 "
             "[0.010, 0.070] (paired by trial) for 90 instead of 360 CPU s per meta-training.") in section
+
+
+def test_help_protocol_is_judged_at_helps_information_budget_and_never_best_of_methods() -> None:
+    """HELP's 0.932 used 10 support + 10 reference measurements per target: the pre-registered method is judged
+    with those 20 (help_800_ref) and with the 10 support samples only (help_800); a better other method is ignored."""
+    from dataclasses import replace
+
+    from nas_utils.results.predictors import SpearmanResult
+    from nas_utils.sections.predictors import help_protocol_rows, predictors_section
+
+    rows = [SpearmanResult("help_800", "ND", "stack", 10, 0.874, 0.04, 5, 0.821, 0.927),
+            SpearmanResult("help_800_ref", "ND", "stack", 10, 0.926, 0.01, 5, 0.918, 0.934),
+            SpearmanResult("help_800_ref", "ND", "ridge", 10, 0.99, 0.01, 5, 0.98, 0.995)]
+    s = replace(summaries.predictors(), method="stack", spearman=rows)
+    assert [(p, r.method, v.outcome) for p, r, v in help_protocol_rows(s)] == [
+        ("help_800_ref", "stack", "inconclusive"), ("help_800", "stack", "misses")]
+    text = " ".join(predictors_section(s, Path(".")))
+    assert ("with HELP's 20 target measurements (the 10 support samples + HELP's 10 reference architectures): "
+            "0.926 [0.918, 0.934], **inconclusive**") in text
+    assert "0.990" not in text
+    assert replace(s, spearman=rows[2:]).help_best("help_800_ref") is None  # registered method absent: no stand-in

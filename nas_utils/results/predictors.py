@@ -146,14 +146,17 @@ class PredictorsSummary(Summary):
         """The pre-registered method's rows under ``protocol`` at ``k``."""
         return [r for r in self.rows(protocol) if r.method == self.method and r.k == k]
 
-    def help_best(self) -> SpearmanResult | None:
+    def help_best(self, protocol: str = "help_800") -> SpearmanResult | None:
         """The pre-registered method under HELP's own protocol (ND, k = 10, 800-architecture pool).
 
-        Falls back to the best row for summaries without a pre-registered method.
+        ``protocol``: ``help_800`` (the 10 support samples only) or ``help_800_ref`` (plus HELP's 10 reference
+        architectures: the 20 target measurements HELP itself uses). Only a summary without a pre-registered
+        method falls back to the best row (never a best-of-methods pick in place of the registered one).
         """
-        rows = self.rows("help_800")
-        own = [r for r in rows if r.method == self.method]
-        return own[0] if own else (max(rows, key=lambda r: r.spearman) if rows else None)
+        rows = self.rows(protocol)
+        if self.method is not None:
+            return next((r for r in rows if r.method == self.method), None)
+        return max(rows, key=lambda r: r.spearman) if rows else None
 
     def help_cost(self) -> str | None:
         """'Cost of the cheap setting': this run's HELP budget vs the largest one on the development target."""
