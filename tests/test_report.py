@@ -73,6 +73,8 @@ def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     assert row.count(">7.50x [5.00, inf]") == 4
     assert "held-out Spearman 0.92" in section and "| resnet_1d | 6 free variables | 2187 (25) | measured" in section
     assert "random immigrants" in section and "not recorded on mbv3_1d, 1 of 5 runs on resnet_1d" in section
+    assert "| mbv3_1d/onnxruntime_cpu_1 | *oracle (true front, greedy)* | 6 | 1 |" in section  # the oracle bound where it was computed
+    assert "| resnet_1d/onnxruntime_cpu_1 | *oracle" not in section
 
 
 def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports: Path) -> None:

@@ -41,13 +41,14 @@ from nas_utils.experiments import comparison as cmp
 from nas_utils.io import write_parquet
 from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
-from nas_utils.metrics import nondominated_rank, pareto_front, to_minimization
+from nas_utils.metrics import greedy_oracle_evals, nondominated_rank, pareto_front, to_minimization
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import input_path, output_path
 from nas_utils.plotting import use_style
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
 from nas_utils.schemas.search_supernet import LATENCY_SOURCES, SearchSupernetConfig  # noqa: F401
+from nas_utils.results.search import OracleResult  # noqa: E402
 from nas_utils.results.search_supernet import (
     BackendCheck, BackendRun, FamilySpace, LatencyObjective, SearchSupernetSummary, TacticTime,
 )
@@ -219,6 +220,7 @@ class SupernetSearchRun:
     backend_check: BackendCheck | None
     wall_time_s: float = 0.0
     extras: dict[str, Any] = field(default_factory=dict)
+    oracle: dict[str, list[OracleResult]] = field(default_factory=dict)  # family -> the oracle bound per threshold
 
 
 def reference_table(supernet: str, table: FamilyTable) -> pd.DataFrame:
@@ -260,8 +262,11 @@ def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> Supernet
     reference = pd.concat([reference_table(f, t) for f, t in tables.items()], ignore_index=True)
     objectives = tables[cfg.supernets[0]].bench.objectives
     fronts = {f: t.bench.true_front() for f, t in tables.items()}
+    oracle = {f: [OracleResult(float(thr), n) for thr, n in
+                  zip(cfg.thresholds, greedy_oracle_evals(t.bench.scorer(), fronts[f], cfg.thresholds))]
+              for f, t in tables.items()}
     return SupernetSearchRun(histories, curves, reference, tuple(objectives), [t.record for t in tables.values()],
-                             check, round(time.perf_counter() - start, 1), extras={"fronts": fronts})
+                             check, round(time.perf_counter() - start, 1), extras={"fronts": fronts}, oracle=oracle)
 
 
 def time_table(histories: pd.DataFrame, families: list[FamilySpace]) -> list[TacticTime]:
@@ -279,6 +284,7 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
     """Thresholds and ratios per family (as stage ``search``) plus the spaces, latency objectives and times."""
     cells, seeds = cmp.summarise_cells(result.curves, cfg.thresholds, cfg.budget, cfg.paper_linas_evals,
                                        cmp.run_times(result.histories))
+    cells = [replace(c, oracle=result.oracle.get(c.dataset, [])) for c in cells]
     rt = runtime.settings()
     return SearchSupernetSummary(
         method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,

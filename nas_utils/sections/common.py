@@ -61,6 +61,16 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+#: The row label of the oracle bound (:func:`nas_utils.metrics.greedy_oracle_evals`).
+ORACLE = "oracle (true front, greedy)"
+
+
+def oracle_text(cell: CellSummary, threshold: float, view: View = "space") -> str:
+    """The oracle's validations to ``threshold`` in ``view``: a count, ``never`` or ``n/a`` (not computed)."""
+    o = cell.oracle_at(threshold, view)
+    return "n/a" if o is None else "never" if o.evals is None else str(o.evals)
+
+
 def interval(low: float | None, high: float | None, digits: int = 2) -> str:
     """`` [low, high]`` to ``digits`` decimals (``inf`` for an open end); empty without an interval."""
     if low is None or high is None:

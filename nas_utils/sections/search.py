@@ -15,7 +15,8 @@ from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SearchSummary
 from nas_utils.results.search import CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
-    figure, fmt, interval, markdown_table, notebook_link, plain, ratio_estimate, ratio_text, seeds_per_tactic,
+    ORACLE, figure, fmt, interval, markdown_table, notebook_link, oracle_text, plain, ratio_estimate, ratio_text,
+    seeds_per_tactic,
 )
 
 
@@ -123,18 +124,9 @@ def fair_table(s: ComparisonSummary, view: View = "space") -> list[str]:
             lines.append(f"| {cell.name} | {t.tactic} | {t.seeds} | {' | '.join(vals)} | "
                          f"{'n/a' if final is None else f'{final:.4f}'} |")
         if cell.oracle:
-            vals = [_oracle_text(cell, thr, view) for thr in s.thresholds]
+            vals = [oracle_text(cell, thr, view) for thr in s.thresholds]
             lines.append(f"| {cell.name} | *{ORACLE}* | - | {' | '.join(vals)} | 1 |")
     return lines
-
-
-#: The row label of the oracle bound (:func:`nas_utils.metrics.greedy_oracle_evals`).
-ORACLE = "oracle (true front, greedy)"
-
-
-def _oracle_text(cell: CellSummary, threshold: float, view: View = "space") -> str:
-    o = cell.oracle_at(threshold, view)
-    return "n/a" if o is None else "never" if o.evals is None else str(o.evals)
 
 
 def near_limit_verdicts(s: SearchSummary) -> list[tuple[CellSummary, float, ThresholdResult | None, Verdict]]:
@@ -169,7 +161,7 @@ def near_limit_lines(s: SearchSummary) -> list[str]:
         times = (f"{res.median / o.evals:.1f}x" if res and o and o.evals and res.median != float("inf") else "n/a")
         seeds = cell.tactic(s.near_limit_tactic).seeds  # type: ignore[union-attr]
         by_cell.setdefault(f"| {cell.name} | {seeds}", []).append(
-            f"{_evals_ci(res)} | {_oracle_text(cell, thr)} | {times} | **{describe(v)}**")
+            f"{_evals_ci(res)} | {oracle_text(cell, thr)} | {times} | **{describe(v)}**")
     return lines + [f"{key} | {' | '.join(parts)} |" for key, parts in by_cell.items()]
 
 
