@@ -239,6 +239,35 @@ def greedy_oracle_evals(scorer: HypervolumeScorer, front: np.ndarray, thresholds
     return [out[i] for i in order]
 
 
+def missing_hv_by_band(scorer: HypervolumeScorer, front: np.ndarray, found: np.ndarray, bands: int = 3,
+                       by: int = -1) -> tuple[float, list[float]]:
+    """Where the hypervolume a found set still misses lies along the true front.
+
+    The true ``front`` is cut into ``bands`` equal-count bands along objective ``by`` (best values
+    first, e.g. fastest first for latency). Returns the gap ``1 - normalised HV(found)`` and, per
+    band, the share of that gap which adding all of the band's members would close (shares of
+    overlapping bands need not sum to 1; all 0 when nothing is missing).
+
+    >>> objs = (Objective("accuracy", minimize=False), Objective("latency", minimize=True))
+    >>> everything = np.array([[90.0, 10.0], [80.0, 5.0], [70.0, 8.0], [60.0, 4.0], [50.0, 12.0]])
+    >>> s = HypervolumeScorer(objs, everything)
+    >>> front = pareto_front(everything, objs)
+    >>> gap, shares = missing_hv_by_band(s, front, front[1:], bands=3)   # front: fastest first; it is missing
+    >>> round(gap, 3), [round(x, 2) for x in shares]
+    (0.042, [1.0, 0.0, 0.0])
+    """
+    front = np.atleast_2d(np.asarray(front, dtype=np.float64))
+    found = np.asarray(found, dtype=np.float64).reshape(-1, front.shape[1])
+    hv = scorer.normalised(found) if len(found) else 0.0
+    gap = max(0.0, 1.0 - hv)
+    if gap <= 1e-12:
+        return 0.0, [0.0] * bands
+    order = np.argsort(to_minimization(front, scorer.objectives)[:, by], kind="stable")
+    shares = [(scorer.normalised(np.vstack([found, front[idx]])) - hv) / gap if len(idx) else 0.0
+              for idx in np.array_split(order, bands)]
+    return float(gap), [float(x) for x in shares]
+
+
 def rank_correlation(predicted: np.ndarray, measured: np.ndarray) -> tuple[float, float]:
     """(Spearman rho, Kendall tau) with average ranks for ties, as scipy computes them."""
     rho = stats.spearmanr(predicted, measured).statistic

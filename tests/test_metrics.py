@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from nas_utils.evaluators import load_benchmark
-from nas_utils.metrics import (HypervolumeScorer, Objective, evals_to_threshold, greedy_oracle_evals, pareto_front,
-                               pareto_mask, rank_correlation)
+from nas_utils.metrics import (HypervolumeScorer, Objective, evals_to_threshold, greedy_oracle_evals,
+                               missing_hv_by_band, pareto_front, pareto_mask, rank_correlation)
 
 OBJS = (Objective("accuracy", minimize=False), Objective("latency", minimize=True))
 
@@ -106,3 +106,16 @@ def test_oracle_bounds_of_the_issue_on_the_cifar10_test_cells() -> None:
     for device, expected in (("gold_6226", [7, 11]), ("pixel2", [4, 7]), ("raspi4", [5, 8])):
         bench = load_benchmark("nb201", "cifar10", device)
         assert greedy_oracle_evals(bench.scorer(), bench.true_front(), [0.995, 0.999]) == expected
+
+
+def test_missing_hv_by_band_locates_the_gap_along_the_front() -> None:
+    bench = load_benchmark("nb201", "cifar10", "pixel2")
+    scorer, front = bench.scorer(), bench.true_front()
+    order = np.argsort(front[:, 1])
+    assert missing_hv_by_band(scorer, front, front) == (0.0, [0.0, 0.0, 0.0])  # nothing missing
+    gap, shares = missing_hv_by_band(scorer, front, np.empty((0, 2)))  # nothing found: each third alone
+    assert gap == 1.0 and all(0 < x < 1 for x in shares)
+    first = len(np.array_split(order, 3)[0])
+    without_fast = front[order[first + 1:]]  # the fastest third and the middle third's fastest member missing
+    gap, shares = missing_hv_by_band(scorer, front, without_fast)
+    assert gap > 0 and 0 < shares[1] < shares[0] < 1 and shares[2] == 0.0

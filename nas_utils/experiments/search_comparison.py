@@ -38,21 +38,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nas_utils import runtime
+from nas_utils import claims, runtime
 from nas_utils.backends import map_runs
 from nas_utils.errors import HwnasError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.io import atomic_path, write_parquet
-from nas_utils.metrics import IGDPlusScorer, greedy_oracle_evals, near_front_reference_point, near_front_scorer
+from nas_utils.metrics import (
+    IGDPlusScorer, greedy_oracle_evals, missing_hv_by_band, near_front_reference_point, near_front_scorer,
+)
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import project_root
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, FaithfulVariant, OracleResult, SearchSummary, TimingResult, TuningEvals, TuningVariant,
-    View,
+    CellSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, SearchSummary, TimingResult, TuningEvals,
+    TuningVariant, View,
 )
 
 REFERENCE = cmp.REFERENCE
@@ -112,6 +114,25 @@ def oracle_bounds(dataset: str, device: str, thresholds: tuple[float, ...]) -> l
     views: tuple[tuple[View, str], ...] = (("space", "hv"), ("near_front", "hv_near"))
     return [OracleResult(float(t), n, view) for view, key in views
             for t, n in zip(thresholds, greedy_oracle_evals(scorers[key], front, thresholds))]
+
+
+def near_limit_gaps(histories: pd.DataFrame, tactic: str, cells: list[tuple[str, str]], evals: int,
+                    bands: int = 3) -> list[GapResult]:
+    """Per cell: where the HV ``tactic`` still misses after ``evals`` validations lies along the true front
+    (medians over seeds of :func:`nas_utils.metrics.missing_hv_by_band`, thirds by latency, fastest first)."""
+    out = []
+    for dataset, device in cells:
+        runs = histories[(histories.dataset == dataset) & (histories.device == device) & (histories.tactic == tactic)]
+        if runs.empty:
+            continue
+        bench = load_benchmark("nb201", dataset, device)
+        names = [o.name for o in bench.objectives]
+        per_seed = [missing_hv_by_band(bench.scorer(), bench.true_front(), run[names].to_numpy()[:evals], bands)
+                    for _, run in runs.groupby("seed", sort=True)]
+        out.append(GapResult(cell_name(dataset, device), tactic, evals, len(per_seed),
+                             float(np.median([g for g, _ in per_seed])),
+                             [float(v) for v in np.median([b for _, b in per_seed], axis=0)]))
+    return out
 
 
 def run_one(spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -308,7 +329,10 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                          test_cells=[cell_name(*c) for c in tuning.TEST_CELLS],
                          tuning=tuning_variants(result.tuning, cfg),
                          faithful=faithful_checks(cells, record=load_faithful_record()), grid_cpu_s=grid_cpu,
-                         near_limit_tactic=cfg.near_limit_tactic)
+                         near_limit_tactic=cfg.near_limit_tactic,
+                         near_limit_gaps=near_limit_gaps(result.histories, cfg.near_limit_tactic,
+                                                         [c for c in cfg.cell_pairs() if c in tuning.TEST_CELLS],
+                                                         int(claims.NEAR_LIMIT_GOALS[0.995].low)))
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

@@ -115,6 +115,20 @@ class OracleResult:
 
 
 @dataclass(frozen=True)
+class GapResult:
+    """Where the HV a tactic still misses after ``evals`` validations lies along the true front
+    (:func:`nas_utils.metrics.missing_hv_by_band`; medians over seeds): the gap ``1 - HV`` and per
+    band of the front (equal-count thirds by latency, fastest first) the share of the gap it would close."""
+
+    cell: str
+    tactic: str
+    evals: int
+    seeds: int
+    gap: float
+    band_shares: list[float]
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The DyNAS-T framing: evaluations a tactic needs to match LINAS's HV after N evaluations."""
 
@@ -272,6 +286,7 @@ class SearchSummary(ComparisonSummary, Summary):
     grid_cpu_s: dict[str, float] = field(default_factory=dict)  # tactic -> CPU s of all its runs
     backend: str = "serial"
     near_limit_tactic: str | None = None  # pre-registered (params.yaml search.near_limit_tactic): judged on the goals
+    near_limit_gaps: list[GapResult] = field(default_factory=list)  # where its HV is missing, per test cell
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

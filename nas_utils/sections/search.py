@@ -162,7 +162,16 @@ def near_limit_lines(s: SearchSummary) -> list[str]:
         seeds = cell.tactic(s.near_limit_tactic).seeds  # type: ignore[union-attr]
         by_cell.setdefault(f"| {cell.name} | {seeds}", []).append(
             f"{_evals_ci(res)} | {oracle_text(cell, thr)} | {times} | **{describe(v)}**")
-    return lines + [f"{key} | {' | '.join(parts)} |" for key, parts in by_cell.items()]
+    lines += [f"{key} | {' | '.join(parts)} |" for key, parts in by_cell.items()]
+    if s.near_limit_gaps:
+        n = s.near_limit_gaps[0].evals
+        lines += ["", f"Where the HV that `{s.near_limit_tactic}` still misses after {n} validations lies (median over "
+                  "seeds; the share of the gap that adding every true-front member of each third of the front, by "
+                  "latency, would close):", ""]
+        lines += [f"- {g.cell}: gap {g.gap:.4f}; fastest third {100 * g.band_shares[0]:.0f} %, middle "
+                  f"{100 * g.band_shares[1]:.0f} %, slowest {100 * g.band_shares[2]:.0f} %" for g in s.near_limit_gaps
+                  if len(g.band_shares) == 3]
+    return lines
 
 
 def igd_table(s: ComparisonSummary) -> list[str]:
