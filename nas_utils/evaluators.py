@@ -53,6 +53,14 @@ class Evaluator(ABC):
         """Hypervolume scorer with the evaluator's reference bounds, if it knows them."""
         return None
 
+    def prior(self, X: np.ndarray) -> np.ndarray | None:
+        """Objective values known *without* a validation (prior knowledge, e.g. latency predicted from
+        other devices), shape ``(n, n_obj)`` with NaN where unknown; None (the default): nothing known.
+
+        A tactic may read it to choose candidates (``hvgain`` does); it never counts as an evaluation.
+        """
+        return None
+
     @property
     def name(self) -> str:
         return type(self).__name__

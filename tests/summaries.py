@@ -10,8 +10,8 @@ from nas_utils.results.predictors import HelpBudgetRow, SearchLoopResult, Spearm
 from dataclasses import replace
 
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, RatioResult, TacticResult,
-    ThresholdResult, TimingResult, TuningEvals, TuningVariant,
+    CellSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, PriorTrackResult, RatioResult,
+    TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant,
 )
 from nas_utils.results.search_supernet import BackendCheck, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
@@ -64,7 +64,10 @@ def search() -> SearchSummary:
                          faithful=[FaithfulCheck("cifar10/pixel2", 0.99, 77.0, pixel2.threshold("linas", 0.99)),
                                    FaithfulCheck("cifar10/gold_6226", 0.99, 116.0, None)],
                          grid_cpu_s={"linas": 30.0, "nsga2": 5.0, "weaknas": 90.0}, near_limit_tactic="linas",
-                         near_limit_gaps=[GapResult("cifar10/pixel2", "linas", 60, 10, 0.0123, [0.7, 0.2, 0.05])])
+                         near_limit_gaps=[GapResult("cifar10/pixel2", "linas", 60, 10, 0.0123, [0.7, 0.2, 0.05])],
+                         prior_track=[PriorTrackResult("cifar10/pixel2", "linas", "stack_linear_blocks", 20, 300, 0.95,
+                                                       [ThresholdResult("linas", 0.99, 5, 30.0, 25.0, 35.0, 21.0,
+                                                                        41.0, 1.0)])])
 
 
 def search_supernet() -> SearchSupernetSummary:

@@ -85,6 +85,8 @@ def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports
     # linas (the fixture's pre-registered tactic): 40 [28, 60] to HV 0.995 meets "<= 60" (inclusive), 8.0x the oracle's 5
     assert "| cifar10/pixel2 | 10 | 40 [28, 60] | 5 | 8.0x | **meets** |" in section
     assert "- cifar10/pixel2: gap 0.0123; fastest third 70 %, middle 20 %, slowest 5 %" in section
+    assert "**Prior-knowledge track** (separate and labelled" in section
+    assert "| cifar10/pixel2 | 5 | 0.950 | 30 [21, 41] (40 [28, 60]) | n/a (40 [28, 60]) |" in section
     glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
     row = next(line for line in glance.splitlines() if "near-limit tactic" in line)
     assert "<= 60 (project goal)" in row and "cifar10/pixel2: meets" in row

@@ -1,7 +1,7 @@
 import numpy as np
 
 from nas_utils.evaluators import load_benchmark
-from nas_utils.transfer.in_loop import PredictedLatencyEvaluator, predicted_search
+from nas_utils.transfer.in_loop import PredictedLatencyEvaluator, PriorLatencyBenchmark, predicted_search
 
 
 def test_predicted_evaluator_swaps_only_latency():
@@ -21,3 +21,33 @@ def test_predicted_search_counts_samples_and_front():
     res = predicted_search(bench, bench.table[:, 1], samples, "random", budget=60, seed=0)
     assert res.measured <= 10 + res.front_size and res.measured >= res.front_size
     assert 0 < res.hv <= 1
+
+
+def test_prior_knowledge_is_offered_for_latency_only_and_hvgain_uses_it():
+    """The predicted evaluator knows every latency before a validation (NaN accuracy); hvgain then models accuracy
+    only: its batches follow the prior (a different prior, a different run) and are deterministic per seed."""
+    import pandas as pd
+
+    from nas_utils.search import run_search
+
+    bench = load_benchmark("nb201", "cifar100", "samsung_a50")  # a development cell
+    assert bench.prior(bench.archs[:2]) is None  # nothing known a priori by default
+    prior = PredictedLatencyEvaluator(bench, bench.table[:, 1]).prior(bench.archs[[3, 7]])
+    assert np.isnan(prior[:, 0]).all() and np.array_equal(prior[:, 1], bench.table[[3, 7], 1])
+    fast = {"n_init": 10, "batch_size": 5, "prune_dead": True}
+    exact = run_search("hvgain", PredictedLatencyEvaluator(bench, bench.table[:, 1]), 30, seed=0, **fast)
+    pd.testing.assert_frame_equal(
+        exact, run_search("hvgain", PredictedLatencyEvaluator(bench, bench.table[:, 1]), 30, seed=0, **fast))
+    flipped = run_search("hvgain", PredictedLatencyEvaluator(bench, bench.table[:, 1].max() - bench.table[:, 1] + 1),
+                         30, seed=0, **fast)
+    assert exact["arch"].iloc[:10].tolist() == flipped["arch"].iloc[:10].tolist()  # the same design
+    assert exact["arch"].iloc[10:].tolist() != flipped["arch"].iloc[10:].tolist()  # then the prior decides
+
+
+def test_prior_latency_benchmark_answers_true_objectives_and_offers_the_prediction():
+    bench = load_benchmark("nb201", "cifar10", "pixel2")
+    pred = np.arange(len(bench.table), dtype=float) + 1
+    ev = PriorLatencyBenchmark(bench, pred)
+    np.testing.assert_array_equal(ev.evaluate(bench.archs[[3, 7]]), bench.table[[3, 7]])  # validated: measured
+    np.testing.assert_array_equal(ev.prior(bench.archs[[3, 7]])[:, 1], [4.0, 8.0])
+    assert ev.scorer() is bench.scorer() and ev.n_evaluations == 2

@@ -53,8 +53,8 @@ from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, SearchSummary, TimingResult, TuningEvals,
-    TuningVariant, View,
+    CellSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult, SearchSummary, TimingResult,
+    TuningEvals, TuningVariant, View,
 )
 
 REFERENCE = cmp.REFERENCE
@@ -277,6 +277,27 @@ def load_faithful_record(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
 
 
+def load_prior_track(folder: str | Path | None = None) -> pd.DataFrame:
+    """The per-run rows of the prior-knowledge track (:mod:`nas_utils.search.prior_track`); no file: empty."""
+    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.PRIOR_TRACK_RECORD).name
+    return pd.read_csv(path) if path.exists() else pd.DataFrame()
+
+
+def prior_track_results(record: pd.DataFrame, tactic: str | None) -> list[PriorTrackResult]:
+    """Per (cell, k, budget) of the record, for the near-limit ``tactic``: medians over seeds with intervals."""
+    if record.empty or tactic is None:
+        return []
+    out = []
+    rows = record[record["tactic"] == tactic]
+    for (cell, k, budget, method), g in rows.groupby(["cell", "k", "budget", "method"], sort=False):
+        evals = [cmp.threshold_result(tactic, t, g[f"evals@{t:g}"].to_numpy(dtype=float), int(budget))
+                 for t in tuning.THRESHOLDS]
+        out.append(PriorTrackResult(str(cell), tactic, str(method), int(k), int(budget),
+                                    float(g["latency_spearman"].median()), evals,
+                                    Path(tuning.PRIOR_TRACK_RECORD).name))
+    return out
+
+
 def faithful_variants(record: pd.DataFrame | None, cell: str) -> list[FaithfulVariant]:
     """The record's variants on ``cell`` (in ``faithful_check.VARIANTS`` order), median over seeds."""
     if record is None or record.empty:
@@ -332,7 +353,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                          near_limit_tactic=cfg.near_limit_tactic,
                          near_limit_gaps=near_limit_gaps(result.histories, cfg.near_limit_tactic,
                                                          [c for c in cfg.cell_pairs() if c in tuning.TEST_CELLS],
-                                                         int(claims.NEAR_LIMIT_GOALS[0.995].low)))
+                                                         int(claims.NEAR_LIMIT_GOALS[0.995].low)),
+                         prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic))
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

@@ -129,6 +129,26 @@ class GapResult:
 
 
 @dataclass(frozen=True)
+class PriorTrackResult:
+    """The near-limit tactic with latency known before validation (a separate, labelled track,
+    :mod:`nas_utils.search.prior_track`) on one test cell: validations to each threshold on true
+    latencies (bootstrap 95 % interval of the median), the ``k`` device measurements that adapted the
+    transfer ``method``, and its latency Spearman over the space (median over seeds)."""
+
+    cell: str
+    tactic: str
+    method: str
+    k: int
+    budget: int
+    latency_spearman: float
+    evals: list[ThresholdResult]
+    source: str = "prior_track.csv"  # the record it was read from
+
+    def at(self, threshold: float) -> ThresholdResult | None:
+        return next((r for r in self.evals if r.threshold == threshold), None)
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The DyNAS-T framing: evaluations a tactic needs to match LINAS's HV after N evaluations."""
 
@@ -287,6 +307,7 @@ class SearchSummary(ComparisonSummary, Summary):
     backend: str = "serial"
     near_limit_tactic: str | None = None  # pre-registered (params.yaml search.near_limit_tactic): judged on the goals
     near_limit_gaps: list[GapResult] = field(default_factory=list)  # where its HV is missing, per test cell
+    prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

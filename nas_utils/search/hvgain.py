@@ -50,7 +50,12 @@ Settings (params.yaml ``search.tactic_params.hvgain``) were chosen on the develo
 (``python -m nas_utils.search.tuning hvgain``).
 
 Information budget: validations only (each returns accuracy and latency); no benchmark value of
-an unvalidated architecture is read, no other device or dataset is used.
+an unvalidated architecture is read, no other device or dataset is used. Exception, a separate and
+labelled track: where the evaluator offers prior knowledge of an objective for every architecture
+(:meth:`~nas_utils.evaluators.Evaluator.prior`, e.g. latency predicted from other devices and a few
+target measurements, :class:`~nas_utils.transfer.in_loop.PriorLatencyBenchmark`), that value is the
+mean of the objective's GP, which then models the residual of the validated values (same kernel and
+features); see :mod:`nas_utils.search.prior_track`.
 
 >>> from nas_utils.search import run_search
 >>> from nas_utils.search.synthetic import SyntheticProblem
@@ -399,10 +404,16 @@ class HVGain(Tactic):
         M, logs = minimised_log(session.F, objectives)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
         mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
+        known_x, known_c = self._known(session, session.X, logs), self._known(session, candidates, logs)
         for j, kind in enumerate(self._feature_kinds(objectives)):
+            # prior knowledge of an objective (the evaluator's prior) is the GP's mean: it models the residual
+            prior_x, prior_c = known_x[j], known_c[j]
+            if prior_x is None or prior_c is None:
+                prior_x, prior_c = np.zeros(len(session.X)), np.zeros(len(candidates))
             scale = self._scales[kind]
-            gp = self._gps[j].fit(scale(session.X), G[:, j], refit)
+            gp = self._gps[j].fit(scale(session.X), G[:, j] - prior_x, refit)
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
+            mu[:, j] += prior_c
         extra = np.zeros_like(var)  # model disagreement, kept through the batch's variance updates
         kinds = self._feature_kinds(objectives)
         if self.rank_weight and "function" in kinds:  # the accuracy objective
@@ -434,6 +445,21 @@ class HVGain(Tactic):
             for j in range(2):
                 var[:, j] = self._gps[j].condition(best)
         return candidates[picked]
+
+    @staticmethod
+    def _known(session: SearchSession, X: np.ndarray, logs: list[bool]) -> list[np.ndarray | None]:
+        """Per objective: the modelled value (log of the minimised one where ``logs``) of every row of ``X``
+        if the evaluator's :meth:`~nas_utils.evaluators.Evaluator.prior` knows it for all of them, else None."""
+        prior = session.evaluator.prior(X) if len(X) else None
+        out: list[np.ndarray | None] = []
+        for j, obj in enumerate(session.evaluator.objectives):
+            col = None if prior is None else prior[:, j]
+            if col is None or not np.all(np.isfinite(col)):
+                out.append(None)
+                continue
+            m = minimised_log(col[:, None], (obj,))[0][:, 0]
+            out.append(np.log(np.maximum(m, 1e-12)) if logs[j] else m)
+        return out
 
     def _gain(self, mu: np.ndarray, sd: np.ndarray, logs: list[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
         if self.acquisition == "ehvi":

@@ -156,6 +156,8 @@ GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
 DYNAST_EVALS_TO_099 = {"gold_6226": 116, "pixel2": 77, "raspi4": 69}
+#: The record of the near-limit tactic with prior knowledge of latency (:mod:`nas_utils.search.prior_track`).
+PRIOR_TRACK_RECORD = "data/preregistration/search/prior_track.csv"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
                   f"test cell and HV 0.999 within {s.budget}; space-wide view; the goal is met only where the whole "
                   "95 % interval meets it). *oracle*: the validations needed by an oracle that validates only "
                   "true-front members, greedily by HV gain, the physical limit of any tactic:", "", *near, ""]
+    if prior := prior_track_lines(s):
+        lines += [*prior, ""]
     lines += ["**Verdicts** (the rule: `nas_utils.claims.verdict`; each claim against our ratio at every threshold "
               "and view, ratios and intervals in the tables above):", "", *verdict_table(s), ""]
     paper = [f"- {c.name}: WeakNAS needs {fmt(m.evals_to_match)} evaluations to match the HV "
@@ -126,6 +128,33 @@ def fair_table(s: ComparisonSummary, view: View = "space") -> list[str]:
         if cell.oracle:
             vals = [oracle_text(cell, thr, view) for thr in s.thresholds]
             lines.append(f"| {cell.name} | *{ORACLE}* | - | {' | '.join(vals)} | 1 |")
+    return lines
+
+
+def prior_track_lines(s: SearchSummary) -> list[str]:
+    """The near-limit tactic with latency known before validation (a separate, labelled track): per test cell
+    validations to each threshold [95 % CI] on true latencies next to the main contest's, and what it saw."""
+    if not s.prior_track:
+        return []
+    first = s.prior_track[0]
+    lines = [f"**Prior-knowledge track** (separate and labelled, not part of the contest; record "
+             f"`{first.source}` from `python -m nas_utils.search.prior_track`): "
+             f"`{first.tactic}` knows the latency of every candidate before any validation, predicted by the "
+             f"pre-registered transfer method `{first.method}` of section 2 from k = {first.k} device measurements on "
+             "the target (the other devices' full tables as sources), and takes it as the mean of its latency GP, "
+             "which models the residual of the validated architectures' measured latencies; every validation "
+             "returns both objectives as in the contest, so the device measurements to a threshold are k + the "
+             "validations. Validations to each HV threshold [95 % CI], main contest in brackets:", "",
+             "| cell | seeds | latency Spearman | " + " | ".join(f"HV {t:g}" for t in s.thresholds) + " |",
+             "|---|---|---|" + "---|" * len(s.thresholds)]
+    for p in s.prior_track:
+        cell = s.cell(p.cell)
+        vals = []
+        for t in s.thresholds:
+            main = cell.threshold(p.tactic, t) if cell else None
+            vals.append(f"{_evals_ci(p.at(t))} ({_evals_ci(main)})")
+        seeds = p.evals[0].seeds if p.evals else 0
+        lines.append(f"| {p.cell} | {seeds} | {p.latency_spearman:.3f} | {' | '.join(vals)} |")
     return lines
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
-from nas_utils.metrics import evals_to_threshold, pareto_mask, to_minimization
+from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, pareto_mask, to_minimization
 from nas_utils.search import run_search
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings, make_method
@@ -58,9 +58,43 @@ class PredictedLatencyEvaluator(Evaluator):
         F[:, self._lat_col] = self.predicted_ms[rows]
         return F
 
+    def prior(self, X: np.ndarray) -> np.ndarray:
+        """The predicted latency of any architecture is known without a validation; accuracy is not."""
+        F = np.full((len(X), len(self.objectives)), np.nan)
+        F[:, self._lat_col] = self.predicted_ms[self.bench.rows(X)]
+        return F
+
     @property
     def name(self) -> str:
         return f"predicted[{self.bench.label}]"
+
+
+class PriorLatencyBenchmark(Evaluator):
+    """The tabular benchmark (true objectives on evaluation: each validated architecture is also measured on
+    the device) with the predicted latency of *every* architecture as prior knowledge (:meth:`prior`).
+
+    Args:
+        bench: the tabular benchmark of the target device.
+        predicted_ms: predicted latency of every benchmark row (benchmark index order).
+    """
+
+    def __init__(self, bench: TabularBenchmark, predicted_ms: np.ndarray) -> None:
+        super().__init__(bench.space, bench.objectives)
+        self.bench = bench
+        self.predicted = PredictedLatencyEvaluator(bench, predicted_ms)
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        return self.bench.table[self.bench.rows(X)]
+
+    def prior(self, X: np.ndarray) -> np.ndarray:
+        return self.predicted.prior(X)
+
+    def scorer(self) -> HypervolumeScorer:
+        return self.bench.scorer()
+
+    @property
+    def name(self) -> str:
+        return f"prior[{self.bench.label}]"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""The near-limit tactic with prior knowledge of latency: a separate, labelled track (issue 11, section 2).
+
+On the test cells, the pre-registered near-limit tactic (``params.yaml`` ``search.near_limit_tactic``,
+with its ``tactic_params``) runs once more, but the latency of *every* candidate is known before
+any validation: predicted by the pre-registered transfer method of notebook 04 (``predictors.method``,
+adapted from ``k`` device measurements chosen by ``predictors.sampler``; the searched device is
+never a source, :func:`nas_utils.transfer.in_loop.cell_task`), offered to the tactic as the
+evaluator's :meth:`~nas_utils.evaluators.Evaluator.prior`; ``hvgain`` takes it as the mean of its
+latency GP, which models the residual of the measured latencies of the validated architectures.
+
+What the track sees beyond the main contest: the source devices' full latency tables and ``k``
+device measurements on the target. Validations (accuracy) and device measurements are counted
+apart: each validated architecture is also measured on the device (the main contest's validations
+return both objectives too), so the device measurements to a threshold are ``k`` + the validations. The record (one row per run) is summarised by stage ``search``::
+
+    nice -n 10 python -m nas_utils.search.prior_track --seeds 5 --out data/preregistration/search/prior_track.csv
+
+No setting is chosen here: the tactic's settings are those of the main contest (fixed on the
+development cells), the transfer method and sampler are notebook 04's pre-registered ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from nas_utils import config
+from nas_utils.evaluators import load_benchmark
+from nas_utils.metrics import evals_to_threshold, rank_correlation
+from nas_utils.parallel import single_threaded
+from nas_utils.search.base import make_tactic
+from nas_utils.search.tuning import PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
+from nas_utils.transfer.data import load_task_data
+from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
+from nas_utils.transfer.methods import make_method
+from nas_utils.transfer.samplers import select
+from nas_utils.transfer.study import sample_features
+
+RECORD = PRIOR_TRACK_RECORD
+K = 20  # device measurements to adapt the predictor (notebook 04's headline k)
+BUDGET = 300  # validations, as in the main contest
+
+
+@dataclass(frozen=True)
+class TrackRun:
+    dataset: str
+    device: str
+    seed: int
+    k: int = K
+    budget: int = BUDGET
+
+
+def predicted_latency(device: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Latency of every NB201 cell on ``device`` predicted by the pre-registered transfer method from ``k``
+    measurements (benchmark row order), the measured rows, and the method's name."""
+    p = config.load("predictors")
+    data = load_task_data(cell_task(device), p.n_pretrain_nb201)
+    method = make_method(p.method, p.settings())
+    method.prepare(data, seed)
+    idx = select(p.sampler, sample_features(data, p.sampler), k, np.random.default_rng([seed, 99, 0]),
+                 data.cost[:, 0])
+    return calibrate(method.predict(data, 0, idx, seed), idx, data.tgt_lat[idx, 0]), idx, p.method
+
+
+def run_one(run: TrackRun) -> dict[str, object]:
+    """One run of the near-limit tactic with predicted latency as prior knowledge; true-HV thresholds."""
+    search = config.load("search")
+    tactic = search.near_limit_tactic
+    bench = load_benchmark("nb201", run.dataset, run.device)
+    start = time.process_time()
+    ms, idx, method = predicted_latency(run.device, run.k, run.seed)
+    history = make_tactic(tactic, **search.tactic_params.get(tactic, {})).run(
+        PriorLatencyBenchmark(bench, ms), run.budget, run.seed)
+    curve = bench.scorer().curve(history[[o.name for o in bench.objectives]].to_numpy())  # true objectives
+    rho, _ = rank_correlation(ms, bench.table[:, 1])
+    out: dict[str, object] = {"tactic": tactic, "cell": f"{run.dataset}/{run.device}", "seed": run.seed,
+                              "budget": run.budget, "k": run.k, "method": method,
+                              "latency_spearman": round(rho, 4), "final_hv": float(curve[-1])}
+    for t in THRESHOLDS:
+        n = evals_to_threshold(curve, t)
+        out[f"evals@{t:g}"] = float("inf") if n is None else n
+    out["cpu_s"] = round(time.process_time() - start, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The near-limit tactic with predicted latency as prior knowledge.")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--k", type=int, default=K)
+    parser.add_argument("--budget", type=int, default=BUDGET)
+    parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there are kept, not rerun)")
+    args = parser.parse_args(argv)
+    done = pd.read_csv(args.out) if args.out and pd.io.common.file_exists(args.out) else pd.DataFrame()
+    rows = done.to_dict("records")
+    have = {(r["cell"], int(r["seed"]), int(r["k"]), int(r["budget"])) for r in rows}
+    for dataset, device in TEST_CELLS:
+        for seed in range(args.seeds):
+            if (f"{dataset}/{device}", seed, args.k, args.budget) in have:
+                continue
+            rows.append(single_threaded(run_one, TrackRun(dataset, device, seed, args.k, args.budget)))
+            print(rows[-1], flush=True)
+            if args.out:
+                pd.DataFrame(rows).to_csv(args.out, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""The near-limit tactic with latency known a priori (a separate, labelled track): one run, its record rows
+and the stage's summary of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nas_utils.experiments.search_comparison import prior_track_results
+from nas_utils.search.prior_track import TrackRun, run_one
+
+
+def test_a_run_is_deterministic_and_counts_on_true_latencies() -> None:
+    run = TrackRun("cifar10", "pixel2", seed=0, k=20, budget=30)
+    row = run_one(run)
+    assert row["tactic"] == "hvgain" and row["method"] == "stack_linear_blocks" and row["k"] == 20
+    assert 0.5 < row["latency_spearman"] <= 1 and 0 < row["final_hv"] <= 1
+    assert {k: v for k, v in run_one(run).items() if k != "cpu_s"} == {k: v for k, v in row.items() if k != "cpu_s"}
+
+
+def test_summary_takes_medians_with_intervals_per_cell() -> None:
+    record = pd.DataFrame([{"tactic": "hvgain", "cell": "cifar10/pixel2", "seed": s, "budget": 300, "k": 20,
+                            "method": "stack_linear_blocks", "latency_spearman": 0.9 + s / 100, "final_hv": 0.999,
+                            "evals@0.99": 40 + s, "evals@0.995": 50 + s, "evals@0.999": np.inf, "cpu_s": 5.0}
+                           for s in range(5)])
+    [res] = prior_track_results(record, "hvgain")
+    assert res.cell == "cifar10/pixel2" and res.latency_spearman == 0.92 and res.at(0.995).median == 52
+    assert res.at(0.999).never and res.at(0.999).ci_low == 301
+    assert prior_track_results(record, "linas") == [] and prior_track_results(pd.DataFrame(), "hvgain") == []
