@@ -67,7 +67,12 @@ def search() -> SearchSummary:
                          near_limit_gaps=[GapResult("cifar10/pixel2", "linas", 60, 10, 0.0123, [0.7, 0.2, 0.05])],
                          prior_track=[PriorTrackResult("cifar10/pixel2", "linas", "stack_linear_blocks", 20, 300, 0.95,
                                                        [ThresholdResult("linas", 0.99, 5, 30.0, 25.0, 35.0, 21.0,
-                                                                        41.0, 1.0)])])
+                                                                        41.0, 1.0)])],
+                         prior_track_dev=[PriorTrackResult("cifar100/silver_4114", "linas", m, 0, 300, rho,
+                                                           [ThresholdResult("linas", 0.995, 3, n, n, n, n - 5, n + 5,
+                                                                            1.0)], "prior_track_dev.csv", prior)
+                                          for prior, m, rho, n in (("exact", "true latency (oracle)", 1.0, 80.0),
+                                                                   ("none", "none", None, 150.0))])
 
 
 def search_supernet() -> SearchSupernetSummary:

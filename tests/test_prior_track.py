@@ -27,3 +27,15 @@ def test_summary_takes_medians_with_intervals_per_cell() -> None:
     assert res.cell == "cifar10/pixel2" and res.latency_spearman == 0.92 and res.at(0.995).median == 52
     assert res.at(0.999).never and res.at(0.999).ci_low == 301
     assert prior_track_results(record, "linas") == [] and prior_track_results(pd.DataFrame(), "hvgain") == []
+    oracle = record.assign(prior="exact", cell="cifar100/silver_4114")  # a dev-cell diagnostic, not the track
+    [only] = prior_track_results(pd.concat([record.assign(prior="transfer"), oracle]), "hvgain")
+    assert only.cell == "cifar10/pixel2"
+
+
+def test_bad_prior_is_one_line_and_the_oracle_never_runs_on_test_cells(capsys) -> None:
+    from nas_utils.search.prior_track import cli
+
+    assert cli(["--prior", "magic", "--cells", "dev"]) == 2
+    assert capsys.readouterr().err == "error: --prior='magic' is not valid; valid choices: transfer, exact, none\n"
+    assert cli(["--prior", "exact"]) == 2
+    assert "runs on --cells dev only" in capsys.readouterr().err

@@ -87,6 +87,8 @@ def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports
     assert "- cifar10/pixel2: gap 0.0123; fastest third 70 %, middle 20 %, slowest 5 %" in section
     assert "**Prior-knowledge track** (separate and labelled" in section
     assert "| cifar10/pixel2 | 5 | 0.950 | 30 [21, 41] (40 [28, 60]) | n/a (40 [28, 60]) |" in section
+    assert ("with the *true* latency of every cell as the prior (an oracle no tactic has), `linas` needs a median of "
+            "cifar100/silver_4114 80 [75, 85] vs 150 [145, 155] validations to HV 0.995") in section
     glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
     row = next(line for line in glance.splitlines() if "near-limit tactic" in line)
     assert "<= 60 (project goal)" in row and "cifar10/pixel2: meets" in row

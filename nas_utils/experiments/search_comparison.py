@@ -277,24 +277,28 @@ def load_faithful_record(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
 
 
-def load_prior_track(folder: str | Path | None = None) -> pd.DataFrame:
-    """The per-run rows of the prior-knowledge track (:mod:`nas_utils.search.prior_track`); no file: empty."""
-    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.PRIOR_TRACK_RECORD).name
-    return pd.read_csv(path) if path.exists() else pd.DataFrame()
+def load_prior_track(folder: str | Path | None = None, dev: bool = False) -> pd.DataFrame:
+    """The per-run rows of the prior-knowledge track (:mod:`nas_utils.search.prior_track`; ``dev``: its
+    development-cell diagnostic); no file: empty."""
+    name = Path(tuning.PRIOR_TRACK_DEV_RECORD if dev else tuning.PRIOR_TRACK_RECORD).name
+    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / name
+    return pd.read_csv(path).assign(source=name) if path.exists() else pd.DataFrame()
 
 
-def prior_track_results(record: pd.DataFrame, tactic: str | None) -> list[PriorTrackResult]:
-    """Per (cell, k, budget) of the record, for the near-limit ``tactic``: medians over seeds with intervals."""
+def prior_track_results(record: pd.DataFrame, tactic: str | None, prior: str = "transfer") -> list[PriorTrackResult]:
+    """Per (cell, k, budget) of the record's runs with ``prior`` (rows without a ``prior`` column: the
+    transfer track), for the near-limit ``tactic``: medians over seeds with intervals."""
     if record.empty or tactic is None:
         return []
     out = []
-    rows = record[record["tactic"] == tactic]
+    rows = record[(record["tactic"] == tactic) & (record.get("prior", "transfer") == prior)]
     for (cell, k, budget, method), g in rows.groupby(["cell", "k", "budget", "method"], sort=False):
         evals = [cmp.threshold_result(tactic, t, g[f"evals@{t:g}"].to_numpy(dtype=float), int(budget))
                  for t in tuning.THRESHOLDS]
+        source = str(g["source"].iloc[0]) if "source" in g else Path(tuning.PRIOR_TRACK_RECORD).name
+        rho = float(g["latency_spearman"].median())
         out.append(PriorTrackResult(str(cell), tactic, str(method), int(k), int(budget),
-                                    float(g["latency_spearman"].median()), evals,
-                                    Path(tuning.PRIOR_TRACK_RECORD).name))
+                                    None if np.isnan(rho) else rho, evals, source, prior))
     return out
 
 
@@ -354,7 +358,9 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                          near_limit_gaps=near_limit_gaps(result.histories, cfg.near_limit_tactic,
                                                          [c for c in cfg.cell_pairs() if c in tuning.TEST_CELLS],
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
-                         prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic))
+                         prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic),
+                         prior_track_dev=[r for prior in ("exact", "none") for r in
+                                          prior_track_results(load_prior_track(dev=True), cfg.near_limit_tactic, prior)])
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

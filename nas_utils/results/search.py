@@ -140,9 +140,10 @@ class PriorTrackResult:
     method: str
     k: int
     budget: int
-    latency_spearman: float
+    latency_spearman: float | None  # None: no prior
     evals: list[ThresholdResult]
     source: str = "prior_track.csv"  # the record it was read from
+    prior: str = "transfer"  # transfer (the track); exact or none (the development-cell diagnostic)
 
     def at(self, threshold: float) -> ThresholdResult | None:
         return next((r for r in self.evals if r.threshold == threshold), None)
@@ -308,6 +309,7 @@ class SearchSummary(ComparisonSummary, Summary):
     near_limit_tactic: str | None = None  # pre-registered (params.yaml search.near_limit_tactic): judged on the goals
     near_limit_gaps: list[GapResult] = field(default_factory=list)  # where its HV is missing, per test cell
     prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
+    prior_track_dev: list[PriorTrackResult] = field(default_factory=list)  # dev cells: true latency as prior vs none
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

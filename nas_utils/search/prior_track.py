@@ -17,11 +17,20 @@ return both objectives too), so the device measurements to a threshold are ``k``
 
 No setting is chosen here: the tactic's settings are those of the main contest (fixed on the
 development cells), the transfer method and sampler are notebook 04's pre-registered ones.
+
+A diagnostic on the development cells (never a test cell) bounds what better latency knowledge
+could give: ``--cells dev --prior exact`` offers the *true* latency of every cell as the prior
+(an oracle no tactic has), next to ``--prior none`` (the contest's tactic, the same seeds)::
+
+    python -m nas_utils.search.prior_track --cells dev --prior exact,none --seeds 3 --out data/preregistration/search/prior_track_dev.csv
+
+(:data:`~nas_utils.search.tuning.PRIOR_TRACK_DEV_RECORD`).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 
@@ -29,20 +38,26 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
-from nas_utils.evaluators import load_benchmark
+from nas_utils.errors import ConfigError, HwnasError
+from nas_utils.evaluators import Evaluator, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
 from nas_utils.parallel import single_threaded
 from nas_utils.search.base import make_tactic
-from nas_utils.search.tuning import PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
+from nas_utils.search.tuning import DEV_CELLS, PRIOR_TRACK_DEV_RECORD, PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
 from nas_utils.transfer.methods import make_method
 from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import sample_features
 
-RECORD = PRIOR_TRACK_RECORD
+RECORD, DEV_RECORD = PRIOR_TRACK_RECORD, PRIOR_TRACK_DEV_RECORD
 K = 20  # device measurements to adapt the predictor (notebook 04's headline k)
 BUDGET = 300  # validations, as in the main contest
+
+
+#: Where the prior comes from: the transfer method (the track), the true latency (a dev-cell oracle), none.
+PRIORS = ("transfer", "exact", "none")
+CELLS = {"test": TEST_CELLS, "dev": DEV_CELLS}
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,7 @@ class TrackRun:
     seed: int
     k: int = K
     budget: int = BUDGET
+    prior: str = "transfer"
 
 
 def predicted_latency(device: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -72,14 +88,19 @@ def run_one(run: TrackRun) -> dict[str, object]:
     tactic = search.near_limit_tactic
     bench = load_benchmark("nb201", run.dataset, run.device)
     start = time.process_time()
-    ms, idx, method = predicted_latency(run.device, run.k, run.seed)
-    history = make_tactic(tactic, **search.tactic_params.get(tactic, {})).run(
-        PriorLatencyBenchmark(bench, ms), run.budget, run.seed)
+    if run.prior == "transfer":
+        ms, _, method = predicted_latency(run.device, run.k, run.seed)
+        evaluator: Evaluator = PriorLatencyBenchmark(bench, ms)
+    elif run.prior == "exact":
+        ms, method, evaluator = bench.table[:, 1], "true latency (oracle)", PriorLatencyBenchmark(bench, bench.table[:, 1])
+    else:
+        ms, method, evaluator = np.full(len(bench.table), np.nan), "none", bench
+    history = make_tactic(tactic, **search.tactic_params.get(tactic, {})).run(evaluator, run.budget, run.seed)
     curve = bench.scorer().curve(history[[o.name for o in bench.objectives]].to_numpy())  # true objectives
-    rho, _ = rank_correlation(ms, bench.table[:, 1])
+    rho = rank_correlation(ms, bench.table[:, 1])[0] if run.prior != "none" else float("nan")
     out: dict[str, object] = {"tactic": tactic, "cell": f"{run.dataset}/{run.device}", "seed": run.seed,
-                              "budget": run.budget, "k": run.k, "method": method,
-                              "latency_spearman": round(rho, 4), "final_hv": float(curve[-1])}
+                              "budget": run.budget, "k": run.k if run.prior == "transfer" else 0, "prior": run.prior,
+                              "method": method, "latency_spearman": round(rho, 4), "final_hv": float(curve[-1])}
     for t in THRESHOLDS:
         n = evals_to_threshold(curve, t)
         out[f"evals@{t:g}"] = float("inf") if n is None else n
@@ -92,21 +113,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--k", type=int, default=K)
     parser.add_argument("--budget", type=int, default=BUDGET)
+    parser.add_argument("--cells", default="test", choices=sorted(CELLS), help="test cells, or dev cells only")
+    parser.add_argument("--prior", default="transfer", help=f"comma-separated, of: {', '.join(PRIORS)}")
     parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there are kept, not rerun)")
     args = parser.parse_args(argv)
+    priors = args.prior.split(",")
+    if bad := [p for p in priors if p not in PRIORS]:
+        raise ConfigError(f"--prior={bad[0]!r} is not valid; valid choices: {', '.join(PRIORS)}")
+    if "exact" in priors and args.cells != "dev":
+        raise ConfigError("--prior=exact (an oracle) runs on --cells dev only; valid: --cells dev")
     done = pd.read_csv(args.out) if args.out and pd.io.common.file_exists(args.out) else pd.DataFrame()
     rows = done.to_dict("records")
-    have = {(r["cell"], int(r["seed"]), int(r["k"]), int(r["budget"])) for r in rows}
-    for dataset, device in TEST_CELLS:
-        for seed in range(args.seeds):
-            if (f"{dataset}/{device}", seed, args.k, args.budget) in have:
-                continue
-            rows.append(single_threaded(run_one, TrackRun(dataset, device, seed, args.k, args.budget)))
-            print(rows[-1], flush=True)
-            if args.out:
-                pd.DataFrame(rows).to_csv(args.out, index=False)
+    have = {(r["cell"], int(r["seed"]), r.get("prior", "transfer"), int(r["budget"])) for r in rows}
+    for dataset, device in CELLS[args.cells]:
+        for prior in priors:
+            for seed in range(args.seeds):
+                if (f"{dataset}/{device}", seed, prior, args.budget) in have:
+                    continue
+                rows.append(single_threaded(run_one, TrackRun(dataset, device, seed, args.k, args.budget, prior)))
+                print(rows[-1], flush=True)
+                if args.out:
+                    pd.DataFrame(rows).to_csv(args.out, index=False)
     return 0
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """:func:`main` with bad input as one line on stderr and exit status 2."""
+    try:
+        return main(argv)
+    except HwnasError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

@@ -158,6 +158,8 @@ GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, 
 DYNAST_EVALS_TO_099 = {"gold_6226": 116, "pixel2": 77, "raspi4": 69}
 #: The record of the near-limit tactic with prior knowledge of latency (:mod:`nas_utils.search.prior_track`).
 PRIOR_TRACK_RECORD = "data/preregistration/search/prior_track.csv"
+#: Its development-cell diagnostic: the true latency as prior (an oracle) vs no prior, same seeds.
+PRIOR_TRACK_DEV_RECORD = "data/preregistration/search/prior_track_dev.csv"
 
 
 @dataclass(frozen=True)

@@ -154,8 +154,26 @@ def prior_track_lines(s: SearchSummary) -> list[str]:
             main = cell.threshold(p.tactic, t) if cell else None
             vals.append(f"{_evals_ci(p.at(t))} ({_evals_ci(main)})")
         seeds = p.evals[0].seeds if p.evals else 0
-        lines.append(f"| {p.cell} | {seeds} | {p.latency_spearman:.3f} | {' | '.join(vals)} |")
-    return lines
+        rho = "n/a" if p.latency_spearman is None else f"{p.latency_spearman:.3f}"
+        lines.append(f"| {p.cell} | {seeds} | {rho} | {' | '.join(vals)} |")
+    return lines + prior_dev_lines(s)
+
+
+def prior_dev_lines(s: SearchSummary, threshold: float = 0.995) -> list[str]:
+    """The development-cell diagnostic of the track: the true latency of every cell as the prior (an oracle)
+    against no prior, the same seeds, median validations to ``threshold``."""
+    by = {(p.cell, p.prior): p for p in s.prior_track_dev}
+    cells = list(dict.fromkeys(p.cell for p in s.prior_track_dev))
+    pairs = [(c, by.get((c, "exact")), by.get((c, "none"))) for c in cells]
+    parts = [f"{c} {_evals_ci(e.at(threshold))} vs {_evals_ci(n.at(threshold))}" for c, e, n in pairs if e and n]
+    if not parts:
+        return []
+    first = s.prior_track_dev[0]
+    seeds = first.evals[0].seeds if first.evals else 0
+    return ["", f"What better latency knowledge could give at most (development cells only, record `{first.source}`, "
+            f"{seeds} seeds): with the *true* latency of every cell as the prior (an oracle no tactic has), "
+            f"`{first.tactic}` needs a median of " + "; ".join(parts) + f" validations to HV {threshold:g} "
+            "(oracle prior vs no prior, [95 % CI])."]
 
 
 def near_limit_verdicts(s: SearchSummary) -> list[tuple[CellSummary, float, ThresholdResult | None, Verdict]]:
