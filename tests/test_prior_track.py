@@ -39,3 +39,19 @@ def test_bad_prior_is_one_line_and_the_oracle_never_runs_on_test_cells(capsys) -
     assert capsys.readouterr().err == "error: --prior='magic' is not valid; valid choices: transfer, exact, none\n"
     assert cli(["--prior", "exact"]) == 2
     assert "runs on --cells dev only" in capsys.readouterr().err
+
+
+def test_a_record_resumes_where_it_stopped(tmp_path) -> None:
+    from nas_utils.search.records import extend_record
+
+    out = str(tmp_path / "record.csv")
+    calls: list[int] = []
+
+    def run(n: int) -> dict[str, object]:
+        calls.append(n)
+        return {"n": n, "square": n * n}
+
+    assert len(extend_record(out, [1, 2], run, lambda n: n, lambda row: int(row["n"]))) == 2
+    rows = extend_record(out, [1, 2, 3], run, lambda n: n, lambda row: int(row["n"]))
+    assert calls == [1, 2, 3] and [r["square"] for r in rows] == [1, 4, 9]  # 1 and 2 were not rerun
+    assert pd.read_csv(out)["n"].tolist() == [1, 2, 3]

@@ -28,8 +28,8 @@ import pandas as pd
 
 from nas_utils.evaluators import Evaluator, load_benchmark
 from nas_utils.metrics import HypervolumeScorer, evals_to_threshold
-from nas_utils.parallel import single_threaded
 from nas_utils.search.base import make_tactic
+from nas_utils.search.records import extend_record
 from nas_utils.search.tuning import DYNAST_EVALS_TO_099
 from nas_utils.stats import bootstrap_ci
 
@@ -152,19 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there for the same "
                                                   "variant, cell, seed and budget are kept, not rerun)")
     args = parser.parse_args(argv)
-    done = pd.read_csv(args.out) if args.out and pd.io.common.file_exists(args.out) else pd.DataFrame()
-    rows = done.to_dict("records")
-    have = {(r["variant"], r["cell"], int(r["seed"]), int(r["budget"])) for r in rows}
-    for device in args.devices.split(","):
-        for variant in args.variants.split(","):
-            for seed in range(args.seeds):
-                run = CheckRun(variant, device, seed, args.budget)
-                if (variant, f"{run.dataset}/{device}", seed, args.budget) in have:
-                    continue
-                rows.append(single_threaded(run_one, run))
-                print(rows[-1], flush=True)
-                if args.out:
-                    pd.DataFrame(rows).to_csv(args.out, index=False)
+    runs = [CheckRun(variant, device, seed, args.budget) for device in args.devices.split(",")
+            for variant in args.variants.split(",") for seed in range(args.seeds)]
+    rows = extend_record(args.out, runs, run_one, lambda r: (r.variant, f"{r.dataset}/{r.device}", r.seed, r.budget),
+                         lambda row: (row["variant"], row["cell"], int(row["seed"]), int(row["budget"])))
     print(summarise(pd.DataFrame(rows)).to_string(index=False))
     return 0
 

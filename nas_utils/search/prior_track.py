@@ -35,14 +35,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from nas_utils import config
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.evaluators import Evaluator, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
-from nas_utils.parallel import single_threaded
 from nas_utils.search.base import make_tactic
+from nas_utils.search.records import extend_record
 from nas_utils.search.tuning import DEV_CELLS, PRIOR_TRACK_DEV_RECORD, PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
@@ -122,18 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         raise ConfigError(f"--prior={bad[0]!r} is not valid; valid choices: {', '.join(PRIORS)}")
     if "exact" in priors and args.cells != "dev":
         raise ConfigError("--prior=exact (an oracle) runs on --cells dev only; valid: --cells dev")
-    done = pd.read_csv(args.out) if args.out and pd.io.common.file_exists(args.out) else pd.DataFrame()
-    rows = done.to_dict("records")
-    have = {(r["cell"], int(r["seed"]), r.get("prior", "transfer"), int(r["budget"])) for r in rows}
-    for dataset, device in CELLS[args.cells]:
-        for prior in priors:
-            for seed in range(args.seeds):
-                if (f"{dataset}/{device}", seed, prior, args.budget) in have:
-                    continue
-                rows.append(single_threaded(run_one, TrackRun(dataset, device, seed, args.k, args.budget, prior)))
-                print(rows[-1], flush=True)
-                if args.out:
-                    pd.DataFrame(rows).to_csv(args.out, index=False)
+    runs = [TrackRun(dataset, device, seed, args.k, args.budget, prior) for dataset, device in CELLS[args.cells]
+            for prior in priors for seed in range(args.seeds)]
+    extend_record(args.out, runs, run_one, lambda r: (f"{r.dataset}/{r.device}", r.seed, r.prior, r.budget),
+                  lambda row: (row["cell"], int(row["seed"]), row.get("prior", "transfer"), int(row["budget"])))
     return 0
 
 
