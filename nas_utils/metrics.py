@@ -31,7 +31,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,6 +208,19 @@ def evals_to_threshold(curve: np.ndarray, threshold: float) -> int | None:
     return int(hit[0]) + 1 if hit.size else None
 
 
+def greedy_hv_order(scorer: HypervolumeScorer, F: np.ndarray) -> Iterator[tuple[int, float]]:
+    """Rows of ``F`` (natural units) in greedy HV order: each time the row that adds the most normalised
+    HV to those already taken (the first of equal gains), with the normalised HV once it is taken."""
+    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    chosen: list[int] = []
+    remaining = list(range(len(F)))
+    while remaining:
+        gains = [scorer.normalised(F[chosen + [i]]) for i in remaining]
+        best = int(np.argmax(gains))
+        chosen.append(remaining.pop(best))
+        yield chosen[-1], gains[best]
+
+
 def greedy_oracle_evals(scorer: HypervolumeScorer, front: np.ndarray, thresholds: Sequence[float]) -> list[int | None]:
     """Evaluations an oracle that knows the true front needs to reach each normalised-HV threshold.
 
@@ -223,20 +236,12 @@ def greedy_oracle_evals(scorer: HypervolumeScorer, front: np.ndarray, thresholds
     >>> greedy_oracle_evals(s, pareto_front(everything, objs), [1.0, 0.5, 0.9])
     [3, 1, 2]
     """
-    front = np.atleast_2d(np.asarray(front, dtype=np.float64))
-    chosen: list[int] = []
-    remaining = list(range(len(front)))
-    value = 0.0
-    out: list[int | None] = []
-    for threshold in sorted(thresholds):
-        while value < threshold - 1e-12 and remaining:
-            gains = [scorer.normalised(front[chosen + [i]]) for i in remaining]
-            best = int(np.argmax(gains))  # first of equal gains: deterministic
-            chosen.append(remaining.pop(best))
-            value = gains[best]
-        out.append(len(chosen) if value >= threshold - 1e-12 else None)
-    order = np.argsort(np.argsort(thresholds, kind="stable"), kind="stable")
-    return [out[i] for i in order]
+    reached: dict[float, int] = {}
+    for n, (_, value) in enumerate(greedy_hv_order(scorer, front), start=1):
+        reached.update({t: n for t in thresholds if t not in reached and value >= t - 1e-12})
+        if len(reached) == len(set(thresholds)):
+            break
+    return [reached.get(t) for t in thresholds]
 
 
 def missing_hv_by_band(scorer: HypervolumeScorer, front: np.ndarray, found: np.ndarray, bands: int = 3,

@@ -126,8 +126,8 @@ def near_limit_gaps(histories: pd.DataFrame, tactic: str, cells: list[tuple[str,
         if runs.empty:
             continue
         bench = load_benchmark("nb201", dataset, device)
-        names = [o.name for o in bench.objectives]
-        per_seed = [missing_hv_by_band(bench.scorer(), bench.true_front(), run[names].to_numpy()[:evals], bands)
+        names, scorer, front = [o.name for o in bench.objectives], bench.scorer(), bench.true_front()
+        per_seed = [missing_hv_by_band(scorer, front, run[names].to_numpy()[:evals], bands)
                     for _, run in runs.groupby("seed", sort=True)]
         out.append(GapResult(cell_name(dataset, device), tactic, evals, len(per_seed),
                              float(np.median([g for g, _ in per_seed])),

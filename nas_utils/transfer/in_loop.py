@@ -17,12 +17,13 @@ measured on the device before it is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import pandas as pd
 
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
-from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, pareto_mask, to_minimization
+from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, greedy_hv_order, pareto_mask, to_minimization
 from nas_utils.search import run_search
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings, make_method
@@ -108,13 +109,7 @@ class LoopResult:
 
 def greedy_hv_subset(bench: TabularBenchmark, F_pred: np.ndarray, size: int) -> np.ndarray:
     """Positions of ``size`` rows of ``F_pred`` chosen greedily for the largest (predicted) HV."""
-    scorer = bench.scorer()
-    chosen: list[int] = []
-    for _ in range(min(size, len(F_pred))):
-        rest = [i for i in range(len(F_pred)) if i not in chosen]
-        gains = [scorer.normalised(F_pred[chosen + [i]]) for i in rest]
-        chosen.append(rest[int(np.argmax(gains))])
-    return np.array(sorted(chosen), dtype=np.int64)
+    return np.array(sorted(i for i, _ in islice(greedy_hv_order(bench.scorer(), F_pred), size)), dtype=np.int64)
 
 
 def predicted_search(
