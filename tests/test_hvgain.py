@@ -179,3 +179,17 @@ def test_exactly_one_tuning_variant_is_the_configured_setting() -> None:
     label = "hvgain s5 + no dead cells, conv-level init 21"
     chosen = {label: HVGAIN_VARIANTS[label]}
     assert sorted({run.seed for run in _specs(chosen, 3, 300, first_seed=3)}) == [3, 4, 5]
+
+
+def test_edge_pairs_are_the_products_of_two_edges_ops() -> None:
+    from nas_utils.search.features import cost_features, edge_pair_features
+    from nas_utils.spaces import get_space
+
+    space = get_space("nb201")
+    X = space.enumerate()[[0, 777, 15_624]]
+    P = edge_pair_features(space, X)
+    assert P.shape == (3, 375) and (P.sum(axis=1) == 15).all()  # one op pair per edge pair
+    first = X[:, 0] * 5 + X[:, 1]  # edge pair (0, 1) is the first block of 25
+    assert (P[np.arange(3), first] == 1).all()
+    assert np.array_equal(cost_features(space, X, pair_weight=0.5)[:, -375:], 0.5 * P)
+    assert cost_features(space, X).shape[1] == cost_features(space, X, pair_weight=0.5).shape[1] - 375

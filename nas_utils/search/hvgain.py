@@ -67,7 +67,7 @@ features); see :mod:`nas_utils.search.prior_track`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -88,7 +88,7 @@ from nas_utils.search.features import (
 )
 from nas_utils.spaces import SearchSpace
 
-_FEATURES = {"function": function_features, "cost": cost_features}
+_FEATURES: dict[str, Callable[..., np.ndarray]] = {"function": function_features, "cost": cost_features}
 
 
 def minimised_log(F: np.ndarray, objectives: Sequence[Objective]) -> tuple[np.ndarray, list[bool]]:
@@ -323,6 +323,9 @@ class HVGain(Tactic):
             hypervolume; one such validation is an outlier the accuracy GP extrapolates from).
         stats_weight: weight of the path summaries in the accuracy model's features
             (:func:`~nas_utils.search.features.function_features`).
+        pair_weight: if > 0, the latency model's features also hold the products of every two
+            edges' op one-hots times this weight (:func:`~nas_utils.search.features.edge_pair_features`:
+            the GP's linear part becomes a second-order cost model).
     """
 
     name = "hvgain"
@@ -334,7 +337,7 @@ class HVGain(Tactic):
                  early_batch_size: int = 0, early_until: int = 0, rescore_top: int = 0,
                  tail_weight: float = 0.0,
                  tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
-                 calibrate_sd: bool = False, rank_weight: float = 0.0) -> None:
+                 calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -370,6 +373,8 @@ class HVGain(Tactic):
         self.prune_dead, self.calibrate_sd = bool(prune_dead), bool(calibrate_sd)
         config.check_range("hvgain.rank_weight", rank_weight, low=0.0, high=1.0)
         self.rank_weight = float(rank_weight)
+        config.check_range("hvgain.pair_weight", pair_weight, low=0.0)
+        self.pair_weight = float(pair_weight)
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -484,9 +489,8 @@ class HVGain(Tactic):
         """
         enumerable = space.size <= self.max_candidates
         reference = space.enumerate() if enumerable else space.sample(np.random.default_rng(0), self.pool_size)
-        featurise = _FEATURES[kind]
-        if kind == "function" and self.stats_weight != 1.0:
-            featurise = partial(function_features, stats_weight=self.stats_weight)
+        weights = {"function": {"stats_weight": self.stats_weight}, "cost": {"pair_weight": self.pair_weight}}[kind]
+        featurise = partial(_FEATURES[kind], **weights)
         Z = featurise(space, reference)
         centre, keep = Z.mean(axis=0), Z.std(axis=0) > 0
         if enumerable:
