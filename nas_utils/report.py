@@ -97,6 +97,20 @@ def _ratio_row(s: ComparisonSummary, tactic: str, where: str, by_name: bool = Fa
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 
 
+def _near_limit_rows(search: SearchSummary, runs: ComparisonSummary | None = None, label: str = "") -> list[str]:
+    """At-a-glance rows of the near-limit goals (the stage's runs, or ``runs`` such as the seed record)."""
+    lines = []
+    for thr, goal in claims.NEAR_LIMIT_GOALS.items():
+        rows = [(c, r, v) for c, t, r, v in near_limit_verdicts(search, runs) if t == thr]
+        if rows:
+            ours = "; ".join(f"{c.name} {fmt(r.median, 4) if r else 'n/a'}"
+                             f"{interval(r.ci_low, r.ci_high, 0) if r else ''}" for c, r, _ in rows)
+            words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in rows)
+            where = f"{search.near_limit_tactic}, NB201 x HELP test cells" + (f", {label}" if label else "")
+            lines.append(f"| {goal.text} ({where}) | {goal.published()} (project goal) | {ours} | {words} |")
+    return lines
+
+
 def _ci(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
 
@@ -113,14 +127,12 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         if match:
             lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n} | {claims.PAPER_WEAKNAS_EVALS} "
                          f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} | see section 1 |")
-        for thr, goal in claims.NEAR_LIMIT_GOALS.items():
-            rows = [(c, r, v) for c, t, r, v in near_limit_verdicts(search) if t == thr]
-            if rows:
-                ours = "; ".join(f"{c.name} {fmt(r.median, 4) if r else 'n/a'}"
-                                 f"{interval(r.ci_low, r.ci_high, 0) if r else ''}" for c, r, _ in rows)
-                words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in rows)
-                lines.append(f"| {goal.text} ({search.near_limit_tactic}, NB201 x HELP test cells) | "
-                             f"{goal.published()} (project goal) | {ours} | {words} |")
+        lines += _near_limit_rows(search)
+        if (record := search.seed_record) is not None and record.cells:
+            n = max(record.seeds_per_tactic.values())
+            lines.append(_ratio_row(record, "weaknas", f"{n}-seed record, WeakNAS/LINAS evaluations", by_name=True))
+            lines.append(_ratio_row(record, "nsga2", f"{n}-seed record, NSGA-II/LINAS evaluations", by_name=True))
+            lines += _near_limit_rows(search, record, f"{n}-seed record")
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
         # The same rule and the same 95 % intervals as section 2 (sections.predictors.predictors_section).
@@ -174,6 +186,13 @@ def headline(summaries: Summaries) -> dict[str, float | None]:
         if isinstance(s, SearchSummary):
             for cell, t, evals, _ in near_limit_verdicts(s):
                 out[f"search.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)
+            if s.seed_record is not None:
+                for tactic in claims.SEARCH_RATIOS:
+                    for cell, r, _ in ratio_verdicts(s.seed_record, tactic, thr):
+                        out[f"search_seeds.{cell.device}.{tactic}_x_linas"] = num(r.ratio if r else None)
+                        out[f"search_seeds.{cell.device}.{tactic}_x_linas_ci_low"] = num(r.ci_low if r else None)
+                for cell, t, evals, _ in near_limit_verdicts(s, s.seed_record):
+                    out[f"search_seeds.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)
     if (p := summaries.get("predictors")) is not None:
         for t in p.published_targets():
             out[f"predictors.{t.task}.best_spearman"] = num(t.ours_best)

@@ -10,7 +10,7 @@ from nas_utils.results.predictors import HelpBudgetRow, SearchLoopResult, Spearm
 from dataclasses import replace
 
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, PriorTrackResult, RatioResult,
+    CellSummary, ComparisonSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, PriorTrackResult, RatioResult,
     TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant,
 )
 from nas_utils.results.search_supernet import BackendCheck, BackendRun, FamilySpace, LatencyObjective, TacticTime
@@ -72,7 +72,12 @@ def search() -> SearchSummary:
                                                            [ThresholdResult("linas", 0.995, 3, n, n, n, n - 5, n + 5,
                                                                             1.0)], "prior_track_dev.csv", prior)
                                           for prior, m, rho, n in (("exact", "true latency (oracle)", 1.0, 80.0),
-                                                                   ("none", "none", None, 150.0))])
+                                                                   ("none", "none", None, 150.0))],
+                         seed_record=ComparisonSummary("every tactic with the stage's settings on the test cells, "
+                                                       "`data/preregistration/search/seed_record.csv`", 300,
+                                                       {"linas": 10, "nsga2": 10, "weaknas": 10}, [0.99, 0.995],
+                                                       [search_cell("cifar10", "pixel2")]),
+                         seed_record_stale=3)
 
 
 def search_supernet() -> SearchSupernetSummary:

@@ -199,3 +199,15 @@ def test_help_protocol_is_judged_at_helps_information_budget_and_never_best_of_m
             "0.926 [0.918, 0.934], **inconclusive**") in text
     assert "0.990" not in text
     assert replace(s, spearman=rows[2:]).help_best("help_800_ref") is None  # registered method absent: no stand-in
+
+
+def test_the_seed_record_has_its_own_tables_verdicts_and_glance_rows(reports: Path) -> None:
+    text = report.build(reports)
+    section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    record = section.split("**Every tactic with more seeds** (linas 10, nsga2 10, weaknas 10;", 1)[1]
+    assert "`data/preregistration/search/seed_record.csv`" in record and "3 rows of the record" in record
+    assert "| nsga2 / LINAS" in record and "| cifar10/pixel2 | 10 | 40 [28, 60] | 5 | 8.0x | **meets** |" in record
+    glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
+    assert "10-seed record, WeakNAS/LINAS" in glance and "test cells, 10-seed record)" in glance
+    head = report.headline(report.load_summaries(reports))
+    assert head["search_seeds.pixel2.nsga2_x_linas"] == 3.75 and head["search_seeds.pixel2.near_limit_evals_0.995"] == 40.0

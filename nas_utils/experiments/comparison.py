@@ -145,9 +145,24 @@ def ratio_result(tactic: str, reference: str, threshold: float, num: np.ndarray,
     return RatioResult(tactic, reference, float(threshold), ci.estimate, ci.low, ci.high, ci.bound, view)
 
 
+def threshold_rows(hits: dict[str, np.ndarray], threshold: float, budget: int, seed: int = 0,
+                   view: View = "space") -> tuple[list[ThresholdResult], list[RatioResult]]:
+    """Every tactic's evaluations to ``threshold`` (``hits``: tactic -> per-seed evaluations, ``inf``: never)
+    and its ratio to each reference tactic present, with intervals."""
+    rows = [threshold_result(t, threshold, v, budget, seed, view) for t, v in hits.items()]
+    ratios = [ratio_result(t, ref, threshold, v, hits[ref], budget, seed, view)
+              for ref in REFERENCES if ref in hits for t, v in hits.items() if t != ref]
+    return rows, ratios
+
+
 def igd_result(tactic: str, runs: pd.DataFrame, evals: int, seed: int = 0) -> IGDResult:
     """IGD+ after ``evals`` evaluations (a shorter run: its last value), median over seeds with its interval."""
     vals = np.array([float(r.loc[r["eval"] <= evals, IGD].iloc[-1]) for _, r in runs.groupby("seed", sort=True)])
+    return igd_of(tactic, vals, evals, seed)
+
+
+def igd_of(tactic: str, vals: np.ndarray, evals: int, seed: int = 0) -> IGDResult:
+    """Per-seed IGD+ values after ``evals`` evaluations as their median with its bootstrap interval."""
     ci = bootstrap_ci(vals, seed=seed)
     return IGDResult(tactic, int(evals), len(vals), float(np.median(vals)), ci.low, ci.high)
 
@@ -169,14 +184,14 @@ def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int,
     tactics = [TacticResult(t, int(r["seed"].nunique()), float(r.groupby("seed")["hv"].last().median()),
                             (run_time or {}).get(t), _final(r, VIEWS["near_front"]), (run_cpu or {}).get(t))
                for t, r in by_tactic.items()]
-    rows, ratios = [], []
+    rows: list[ThresholdResult] = []
+    ratios: list[RatioResult] = []
     for view in _views(cell):
         for thr in thresholds:
-            hits = {t: _hits(r, thr, VIEWS[view]) for t, r in by_tactic.items()}
-            rows += [threshold_result(t, thr, v, budget, seed, view) for t, v in hits.items()]
-            for ref in (r for r in REFERENCES if r in hits):
-                ratios += [ratio_result(t, ref, thr, v, hits[ref], budget, seed, view)
-                           for t, v in hits.items() if t != ref]
+            hits = {t: _hits(runs, thr, VIEWS[view]) for t, runs in by_tactic.items()}
+            found, against = threshold_rows(hits, thr, budget, seed, view)
+            rows += found
+            ratios += against
     igd = []
     if IGD in cell:
         igd = [igd_result(t, r, n, seed) for n in dict.fromkeys(n for n in (paper_linas_evals, budget) if n)

@@ -30,6 +30,7 @@ validations an oracle needs that validates only true-front members, greedily by 
 from __future__ import annotations
 
 import functools
+import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,8 +54,8 @@ from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult, SearchSummary, TimingResult,
-    TuningEvals, TuningVariant, View,
+    CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult,
+    RatioResult, SearchSummary, TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant, View,
 )
 
 REFERENCE = cmp.REFERENCE
@@ -302,6 +303,48 @@ def prior_track_results(record: pd.DataFrame, tactic: str | None, prior: str = "
     return out
 
 
+def settings_key(params: dict[str, Any]) -> str:
+    """A tactic's settings as one canonical string (the seed record's ``settings`` column)."""
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
+    """The per-run rows of the 10-seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
+    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.SEED_RECORD).name
+    return pd.read_csv(path) if path.exists() else pd.DataFrame()
+
+
+def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[ComparisonSummary | None, int]:
+    """The record's runs whose settings and budget are the configured ones, summarised like the stage's
+    (thresholds in both views, ratios to LINAS, IGD+; medians over seeds with bootstrap intervals), and
+    the number of rows left out as stale (other settings or budget)."""
+    if record.empty:
+        return None, 0
+    current = record["settings"] == record["tactic"].map(lambda t: settings_key(cfg.params_of(str(t))))
+    current &= (record["budget"] == cfg.budget) & record["tactic"].isin(cfg.tactics)
+    rows, stale = record[current], int((~current).sum())
+    cells = []
+    for (dataset, device), cell in rows.groupby(["dataset", "device"], sort=False):
+        by_tactic = {str(t): g.sort_values("seed") for t, g in cell.groupby("tactic", sort=False)}
+        tactics = [TacticResult(t, len(g), float(g["final_hv"].median()), None, float(g["final_hv_near"].median()),
+                                    float(g["cpu_s"].median())) for t, g in by_tactic.items()]
+        thresholds: list[ThresholdResult] = []
+        ratios: list[RatioResult] = []
+        for view in cmp.VIEWS:
+            for thr in cfg.thresholds:
+                hits = {t: g[f"evals@{view}@{thr:g}"].to_numpy(dtype=float) for t, g in by_tactic.items()}
+                found, against = cmp.threshold_rows(hits, thr, cfg.budget, view=view)
+                thresholds += found
+                ratios += against
+        igd = [cmp.igd_of(t, g[f"igd@{n}"].to_numpy(dtype=float), n) for n in dict.fromkeys((cfg.paper_linas_evals,
+               cfg.budget)) for t, g in by_tactic.items() if f"igd@{n}" in g]
+        cells.append(CellSummary(str(dataset), str(device), tactics, thresholds, ratios, igd=igd,
+                                 oracle=oracle_bounds(str(dataset), str(device), tuple(cfg.thresholds))))
+    seeds = {str(t): int(n) for t, n in rows.groupby("tactic", sort=False)["seed"].nunique().items()}
+    method = f"every tactic with the stage's settings on the test cells, `{tuning.SEED_RECORD}`"
+    return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells), stale
+
+
 def faithful_variants(record: pd.DataFrame | None, cell: str) -> list[FaithfulVariant]:
     """The record's variants on ``cell`` (in ``faithful_check.VARIANTS`` order), median over seeds."""
     if record is None or record.empty:
@@ -346,6 +389,7 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                        cmp.run_times(result.histories), run_cpu=cmp.run_times(result.histories, "run_cpu_s"),
                                        near_front_refs=refs)
     cells = [replace(c, oracle=oracle_bounds(c.dataset, c.device, tuple(cfg.thresholds))) for c in cells]
+    seed_record, stale = seed_record_summary(load_seed_record(), cfg)
     per_run = result.histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_cpu_s"].first()
     grid_cpu = {str(t): round(float(v), 1) for t, v in per_run.groupby("tactic", sort=False).sum().items()}
     return SearchSummary(method=" ".join(__doc__.split("Method: ")[1].split()), budget=cfg.budget, seeds_per_tactic=seeds,
@@ -360,7 +404,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
                          prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic),
                          prior_track_dev=[r for prior in ("exact", "none") for r in
-                                          prior_track_results(load_prior_track(dev=True), cfg.near_limit_tactic, prior)])
+                                          prior_track_results(load_prior_track(dev=True), cfg.near_limit_tactic, prior)],
+                         seed_record=seed_record, seed_record_stale=stale)
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

@@ -310,6 +310,8 @@ class SearchSummary(ComparisonSummary, Summary):
     near_limit_gaps: list[GapResult] = field(default_factory=list)  # where its HV is missing, per test cell
     prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
     prior_track_dev: list[PriorTrackResult] = field(default_factory=list)  # dev cells: true latency as prior vs none
+    seed_record: ComparisonSummary | None = None  # every tactic, 10 seeds, test cells (a record beside the stage)
+    seed_record_stale: int = 0  # record rows left out: their settings or budget are not params.yaml's
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

@@ -30,18 +30,17 @@ could give: ``--cells dev --prior exact`` offers the *true* latency of every cel
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from nas_utils import config
-from nas_utils.errors import ConfigError, HwnasError
+from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
 from nas_utils.search.base import make_tactic
-from nas_utils.search.records import extend_record
+from nas_utils.search.records import extend_record, record_cli
 from nas_utils.search.tuning import DEV_CELLS, PRIOR_TRACK_DEV_RECORD, PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
@@ -128,13 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cli(argv: list[str] | None = None) -> int:
-    """:func:`main` with bad input as one line on stderr and exit status 2."""
-    try:
-        return main(argv)
-    except HwnasError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+cli = record_cli(main)
 
 
 if __name__ == "__main__":

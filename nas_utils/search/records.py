@@ -1,34 +1,51 @@
 """Resumable per-run records of the search scripts (``faithful_check``, ``prior_track``).
 
 A record is a CSV with one row per run. :func:`extend_record` reads the rows already there, runs
-(single-threaded, one at a time) only the runs whose key is missing, and rewrites the file after
-every run, so an interrupted record resumes where it stopped and a finished one costs nothing.
+(single-threaded, one at a time or ``workers`` at a time) only the runs whose key is missing, and
+rewrites the file after every run (every ``workers`` runs), so an interrupted record resumes where
+it stopped and a finished one costs nothing. :func:`record_cli` is the scripts' command line.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from nas_utils.parallel import single_threaded
+from nas_utils.errors import HwnasError
+from nas_utils.parallel import parallel_map
 
 R = TypeVar("R")
 
 
 def extend_record(out: str, runs: Iterable[R], run: Callable[[R], dict[str, Any]], key_of_run: Callable[[R], Hashable],
-                  key_of_row: Callable[[dict[str, Any]], Hashable]) -> list[dict[str, Any]]:
+                  key_of_row: Callable[[dict[str, Any]], Hashable], workers: int = 1) -> list[dict[str, Any]]:
     """The record's rows at ``out`` (none without a path or a file) plus a new row for every run of ``runs``
-    whose key is not among them, each printed and written to ``out`` as soon as it is computed."""
+    whose key is not among them, computed ``workers`` at a time (single-threaded processes), each printed
+    and written to ``out`` as soon as its group is done."""
     rows: list[dict[str, Any]] = pd.read_csv(out).to_dict("records") if out and Path(out).exists() else []
     have = {key_of_row(r) for r in rows}
-    for spec in runs:
-        if key_of_run(spec) in have:
-            continue
-        rows.append(single_threaded(run, spec))
-        print(rows[-1], flush=True)
+    todo = [spec for spec in runs if key_of_run(spec) not in have]
+    step = max(1, int(workers))
+    for start in range(0, len(todo), step):
+        for row in parallel_map(run, todo[start:start + step], workers=step):
+            rows.append(row)
+            print(row, flush=True)
         if out:
             pd.DataFrame(rows).to_csv(out, index=False)
     return rows
+
+
+def record_cli(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
+    """A record script's ``main`` with bad input (:class:`~nas_utils.errors.HwnasError`) as one line on
+    stderr and exit status 2, no traceback."""
+    def cli(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except HwnasError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return cli

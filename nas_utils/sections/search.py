@@ -49,6 +49,7 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
                   f"test cell and HV 0.999 within {s.budget}; space-wide view; the goal is met only where the whole "
                   "95 % interval meets it). *oracle*: the validations needed by an oracle that validates only "
                   "true-front members, greedily by HV gain, the physical limit of any tactic:", "", *near, ""]
+    lines += seed_record_lines(s)
     if prior := prior_track_lines(s):
         lines += [*prior, ""]
     lines += ["**Verdicts** (the rule: `nas_utils.claims.verdict`; each claim against our ratio at every threshold "
@@ -176,26 +177,29 @@ def prior_dev_lines(s: SearchSummary, threshold: float = 0.995) -> list[str]:
             "(oracle prior vs no prior, [95 % CI])."]
 
 
-def near_limit_verdicts(s: SearchSummary) -> list[tuple[CellSummary, float, ThresholdResult | None, Verdict]]:
+def near_limit_verdicts(s: SearchSummary, runs: ComparisonSummary | None = None
+                        ) -> list[tuple[CellSummary, float, ThresholdResult | None, Verdict]]:
     """(test cell, threshold, the near-limit tactic's evaluations, verdict against ``claims.NEAR_LIMIT_GOALS``)
-    for every test cell the pre-registered near-limit tactic ran on; space-wide view."""
-    name = s.near_limit_tactic
+    for every test cell the pre-registered near-limit tactic ran on; space-wide view. ``runs``: other runs
+    than the stage's (the 10-seed record, ``s.seed_record``)."""
+    name, runs = s.near_limit_tactic, runs or s
     out = []
-    for cell in s.cells:
+    for cell in runs.cells:
         if not name or cell.tactic(name) is None or cell.name not in s.test_cells:
             continue
         for thr, goal in claims.NEAR_LIMIT_GOALS.items():
-            if thr in s.thresholds:
+            if thr in runs.thresholds:
                 res = cell.threshold(name, thr)
                 out.append((cell, thr, res, verdict(Estimate(res.median, res.ci_low, res.ci_high) if res
                                                     else Estimate(None), goal)))
     return out
 
 
-def near_limit_lines(s: SearchSummary) -> list[str]:
+def near_limit_lines(s: SearchSummary, runs: ComparisonSummary | None = None) -> list[str]:
     """The pre-registered near-limit tactic against its goals per test cell, next to the oracle bound:
-    median validations [95 % CI], the oracle's, the ratio of the two and the verdict by the one rule."""
-    rows = near_limit_verdicts(s)
+    median validations [95 % CI], the oracle's, the ratio of the two and the verdict by the one rule
+    (``runs``: as in :func:`near_limit_verdicts`; the stage's runs only: where the missing HV lies)."""
+    rows = near_limit_verdicts(s, runs)
     if not s.near_limit_tactic or not rows:
         return []
     goals = {thr: claims.NEAR_LIMIT_GOALS[thr] for _, thr, _, _ in rows}
@@ -210,7 +214,7 @@ def near_limit_lines(s: SearchSummary) -> list[str]:
         by_cell.setdefault(f"| {cell.name} | {seeds}", []).append(
             f"{_evals_ci(res)} | {oracle_text(cell, thr)} | {times} | **{describe(v)}**")
     lines += [f"{key} | {' | '.join(parts)} |" for key, parts in by_cell.items()]
-    if s.near_limit_gaps:
+    if s.near_limit_gaps and runs is None:
         n = s.near_limit_gaps[0].evals
         lines += ["", f"Where the HV that `{s.near_limit_tactic}` still misses after {n} validations lies (median over "
                   "seeds; the share of the gap that adding every true-front member of each third of the front, by "
@@ -218,6 +222,25 @@ def near_limit_lines(s: SearchSummary) -> list[str]:
         lines += [f"- {g.cell}: gap {g.gap:.4f}; fastest third {100 * g.band_shares[0]:.0f} %, middle "
                   f"{100 * g.band_shares[1]:.0f} %, slowest {100 * g.band_shares[2]:.0f} %" for g in s.near_limit_gaps
                   if len(g.band_shares) == 3]
+    return lines
+
+
+def seed_record_lines(s: SearchSummary) -> list[str]:
+    """Every tactic with 10 seeds (the record beside the stage): both HV-view tables, the verdicts and
+    the near-limit goals on those runs."""
+    r = s.seed_record
+    if r is None or not r.cells:
+        return []
+    stale = (f" {s.seed_record_stale} rows of the record have other settings or another budget than `params.yaml` "
+             "and are left out." if s.seed_record_stale else "")
+    lines = [f"**Every tactic with more seeds** ({seeds_per_tactic(r)}; a record beside the stage: {r.method}, made "
+             "by `python -m nas_utils.experiments.search_seeds --seeds 10 --workers 2`, seed for seed the stage's "
+             f"runs; the stage runs fewer seeds of the costly tactics to stay within 8 minutes).{stale} Median real evaluations to each HV threshold [95 % interval] "
+             "(ratio to LINAS [95 % interval]), space-wide view:", "", *fair_table(r, "space"), "",
+             "Near-front view:", "", *fair_table(r, "near_front"), "",
+             "Verdicts on these runs (the same rule):", "", *verdict_table(r), ""]
+    if near := near_limit_lines(s, r):
+        lines += [f"The near-limit goals on these runs (`{s.near_limit_tactic}`):", "", *near, ""]
     return lines
 
 

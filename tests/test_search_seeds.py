@@ -1,0 +1,70 @@
+"""The 10-seed record beside stage ``search``: its rows, its summary (current settings only) and the record loop
+with workers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nas_utils import config
+from nas_utils.experiments.search_comparison import RunSpec, seed_record_summary, settings_key
+from nas_utils.experiments.search_seeds import cli, record_row, record_specs
+from nas_utils.search.records import extend_record
+
+
+def _square(n: int) -> dict[str, int]:
+    return {"n": n, "square": n * n}
+
+
+def test_the_record_loop_gives_the_same_rows_with_two_workers(tmp_path) -> None:
+    one = extend_record(str(tmp_path / "one.csv"), range(5), _square, lambda n: n, lambda r: int(r["n"]))
+    two = extend_record(str(tmp_path / "two.csv"), range(5), _square, lambda n: n, lambda r: int(r["n"]), workers=2)
+    assert one == two and pd.read_csv(tmp_path / "two.csv")["square"].tolist() == [0, 1, 4, 9, 16]
+
+
+def test_specs_cover_every_tactic_on_the_test_cells_only() -> None:
+    cfg = config.load("search")
+    specs = record_specs(cfg, 3)
+    assert len(specs) == len(cfg.tactics) * 4 * 3  # the four test cells
+    assert {(s.dataset, s.device) for s in specs} == {("cifar10", "gold_6226"), ("cifar10", "pixel2"),
+                                                      ("cifar10", "raspi4"), ("imagenet16", "pixel3")}
+    assert all(dict(s.params) == cfg.params_of(s.tactic) for s in specs)
+
+
+def test_a_row_holds_every_threshold_in_both_views_and_is_deterministic() -> None:
+    spec = RunSpec("random", "cifar10", "pixel2", 0, 40, ())
+    row = record_row(spec, (0.5, 0.99), (20, 40))
+    assert row["settings"] == "{}" and 0 < row["final_hv"] <= 1 and row["final_hv_near"] <= row["final_hv"]
+    assert {"evals@space@0.5", "evals@near_front@0.99", "igd@20", "igd@40"} <= set(row)
+    assert row["evals@space@0.5"] <= 40 and row["igd@40"] <= row["igd@20"]
+    again = record_row(spec, (0.5, 0.99), (20, 40))
+    assert {k: v for k, v in row.items() if k != "cpu_s"} == {k: v for k, v in again.items() if k != "cpu_s"}
+
+
+def test_summary_uses_current_settings_only() -> None:
+    cfg = config.load("search")
+    rows = []
+    for tactic, base in (("linas", 100), ("weaknas", 150)):
+        for seed in range(6):
+            row = {"tactic": tactic, "dataset": "cifar10", "device": "pixel2", "seed": seed, "budget": cfg.budget,
+                   "settings": settings_key(cfg.params_of(tactic)), "cpu_s": 1.0, "final_hv": 0.999,
+                   "final_hv_near": 0.99}
+            for view in ("space", "near_front"):
+                for thr in cfg.thresholds:
+                    row[f"evals@{view}@{thr:g}"] = np.inf if thr == 0.999 else base + seed
+            row |= {f"igd@{cfg.paper_linas_evals}": 0.01, f"igd@{cfg.budget}": 0.005}
+            rows.append(row)
+    stale = dict(rows[0], settings='{"batch": 99}', seed=7, **{"evals@space@0.99": 1.0})
+    summary, left_out = seed_record_summary(pd.DataFrame([*rows, stale]), cfg)
+    assert left_out == 1 and summary is not None and summary.seeds_per_tactic == {"linas": 6, "weaknas": 6}
+    [cell] = summary.cells
+    assert cell.threshold("linas", 0.99).median == 102.5 and cell.threshold("linas", 0.999).never
+    assert cell.ratio("weaknas", 0.99).ratio == 152.5 / 102.5
+    assert cell.oracle_at(0.995) is not None and cell.igd_at("linas", cfg.budget).median == 0.005
+    assert seed_record_summary(pd.DataFrame(), cfg) == (None, 0)
+
+
+def test_bad_seeds_is_one_line(capsys) -> None:
+    assert cli(["--seeds", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --seeds") and err.count("\n") == 1
