@@ -68,11 +68,17 @@ def search() -> SearchSummary:
                          prior_track=[PriorTrackResult("cifar10/pixel2", "linas", "stack_linear_blocks", 20, 300, 0.95,
                                                        [ThresholdResult("linas", 0.99, 5, 30.0, 25.0, 35.0, 21.0,
                                                                         41.0, 1.0)])],
-                         prior_track_dev=[PriorTrackResult("cifar100/silver_4114", "linas", m, 0, 300, rho,
-                                                           [ThresholdResult("linas", 0.995, 3, n, n, n, n - 5, n + 5,
-                                                                            1.0)], "prior_track_dev.csv", prior)
-                                          for prior, m, rho, n in (("exact", "true latency (oracle)", 1.0, 80.0),
-                                                                   ("none", "none", None, 150.0))],
+                         prior_oracles=[PriorTrackResult(cell, "linas", m, 0, 300, rho,
+                                                         [ThresholdResult("linas", 0.995, seeds, n, n, n, n - 5, n + 5,
+                                                                          1.0)], src, prior, [OracleResult(0.995, 8)])
+                                        for cell, seeds, src in (("cifar100/silver_4114", 3, "prior_track_dev.csv"),
+                                                                 ("cifar10/pixel2", 5, "prior_oracles.csv"))
+                                        for prior, m, rho, n in (("exact_latency", "true latency (oracle)", 1.0, 80.0),
+                                                                 ("exact_accuracy", "true accuracy (oracle)", None, 60.0),
+                                                                 ("exact_both", "true accuracy and latency (oracle)",
+                                                                  1.0, 25.0),
+                                                                 ("none", "none", None, 150.0))
+                                        if not (prior == "none" and cell == "cifar10/pixel2")],
                          seed_record=ComparisonSummary("every tactic with the stage's settings on the test cells, "
                                                        "`data/preregistration/search/seed_record.csv`", 300,
                                                        {"linas": 10, "nsga2": 10, "weaknas": 10}, [0.99, 0.995],

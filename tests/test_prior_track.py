@@ -27,18 +27,39 @@ def test_summary_takes_medians_with_intervals_per_cell() -> None:
     assert res.cell == "cifar10/pixel2" and res.latency_spearman == 0.92 and res.at(0.995).median == 52
     assert res.at(0.999).never and res.at(0.999).ci_low == 301
     assert prior_track_results(record, "linas") == [] and prior_track_results(pd.DataFrame(), "hvgain") == []
-    oracle = record.assign(prior="exact", cell="cifar100/silver_4114")  # a dev-cell diagnostic, not the track
+    oracle = record.assign(prior="exact_latency", cell="cifar100/silver_4114")  # the oracle diagnostic, not the track
     [only] = prior_track_results(pd.concat([record.assign(prior="transfer"), oracle]), "hvgain")
     assert only.cell == "cifar10/pixel2"
 
 
-def test_bad_prior_is_one_line_and_the_oracle_never_runs_on_test_cells(capsys) -> None:
+def test_bad_prior_is_one_line_and_oracles_run_on_test_cells_only_post_hoc(capsys) -> None:
     from nas_utils.search.prior_track import cli
 
     assert cli(["--prior", "magic", "--cells", "dev"]) == 2
-    assert capsys.readouterr().err == "error: --prior='magic' is not valid; valid choices: transfer, exact, none\n"
-    assert cli(["--prior", "exact"]) == 2
-    assert "runs on --cells dev only" in capsys.readouterr().err
+    assert capsys.readouterr().err == ("error: --prior='magic' is not valid; valid choices: transfer, exact_latency, "
+                                       "exact_accuracy, exact_both, none\n")
+    for prior in ("exact_latency", "exact_accuracy", "transfer,exact_both"):
+        assert cli(["--prior", prior]) == 2
+        assert "runs on --cells dev, or on the test cells with --post-hoc" in capsys.readouterr().err
+
+
+def test_oracle_priors_know_exactly_their_objectives() -> None:
+    from nas_utils.evaluators import load_benchmark
+    from nas_utils.results.search import ORACLE_PRIORS
+    from nas_utils.search.prior_track import ORACLES, OraclePriorBenchmark
+
+    assert set(ORACLE_PRIORS) == {*ORACLES, "none"}  # the report labels every prior the script runs
+    bench = load_benchmark("nb201", "cifar10", "pixel2")
+    X = bench.space.enumerate()[:7]
+    for known, columns in ((("latency",), [1]), (("accuracy",), [0]), (("accuracy", "latency"), [0, 1])):
+        ev = OraclePriorBenchmark(bench, known)
+        P = ev.prior(X)
+        assert np.array_equal(P[:, columns], bench.evaluate(X)[:, columns])
+        assert np.isnan(np.delete(P, columns, axis=1)).all()
+        assert ev.n_evaluations == 0  # knowing is not validating
+    row = run_one(TrackRun("cifar10", "pixel2", seed=0, budget=40, prior="exact_both"))
+    assert row["method"] == "true accuracy and latency (oracle)" and row["latency_spearman"] == 1.0
+    assert row["evals@0.999"] <= 40  # both objectives known: the acquisition goes straight to the front
 
 
 def test_a_record_resumes_where_it_stopped(tmp_path) -> None:

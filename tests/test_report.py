@@ -87,8 +87,11 @@ def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports
     assert "- cifar10/pixel2: gap 0.0123; fastest third 70 %, middle 20 %, slowest 5 %" in section
     assert "**Prior-knowledge track** (separate and labelled" in section
     assert "| cifar10/pixel2 | 5 | 0.950 | 30 [21, 41] (40 [28, 60]) | n/a (40 [28, 60]) |" in section
-    assert ("with the *true* latency of every cell as the prior (an oracle no tactic has), `linas` needs a median of "
-            "cifar100/silver_4114 80 [75, 85] vs 150 [145, 155] validations to HV 0.995") in section
+    assert "**Where `linas`'s validations go** (a diagnostic with oracles no tactic has" in section
+    assert ("| cifar100/silver_4114 (dev) | 3 | 150 [145, 155] / n/a | 80 [75, 85] / n/a | 60 [55, 65] / n/a | "
+            "25 [20, 30] / n/a | 8 / n/a |") in section
+    # a test cell (post hoc) without its own "none" runs: the stage's runs of the tactic, their seeds
+    assert "| cifar10/pixel2 (test) | 10 / 5 / 5 / 5 | 40 [28, 60] / n/a | 80 [75, 85] / n/a |" in section
     glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
     row = next(line for line in glance.splitlines() if "near-limit tactic" in line)
     assert "<= 60 (project goal)" in row and "cifar10/pixel2: meets" in row

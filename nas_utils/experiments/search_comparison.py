@@ -54,7 +54,7 @@ from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from matplotlib.figure import Figure
 from nas_utils.results.search import (
-    CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult,
+    ORACLE_PRIORS, CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult,
     RatioResult, SearchSummary, TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant, View,
 )
 
@@ -108,6 +108,7 @@ def near_front_ref(dataset: str, device: str) -> dict[str, float]:
     return {o.name: round(float(v), 4) for o, v in zip(bench.objectives, point)}
 
 
+@functools.lru_cache(maxsize=None)
 def oracle_bounds(dataset: str, device: str, thresholds: tuple[float, ...]) -> list[OracleResult]:
     """The oracle's validations to every threshold in both HV views (greedy over the cell's true front)."""
     front = load_benchmark("nb201", dataset, device).true_front()
@@ -278,10 +279,10 @@ def load_faithful_record(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
 
 
-def load_prior_track(folder: str | Path | None = None, dev: bool = False) -> pd.DataFrame:
-    """The per-run rows of the prior-knowledge track (:mod:`nas_utils.search.prior_track`; ``dev``: its
-    development-cell diagnostic); no file: empty."""
-    name = Path(tuning.PRIOR_TRACK_DEV_RECORD if dev else tuning.PRIOR_TRACK_RECORD).name
+def load_prior_track(folder: str | Path | None = None, record: str = tuning.PRIOR_TRACK_RECORD) -> pd.DataFrame:
+    """The per-run rows of a record of :mod:`nas_utils.search.prior_track` (default: the prior-knowledge
+    track; ``tuning.PRIOR_TRACK_DEV_RECORD`` / ``PRIOR_ORACLE_RECORD``: the oracle diagnostic); no file: empty."""
+    name = Path(record).name
     path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / name
     return pd.read_csv(path).assign(source=name) if path.exists() else pd.DataFrame()
 
@@ -300,6 +301,18 @@ def prior_track_results(record: pd.DataFrame, tactic: str | None, prior: str = "
         rho = float(g["latency_spearman"].median())
         out.append(PriorTrackResult(str(cell), tactic, str(method), int(k), int(budget),
                                     None if np.isnan(rho) else rho, evals, source, prior))
+    return out
+
+
+def prior_oracle_results(tactic: str | None, thresholds: tuple[float, ...]) -> list[PriorTrackResult]:
+    """The oracle diagnostic of :mod:`nas_utils.search.prior_track` (development cells, then the test cells
+    post hoc): per cell and prior, medians with intervals, and the cell's greedy true-front bound."""
+    out = []
+    for record in (tuning.PRIOR_TRACK_DEV_RECORD, tuning.PRIOR_ORACLE_RECORD):
+        rows = load_prior_track(record=record)
+        for prior in ORACLE_PRIORS:
+            for r in prior_track_results(rows, tactic, prior):
+                out.append(replace(r, oracle=oracle_bounds(*r.cell.split("/"), thresholds)))
     return out
 
 
@@ -403,8 +416,7 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                                          [c for c in cfg.cell_pairs() if c in tuning.TEST_CELLS],
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
                          prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic),
-                         prior_track_dev=[r for prior in ("exact", "none") for r in
-                                          prior_track_results(load_prior_track(dev=True), cfg.near_limit_tactic, prior)],
+                         prior_oracles=prior_oracle_results(cfg.near_limit_tactic, tuple(cfg.thresholds)),
                          seed_record=seed_record, seed_record_stale=stale)
 
 

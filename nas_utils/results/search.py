@@ -128,6 +128,11 @@ class GapResult:
     band_shares: list[float]
 
 
+#: The priors of the oracle diagnostic (:mod:`nas_utils.search.prior_track`) as the report labels them.
+ORACLE_PRIORS = {"none": "no prior (contest)", "exact_latency": "true latency", "exact_accuracy": "true accuracy",
+                 "exact_both": "both true"}
+
+
 @dataclass(frozen=True)
 class PriorTrackResult:
     """The near-limit tactic with latency known before validation (a separate, labelled track,
@@ -143,10 +148,14 @@ class PriorTrackResult:
     latency_spearman: float | None  # None: no prior
     evals: list[ThresholdResult]
     source: str = "prior_track.csv"  # the record it was read from
-    prior: str = "transfer"  # transfer (the track); exact or none (the development-cell diagnostic)
+    prior: str = "transfer"  # transfer (the track); a key of ORACLE_PRIORS (the oracle diagnostic)
+    oracle: list[OracleResult] = field(default_factory=list)  # the cell's greedy true-front bound (the diagnostic)
 
     def at(self, threshold: float) -> ThresholdResult | None:
         return next((r for r in self.evals if r.threshold == threshold), None)
+
+    def oracle_at(self, threshold: float) -> OracleResult | None:
+        return next((r for r in self.oracle if r.threshold == threshold and r.view == "space"), None)
 
 
 @dataclass(frozen=True)
@@ -298,7 +307,7 @@ class SearchSummary(ComparisonSummary, Summary):
     """
 
     KIND: ClassVar[str] = "search"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
     timing: TimingResult | None = None
     dev_cells: list[str] = field(default_factory=list)
     test_cells: list[str] = field(default_factory=list)
@@ -309,7 +318,8 @@ class SearchSummary(ComparisonSummary, Summary):
     near_limit_tactic: str | None = None  # pre-registered (params.yaml search.near_limit_tactic): judged on the goals
     near_limit_gaps: list[GapResult] = field(default_factory=list)  # where its HV is missing, per test cell
     prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
-    prior_track_dev: list[PriorTrackResult] = field(default_factory=list)  # dev cells: true latency as prior vs none
+    # the oracle diagnostic: true latency / accuracy / both as prior vs none, dev cells and (post hoc) test cells
+    prior_oracles: list[PriorTrackResult] = field(default_factory=list)
     seed_record: ComparisonSummary | None = None  # every tactic, 10 seeds, test cells (a record beside the stage)
     seed_record_stale: int = 0  # record rows left out: their settings or budget are not params.yaml's
 

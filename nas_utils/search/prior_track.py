@@ -18,43 +18,61 @@ return both objectives too), so the device measurements to a threshold are ``k``
 No setting is chosen here: the tactic's settings are those of the main contest (fixed on the
 development cells), the transfer method and sampler are notebook 04's pre-registered ones.
 
-A diagnostic on the development cells (never a test cell) bounds what better latency knowledge
-could give: ``--cells dev --prior exact`` offers the *true* latency of every cell as the prior
-(an oracle no tactic has), next to ``--prior none`` (the contest's tactic, the same seeds)::
+Where the tactic's validations go, a diagnostic with oracles no tactic has (it chooses nothing): the
+*true* value of an objective of every cell as the prior, ``exact_latency``, ``exact_accuracy`` or
+``exact_both``, next to ``none`` (the contest's tactic, the same seeds). The GP of a known objective
+then models a residual of zero, so the validations left are those the *other* objective's model costs;
+with both known, those the initial design and the batch acquisition cost. On the development cells::
 
-    python -m nas_utils.search.prior_track --cells dev --prior exact,none --seeds 3 --out data/preregistration/search/prior_track_dev.csv
+    python -m nas_utils.search.prior_track --cells dev --prior exact_latency,exact_accuracy,exact_both,none --seeds 3 --out data/preregistration/search/prior_track_dev.csv
 
-(:data:`~nas_utils.search.tuning.PRIOR_TRACK_DEV_RECORD`).
+and, after the verdicts (``--post-hoc``: explains a test cell's result, chooses nothing; ``none`` is
+the contest's own runs there)::
+
+    python -m nas_utils.search.prior_track --cells test --post-hoc --prior exact_latency,exact_accuracy,exact_both --seeds 5 --out data/preregistration/search/prior_oracles.csv
+
+(:data:`~nas_utils.search.tuning.PRIOR_TRACK_DEV_RECORD`, :data:`~nas_utils.search.tuning.PRIOR_ORACLE_RECORD`).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
-from nas_utils.evaluators import Evaluator, load_benchmark
-from nas_utils.metrics import evals_to_threshold, rank_correlation
+from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
+from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, rank_correlation
 from nas_utils.search.base import make_tactic
 from nas_utils.search.records import extend_record, record_cli
-from nas_utils.search.tuning import DEV_CELLS, PRIOR_TRACK_DEV_RECORD, PRIOR_TRACK_RECORD, TEST_CELLS, THRESHOLDS
+from nas_utils.search.tuning import (
+    DEV_CELLS,
+    PRIOR_ORACLE_RECORD,
+    PRIOR_TRACK_DEV_RECORD,
+    PRIOR_TRACK_RECORD,
+    TEST_CELLS,
+    THRESHOLDS,
+)
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
 from nas_utils.transfer.methods import make_method
 from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import sample_features
 
-RECORD, DEV_RECORD = PRIOR_TRACK_RECORD, PRIOR_TRACK_DEV_RECORD
+RECORD, DEV_RECORD, ORACLE_RECORD = PRIOR_TRACK_RECORD, PRIOR_TRACK_DEV_RECORD, PRIOR_ORACLE_RECORD
 K = 20  # device measurements to adapt the predictor (notebook 04's headline k)
 BUDGET = 300  # validations, as in the main contest
 
 
-#: Where the prior comes from: the transfer method (the track), the true latency (a dev-cell oracle), none.
-PRIORS = ("transfer", "exact", "none")
+#: Oracle priors (a diagnostic): the objectives whose true value of every cell is known before validation.
+ORACLES: dict[str, tuple[str, ...]] = {"exact_latency": ("latency",), "exact_accuracy": ("accuracy",),
+                                       "exact_both": ("accuracy", "latency")}
+#: Where the prior comes from: the transfer method (the track), an oracle (a diagnostic), none.
+PRIORS = ("transfer", *ORACLES, "none")
 CELLS = {"test": TEST_CELLS, "dev": DEV_CELLS}
 
 
@@ -66,6 +84,32 @@ class TrackRun:
     k: int = K
     budget: int = BUDGET
     prior: str = "transfer"
+
+
+class OraclePriorBenchmark(Evaluator):
+    """The tabular benchmark with the *true* value of the ``known`` objectives of every architecture as prior
+    knowledge (:meth:`prior`): an oracle no tactic has, for diagnostics only."""
+
+    def __init__(self, bench: TabularBenchmark, known: Sequence[str]) -> None:
+        super().__init__(bench.space, bench.objectives)
+        self.bench = bench
+        names = [o.name for o in bench.objectives]
+        self.columns = [names.index(n) for n in known]
+
+    def _evaluate(self, X: np.ndarray) -> np.ndarray:
+        return self.bench.table[self.bench.rows(X)]
+
+    def prior(self, X: np.ndarray) -> np.ndarray:
+        F = np.full((len(X), len(self.objectives)), np.nan)
+        F[:, self.columns] = self.bench.table[self.bench.rows(X)][:, self.columns]
+        return F
+
+    def scorer(self) -> HypervolumeScorer:
+        return self.bench.scorer()
+
+    @property
+    def name(self) -> str:
+        return f"oracle[{'+'.join(self.bench.objectives[c].name for c in self.columns)}; {self.bench.label}]"
 
 
 def predicted_latency(device: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -89,13 +133,15 @@ def run_one(run: TrackRun) -> dict[str, object]:
     if run.prior == "transfer":
         ms, _, method = predicted_latency(run.device, run.k, run.seed)
         evaluator: Evaluator = PriorLatencyBenchmark(bench, ms)
-    elif run.prior == "exact":
-        ms, method, evaluator = bench.table[:, 1], "true latency (oracle)", PriorLatencyBenchmark(bench, bench.table[:, 1])
+    elif run.prior in ORACLES:
+        known = ORACLES[run.prior]
+        method, evaluator = f"true {' and '.join(known)} (oracle)", OraclePriorBenchmark(bench, known)
+        ms = bench.table[:, 1] if "latency" in known else np.full(len(bench.table), np.nan)
     else:
         ms, method, evaluator = np.full(len(bench.table), np.nan), "none", bench
     history = make_tactic(tactic, **search.tactic_params.get(tactic, {})).run(evaluator, run.budget, run.seed)
     curve = bench.scorer().curve(history[[o.name for o in bench.objectives]].to_numpy())  # true objectives
-    rho = rank_correlation(ms, bench.table[:, 1])[0] if run.prior != "none" else float("nan")
+    rho = rank_correlation(ms, bench.table[:, 1])[0] if np.all(np.isfinite(ms)) else float("nan")
     out: dict[str, object] = {"tactic": tactic, "cell": f"{run.dataset}/{run.device}", "seed": run.seed,
                               "budget": run.budget, "k": run.k if run.prior == "transfer" else 0, "prior": run.prior,
                               "method": method, "latency_spearman": round(rho, 4), "final_hv": float(curve[-1])}
@@ -113,17 +159,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=BUDGET)
     parser.add_argument("--cells", default="test", choices=sorted(CELLS), help="test cells, or dev cells only")
     parser.add_argument("--prior", default="transfer", help=f"comma-separated, of: {', '.join(PRIORS)}")
+    parser.add_argument("--post-hoc", action="store_true",
+                        help="allow oracle priors on the test cells: a diagnostic after the verdicts, chooses nothing")
     parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there are kept, not rerun)")
+    parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
     args = parser.parse_args(argv)
+    config.check_range("--workers", args.workers, low=1)
     priors = args.prior.split(",")
     if bad := [p for p in priors if p not in PRIORS]:
         raise ConfigError(f"--prior={bad[0]!r} is not valid; valid choices: {', '.join(PRIORS)}")
-    if "exact" in priors and args.cells != "dev":
-        raise ConfigError("--prior=exact (an oracle) runs on --cells dev only; valid: --cells dev")
+    if (oracle := next((p for p in priors if p in ORACLES), None)) and args.cells != "dev" and not args.post_hoc:
+        raise ConfigError(f"--prior={oracle} (an oracle) runs on --cells dev, or on the test cells with --post-hoc "
+                          "(a diagnostic after the verdicts); valid: --cells dev, --post-hoc")
     runs = [TrackRun(dataset, device, seed, args.k, args.budget, prior) for dataset, device in CELLS[args.cells]
             for prior in priors for seed in range(args.seeds)]
     extend_record(args.out, runs, run_one, lambda r: (f"{r.dataset}/{r.device}", r.seed, r.prior, r.budget),
-                  lambda row: (row["cell"], int(row["seed"]), row.get("prior", "transfer"), int(row["budget"])))
+                  lambda row: (row["cell"], int(row["seed"]), row.get("prior", "transfer"), int(row["budget"])),
+                  workers=args.workers)
     return 0
 
 

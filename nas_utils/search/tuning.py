@@ -171,8 +171,10 @@ GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, 
 DYNAST_EVALS_TO_099 = {"gold_6226": 116, "pixel2": 77, "raspi4": 69}
 #: The record of the near-limit tactic with prior knowledge of latency (:mod:`nas_utils.search.prior_track`).
 PRIOR_TRACK_RECORD = "data/preregistration/search/prior_track.csv"
-#: Its development-cell diagnostic: the true latency as prior (an oracle) vs no prior, same seeds.
+#: Its diagnostic on the development cells: the true latency, accuracy or both as prior (oracles) vs no prior.
 PRIOR_TRACK_DEV_RECORD = "data/preregistration/search/prior_track_dev.csv"
+#: The same oracles on the test cells, after the verdicts (``--post-hoc``): explains, chooses nothing.
+PRIOR_ORACLE_RECORD = "data/preregistration/search/prior_oracles.csv"
 #: Every tactic, 10 seeds, on the test cells (:mod:`nas_utils.experiments.search_seeds`).
 SEED_RECORD = "data/preregistration/search/seed_record.csv"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from nas_utils import claims
 from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SearchSummary
-from nas_utils.results.search import CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
+from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
     ORACLE, figure, fmt, interval, markdown_table, notebook_link, oracle_text, plain, ratio_estimate, ratio_text,
     seeds_per_tactic,
@@ -50,8 +50,9 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
                   "95 % interval meets it). *oracle*: the validations needed by an oracle that validates only "
                   "true-front members, greedily by HV gain, the physical limit of any tactic:", "", *near, ""]
     lines += seed_record_lines(s)
-    if prior := prior_track_lines(s):
-        lines += [*prior, ""]
+    for block in (prior_track_lines(s), prior_oracle_lines(s)):
+        if block:
+            lines += [*block, ""]
     lines += ["**Verdicts** (the rule: `nas_utils.claims.verdict`; each claim against our ratio at every threshold "
               "and view, ratios and intervals in the tables above):", "", *verdict_table(s), ""]
     paper = [f"- {c.name}: WeakNAS needs {fmt(m.evals_to_match)} evaluations to match the HV "
@@ -157,24 +158,44 @@ def prior_track_lines(s: SearchSummary) -> list[str]:
         seeds = p.evals[0].seeds if p.evals else 0
         rho = "n/a" if p.latency_spearman is None else f"{p.latency_spearman:.3f}"
         lines.append(f"| {p.cell} | {seeds} | {rho} | {' | '.join(vals)} |")
-    return lines + prior_dev_lines(s)
+    return lines
 
 
-def prior_dev_lines(s: SearchSummary, threshold: float = 0.995) -> list[str]:
-    """The development-cell diagnostic of the track: the true latency of every cell as the prior (an oracle)
-    against no prior, the same seeds, median validations to ``threshold``."""
-    by = {(p.cell, p.prior): p for p in s.prior_track_dev}
-    cells = list(dict.fromkeys(p.cell for p in s.prior_track_dev))
-    pairs = [(c, by.get((c, "exact")), by.get((c, "none"))) for c in cells]
-    parts = [f"{c} {_evals_ci(e.at(threshold))} vs {_evals_ci(n.at(threshold))}" for c, e, n in pairs if e and n]
-    if not parts:
+def prior_oracle_lines(s: SearchSummary, thresholds: tuple[float, ...] = (0.995, 0.999)) -> list[str]:
+    """Where the near-limit tactic's validations go (the oracle diagnostic): per cell, validations to each
+    threshold with no prior, the true latency, the true accuracy or both as the prior, next to the cell's
+    greedy true-front bound. On a test cell without ``none`` runs, the stage's own runs of the tactic."""
+    if not s.prior_oracles:
         return []
-    first = s.prior_track_dev[0]
-    seeds = first.evals[0].seeds if first.evals else 0
-    return ["", f"What better latency knowledge could give at most (development cells only, record `{first.source}`, "
-            f"{seeds} seeds): with the *true* latency of every cell as the prior (an oracle no tactic has), "
-            f"`{first.tactic}` needs a median of " + "; ".join(parts) + f" validations to HV {threshold:g} "
-            "(oracle prior vs no prior, [95 % CI])."]
+    by = {(p.cell, p.prior): p for p in s.prior_oracles}
+    cells = list(dict.fromkeys(p.cell for p in s.prior_oracles))
+    tactic = s.prior_oracles[0].tactic
+    sources = ", ".join(f"`{src}`" for src in dict.fromkeys(p.source for p in s.prior_oracles))
+    thr = " / ".join(f"{t:g}" for t in thresholds)
+    lines = [f"**Where `{tactic}`'s validations go** (a diagnostic with oracles no tactic has; it chooses nothing; "
+             f"records {sources} from `python -m nas_utils.search.prior_track`: development cells, and test cells "
+             "run after the verdicts above with `--post-hoc`): the *true* value of one objective, or both, of every "
+             "cell as the mean of the tactic's GP, which then models a residual of zero. With the true latency the "
+             "validations left are what the accuracy model costs; with the true accuracy, what the latency model "
+             "costs; with both, what the initial design and the batches cost. Median validations to HV "
+             f"{thr} [95 % CI] (seeds per column where they differ); *oracle*: the greedy true-front bound of the section's "
+             "tables:", "",
+             "| cell | seeds | " + " | ".join(ORACLE_PRIORS.values()) + " | oracle |",
+             "|---|---|" + "---|" * (len(ORACLE_PRIORS) + 1)]
+    for c in cells:
+        main, seeds, vals = s.cell(c), [], []
+        for prior in ORACLE_PRIORS:
+            p = by.get((c, prior))
+            res = [p.at(t) if p else (main.threshold(tactic, t) if main and prior == "none" else None)
+                   for t in thresholds]
+            seeds.append(max([0, *(r.seeds for r in res if r)]))
+            vals.append(" / ".join(_evals_ci(r) for r in res))
+        first = next(p for p in s.prior_oracles if p.cell == c)
+        bound = " / ".join(fmt(o.evals if o else None, 4) for o in map(first.oracle_at, thresholds))
+        role = " (test)" if c in s.test_cells else " (dev)" if c in s.dev_cells else ""
+        n = str(seeds[0]) if len(set(seeds)) == 1 else " / ".join(map(str, seeds))
+        lines.append(f"| {c}{role} | {n} | {' | '.join(vals)} | {bound} |")
+    return lines
 
 
 def near_limit_verdicts(s: SearchSummary, runs: ComparisonSummary | None = None
