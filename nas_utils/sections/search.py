@@ -202,7 +202,7 @@ def near_limit_verdicts(s: SearchSummary, runs: ComparisonSummary | None = None
                         ) -> list[tuple[CellSummary, float, ThresholdResult | None, Verdict]]:
     """(test cell, threshold, the near-limit tactic's evaluations, verdict against ``claims.NEAR_LIMIT_GOALS``)
     for every test cell the pre-registered near-limit tactic ran on; space-wide view. ``runs``: other runs
-    than the stage's (the 10-seed record, ``s.seed_record``)."""
+    than the stage's (the seed record, ``s.seed_record``)."""
     name, runs = s.near_limit_tactic, runs or s
     out = []
     for cell in runs.cells:
@@ -247,7 +247,7 @@ def near_limit_lines(s: SearchSummary, runs: ComparisonSummary | None = None) ->
 
 
 def seed_record_lines(s: SearchSummary) -> list[str]:
-    """Every tactic with 10 seeds (the record beside the stage): both HV-view tables, the verdicts and
+    """Every tactic with the record's seeds (beside the stage): both HV-view tables, the verdicts and
     the near-limit goals on those runs."""
     r = s.seed_record
     if r is None or not r.cells:
@@ -255,7 +255,8 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
     stale = (f" {s.seed_record_stale} rows of the record have other settings or another budget than `params.yaml` "
              "and are left out." if s.seed_record_stale else "")
     lines = [f"**Every tactic with more seeds** ({seeds_per_tactic(r)}; a record beside the stage: {r.method}, made "
-             "by `python -m nas_utils.experiments.search_seeds --seeds 10 --workers 2`, seed for seed the stage's "
+             f"by `python -m nas_utils.experiments.search_seeds --seeds {max(r.seeds_per_tactic.values())} --workers 2`, "
+             "seed for seed the stage's "
              f"runs; the stage runs fewer seeds of the costly tactics to stay within 8 minutes).{stale} Median real evaluations to each HV threshold [95 % interval] "
              "(ratio to LINAS [95 % interval]), space-wide view:", "", *fair_table(r, "space"), "",
              "Near-front view:", "", *fair_table(r, "near_front"), "",
