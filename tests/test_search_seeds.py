@@ -1,4 +1,4 @@
-"""The 10-seed record beside stage ``search``: its rows, its summary (current settings only) and the record loop
+"""The seed record beside stage ``search``: its rows, its summary (current settings only) and the record loop
 with workers."""
 
 from __future__ import annotations

@@ -322,7 +322,7 @@ def settings_key(params: dict[str, Any]) -> str:
 
 
 def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
-    """The per-run rows of the 10-seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
+    """The per-run rows of the seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
     path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.SEED_RECORD).name
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
 

@@ -1,4 +1,4 @@
-"""Ten seeds of every tactic on the search test cells: a record beside the stage (issue 11, section 1).
+"""More seeds of every tactic on the search test cells: a record beside the stage (issue 11, section 1).
 
 Stage ``search`` must finish in 8 minutes on 2 CPU cores, so in the default profile the costly
 tactics run fewer seeds (``search.tactic_seeds``). This script runs every tactic of
@@ -9,7 +9,7 @@ views, IGD+ after ``paper_linas_evals`` and ``budget`` evaluations, the final HV
 seconds (runs are the stage's :func:`~nas_utils.experiments.search_comparison.run_one`: seed for
 seed, the same histories)::
 
-    nice -n 10 python -m nas_utils.experiments.search_seeds --seeds 10 --workers 2
+    nice -n 10 python -m nas_utils.experiments.search_seeds --seeds 20 --workers 2
 
 The record is resumable (:func:`~nas_utils.search.records.extend_record`) and stage ``search``
 summarises it (:func:`~nas_utils.experiments.search_comparison.seed_record_summary`) next to its
@@ -67,7 +67,7 @@ def _key(tactic: str, dataset: str, device: str, seed: int, settings: str) -> tu
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Every search tactic, N seeds, on the test cells (a record).")
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
     parser.add_argument("--out", default=SEED_RECORD)
     parser.add_argument("--fresh", action="store_true", help="start the record afresh (after a code change)")

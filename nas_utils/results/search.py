@@ -320,7 +320,7 @@ class SearchSummary(ComparisonSummary, Summary):
     prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
     # the oracle diagnostic: true latency / accuracy / both as prior vs none, dev cells and (post hoc) test cells
     prior_oracles: list[PriorTrackResult] = field(default_factory=list)
-    seed_record: ComparisonSummary | None = None  # every tactic, 10 seeds, test cells (a record beside the stage)
+    seed_record: ComparisonSummary | None = None  # every tactic, more seeds, test cells (a record beside the stage)
     seed_record_stale: int = 0  # record rows left out: their settings or budget are not params.yaml's
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:

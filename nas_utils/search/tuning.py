@@ -175,7 +175,7 @@ PRIOR_TRACK_RECORD = "data/preregistration/search/prior_track.csv"
 PRIOR_TRACK_DEV_RECORD = "data/preregistration/search/prior_track_dev.csv"
 #: The same oracles on the test cells, after the verdicts (``--post-hoc``): explains, chooses nothing.
 PRIOR_ORACLE_RECORD = "data/preregistration/search/prior_oracles.csv"
-#: Every tactic, 10 seeds, on the test cells (:mod:`nas_utils.experiments.search_seeds`).
+#: Every tactic, 20 seeds, on the test cells (:mod:`nas_utils.experiments.search_seeds`).
 SEED_RECORD = "data/preregistration/search/seed_record.csv"
 
 
