@@ -46,7 +46,7 @@ import numpy as np
 from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
-from nas_utils.metrics import HypervolumeScorer, evals_to_threshold, rank_correlation
+from nas_utils.metrics import evals_to_threshold, rank_correlation
 from nas_utils.search.base import make_tactic
 from nas_utils.search.records import extend_record, record_cli
 from nas_utils.search.tuning import (
@@ -58,7 +58,7 @@ from nas_utils.search.tuning import (
     THRESHOLDS,
 )
 from nas_utils.transfer.data import load_task_data
-from nas_utils.transfer.in_loop import PriorLatencyBenchmark, calibrate, cell_task
+from nas_utils.transfer.in_loop import PriorBenchmark, PriorLatencyBenchmark, calibrate, cell_task
 from nas_utils.transfer.methods import make_method
 from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import sample_features
@@ -86,30 +86,12 @@ class TrackRun:
     prior: str = "transfer"
 
 
-class OraclePriorBenchmark(Evaluator):
+class OraclePriorBenchmark(PriorBenchmark):
     """The tabular benchmark with the *true* value of the ``known`` objectives of every architecture as prior
-    knowledge (:meth:`prior`): an oracle no tactic has, for diagnostics only."""
+    knowledge: an oracle no tactic has, for diagnostics only."""
 
     def __init__(self, bench: TabularBenchmark, known: Sequence[str]) -> None:
-        super().__init__(bench.space, bench.objectives)
-        self.bench = bench
-        names = [o.name for o in bench.objectives]
-        self.columns = [names.index(n) for n in known]
-
-    def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        return self.bench.table[self.bench.rows(X)]
-
-    def prior(self, X: np.ndarray) -> np.ndarray:
-        F = np.full((len(X), len(self.objectives)), np.nan)
-        F[:, self.columns] = self.bench.table[self.bench.rows(X)][:, self.columns]
-        return F
-
-    def scorer(self) -> HypervolumeScorer:
-        return self.bench.scorer()
-
-    @property
-    def name(self) -> str:
-        return f"oracle[{'+'.join(self.bench.objectives[c].name for c in self.columns)}; {self.bench.label}]"
+        super().__init__(bench, np.where([o.name in known for o in bench.objectives], bench.table, np.nan))
 
 
 def predicted_latency(device: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:

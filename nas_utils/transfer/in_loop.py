@@ -70,25 +70,25 @@ class PredictedLatencyEvaluator(Evaluator):
         return f"predicted[{self.bench.label}]"
 
 
-class PriorLatencyBenchmark(Evaluator):
-    """The tabular benchmark (true objectives on evaluation: each validated architecture is also measured on
-    the device) with the predicted latency of *every* architecture as prior knowledge (:meth:`prior`).
+class PriorBenchmark(Evaluator):
+    """The tabular benchmark (true objectives on evaluation) with objective values known for *every*
+    architecture before any validation (:meth:`prior`).
 
     Args:
         bench: the tabular benchmark of the target device.
-        predicted_ms: predicted latency of every benchmark row (benchmark index order).
+        known: ``(n, n_obj)`` prior values in benchmark row order, NaN where unknown.
     """
 
-    def __init__(self, bench: TabularBenchmark, predicted_ms: np.ndarray) -> None:
+    def __init__(self, bench: TabularBenchmark, known: np.ndarray) -> None:
         super().__init__(bench.space, bench.objectives)
         self.bench = bench
-        self.predicted = PredictedLatencyEvaluator(bench, predicted_ms)
+        self.known = np.asarray(known, dtype=np.float64)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         return self.bench.table[self.bench.rows(X)]
 
     def prior(self, X: np.ndarray) -> np.ndarray:
-        return self.predicted.prior(X)
+        return self.known[self.bench.rows(X)]
 
     def scorer(self) -> HypervolumeScorer:
         return self.bench.scorer()
@@ -96,6 +96,21 @@ class PriorLatencyBenchmark(Evaluator):
     @property
     def name(self) -> str:
         return f"prior[{self.bench.label}]"
+
+
+class PriorLatencyBenchmark(PriorBenchmark):
+    """:class:`PriorBenchmark` knowing the *predicted* latency of every architecture (each validated one is
+    also measured on the device).
+
+    Args:
+        bench: the tabular benchmark of the target device.
+        predicted_ms: predicted latency of every benchmark row (benchmark index order).
+    """
+
+    def __init__(self, bench: TabularBenchmark, predicted_ms: np.ndarray) -> None:
+        known = np.full(bench.table.shape, np.nan)
+        known[:, [o.name for o in bench.objectives].index("latency")] = predicted_ms
+        super().__init__(bench, known)
 
 
 @dataclass(frozen=True)
