@@ -70,3 +70,12 @@ def test_two_pass_check_reports_both_passes_and_the_chosen_statistic():
     assert res.statistic in ("min", "median") and set(res.spearman_by_statistic) == {"min", "median"}
     assert len(res.table) == 6 and res.records == 12 and np.isfinite(res.table[["latency_ms_1", "latency_ms_2"]]).all().all()
     assert res.summary()["spearman_two_passes"] == res.spearman
+
+
+def test_rounds_check_rejects_bad_input_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from nas_utils.latency import rounds_check
+
+    for argv in (["--rounds", "2,x"], ["--rounds", "0,3"], ["--repeats", "0"]):
+        assert rounds_check.cli(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "valid" in err and "\n" not in err

@@ -71,7 +71,7 @@ class PredictedLatency:
 
 def fit_latency_predictor(
     net: SuperNet, device: str, k: int, n_test: int = 0, predictor: str = "ridge", seed: int = 0,
-    settings: MeasureSettings | None = None, rounds: int = 2, store: str | Path | None = None,
+    settings: MeasureSettings | None = None, rounds: int = 3, store: str | Path | None = None,
 ) -> tuple[PredictedLatency, dict[str, Any]]:
     """Measure ``k + n_test`` distinct sub-networks on ``device``; fit on ``k``, test on the rest.
 
@@ -80,7 +80,8 @@ def fit_latency_predictor(
     marked contended). With ``store`` (a JSON
     file), measurements are kept on disk keyed by super-network, device, sample, settings and
     rounds, so a rerun reuses them and fits the same model (latency does not depend on weights);
-    delete the file to measure afresh.
+    delete the file to measure afresh. ``rounds``: interleaved rounds per sub-network, 3 as in the latency
+    stage (``latency.rounds``; evidence in ``data/measured/rounds_check.csv``).
     """
     dev = get_device(device).check_available()
     rng = np.random.default_rng(seed)
