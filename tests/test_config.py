@@ -78,11 +78,30 @@ def test_paper_profile_is_valid() -> None:
     """profiles/paper.yaml merged onto params.yaml passes every schema (a typo there fails here)."""
     import yaml
 
+    from nas_utils.profiles import merge
+
     paper = yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text())
     params = config.read_params()
-    for name, overrides in paper.items():
+    for name in paper:
         assert name in params, f"profiles/paper.yaml names unknown section {name!r}"
-        config.load(name, **overrides)
+    merge(params, paper)  # deep, as `hwnas profile paper` applies it
+    for name in paper:
+        config.parse(name, params[name])
+
+
+def test_supernet_hvgain_uses_the_nb201_settings() -> None:
+    """Stage search_supernet runs hvgain with the settings fixed on the NB201 development cells, in both profiles."""
+    import yaml
+
+    from nas_utils.profiles import merge
+
+    params = config.read_params()
+    hvgain = lambda p: (p["search_supernet"]["tactic_params"]["hvgain"], p["search"]["tactic_params"]["hvgain"])  # noqa: E731
+    supernet, nb201 = hvgain(params)
+    assert supernet == nb201
+    merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    supernet, nb201 = hvgain(params)
+    assert supernet == nb201
 
 
 def test_runtime_settings_are_validated() -> None:
