@@ -106,6 +106,8 @@ def test_bad_settings_are_one_line_errors() -> None:
         TACTICS.get("hvgain")(batch_size=0)
     with pytest.raises(ConfigError, match="acquisition"):
         TACTICS.get("hvgain")(acquisition="ei")
+    with pytest.raises(ConfigError, match="ref_point='space' is not valid; valid choices: validated, predicted"):
+        TACTICS.get("hvgain")(ref_point="space")
     for key, value in [("sd_scale", 0.0), ("early_batch_size", -1), ("rescore_top", 1.5), ("tail_weight", 2.0),
                        ("tail_scale", 0.5), ("stats_weight", -1.0), ("rank_weight", 1.5)]:
         with pytest.raises(ConfigError, match=key):
@@ -193,3 +195,17 @@ def test_edge_pairs_are_the_products_of_two_edges_ops() -> None:
     assert (P[np.arange(3), first] == 1).all()
     assert np.array_equal(cost_features(space, X, pair_weight=0.5)[:, -375:], 0.5 * P)
     assert cost_features(space, X).shape[1] == cost_features(space, X, pair_weight=0.5).shape[1] - 375
+
+
+def test_predicted_reference_covers_the_slowest_predicted_candidate() -> None:
+    """``ref_point="predicted"``: the latency reference is ref_latency x the larger of the slowest validated and the
+    slowest predicted median; ``"validated"`` ignores the predictions; an accuracy's reference stays 100 % error."""
+    from nas_utils.metrics import Objective
+
+    objectives = (Objective("accuracy", minimize=False, unit="%"), Objective("latency", minimize=True, unit="ms"))
+    M = np.array([[10.0, 2.0], [20.0, 1.0]])  # validated, minimised units (error, latency)
+    mu = np.log(np.array([[15.0, 3.0], [12.0, 1.5]]))  # predicted medians, modelled in log units
+    validated = TACTICS.get("hvgain")(ref_point="validated")._reference(M, mu, [True, True], objectives)
+    predicted = TACTICS.get("hvgain")(ref_point="predicted")._reference(M, mu, [True, True], objectives)
+    np.testing.assert_allclose(validated, [100.0, 1.1 * 2.0])
+    np.testing.assert_allclose(predicted, [100.0, 1.1 * 3.0])

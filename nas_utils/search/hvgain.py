@@ -30,7 +30,9 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    plus uniform samples.
 3. **Acquisition**: the hypervolume gain of a candidate over the *observed* front, in natural
    units (error = 100 - accuracy, latency), with the HV reference point at 0 % accuracy and
-   ``ref_latency`` x the largest latency validated so far. ``acquisition="ehvi"``: the exact
+   ``ref_latency`` x the largest latency validated so far (``ref_point="predicted"``: or predicted
+   for any candidate, if larger, so that the box holds architectures slower than any validated
+   one). ``acquisition="ehvi"``: the exact
    expected gain under the GPs' independent log-normal predictive marginals (closed form in
    two dimensions: a sum over the front's strips of products of one-dimensional partial
    expectations, :func:`expected_gain`); ``"ucb"``: the gain of the optimistic point
@@ -298,6 +300,8 @@ class HVGain(Tactic):
         beta: optimism of ``"ucb"`` in predictive standard deviations.
         ref_latency: HV reference of a minimised objective, as a multiple of its largest
             validated value (an accuracy's reference is 0 %).
+        ref_point: ``"validated"`` (the largest validated value, as above) or ``"predicted"`` (the
+            larger of that and the largest predicted median over the candidates).
         refit_every: re-select the GP hyper-parameters every this many rounds (1: always).
         min_lengthscale, max_lengthscale: bounds of the RBF length scale (centred features); an
             upper bound keeps the fit on search-biased data from collapsing to a linear model.
@@ -337,7 +341,8 @@ class HVGain(Tactic):
                  early_batch_size: int = 0, early_until: int = 0, rescore_top: int = 0,
                  tail_weight: float = 0.0,
                  tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
-                 calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0) -> None:
+                 calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0,
+                 ref_point: str = "validated") -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -345,6 +350,8 @@ class HVGain(Tactic):
                 raise ConfigError(f"hvgain.{key}={value!r} is out of range; valid: integer >= {low}")
         config.check_choice("hvgain.init", init, ("conv_levels", "flops", "uniform"))
         config.check_choice("hvgain.acquisition", acquisition, ("ehvi", "ucb"))
+        config.check_choice("hvgain.ref_point", ref_point, ("validated", "predicted"))
+        self.ref_point = ref_point
         config.check_range("hvgain.beta", beta, low=0.0)
         config.check_range("hvgain.ref_latency", ref_latency, low=1.0)
         config.check_range("hvgain.min_lengthscale", min_lengthscale, low=1e-3)
@@ -428,8 +435,7 @@ class HVGain(Tactic):
             extra[:, j] = w * (1 - w) * (mu[:, j] - other) ** 2
             mu[:, j] = (1 - w) * mu[:, j] + w * other
         sd_scale = self.sd_scale * np.array([max(1.0, gp.loo_rms) if self.calibrate_sd else 1.0 for gp in self._gps])
-        ref = np.array([100.0 if (not o.minimize and o.unit == "%") else (self.ref_latency * M[:, j].max()
-                        if logs[j] else M[:, j].max() + 0.1 * np.ptp(M[:, j])) for j, o in enumerate(objectives)])
+        ref = self._reference(M, mu, logs, objectives)
         front = M[pareto_mask(M)]
         classes = np.unique(isomorph_keys(space, candidates), return_inverse=True)[1] if self.prune_isomorphs \
             else np.arange(len(candidates))
@@ -450,6 +456,19 @@ class HVGain(Tactic):
             for j in range(2):
                 var[:, j] = self._gps[j].condition(best)
         return candidates[picked]
+
+    def _reference(self, M: np.ndarray, mu: np.ndarray, logs: list[bool], objectives: Sequence[Objective]) -> np.ndarray:
+        """The HV reference point in natural minimised units (module docstring, step 3)."""
+        ref = []
+        for j, o in enumerate(objectives):
+            if not o.minimize and o.unit == "%":
+                ref.append(100.0)
+                continue
+            worst = M[:, j].max()
+            if self.ref_point == "predicted" and len(mu):
+                worst = max(worst, float((np.exp(mu[:, j]) if logs[j] else mu[:, j]).max()))
+            ref.append(self.ref_latency * worst if logs[j] else worst + 0.1 * np.ptp(M[:, j]))
+        return np.array(ref)
 
     @staticmethod
     def _known(session: SearchSession, X: np.ndarray, logs: list[bool]) -> list[np.ndarray | None]:

@@ -133,6 +133,12 @@ HVGAIN_VARIANTS |= {
     "hvgain s6 + edge pairs x0.5": ("hvgain", {**_S6, "pair_weight": 0.5}),
     "hvgain s6 + edge pairs x1": ("hvgain", {**_S6, "pair_weight": 1.0}),
 }
+#: Session 10: on the super-network resnet_1d (search_supernet), whose most accurate networks are also its
+#: slowest, no hvgain run validated the top two: before one is validated they lie beyond the reference
+#: latency (1.1 x the slowest validated), where the expected gain is zero. A reference that also covers the
+#: slowest *predicted* candidate, checked here on the NB201 dev cells (seeds 0-9, paired with the setting's
+#: own rows in tuning_hvgain*.csv): ``tuning_hvgain_refpoint.csv``.
+HVGAIN_VARIANTS |= {"hvgain s6 + predicted reference": ("hvgain", {**_S6, "ref_point": "predicted"})}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
