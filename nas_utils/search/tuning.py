@@ -139,6 +139,9 @@ HVGAIN_VARIANTS |= {
 #: slowest *predicted* candidate, checked here on the NB201 dev cells (seeds 0-9, paired with the setting's
 #: own rows in tuning_hvgain*.csv): ``tuning_hvgain_refpoint.csv``.
 HVGAIN_VARIANTS |= {"hvgain s6 + predicted reference": ("hvgain", {**_S6, "ref_point": "predicted"})}
+#: The same question as a wider box: the reference at 2 x (not 1.1 x) the slowest validated latency (post hoc on
+#: the super-networks, data/preregistration/search_supernet/hvgain_posthoc.csv: the top networks found).
+HVGAIN_VARIANTS |= {"hvgain s6 + reference latency x2": ("hvgain", {**_S6, "ref_latency": 2.0})}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
