@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from nas_utils import names
@@ -368,3 +369,15 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def record_cli(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
+    """A record script's ``main`` (``python -m nas_utils...``) with bad input
+    (:class:`~nas_utils.errors.HwnasError`) as one line on stderr and exit status 2, no traceback."""
+    def cli(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except HwnasError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return cli

@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from nas_utils import config
-
+from nas_utils.cli import record_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one, settings_key
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
-from nas_utils.search.records import extend_record, record_cli
+from nas_utils.search.records import extend_record
 from nas_utils.search.tuning import SEED_RECORD, TEST_CELLS
 
 

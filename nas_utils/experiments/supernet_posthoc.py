@@ -24,12 +24,12 @@ import pandas as pd
 import yaml
 
 from nas_utils import config
+from nas_utils.cli import record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
 from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.paths import project_root
-from nas_utils.search.records import record_cli
 
 STAGE = "stage setting"
 

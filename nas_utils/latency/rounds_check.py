@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
+from nas_utils.cli import record_cli
 from nas_utils.data import load_dataset
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
 from nas_utils.latency.measure import measure_many
 from nas_utils.latency.quality import spanning_sample
 from nas_utils.metrics import rank_correlation
-from nas_utils.search.records import record_cli
 from nas_utils.supernets import build_supernet
 
 

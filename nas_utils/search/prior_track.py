@@ -44,11 +44,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from nas_utils import config
+from nas_utils.cli import record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
 from nas_utils.search.base import make_tactic
-from nas_utils.search.records import extend_record, record_cli
+from nas_utils.search.records import extend_record
 from nas_utils.search.tuning import (
     DEV_CELLS,
     PRIOR_ORACLE_RECORD,

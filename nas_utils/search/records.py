@@ -3,19 +3,17 @@
 A record is a CSV with one row per run. :func:`extend_record` reads the rows already there, runs
 (single-threaded, one at a time or ``workers`` at a time) only the runs whose key is missing, and
 rewrites the file after every run (every ``workers`` runs), so an interrupted record resumes where
-it stopped and a finished one costs nothing. :func:`record_cli` is the scripts' command line.
+it stopped and a finished one costs nothing.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from nas_utils.errors import HwnasError
 from nas_utils.parallel import parallel_map
 
 R = TypeVar("R")
@@ -37,15 +35,3 @@ def extend_record(out: str, runs: Iterable[R], run: Callable[[R], dict[str, Any]
         if out:
             pd.DataFrame(rows).to_csv(out, index=False)
     return rows
-
-
-def record_cli(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
-    """A record script's ``main`` with bad input (:class:`~nas_utils.errors.HwnasError`) as one line on
-    stderr and exit status 2, no traceback."""
-    def cli(argv: list[str] | None = None) -> int:
-        try:
-            return main(argv)
-        except HwnasError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    return cli
