@@ -24,7 +24,10 @@ per family and seed of stage ``sparsenas``:
   over seeds (censored seeds make it an upper bound); **ceiling** = full time / overhead.
 
 Checkpoints for stage ``search_supernet``: ``<checkpoint_dir>/<family>/full.pt`` (first seed,
-longest full budget) and ``sparse.pt`` (first seed, longest sparse budget).
+longest full budget) and ``sparse.pt`` (first seed, longest sparse budget). The second seed's
+longest full run is kept too, as ``full_dev.pt``: a *development* super-network of the same
+family (another warm-up seed, the same data and space) on which search settings for the
+super-networks are chosen (:mod:`nas_utils.experiments.supernet_variants`), never on ``full.pt``.
 """
 
 from __future__ import annotations
@@ -99,16 +102,21 @@ def _filter_outcome(cfg: SupernetConfig, info: dict[str, Any], early: pd.DataFra
     return FilterOutcome(family, seed, sub, overhead, rows, pd.DataFrame(), float(info["early_spearman_oof"]))
 
 
-def _job(job: tuple[SupernetConfig, dict[str, Any], dict[str, Any], pd.DataFrame, bool]) -> SeedResult:
-    cfg, early_settings, info, early, first = job
+#: Checkpoints kept per family, by the seed's position among the family's seeds: the run kept and its file name.
+KEPT = {0: {"sparse": "sparse", "full": "full"}, 1: {"full": "full_dev"}}
+
+
+def _job(job: tuple[SupernetConfig, dict[str, Any], dict[str, Any], pd.DataFrame, int]) -> SeedResult:
+    cfg, early_settings, info, early, position = job
     family = info["family"]
     ps = protocol(cfg, early_settings, family)
     data = family_data(build_supernet(family), ps.data_seed, ps.mnist1d_samples)
     warm = checkpoint_path(Path(early_settings["checkpoint_dir"]) / "warmup", family, f"seed{info['seed']}")
-    longest = {f"sparse_{max(ps.sparse_budgets)}ep": "sparse", f"full_{max(ps.full_budgets)}ep": "full"}
+    budgets = {"sparse": max(ps.sparse_budgets), "full": max(ps.full_budgets)}
+    longest = {f"{kind}_{budgets[kind]}ep": name for kind, name in KEPT.get(position, {}).items()}
 
     def keep(run: str, trainer: Trainer) -> None:
-        if first and run in longest:
+        if run in longest:
             trainer.save(checkpoint_path(cfg.checkpoint_dir, family, longest[run], write=True),
                          meta={"stage": "supernet", "run": run, "seed": int(info["seed"])})
 
@@ -138,10 +146,10 @@ def run(cfg: SupernetConfig) -> SupernetRun:
     (``HWNAS_WORKERS`` processes, one torch thread each: CPU seconds are uncontended time)."""
     filt = load_filter(cfg.early_dir)
     early = pd.read_parquet(input_path(Path(cfg.early_dir)) / "early.parquet")
-    firsts = {}
+    seeds: dict[str, list[int]] = {}
     for info in filt["seeds"]:
-        firsts.setdefault(info["family"], info["seed"])
-    jobs = [(cfg, filt["settings"], info, early[early["family"] == info["family"]], info["seed"] == firsts[info["family"]])
+        seeds.setdefault(info["family"], []).append(info["seed"])
+    jobs = [(cfg, filt["settings"], info, early[early["family"] == info["family"]], seeds[info["family"]].index(info["seed"]))
             for info in filt["seeds"]]
     order = sorted(range(len(jobs)), key=lambda i: -COST.get(jobs[i][2]["family"], 1.0))
     done = parallel_map(_job, [jobs[i] for i in order], workers=min(runtime.settings().workers, len(jobs)),

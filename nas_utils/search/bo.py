@@ -22,8 +22,9 @@ the design spans small to large networks; NB201 only, uniform elsewhere):
    encoding (the previous tactic's model). The categorical kernel is evaluated by a one-hot
    matrix product (:class:`nas_utils.search.gp.HammingKernel`, same values as BoTorch's).
 3. **Reference point**: fixed once, after the initial design (:meth:`BayesOpt.reference_point`):
-   accuracy 0 % and 1.1 x the design's largest latency, warped like the outcomes, so that, as
-   in the metric's space-wide box, no low-accuracy but fast architecture is outside the box.
+   accuracy 0 % and ``ref_latency`` (1.1) x the design's largest latency, warped like the
+   outcomes, so that, as in the metric's space-wide box, no low-accuracy but fast architecture
+   is outside the box.
 4. **Candidates** (``candidates="all"``): every unevaluated architecture (NB201: up to 15,625;
    a GP posterior over all of them is cheap). ``"pool"`` (and ``"all"`` on a space larger than
    ``max_candidates``): a BANANAS-style pool of ``pool_size`` architectures, half single-edit
@@ -151,6 +152,8 @@ class BayesOpt(Tactic):
             are mapped back to natural units (log-normal moments) and EHVI is computed there, the
             space the normalised-HV metric lives in (only differs when outcomes are warped).
         pool_size: size of the ``"pool"`` candidate set.
+        ref_latency: HV reference of a positive minimised objective (latency), as a multiple of
+            its largest value in the initial design (step 3).
         max_candidates: ``"all"`` falls back to ``"pool"`` on spaces larger than this.
         mc_samples: quasi-MC samples of qLogNEHVI.
         fit_maxiter: L-BFGS iterations per GP hyper-parameter fit (``None``: BoTorch's default).
@@ -175,6 +178,7 @@ class BayesOpt(Tactic):
         warp_outcomes: bool = True,
         acquire_in: str = "warped",
         pool_size: int = 2000,
+        ref_latency: float = 1.1,
         max_candidates: int = 100_000,
         mc_samples: int = 64,
         fit_maxiter: int | None = None,
@@ -195,6 +199,7 @@ class BayesOpt(Tactic):
         config.check_choice("bo.candidates", candidates, ("all", "pool"))
         config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
         config.check_choice("bo.acquire_in", acquire_in, ("warped", "natural"))
+        config.check_range("bo.ref_latency", ref_latency, low=1.0)
         if fit_maxiter is not None and (int(fit_maxiter) != fit_maxiter or fit_maxiter < 1):
             raise ConfigError(f"bo.fit_maxiter={fit_maxiter!r} is out of range; valid: None or integer >= 1")
         if torch_threads is not None and torch_threads < 1:
@@ -203,6 +208,7 @@ class BayesOpt(Tactic):
         self.acquisition, self.candidates, self.kernel = acquisition, candidates, kernel
         self.warp_outcomes, self.acquire_in = bool(warp_outcomes), acquire_in
         self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
+        self.ref_latency = float(ref_latency)
         self.mc_samples, self.chunk = int(mc_samples), int(chunk)
         self.fit_maxiter, self.refit_every, self.warm_start = fit_maxiter, int(refit_every), bool(warm_start)
         self.torch_threads = torch_threads
@@ -307,9 +313,10 @@ class BayesOpt(Tactic):
         """The fixed reference point of step 3, in the acquisition's maximised outcome space.
 
         Natural units first: an accuracy in % at 0 (nothing that beats chance-or-worse is left out,
-        as with the metric's space-wide reference), a minimised objective at 1.1 x the largest
-        value of the initial design, any other objective at the design's worst minus 10 % of its
-        range; then warped like the outcomes (unless the acquisition runs in natural units).
+        as with the metric's space-wide reference), a positive minimised objective at
+        ``ref_latency`` x the largest value of the initial design, any other objective at the
+        design's worst minus 10 % of its range; then warped like the outcomes (unless the
+        acquisition runs in natural units).
         """
         objectives = session.evaluator.objectives
         F = session.F
@@ -319,7 +326,7 @@ class BayesOpt(Tactic):
             if not obj.minimize and obj.unit == "%":
                 ref[j] = 0.0
             elif obj.minimize and np.all(col > 0):
-                ref[j] = 1.1 * col.max()
+                ref[j] = self.ref_latency * col.max()
             else:
                 span = col.max() - col.min()
                 ref[j] = col.max() + 0.1 * span if obj.minimize else col.min() - 0.1 * span

@@ -1,0 +1,134 @@
+"""Variants of one tactic on the super-network tables of stage ``search_supernet``: development and post hoc.
+
+Two sets of checkpoints, written by stage ``supernet``:
+
+* ``--checkpoints dev``: ``checkpoints/<family>/full_dev.pt``, each family's second seed (another
+  warm-up seed, the same data and space). Settings for the super-network search are chosen here,
+  by the rule of :func:`decide`, fixed before the rows are computed.
+* ``--checkpoints test``: the stage's own ``full.pt`` (and its evaluation cache and latency store,
+  so the unchanged setting reproduces the stage's histories). A post-hoc diagnostic: it chooses
+  nothing.
+
+The script runs ``tactic`` once with the stage's settings and once per ``--set`` variant on every
+family and seed of the stage, and writes one row per (variant, family, seed): evaluations to each of
+the stage's HV thresholds (``inf``: not reached within the budget), final HV, CPU seconds. The
+latency objective is the stage's (a property of the architecture, not of the weights), so both
+checkpoint sets share it.
+
+    python -m nas_utils.experiments.supernet_variants hvgain --checkpoints dev --set ref_latency=2.0 \\
+        --out data/preregistration/search_supernet/dev_hvgain.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from nas_utils import config
+from nas_utils.cli import record_cli
+from nas_utils.errors import ConfigError
+from nas_utils.experiments import search_supernet as stage
+from nas_utils.io import write_text
+from nas_utils.metrics import evals_to_threshold
+from nas_utils.paths import project_root
+
+STAGE = "stage setting"
+#: Checkpoint path templates of each set (stage ``supernet``'s outputs).
+CHECKPOINTS = {"dev": "checkpoints/{supernet}/full_dev.pt", "test": "checkpoints/{supernet}/full.pt"}
+#: The adoption rule, fixed before the development rows were computed (session 11; the NB201 rule of
+#: ``search.tactic_params.hvgain``): on HV ``threshold`` the mean over families of the median evaluations
+#: (a run short of the threshold counts as budget + 1) falls by at least ``gain``, and no family's median
+#: rises by more than ``worse``.
+RULE = {"threshold": 0.995, "gain": 0.10, "worse": 0.10}
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    """``["key=value", ...]`` -> settings (values read as YAML: numbers, booleans, strings)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {pair!r} is not valid; valid: KEY=VALUE, e.g. --set ref_point=predicted")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints: str = "test") -> pd.DataFrame:
+    """Every family x seed of stage ``search_supernet`` on the ``checkpoints`` set, with ``tactic``'s
+    settings updated by ``overrides``."""
+    config.check_choice("--checkpoints", checkpoints, tuple(CHECKPOINTS))
+    sp = dict(config.read_params()["search_supernet"])
+    if tactic not in sp["tactics"]:
+        raise ConfigError(f"tactic {tactic!r} is not run by stage search_supernet; valid: {', '.join(sp['tactics'])}")
+    params = {**sp["tactic_params"].get(tactic, {}), **overrides}
+    cfg = config.parse("search_supernet", {**sp, "tactics": [tactic], "speedup_batch": 0,
+                                           "checkpoint": CHECKPOINTS[checkpoints],
+                                           "eval_cache": str(project_root() / sp["eval_cache"]),  # the stage's, not scratch/
+                                           "tactic_params": {**sp["tactic_params"], tactic: params}})
+    result = stage.run(cfg)
+    times = result.histories.groupby(["dataset", "seed"])["run_time_s"].first()
+    rows = []
+    for (family, seed), run in result.curves.groupby(["dataset", "seed"], sort=False):
+        curve = run.sort_values("eval")["hv"].to_numpy()
+        row = {"variant": label, "checkpoints": checkpoints, "settings": json.dumps(params, sort_keys=True),
+               "family": family, "seed": int(seed), "final_hv": float(curve[-1]), "cpu_s": float(times[(family, seed)])}
+        for thr in cfg.thresholds:
+            hit = evals_to_threshold(curve, thr)
+            row[f"evals@{thr:g}"] = np.inf if hit is None else float(hit)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
+    """:data:`RULE` per variant against ``stage_label``: per family the median evaluations to the rule's
+    threshold (short runs at ``budget + 1``), their mean, the change, the worst family, the verdict."""
+    col = f"evals@{RULE['threshold']:g}"
+    med = (df.assign(**{col: df[col].clip(upper=budget + 1)})
+           .groupby(["variant", "family"], sort=False)[col].median().unstack("family"))
+    base = med.loc[stage_label]
+    out = med.copy()
+    out["mean"] = med.mean(axis=1)
+    out["change"] = out["mean"] / base.mean() - 1
+    out["worst_family"] = (med / base - 1).max(axis=1)
+    out["adopt"] = (out["change"] <= -RULE["gain"]) & (out["worst_family"] <= RULE["worse"])
+    out.loc[stage_label, "adopt"] = False
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tactic", help="a tactic of params.yaml search_supernet.tactics")
+    parser.add_argument("--checkpoints", default="dev", help=f"checkpoint set: {' | '.join(CHECKPOINTS)} (default dev)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="one setting of the variant (repeatable); the stage's setting always runs too")
+    parser.add_argument("--out", type=Path, default=None, help="CSV to write (rows of other variants there are kept)")
+    args = parser.parse_args(argv)
+    overrides = parse_sets(args.set)
+    variants: dict[str, dict[str, Any]] = {STAGE: {}} | ({", ".join(args.set): overrides} if overrides else {})
+    df = pd.concat([variant_runs(args.tactic, o, label, args.checkpoints) for label, o in variants.items()],
+                   ignore_index=True)
+    if args.out:
+        old = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame(columns=df.columns)
+        keep = old[~old["variant"].isin(df["variant"])]
+        df = pd.concat([keep, df], ignore_index=True)
+        write_text(args.out, df.to_csv(index=False, float_format="%.6g"))
+    summary = df.groupby(["variant", "family"], sort=False)[[c for c in df.columns if c.startswith("evals@")]
+                                                            + ["final_hv"]].median()
+    print(summary.to_string())
+    if args.checkpoints == "dev":
+        budget = int(config.read_params()["search_supernet"]["budget"])
+        print(f"\nRule ({RULE}):\n{decide(df, budget).to_string()}")
+    return 0
+
+
+cli = record_cli(main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())
