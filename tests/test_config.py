@@ -89,8 +89,14 @@ def test_paper_profile_is_valid() -> None:
         config.parse(name, params[name])
 
 
+# Settings of the super-network hvgain chosen on the development super-networks, not on NB201
+# (data/preregistration/search_supernet/README.md); every other setting is the NB201 one.
+SUPERNET_DEV_CHOSEN = {"ref_latency": 2.0}
+
+
 def test_supernet_hvgain_uses_the_nb201_settings() -> None:
-    """Stage search_supernet runs hvgain with the settings fixed on the NB201 development cells, in both profiles."""
+    """Stage search_supernet runs hvgain with the NB201 development-cell settings plus the few chosen on the
+    development super-networks, in both profiles."""
     import yaml
 
     from nas_utils.profiles import merge
@@ -98,10 +104,10 @@ def test_supernet_hvgain_uses_the_nb201_settings() -> None:
     params = config.read_params()
     hvgain = lambda p: (p["search_supernet"]["tactic_params"]["hvgain"], p["search"]["tactic_params"]["hvgain"])  # noqa: E731
     supernet, nb201 = hvgain(params)
-    assert supernet == nb201
+    assert supernet == {**nb201, **SUPERNET_DEV_CHOSEN}
     merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
     supernet, nb201 = hvgain(params)
-    assert supernet == nb201
+    assert supernet == {**nb201, **SUPERNET_DEV_CHOSEN}
 
 
 def test_runtime_settings_are_validated() -> None:
