@@ -82,6 +82,8 @@ def test_checkpoint_roundtrip_and_clear_errors(tmp_path):
     save_checkpoint(path, net)
     again = load_supernet(path)
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    save_checkpoint(tmp_path / "same.pt", net)  # equal contents, equal bytes (a DVC output's hash)
+    assert (tmp_path / "same.pt").read_bytes() == path.read_bytes()
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(path.read_bytes()[:200])
     with pytest.raises(CheckpointError, match="corrupt.pt: corrupt"):

@@ -36,11 +36,15 @@ def _space_record(net: SuperNet) -> list[list[Any]]:
 
 def save_checkpoint(path: str | Path, net: SuperNet, train_state: dict[str, Any] | None = None,
                     meta: dict[str, Any] | None = None) -> None:
-    """Write ``net`` (and optional optimizer/epoch state and metadata) to ``path`` atomically."""
+    """Write ``net`` (and optional optimizer/epoch state and metadata) to ``path`` atomically.
+
+    Through a file object, so the archive's inner folder is torch's fixed ``archive/`` rather than
+    the temporary file's random name: equal contents give equal bytes (and DVC hashes).
+    """
     payload = {"format": FORMAT, "name": net.name, "hparams": net.hparams, "space": _space_record(net),
                "state_dict": net.state_dict(), "train_state": train_state, "meta": dict(meta or {})}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(payload, fh)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
