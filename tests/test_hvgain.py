@@ -13,12 +13,8 @@ from nas_utils.evaluators import TabularBenchmark, load_benchmark
 from nas_utils.search import TACTICS, make_tactic, run_search
 from nas_utils.search.base import run_ask_tell
 from nas_utils.search.features import is_dead, isomorph_keys
-from nas_utils.search.hvgain import (
-    FeatureGP,
-    expected_gain,
-    front_strips,
-    rank_model_mean,
-)
+from nas_utils.search.ehvi import expected_gain, front_strips
+from nas_utils.search.surrogates import FeatureGP, rank_model_mean
 from nas_utils.search.synthetic import SyntheticProblem
 
 FAST = {"n_init": 10, "batch_size": 5, "pool_size": 500}

@@ -3,7 +3,7 @@
 A model-based search for two objectives that spends its validations only where the observed
 Pareto front is expected to grow most. Per round, after a small initial design:
 
-1. **Surrogates** (:class:`FeatureGP`): one Gaussian process per objective on features that
+1. **Surrogates** (:class:`~nas_utils.search.surrogates.FeatureGP`): one Gaussian process per objective on features that
    cost no validation (:mod:`nas_utils.search.features`), trained on every validated
    architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error) on
    :func:`~nas_utils.search.features.function_features` (live-op one-hot, path summaries and
@@ -20,7 +20,7 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    length scale bounded to [``min_lengthscale``, ``max_lengthscale``] (on search-biased data an
    unbounded fit collapses to a linear model or to white noise). Optionally (``rank_weight``) the
    accuracy mean is averaged with gradient-boosted trees trained for ranking
-   (:func:`rank_model_mean`), their disagreement added to the variance.
+   (:func:`~nas_utils.search.surrogates.rank_model_mean`), their disagreement added to the variance.
 2. **Candidates**: every unevaluated architecture of the space (NB201: at most 15,625), minus
    mirror images (:func:`~nas_utils.search.features.isomorph_keys`) of validated ones and, with
    ``prune_dead``, the NB201 cells without a live input-to-output path
@@ -35,7 +35,7 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    one). ``acquisition="ehvi"``: the exact
    expected gain under the GPs' independent log-normal predictive marginals (closed form in
    two dimensions: a sum over the front's strips of products of one-dimensional partial
-   expectations, :func:`expected_gain`); ``"ucb"``: the gain of the optimistic point
+   expectations, :func:`~nas_utils.search.ehvi.expected_gain`); ``"ucb"``: the gain of the optimistic point
    ``exp(mu - beta * sigma)`` per objective.
 4. **Batch** of ``batch_size``, chosen greedily: after each pick, its predicted median joins the
    front (a believer fantasy), each GP's predictive variances are updated as if the pick had
@@ -68,18 +68,17 @@ features); see :mod:`nas_utils.search.prior_track`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
-from scipy.special import ndtr
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import Objective, pareto_mask
 from nas_utils.search.base import TACTICS, SearchSession, Tactic
 from nas_utils.search.bo import initial_design, mutation_pool
+from nas_utils.search.ehvi import expected_gain, front_strips, minimised_log
 from nas_utils.search.features import (
     CONV1,
     CONV3,
@@ -88,178 +87,10 @@ from nas_utils.search.features import (
     is_dead,
     isomorph_keys,
 )
+from nas_utils.search.surrogates import FeatureGP, rank_model_mean
 from nas_utils.spaces import SearchSpace
 
 _FEATURES: dict[str, Callable[..., np.ndarray]] = {"function": function_features, "cost": cost_features}
-
-
-def minimised_log(F: np.ndarray, objectives: Sequence[Objective]) -> tuple[np.ndarray, list[bool]]:
-    """Objectives as minimised natural values ``m`` (error = 100 - acc, latency) and whether ``log m`` is modelled.
-
-    A %-accuracy becomes its error, a positive minimised objective stays; both are modelled in
-    log space (log-normal ``m``). Anything else is modelled as is (maximised ones negated).
-    """
-    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
-    M = np.empty_like(F)
-    logs = []
-    for j, obj in enumerate(objectives):
-        if not obj.minimize and obj.unit == "%":
-            M[:, j], is_log = np.maximum(100.0 - F[:, j], 1e-3), True
-        elif obj.minimize:
-            M[:, j], is_log = F[:, j], bool(np.all(F[:, j] > 0))
-        else:
-            M[:, j], is_log = -F[:, j], False
-        logs.append(is_log)
-    return M, logs
-
-
-def partial_expectation(c: np.ndarray, mu: np.ndarray, sd: np.ndarray, log: bool) -> np.ndarray:
-    """``E[(c - m)_+]`` for ``m = exp(g)`` (``log``) or ``m = g``, ``g ~ N(mu, sd^2)``; broadcasts.
-
-    Normal: ``sd (z Phi(z) + phi(z))`` with ``z = (c - mu) / sd``; log-normal (the put price of
-    Black and Scholes): ``c Phi(d) - exp(mu + sd^2 / 2) Phi(d - sd)`` with ``d = (log c - mu) / sd``.
-    Infinite or (log-normal) non-positive ``c`` gives 0.
-    """
-    sd = np.maximum(sd, 1e-9)
-    finite = np.isfinite(c) & (c > 0) if log else np.isfinite(c)
-    safe = np.where(finite, c, 1.0)
-    if not log:
-        z = (safe - mu) / sd
-        value = sd * (z * ndtr(z) + np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi))
-    else:
-        d = (np.log(safe) - mu) / sd
-        value = safe * ndtr(d) - np.exp(mu + sd**2 / 2) * ndtr(d - sd)
-    return np.where(finite, np.maximum(value, 0.0), 0.0)
-
-
-def front_strips(front: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The non-dominated region of a 2-D minimisation ``front`` inside ``ref`` as strips.
-
-    Strip ``j`` is ``{z : L_j <= z_1 < U_j, z_2 < T_j}``; their union is everything below
-    ``ref`` that no front point dominates. Returns ``(L, U, T)``.
-    """
-    front = front[np.all(front < ref, axis=1)]
-    front = front[pareto_mask(front)] if len(front) else front
-    front = front[np.argsort(front[:, 0], kind="stable")]
-    a, b = front[:, 0], front[:, 1]
-    L = np.concatenate([[-np.inf], a])
-    U = np.concatenate([a, [ref[0]]])
-    T = np.concatenate([[ref[1]], b])
-    return L, U, T
-
-
-def expected_gain(mu: np.ndarray, sd: np.ndarray, logs: Sequence[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Expected 2-D hypervolume gain of independent predictive marginals over the strips.
-
-    ``gain(m) = sum_j (U_j - max(m_1, L_j))_+ (T_j - m_2)_+``, and for independent objectives
-    ``E[(U - max(m, L))_+] = E[(U - m)_+] - E[(L - m)_+]``, so the expectation is a sum of
-    products of :func:`partial_expectation` terms. ``sd = 0`` gives the deterministic gain.
-    """
-    _, U, T = strips  # U = L[1:] + [ref]: one partial expectation per breakpoint, reused
-    mu1, mu2, sd1, sd2 = mu[:, :1], mu[:, 1:2], sd[:, :1], sd[:, 1:2]
-    at_u = partial_expectation(U[None], mu1, sd1, logs[0])
-    width = at_u - np.hstack([np.zeros((len(mu), 1)), at_u[:, :-1]])
-    height = partial_expectation(T[None], mu2, sd2, logs[1])
-    return np.sum(np.maximum(width, 0.0) * height, axis=1)
-
-
-class FeatureGP:
-    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + c) + noise`` on fixed features.
-
-    ``fit`` selects the hyper-parameters with scikit-learn (marginal likelihood, L-BFGS, warm
-    start from the previous fit) or keeps them (``refit=False``); ``predict`` gives predictive
-    means and variances (noise included) over a fixed candidate matrix; ``condition(i)``
-    shrinks those variances as if candidate ``i`` had been observed (Kriging believer).
-    """
-
-    def __init__(self, min_lengthscale: float = 0.1, max_lengthscale: float = 1e3) -> None:
-        self.params: np.ndarray | None = None  # log of (s1, l, s2, c, noise)
-        self.min_lengthscale, self.max_lengthscale = min_lengthscale, max_lengthscale
-
-    def kernel(self):  # type: ignore[no-untyped-def]
-        from sklearn.gaussian_process.kernels import (
-            RBF,
-            ConstantKernel,
-            DotProduct,
-            WhiteKernel,
-        )
-
-        s1, ell, s2, c, noise = np.exp(self.params) if self.params is not None else (1.0, min(max(5.0, self.min_lengthscale), self.max_lengthscale), 0.01, 1.0, 0.1)
-        return (ConstantKernel(s1, (1e-3, 1e2)) * RBF(ell, (self.min_lengthscale, self.max_lengthscale))
-                + ConstantKernel(s2, (1e-6, 1e1)) * DotProduct(c, (1e-3, 1e3))
-                + WhiteKernel(noise, (1e-5, 1e1)))
-
-    def fit(self, Z: np.ndarray, y: np.ndarray, refit: bool = True) -> FeatureGP:
-        from sklearn.gaussian_process import GaussianProcessRegressor
-
-        self.y_mean, self.y_std = float(y.mean()), float(y.std()) or 1.0
-        t = (y - self.y_mean) / self.y_std
-        if refit or self.params is None:
-            gp = GaussianProcessRegressor(self.kernel(), normalize_y=False, random_state=0)
-            with warnings.catch_warnings():  # bound hits and convergence notes are expected
-                warnings.simplefilter("ignore")
-                gp.fit(Z, t)
-            self.params = np.asarray(gp.kernel_.theta)
-        s1, ell, s2, c, noise = np.exp(self.params)
-        self.s1, self.ell, self.s2, self.c, self.noise = s1, ell, s2, c, noise
-        self.Z = Z
-        K = self._k(Z, Z) + noise * np.eye(len(Z))
-        self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
-        self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
-        return self
-
-    @property
-    def loo_rms(self) -> float:
-        """Root mean square of the standardised leave-one-out residuals of the last fit (> 1: the predictive
-        sd is overconfident); computed on demand (``calibrate_sd``), one triangular inverse."""
-        inv_chol = np.linalg.inv(self.chol)
-        loo_z = self.alpha / np.sqrt(np.maximum((inv_chol**2).sum(axis=0), 1e-12))  # alpha_i / sqrt(K^-1_ii)
-        return float(np.sqrt(np.mean(loo_z**2)))
-
-    def _k(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        AB = A @ B.T
-        d2 = (A**2).sum(1)[:, None] + (B**2).sum(1)[None] - 2 * AB
-        return self.s1 * np.exp(-0.5 * np.maximum(d2, 0.0) / self.ell**2) + self.s2 * (AB + self.c)
-
-    def predict(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predictive mean and variance (observation noise included) over candidates ``C``."""
-        from scipy.linalg import solve_triangular
-
-        self.C = C
-        K_xc = self._k(self.Z, C)
-        self.V = solve_triangular(self.chol, K_xc, lower=True)  # (n, c)
-        prior = self.s1 + self.s2 * ((C**2).sum(1) + self.c) + self.noise
-        self.var = np.maximum(prior - (self.V**2).sum(0), 1e-9)
-        self._picked: list[np.ndarray] = []
-        mean = K_xc.T @ self.alpha
-        return self.y_mean + self.y_std * mean, self.var * self.y_std**2
-
-    def condition(self, i: int) -> np.ndarray:
-        """Variances after observing candidate ``i`` (hyper-parameters and means unchanged)."""
-        cov = self._k(self.C, self.C[i : i + 1])[:, 0] - self.V.T @ self.V[:, i]
-        for prev in self._picked:  # earlier rank-1 updates, in order
-            cov = cov - prev * prev[i]
-        col = cov / np.sqrt(max(cov[i], 0.0) + self.noise)
-        self._picked.append(col)
-        self.var = np.maximum(self.var - col**2, 1e-9)
-        return self.var * self.y_std**2
-
-
-def rank_model_mean(Z: np.ndarray, y: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """A second accuracy model's mean on ``y``'s scale: gradient-boosted trees trained for ranking.
-
-    XGBoost ``rank:pairwise`` (one query group: every validated architecture against every
-    other) scores the candidates ``C``; the scores are mapped to ``y``'s scale by the least-squares
-    line of ``y`` on the training scores.
-    """
-    from xgboost import XGBRanker
-
-    model = XGBRanker(objective="rank:pairwise", n_estimators=100, max_depth=4, learning_rate=0.1,
-                      subsample=1.0, n_jobs=1, random_state=0, tree_method="hist")
-    model.fit(Z, -y, qid=np.zeros(len(y), dtype=np.int64))  # higher relevance = lower y (log error)
-    fitted = model.predict(Z)
-    slope, intercept = np.polyfit(fitted, y, 1) if np.ptp(fitted) > 0 else (0.0, float(y.mean()))
-    return slope * model.predict(C) + intercept
 
 
 def conv_level_design(session: SearchSession, rng: np.random.Generator, n: int,
@@ -317,7 +148,7 @@ class HVGain(Tactic):
             shrink as the believed front grows, so the others rarely win; 0: re-score all).
         tail_weight, tail_scale: expected gain under the scale mixture ``(1 - w) N(mu, sd^2) +
             w N(mu, (tail_scale sd)^2)`` (heavier tails than the GP's; 0: the GP's marginals).
-        rank_weight: if > 0, the accuracy mean is ``(1 - w)`` GP + ``w`` :func:`rank_model_mean` (a
+        rank_weight: if > 0, the accuracy mean is ``(1 - w)`` GP + ``w`` :func:`~nas_utils.search.surrogates.rank_model_mean` (a
             pairwise-ranking tree ensemble), and ``w (1 - w) (difference)^2`` joins the variance
             (the two-model mixture's variance: their disagreement counts as uncertainty).
         calibrate_sd: multiply each GP's predictive standard deviations by the root mean square of
