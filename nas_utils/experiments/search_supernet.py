@@ -45,6 +45,7 @@ from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
+from nas_utils.experiments import supernet_dev
 from nas_utils.io import write_parquet
 from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
@@ -299,7 +300,9 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         reference="exact front of each family's tabulated sub-space (every network evaluated)",
         families=result.families, backend=rt.backend, workers=rt.workers, backend_check=result.backend_check,
         times=time_table(result.histories, result.families),
-        evaluations_computed=sum(f.computed for f in result.families), wall_time_s=result.wall_time_s)
+        evaluations_computed=sum(f.computed for f in result.families), wall_time_s=result.wall_time_s,
+        dev_record=supernet_dev.dev_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
+        dev_rule=dict(supernet_dev.RULE))
 
 
 def write_outputs(out_dir: str | Path, result: SupernetSearchRun, summary: SearchSupernetSummary) -> None:

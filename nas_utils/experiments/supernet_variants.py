@@ -4,14 +4,15 @@ Two sets of checkpoints, written by stage ``supernet``:
 
 * ``--checkpoints dev``: ``checkpoints/<family>/full_dev.pt``, each family's second seed (another
   warm-up seed, the same data and space). Settings for the super-network search are chosen here,
-  by the rule of :func:`decide`, fixed before the rows are computed.
+  by the rule of :func:`~nas_utils.experiments.supernet_dev.decide`, fixed before the rows are
+  computed; stage ``search_supernet`` reports the records ``dev_<tactic>.csv`` and the rule's pick.
 * ``--checkpoints test``: the stage's own ``full.pt`` (and its evaluation cache and latency store,
   so the unchanged setting reproduces the stage's histories). A post-hoc diagnostic: it chooses
   nothing.
 
 The script runs ``tactic`` once with the stage's settings and once per ``--set`` variant on every
 family and seed of the stage, and writes one row per (variant, family, seed): evaluations to each of
-the stage's HV thresholds (``inf``: not reached within the budget), final HV, CPU seconds. The
+the stage's HV thresholds (``inf``: not reached within the budget), final HV, CPU seconds, the budget. The
 latency objective is the stage's (a property of the architecture, not of the weights), so both
 checkpoint sets share it.
 
@@ -34,18 +35,13 @@ from nas_utils import config
 from nas_utils.cli import record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
+from nas_utils.experiments.supernet_dev import RULE, STAGE, decide
 from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.paths import project_root
 
-STAGE = "stage setting"
 #: Checkpoint path templates of each set (stage ``supernet``'s outputs).
 CHECKPOINTS = {"dev": "checkpoints/{supernet}/full_dev.pt", "test": "checkpoints/{supernet}/full.pt"}
-#: The adoption rule, fixed before the development rows were computed (session 11; the NB201 rule of
-#: ``search.tactic_params.hvgain``): on HV ``threshold`` the mean over families of the median evaluations
-#: (a run short of the threshold counts as budget + 1) falls by at least ``gain``, and no family's median
-#: rises by more than ``worse``.
-RULE = {"threshold": 0.995, "gain": 0.10, "worse": 0.10}
 
 
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
@@ -77,28 +73,12 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
     for (family, seed), run in result.curves.groupby(["dataset", "seed"], sort=False):
         curve = run.sort_values("eval")["hv"].to_numpy()
         row = {"variant": label, "checkpoints": checkpoints, "settings": json.dumps(params, sort_keys=True),
-               "family": family, "seed": int(seed), "final_hv": float(curve[-1]), "cpu_s": float(times[(family, seed)])}
+               "budget": cfg.budget, "family": family, "seed": int(seed), "final_hv": float(curve[-1]), "cpu_s": float(times[(family, seed)])}
         for thr in cfg.thresholds:
             hit = evals_to_threshold(curve, thr)
             row[f"evals@{thr:g}"] = np.inf if hit is None else float(hit)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
-    """:data:`RULE` per variant against ``stage_label``: per family the median evaluations to the rule's
-    threshold (short runs at ``budget + 1``), their mean, the change, the worst family, the verdict."""
-    col = f"evals@{RULE['threshold']:g}"
-    med = (df.assign(**{col: df[col].clip(upper=budget + 1)})
-           .groupby(["variant", "family"], sort=False)[col].median().unstack("family"))
-    base = med.loc[stage_label]
-    out = med.copy()
-    out["mean"] = med.mean(axis=1)
-    out["change"] = out["mean"] / base.mean() - 1
-    out["worst_family"] = (med / base - 1).max(axis=1)
-    out["adopt"] = (out["change"] <= -RULE["gain"]) & (out["worst_family"] <= RULE["worse"])
-    out.loc[stage_label, "adopt"] = False
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         old = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame(columns=df.columns)
         keep = old[~old["variant"].isin(df["variant"])]
         df = pd.concat([keep, df], ignore_index=True)
-        write_text(args.out, df.to_csv(index=False, float_format="%.6g"))
+        write_text(args.out, df.to_csv(index=False))
     summary = df.groupby(["variant", "family"], sort=False)[[c for c in df.columns if c.startswith("evals@")]
                                                             + ["final_hv"]].median()
     print(summary.to_string())

@@ -89,11 +89,31 @@ class FamilySpace:
 
 
 @dataclass(frozen=True)
+class DevChoice:
+    """One variant in a development super-network record (``data/preregistration/search_supernet/dev_<tactic>.csv``,
+    :mod:`nas_utils.experiments.supernet_variants`) judged by the pre-registered rule (``dev_rule``)."""
+
+    tactic: str
+    variant: str
+    settings: str               # the tactic's settings in the variant (JSON)
+    medians: dict[str, float]   # family -> median evaluations to the rule's threshold (budget + 1: not reached)
+    mean: float                 # of the family medians
+    change: float               # of the mean, against the stage setting of the record
+    worst_family: float         # largest relative change of one family's median
+    adopted: bool               # the rule adopts it (against the record's stage setting)
+    chosen: bool                # the rule's pick for the tactic: the adopted variant with the lowest mean, else the stage setting
+    in_params: bool             # these are the settings params.yaml's search_supernet.tactic_params runs
+    seeds: int
+    budget: int                 # evaluations per run (a run short of the threshold counts as budget + 1)
+    source: str
+
+
+@dataclass(frozen=True)
 class SearchSupernetSummary(ComparisonSummary, Summary):
     """Stage ``search_supernet``: every tactic on each trained super-network's tabulated sub-space."""
 
     KIND: ClassVar[str] = "search_supernet"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
     reference: str = ""
     families: list[FamilySpace] = field(default_factory=list)
     backend: str = ""
@@ -102,6 +122,8 @@ class SearchSupernetSummary(ComparisonSummary, Summary):
     times: list[TacticTime] = field(default_factory=list)
     evaluations_computed: int = 0
     wall_time_s: float | None = None
+    dev_record: list[DevChoice] = field(default_factory=list)  # settings chosen on development super-networks
+    dev_rule: dict[str, float] = field(default_factory=dict)   # the pre-registered rule that judged them
 
     @property
     def supernet(self) -> str:

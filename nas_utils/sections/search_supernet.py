@@ -13,7 +13,8 @@ from nas_utils.claims import describe
 from nas_utils.results import SearchSummary, SearchSupernetSummary
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.sections.common import (
-    ORACLE, STAGES, figure, fmt, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts, seeds_per_tactic,
+    ORACLE, STAGES, figure, fmt, markdown_table, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
+    seeds_per_tactic,
 )
 
 
@@ -91,6 +92,36 @@ def _latency_text(f: Any) -> str:
             f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
 
+def dev_rows(s: SearchSupernetSummary) -> list[dict[str, str]]:
+    """The development record (:class:`DevChoice`) as table rows: medians per family, the rule's verdict, the
+    setting the stage ran."""
+    rows = []
+    for c in s.dev_record:
+        rows.append({"tactic": c.tactic, "variant": c.variant, **{f: fmt(m, 4) for f, m in c.medians.items()},
+                     "mean": fmt(c.mean, 4), "change": f"{100 * c.change:+.1f} %",
+                     "worst family": f"{100 * c.worst_family:+.1f} %",
+                     "rule": "picked" if c.chosen else ("adopts" if c.adopted else "-"),
+                     "stage runs it": "yes" if c.in_params else "-"})
+    return rows
+
+
+def dev_lines(s: SearchSupernetSummary) -> list[str]:
+    """The development record's paragraph: the rule, the table, and any disagreement with params.yaml."""
+    if not s.dev_record:
+        return []
+    rule = s.dev_rule
+    lines = [f"**Settings chosen on development super-networks** (each family's second warm-up seed, "
+             f"`checkpoints/<family>/full_dev.pt`; record `data/preregistration/search_supernet/`). Rule, fixed before "
+             f"the rows were computed: per family the median evaluations to HV {rule['threshold']:g} of the development "
+             f"checkpoint's exact front ({s.dev_record[0].seeds} seeds; a run short of it counted as budget + 1); a "
+             f"variant is adopted if the mean over families falls by >= {100 * rule['gain']:.0f} % and no family rises "
+             f"by > {100 * rule['worse']:.0f} %; of several, the lowest mean.", "", *markdown_table(dev_rows(s)), ""]
+    wrong = sorted({c.tactic for c in s.dev_record if c.chosen != c.in_params})
+    if wrong:
+        lines += [f"**params.yaml does not run the rule's pick for: {', '.join(wrong)}.**", ""]
+    return lines
+
+
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
     lines = ["## 5. Search on our own super-networks (the 8x test, DyNAS-T's setting)", "",
              f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, budget {s.budget} "
@@ -103,7 +134,7 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += ["", f"Median evaluations to each HV threshold; the last row per family, *{ORACLE}*: the evaluations "
                   "an oracle needs that evaluates only members of the exact front, greedily by HV gain, the limit of "
                   "any tactic."]
-    lines += ["", *tactic_table(s), ""]
+    lines += ["", *tactic_table(s), "", *dev_lines(s)]
     if any(f.immigrant_runs for f in s.families):
         runs = ", ".join(f"{f.immigrant_runs} of {s.seeds_per_tactic.get('nsga2', '?')} runs on {f.supernet}"
                          if f.immigrant_runs is not None else f"not recorded on {f.supernet}" for f in s.families)

@@ -1,0 +1,79 @@
+"""The development record of the super-network search: which settings the pre-registered rule picks.
+
+Settings of stage ``search_supernet`` that are not the NAS-Bench-201 ones are chosen on the
+*development* super-networks (``checkpoints/<family>/full_dev.pt``: each family's second warm-up
+seed) by :data:`RULE`, fixed before the rows were computed. The rows are written by
+:mod:`nas_utils.experiments.supernet_variants` (``--checkpoints dev``) to
+``data/preregistration/search_supernet/dev_<tactic>.csv``; the stage reads them
+(:func:`dev_choices`) and reports each variant's verdict next to the settings it ran, so a reader
+sees that the pick and ``params.yaml`` agree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nas_utils.errors import ConfigError
+from nas_utils.results.search_supernet import DevChoice
+
+#: Label of the stage's own settings in a record, and in the summary (the stage may have moved on since).
+STAGE = "stage setting"
+BASELINE = "stage setting when recorded"
+#: Where the records live (relative to the project root).
+RECORD_DIR = "data/preregistration/search_supernet"
+#: The adoption rule, fixed before the development rows were computed (session 11; the NB201 rule of
+#: ``search.tactic_params.hvgain``): on HV ``threshold`` the mean over families of the median evaluations
+#: (a run short of the threshold counts as budget + 1) falls by at least ``gain``, and no family's median
+#: rises by more than ``worse``.
+RULE = {"threshold": 0.995, "gain": 0.10, "worse": 0.10}
+
+
+def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
+    """:data:`RULE` per variant against ``stage_label``: per family the median evaluations to the rule's
+    threshold (short runs at ``budget + 1``), their mean, the change, the worst family, the verdict."""
+    col = f"evals@{RULE['threshold']:g}"
+    med = (df.assign(**{col: df[col].clip(upper=budget + 1)})
+           .groupby(["variant", "family"], sort=False)[col].median().unstack("family"))
+    base = med.loc[stage_label]
+    out = med.copy()
+    out["mean"] = med.mean(axis=1)
+    out["change"] = out["mean"] / base.mean() - 1
+    out["worst_family"] = (med / base - 1).max(axis=1)
+    out["adopt"] = (out["change"] <= -RULE["gain"]) & (out["worst_family"] <= RULE["worse"])
+    out.loc[stage_label, "adopt"] = False
+    return out
+
+
+def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevChoice]:
+    """Every variant of every development record ``dev_<tactic>.csv`` in ``folder``, judged by :func:`decide`
+    at the record's budget; per tactic the rule's pick (the adopted variant with the lowest mean, else the
+    stage setting) and whether each variant's settings are ``tactic_params``'s (what the stage runs). No
+    record: an empty list."""
+    out = []
+    for path in sorted(Path(folder).glob("dev_*.csv")):
+        tactic = path.stem.removeprefix("dev_")
+        runs = pd.read_csv(path)
+        runs = runs[runs["checkpoints"] == "dev"]
+        if STAGE not in set(runs["variant"]) or runs["budget"].nunique() != 1:
+            raise ConfigError(f"{path}: needs '{STAGE}' rows on the dev checkpoints, all at one budget; regenerate "
+                              f"it with `python -m nas_utils.experiments.supernet_variants {tactic} --checkpoints dev "
+                              f"--set KEY=VALUE --out {path}`")
+        budget = int(runs["budget"].iloc[0])
+        table = decide(runs, budget)
+        families = list(dict.fromkeys(runs["family"]))
+        adopted = table[table["adopt"].astype(bool)]
+        pick = str(adopted["mean"].idxmin()) if len(adopted) else STAGE
+        for variant in [STAGE, *(v for v in table.index if v != STAGE)]:  # the baseline first
+            row, mine = table.loc[variant], runs[runs["variant"] == variant]
+            settings = str(mine["settings"].iloc[0])
+            out.append(DevChoice(
+                tactic=tactic, variant=BASELINE if variant == STAGE else str(variant), settings=settings,
+                medians={f: float(row[f]) for f in families}, mean=float(row["mean"]), change=float(row["change"]),
+                worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
+                in_params=json.loads(settings) == tactic_params.get(tactic), seeds=int(mine["seed"].nunique()),
+                budget=budget, source=path.name))
+    return out
