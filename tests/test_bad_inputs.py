@@ -119,6 +119,10 @@ def _interrupt(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess
         [sys.executable, "-m", "nas_utils.cli", "search", "--tactic", "linas", "--budget", "2000",
          "--out", str(target), *extra],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        # A shell without job control starts background jobs with SIGINT ignored, and the child
+        # would inherit that (Python then installs no KeyboardInterrupt handler): give it the
+        # default disposition a terminal's foreground job has.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # "<tactic> on <benchmark>: budget ..., seed ... ..." just before the search
@@ -128,7 +132,12 @@ def _interrupt(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess
     except subprocess.TimeoutExpired:
         pass
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # a search left running would slow every later test
+        proc.communicate()
+        raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), target
 
 
