@@ -273,7 +273,7 @@ def warm_up_and_filter(ps: ProtocolSettings, seed: int, data: Splits,
     trainer = Trainer(net, data, ps.warmup_settings(seed))
     warm = sum(float(trainer.train_epoch()["train_cpu_s"]) for _ in range(ps.warmup_epochs))
     if save_to is not None:
-        trainer.save(save_to, meta={"stage": "sparsenas", "family": ps.family, "seed": seed, "warmup_cpu_s": warm})
+        trainer.save(save_to, meta={"stage": "sparsenas", "family": ps.family, "seed": seed})
     out = filter_subspace(net, data, ps, seed)
     out.overhead = {"warmup": warm, **out.overhead}
     return trainer, out

@@ -44,6 +44,9 @@ from nas_utils.spaces import IntMatrix, SearchSpace
 from nas_utils.supernets.base import SuperNet
 from nas_utils.supernets.checkpoint import load_checkpoint, load_state, save_checkpoint
 
+#: Columns of :attr:`Trainer.log` that time the epoch on this machine (not saved in checkpoints).
+TIMING_KEYS = ("train_time_s", "train_cpu_s")
+
 
 class ConfigSampler(Protocol):
     """Where the random sub-networks of the sandwich rule come from."""
@@ -175,9 +178,16 @@ class Trainer:
 
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> None:
-        """Checkpoint weights, optimizer state, epoch and settings."""
+        """Checkpoint weights, optimizer state, epoch, settings and the per-epoch losses.
+
+        The log's timings (:data:`TIMING_KEYS`) are measurements of this machine, not of the
+        training, so they stay out: retraining with the same seed writes the same bytes (an
+        unchanged super-network keeps its DVC hash and later stages stay cached). The stages
+        record the timings in their summaries.
+        """
+        log = [{k: v for k, v in row.items() if k not in TIMING_KEYS} for row in self.log]
         state = {"epoch": self.epoch, "optimizer": self.optimizer.state_dict(),
-                 "settings": dataclasses.asdict(self.settings), "log": self.log}
+                 "settings": dataclasses.asdict(self.settings), "log": log}
         save_checkpoint(path, self.net, train_state=state, meta=meta)
 
     def load(self, path: str | Path, horizon: bool = False) -> None:
