@@ -79,3 +79,31 @@ def test_rounds_check_rejects_bad_input_in_one_line(capsys: pytest.CaptureFixtur
         assert rounds_check.cli(argv) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "valid" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(("marked", "warning"), [(0, False), (49, False), (100, False), (151, True)])
+def test_the_report_warns_of_a_busy_machine_only_when_most_records_are_marked(marked: int, warning: bool) -> None:
+    """Quiet runs mark some records too (0-41 % in the committed checks): those are counted, not
+    called a busy machine; a run most of whose records are marked is."""
+    import dataclasses
+
+    from nas_utils.sections.latency import latency_quality_lines
+    from tests.summaries import latency
+
+    s = latency()
+    device = dataclasses.replace(s.quality.devices[0], contended_records=marked, records=200,
+                                 contention="round-to-round CV 5.0 % > 3 %")
+    s = dataclasses.replace(s, quality=dataclasses.replace(s.quality, devices=[device]))
+    text = "\n".join(latency_quality_lines(s))
+    assert device.contended is warning and ("Warning: contended machine" in text) is warning
+    assert (f"{marked} of 200 records" in text) is (marked > 0)
+
+
+def test_measure_many_warns_for_a_busy_run_only(monkeypatch):
+    """One of three records marked: it stays marked, but the run is not busy, so no warning."""
+    marks = iter([["simulated"], [], []])
+    monkeypatch.setattr(measure_mod, "contention_reasons", lambda *args, **kwargs: next(marks))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ContentionWarning)
+        records = measure_many([nn.Linear(40, 10) for _ in range(3)], "torch_cpu_1t_1", (40,), FAST)
+    assert [r.contended for r in records] == [True, False, False]

@@ -26,7 +26,9 @@ shared CPU machine:
    while timing (``cpu_share``: CPU time / wall time of the timed blocks, per thread), the
    1-minute load average against the cores the process may use, and the round-to-round CV
    against the 3 % target. A record that fails any of them has ``contended=True`` and the
-   reasons in ``contention``; :func:`measure_many` then emits a :class:`ContentionWarning`.
+   reasons in ``contention``. A run most of whose records are marked
+   (:func:`nas_utils.results.latency.busy_run`) was measured on a busy machine:
+   :func:`measure_many` then emits a :class:`ContentionWarning`, and the reports warn.
 
 Clock (``MeasureSettings.clock``): ``wall`` (``time.perf_counter``, the default and the only
 choice for multi-threaded and CUDA devices) or ``thread`` (``time.thread_time``: CPU time of
@@ -76,6 +78,7 @@ from nas_utils.latency.devices import (
     get_device,
     thread_settings,
 )
+from nas_utils.results.latency import busy_run
 
 
 STATISTICS = ("median", "min")
@@ -258,7 +261,7 @@ def contention_reasons(cpu_share: float, load_avg_1m: float, cores: int, round_c
 
 def _warn_contention(records: Sequence[LatencyRecord]) -> None:
     bad = [r for r in records if r.contended]
-    if bad:
+    if busy_run(len(bad), len(records)):
         import warnings
 
         warnings.warn(

@@ -34,6 +34,24 @@ class DeviceLatency:
     median_robust_cv: float
 
 
+#: A run (the records of one measurement call or quality check) counts as measured on a busy
+#: machine when more than this share of its records is marked contended. Some records cross a
+#: per-record bound on a quiet machine too: quiet two-pass checks marked 0-41 % of their 200 records
+#: (data/measured/rounds_check.csv; 0-28 % in the latency stage's quiet runs), the two busy stage
+#: runs on record 75-79 %.
+BUSY_RUN_SHARE = 0.5
+
+
+def busy_run(contended: int, records: int) -> bool:
+    """Whether a run as a whole was measured on a busy machine: more than :data:`BUSY_RUN_SHARE`
+    of its ``records`` are marked contended (one marked record says only that it was disturbed).
+
+    >>> busy_run(49, 200), busy_run(151, 200), busy_run(1, 1)
+    (False, True, True)
+    """
+    return records > 0 and contended > BUSY_RUN_SHARE * records
+
+
 @dataclass(frozen=True)
 class QualityDevice:
     """Repeatability (CV of repeated rounds) and rank stability (two passes) on one device."""
@@ -57,7 +75,8 @@ class QualityDevice:
 
     @property
     def contended(self) -> bool:
-        return self.contended_records > 0
+        """Measured on a busy machine (:func:`busy_run`)."""
+        return busy_run(self.contended_records, self.records)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from nas_utils import claims
 from nas_utils.claims import Estimate, describe, verdict
 from nas_utils.results import LatencySummary
+from nas_utils.results.latency import BUSY_RUN_SHARE
 from nas_utils.sections.common import figure, notebook_link
 
 
@@ -34,6 +35,11 @@ def latency_quality_lines(s: LatencySummary) -> list[str]:
                 f"contended (e.g. {d.contention or 'see the records'}; median CPU share while timing "
                 f"{100 * (d.median_cpu_share or float('nan')):.0f} %). These numbers describe a busy machine, "
                 f"not the device; rerun on a quiet one.")
+        elif d.contended_records:
+            lines.append(
+                f"  - {d.contended_records} of {d.records} records crossed a per-record contention bound (e.g. "
+                f"{d.contention or 'see the records'}) and are marked. A busy machine marks more than "
+                f"{100 * BUSY_RUN_SHARE:.0f} % (quiet runs of this check: up to 41 %).")
     return lines or ["No quality device was available."]
 
 

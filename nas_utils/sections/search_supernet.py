@@ -11,6 +11,7 @@ from typing import Any
 from nas_utils import claims
 from nas_utils.claims import describe
 from nas_utils.results import SearchSummary, SearchSupernetSummary
+from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.sections.common import (
     ORACLE, STAGES, figure, fmt, markdown_table, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
@@ -86,8 +87,9 @@ def _latency_text(f: Any) -> str:
         return "n/a"
     if lat.source != "predicted":
         return f"measured on `{lat.device}`"
-    busy = ("" if not lat.contended_records else
-            f"; **{lat.contended_records} of {(lat.k or 0) + (lat.n_test or 0)} measurements marked contended**")
+    n = (lat.k or 0) + (lat.n_test or 0)
+    busy = ("" if not lat.contended_records else f"; {lat.contended_records} of {n} measurements marked contended"
+            + (" (**most of them**: noisy inputs, rerun on a quiet machine)" if busy_run(lat.contended_records, n) else ""))
     return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`; held-out Spearman "
             f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
