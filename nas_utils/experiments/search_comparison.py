@@ -44,6 +44,7 @@ from nas_utils.backends import map_runs
 from nas_utils.errors import HwnasError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
+from nas_utils.experiments import comparison_plots as cmp_plots
 from nas_utils.io import atomic_path, write_parquet
 from nas_utils.metrics import (
     IGDPlusScorer, greedy_oracle_evals, missing_hv_by_band, near_front_reference_point, near_front_scorer,
@@ -440,11 +441,11 @@ def _title(dataset: str, device: str) -> str:
 def figures(result: SearchRun, summary: SearchSummary) -> dict[str, Figure]:
     """HV curves (both views), evaluations to threshold, and the fronts found (seed 0) against the true front."""
     return {
-        "hv_curves": cmp.plot_hv_curves(result.curves, summary.thresholds, _title),
-        "hv_curves_near": cmp.plot_hv_curves(result.curves, summary.thresholds, _title,
+        "hv_curves": cmp_plots.plot_hv_curves(result.curves, summary.thresholds, _title),
+        "hv_curves_near": cmp_plots.plot_hv_curves(result.curves, summary.thresholds, _title,
                                              ylabel="1 - normalised HV, near-front reference point", column="hv_near"),
-        "evals_to_threshold": cmp.plot_evals_to_threshold(summary, _title),
-        "fronts": cmp.plot_fronts(result.histories, lambda d, dev: load_benchmark("nb201", d, dev).objectives,
+        "evals_to_threshold": cmp_plots.plot_evals_to_threshold(summary, _title),
+        "fronts": cmp_plots.plot_fronts(result.histories, lambda d, dev: load_benchmark("nb201", d, dev).objectives,
                                   lambda d, dev: load_benchmark("nb201", d, dev).true_front(), "true front",
                                   seed=0, title=lambda d, dev: f"{d} / {dev}, seed 0"),
     }

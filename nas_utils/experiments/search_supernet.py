@@ -45,6 +45,7 @@ from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
+from nas_utils.experiments import comparison_plots as cmp_plots
 from nas_utils.experiments import supernet_dev
 from nas_utils.io import write_parquet
 from nas_utils.latency.measure import MeasureSettings
@@ -343,9 +344,9 @@ def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[s
         return f"{dataset} ({nets[dataset]} networks, {lat[dataset]} latency)"
 
     return {
-        "hv_curves": cmp.plot_hv_curves(result.curves, summary.thresholds, title,
+        "hv_curves": cmp_plots.plot_hv_curves(result.curves, summary.thresholds, title,
                                         ylabel="1 - HV / HV(exact front)"),
-        "fronts": cmp.plot_fronts(result.histories, lambda _d, _dev: objs, lambda d, _dev: fronts[d],
+        "fronts": cmp_plots.plot_fronts(result.histories, lambda _d, _dev: objs, lambda d, _dev: fronts[d],
                                   "exact front of the tabulated space", seed=None,
                                   title=lambda d, dev: title(d, dev) + ", all seeds"),
         "times": plot_times(summary.times),
