@@ -84,8 +84,7 @@ def fit_latency_predictor(
     stage (``latency.rounds``; evidence in ``data/measured/rounds_check.csv``).
     """
     dev = get_device(device).check_available()
-    rng = np.random.default_rng(seed)
-    X = net.space.canonicalize(net.space.sample_unique(rng, k + n_test))
+    X = predictor_sample(net, k + n_test, seed)
     key = json.dumps([net.name, dev.name, X.tolist(), repr(settings), rounds])
     kept = _read_store(store).get(key) if store else None
     if kept is None:
@@ -109,6 +108,11 @@ def fit_latency_predictor(
         report.update(test_spearman=rho, test_kendall=tau,
                       test_mape=float(np.mean(np.abs(pred - y[k:]) / y[k:])))
     return PredictedLatency(dev.name, model), report
+
+
+def predictor_sample(net: SuperNet, n: int, seed: int) -> np.ndarray:
+    """The ``n`` sub-networks (canonical encodings, drawn uniformly) a latency predictor is fitted and tested on."""
+    return net.space.canonicalize(net.space.sample_unique(np.random.default_rng(seed), n))
 
 
 def _read_store(store: str | Path) -> dict[str, Any]:

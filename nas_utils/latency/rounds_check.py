@@ -1,74 +1,158 @@
-"""How many interleaved rounds make measured latency rank reproducibly? The evidence for ``latency.rounds``.
+"""How should latency be timed so that it ranks sub-networks reproducibly? Evidence for the timing params.
 
-The latency stage's quality check (two independent passes over ``latency.quality_n``
-sub-networks of ``latency.quality_supernet`` spread over the latency range, params.yaml's
-timing settings, the minimum over rounds kept) is repeated ``--repeats`` times for each number
-of rounds in ``--rounds``, the settings alternating within each repeat so that slow drifts of
-the machine hit all of them alike. Per repeat and setting: the Spearman correlation of the two
-passes (target >= 0.98), the largest and the median relative difference between them, the
-records marked contended and the seconds taken.
+Each *protocol* is the latency stage's timing (params.yaml ``latency``: repeats, warm-up, block
+length, statistic, rounds) with some settings overridden, e.g. ``rounds=5`` or
+``statistic=median,repeats=25`` (any :class:`~nas_utils.latency.measure.MeasureSettings` field,
+or ``rounds``). Every protocol measures the same sub-networks in two independent passes, and
+the whole comparison is repeated ``--repeats`` times, the protocols alternating within each
+repeat so that slow drifts of the machine hit all of them alike. Per repeat and protocol: the
+Spearman correlation of the two passes (target >= 0.98), the largest and the median relative
+difference between them, the records marked contended and the seconds taken.
 
-    python -m nas_utils.latency.rounds_check --rounds 2,3,4 --repeats 5 --out data/measured/rounds_check.csv
+Two samples:
+
+* default: the latency stage's quality check (``latency.quality_n`` sub-networks of
+  ``latency.quality_supernet`` spread over the latency range); the evidence for
+  ``latency.rounds`` (``--rounds 2,3`` is short for one protocol per number of rounds);
+* ``--supernet NAME``: the uniform sample the super-network search fits its latency predictor
+  on (:func:`nas_utils.latency.models.predictor_sample`, ``max(--k) + --test`` sub-networks).
+  Each row then also holds the held-out Spearman of that predictor (``search_supernet.
+  latency_predictor``) fitted on pass 1's first ``k`` and scored against pass 2 on the last
+  ``--test``: how well the search's latency objective ranks what a second measurement sees;
+  the evidence for ``search_supernet.latency_timing`` and ``latency_k``.
+
+    python -m nas_utils.latency.rounds_check --rounds 2,3 --repeats 6 --out data/measured/rounds_check.csv
+    python -m nas_utils.latency.rounds_check --supernet resnet_1d --protocol statistic=median,repeats=25 \\
+        --protocol rounds=3 --protocol rounds=5 --k 40,100 --test 60 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from nas_utils import config
 from nas_utils.cli import record_cli
-from nas_utils.data import load_dataset
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
-from nas_utils.latency.measure import measure_many
+from nas_utils.latency.measure import MeasureSettings, measure_many
+from nas_utils.latency.models import predictor_sample, sample_shape
 from nas_utils.latency.quality import spanning_sample
 from nas_utils.metrics import rank_correlation
-from nas_utils.supernets import build_supernet
+from nas_utils.predictors import make_predictor
+from nas_utils.supernets import SUPERNETS, build_supernet
+
+SETTING_KEYS = tuple(f.name for f in dataclasses.fields(MeasureSettings) if f.name != "seed") + ("rounds",)
 
 
-def compare(rounds: list[int], repeats: int, device: str | None = None) -> pd.DataFrame:
-    """One row per repeat and number of rounds (see module docstring)."""
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """A timing protocol: measurement settings and interleaved rounds, named by its overrides."""
+
+    name: str
+    settings: MeasureSettings
+    rounds: int
+
+
+def parse_protocol(text: str, base: MeasureSettings, rounds: int) -> Protocol:
+    """``"rounds=5,statistic=median"`` -> the base protocol with those settings replaced.
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type (one line, valid keys listed).
+    """
+    changes: dict[str, Any] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if key not in SETTING_KEYS or not value:
+            raise ConfigError(f"--protocol={text!r} is not valid; valid: KEY=VALUE[,KEY=VALUE], "
+                              f"KEY one of {', '.join(SETTING_KEYS)}")
+        current = rounds if key == "rounds" else getattr(base, key)
+        try:
+            changes[key] = type(current)(value)
+        except ValueError:
+            raise ConfigError(f"--protocol={text!r}: {key}={value!r} is not valid; valid: "
+                              f"a {type(current).__name__}") from None
+    rounds = changes.pop("rounds", rounds)
+    config.check_range("rounds", rounds, low=1)
+    return Protocol(text or "stage", dataclasses.replace(base, **changes), rounds)
+
+
+def compare(protocols: list[Protocol], repeats: int, device: str | None = None, supernet: str | None = None,
+            ks: tuple[int, ...] = (), n_test: int = 0) -> pd.DataFrame:
+    """One row per repeat and protocol (see module docstring)."""
     cfg = config.load("latency")
     device = device or cfg.quality_devices[0]
-    net = build_supernet(cfg.quality_supernet)
-    _, models = spanning_sample(net, cfg.quality_n, cfg.seed + 1000)
-    shape = tuple(load_dataset(net.dataset).input_shape)
+    if supernet is None:
+        net = build_supernet(cfg.quality_supernet)
+        X, models = spanning_sample(net, cfg.quality_n, cfg.seed + 1000)
+    else:
+        search = config.load("search_supernet")
+        net = build_supernet(supernet)
+        X = predictor_sample(net, max(ks) + n_test, search.seed)
+        models = [net.subnet(x) for x in X]
+        features = net.space.one_hot(X)
+    shape = sample_shape(net)
     rows = []
     for rep in range(repeats):
-        for r in rounds:
+        for p in protocols:
             start = time.perf_counter()
-            passes = [measure_many(models, device, shape, cfg.settings(2 * rep + p), rounds=r) for p in (0, 1)]
+            passes = [measure_many(models, device, shape, dataclasses.replace(p.settings, seed=p.settings.seed + 2 * rep + i),
+                                   rounds=p.rounds) for i in (0, 1)]
             a, b = (np.array([rec.latency_ms for rec in recs]) for recs in passes)
             rel = np.abs(a - b) / np.minimum(a, b)
-            rows.append({"repeat": rep, "rounds": r, "device": device, "spearman_two_passes": rank_correlation(a, b)[0],
-                         "max_relative_difference": rel.max(), "median_relative_difference": float(np.median(rel)),
-                         "contended_records": sum(rec.contended for recs in passes for rec in recs),
-                         "seconds": time.perf_counter() - start})
+            row = {"repeat": rep, "protocol": p.name, "rounds": p.rounds, "device": device,
+                   "supernet": net.name, "spearman_two_passes": rank_correlation(a, b)[0],
+                   "max_relative_difference": rel.max(), "median_relative_difference": float(np.median(rel)),
+                   "contended_records": sum(rec.contended for recs in passes for rec in recs),
+                   "seconds": time.perf_counter() - start}
+            for k in ks:
+                model = make_predictor(search.latency_predictor, seed=search.seed).fit(features[:k], a[:k])
+                row[f"heldout_spearman_k{k}"] = rank_correlation(model.predict(features[-n_test:]), b[-n_test:])[0]
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _ints(flag: str, text: str, low: int) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < low:
+        raise ConfigError(f"{flag}={text!r} is not valid; valid: comma-separated integers >= {low}")
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", default="2,3,4", help="comma-separated numbers of rounds (default 2,3,4)")
-    parser.add_argument("--repeats", type=int, default=5, help="two-pass checks per setting (default 5)")
+    parser.add_argument("--rounds", default=None, help="comma-separated numbers of rounds, one protocol each")
+    parser.add_argument("--protocol", action="append", default=[],
+                        help="KEY=VALUE[,KEY=VALUE] overrides of the latency stage's timing (repeatable)")
+    parser.add_argument("--repeats", type=int, default=5, help="two-pass checks per protocol (default 5)")
     parser.add_argument("--device", default=None, help="measurement device (default: latency.quality_devices[0])")
+    parser.add_argument("--supernet", default=None, help="the search's latency-predictor sample of this super-network")
+    parser.add_argument("--k", default="40", help="with --supernet: predictor training sizes (default 40)")
+    parser.add_argument("--test", type=int, default=60, help="with --supernet: held-out sub-networks (default 60)")
     parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print only)")
     args = parser.parse_args(argv)
     config.check_range("--repeats", args.repeats, low=1)
-    try:
-        rounds = [int(r) for r in args.rounds.split(",")]
-    except ValueError:
-        raise ConfigError(f"--rounds={args.rounds!r} is not valid; valid: comma-separated integers >= 1") from None
-    if min(rounds) < 1:
-        raise ConfigError(f"--rounds={args.rounds!r} is not valid; valid: comma-separated integers >= 1")
-    df = compare(rounds, args.repeats, args.device)
+    if args.supernet is not None:
+        config.check_choice("--supernet", args.supernet, SUPERNETS.names())
+        config.check_range("--test", args.test, low=3)
+    cfg = config.load("latency")
+    texts = [f"rounds={r}" for r in _ints("--rounds", args.rounds, 1)] if args.rounds else []
+    protocols = [parse_protocol(t, cfg.settings(), cfg.rounds) for t in texts + args.protocol] or \
+        [parse_protocol("", cfg.settings(), cfg.rounds)]
+    ks = tuple(_ints("--k", args.k, 3)) if args.supernet else ()
+    df = compare(protocols, args.repeats, args.device, args.supernet, ks, args.test)
     print(df.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(df.groupby("rounds")["spearman_two_passes"].agg(["min", "median"]).to_string())
+    metrics = ["spearman_two_passes", "contended_records", *(f"heldout_spearman_k{k}" for k in ks)]
+    print(df.groupby("protocol", sort=False)[metrics].agg(["min", "median"]).to_string())
     if args.out:
         write_text(args.out, df.to_csv(index=False, float_format="%.6g"))
     return 0
