@@ -14,7 +14,7 @@ Two samples:
 * default: the latency stage's quality check (``latency.quality_n`` sub-networks of
   ``latency.quality_supernet`` spread over the latency range); the evidence for
   ``latency.rounds`` (``--rounds 2,3`` is short for one protocol per number of rounds);
-* ``--supernet NAME``: the uniform sample the super-network search fits its latency predictor
+* ``--supernet NAME[,NAME]``: the uniform sample the super-network search fits its latency predictor
   on (:func:`nas_utils.latency.models.predictor_sample`, ``max(--k) + --test`` sub-networks).
   Each row then also holds the held-out Spearman of that predictor (``search_supernet.
   latency_predictor``) fitted on pass 1's first ``k`` and scored against pass 2 on the last
@@ -22,7 +22,7 @@ Two samples:
   the evidence for ``search_supernet.latency_timing`` and ``latency_k``.
 
     python -m nas_utils.latency.rounds_check --rounds 2,3 --repeats 6 --out data/measured/rounds_check.csv
-    python -m nas_utils.latency.rounds_check --supernet resnet_1d --protocol statistic=median,repeats=25 \\
+    python -m nas_utils.latency.rounds_check --supernet mbv3_1d,resnet_1d --protocol statistic=median,repeats=25 \\
         --protocol rounds=3 --protocol rounds=5 --k 40,100 --test 60 --repeats 3
 """
 
@@ -135,24 +135,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="KEY=VALUE[,KEY=VALUE] overrides of the latency stage's timing (repeatable)")
     parser.add_argument("--repeats", type=int, default=5, help="two-pass checks per protocol (default 5)")
     parser.add_argument("--device", default=None, help="measurement device (default: latency.quality_devices[0])")
-    parser.add_argument("--supernet", default=None, help="the search's latency-predictor sample of this super-network")
+    parser.add_argument("--supernet", default=None,
+                        help="the search's latency-predictor sample of these super-networks (comma-separated, one after the other)")
     parser.add_argument("--k", default="40", help="with --supernet: predictor training sizes (default 40)")
     parser.add_argument("--test", type=int, default=60, help="with --supernet: held-out sub-networks (default 60)")
     parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print only)")
     args = parser.parse_args(argv)
     config.check_range("--repeats", args.repeats, low=1)
+    supernets = args.supernet.split(",") if args.supernet is not None else [None]
     if args.supernet is not None:
-        config.check_choice("--supernet", args.supernet, SUPERNETS.names())
+        config.check_choices("--supernet", supernets, SUPERNETS.names())
         config.check_range("--test", args.test, low=3)
     cfg = config.load("latency")
     texts = [f"rounds={r}" for r in _ints("--rounds", args.rounds, 1)] if args.rounds else []
     protocols = [parse_protocol(t, cfg.settings(), cfg.rounds) for t in texts + args.protocol] or \
         [parse_protocol("", cfg.settings(), cfg.rounds)]
     ks = tuple(_ints("--k", args.k, 3)) if args.supernet else ()
-    df = compare(protocols, args.repeats, args.device, args.supernet, ks, args.test)
+    df = pd.concat([compare(protocols, args.repeats, args.device, net, ks, args.test) for net in supernets], ignore_index=True)
     print(df.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     metrics = ["spearman_two_passes", "contended_records", *(f"heldout_spearman_k{k}" for k in ks)]
-    print(df.groupby("protocol", sort=False)[metrics].agg(["min", "median"]).to_string())
+    print(df.groupby(["supernet", "protocol"], sort=False)[metrics].agg(["min", "median"]).to_string())
     if args.out:
         write_text(args.out, df.to_csv(index=False, float_format="%.6g"))
     return 0
