@@ -42,7 +42,7 @@ def test_summary_censors_unreached_runs_and_names_dynast_median() -> None:
 def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     from dataclasses import replace
 
-    from nas_utils.experiments.search_comparison import faithful_variants
+    from nas_utils.experiments.search_records import faithful_variants
     from nas_utils.results.search import SearchSummary
     from nas_utils.sections.search import faithful_lines
     from tests import summaries

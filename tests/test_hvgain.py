@@ -167,7 +167,7 @@ def test_rank_model_mean_orders_like_the_target() -> None:
 
 def test_exactly_one_tuning_variant_is_the_configured_setting() -> None:
     from nas_utils import config
-    from nas_utils.experiments.search_comparison import _chosen
+    from nas_utils.experiments.search_records import _chosen
     from nas_utils.search.tuning import HVGAIN_VARIANTS, SCREENED_ON_SEED_0, _specs
 
     configured = config.read_params(config.project_root() / "params.yaml")["search"]["tactic_params"]["hvgain"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nas_utils.experiments.search_comparison import prior_track_results
+from nas_utils.experiments.search_records import prior_track_results
 from nas_utils.search.prior_track import TrackRun, run_one
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
-from nas_utils.experiments.search_comparison import RunSpec, seed_record_summary, settings_key
+from nas_utils.experiments.search_comparison import RunSpec
+from nas_utils.experiments.search_records import seed_record_summary, settings_key
 from nas_utils.experiments.search_seeds import cli, record_row, record_specs
 from nas_utils.search.records import extend_record
 

@@ -12,6 +12,7 @@ import pytest
 
 from nas_utils import config
 from nas_utils.experiments import search_comparison as sc
+from nas_utils.experiments import search_records
 from nas_utils.search import tuning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,16 +76,16 @@ def test_tuning_record_is_read_from_whatever_files_exist(tmp_path: Path) -> None
     label = next(iter(tuning.BO_VARIANTS))  # a variant of a known grid: its settings are shown
     _tuning_csv(tmp_path / "tuning_bo.csv", label, [f"{d}/{v}" for d, v in tuning.DEV_CELLS])
     _tuning_csv(tmp_path / "tuning_linas_faithful_grid.csv", "faithful, 20 inner", ["cifar10/pixel2"])
-    runs = sc.load_tuning(tmp_path)
+    runs = search_records.load_tuning(tmp_path)
     assert set(runs["tactic"]) == {"bo", "linas_faithful"} and set(runs["source"]) == {"tuning_bo.csv",
                                                                                        "tuning_linas_faithful_grid.csv"}
-    rows = sc.tuning_variants(runs, config.load("search"))
+    rows = search_records.tuning_variants(runs, config.load("search"))
     bo = [r for r in rows if r.tactic == "bo"]
     assert len(bo) == len(tuning.DEV_CELLS) and all(r.dev_cell and r.seeds == 2 for r in bo)
     assert bo[0].settings and bo[0].evals[0].median == 50.5 and bo[0].evals[1].median == np.inf
     (test_row,) = [r for r in rows if r.tactic == "linas_faithful"]
     assert not test_row.dev_cell and test_row.chosen is None  # a test cell: flagged in the report
-    assert sc.load_tuning(tmp_path / "empty").empty
+    assert search_records.load_tuning(tmp_path / "empty").empty
 
 
 def test_malformed_tuning_record_is_one_line(tmp_path: Path) -> None:
@@ -92,11 +93,11 @@ def test_malformed_tuning_record_is_one_line(tmp_path: Path) -> None:
 
     pd.DataFrame({"variant": ["a"], "cell": ["cifar100/1080ti_1"]}).to_csv(tmp_path / "tuning_bo.csv", index=False)
     with pytest.raises(HwnasError, match=r"tuning_bo.csv: not a tuning record \(missing columns cpu_s"):
-        sc.load_tuning(tmp_path)
+        search_records.load_tuning(tmp_path)
 
 
 def test_committed_tuning_records_never_touch_a_test_cell() -> None:
-    runs = sc.load_tuning()
+    runs = search_records.load_tuning()
     dev = {f"{d}/{v}" for d, v in tuning.DEV_CELLS}
     assert set(runs.get("cell", pd.Series(dtype=str))) <= dev
 
@@ -113,7 +114,7 @@ def test_summary_round_trip_with_views_igd_tuning_and_faithful_check(tmp_path: P
                                    "cells": ["cifar10/pixel2"], "thresholds": [0.9, 0.99]})
     histories, curves = sc.run_grid(cfg, backend="serial", workers=1)
     _tuning_csv(tmp_path / "tuning_bo.csv", next(iter(tuning.BO_VARIANTS)), ["cifar100/1080ti_1"])
-    summary = sc.summarise(sc.SearchRun(histories, curves, None, sc.load_tuning(tmp_path)), cfg)
+    summary = sc.summarise(sc.SearchRun(histories, curves, None, search_records.load_tuning(tmp_path)), cfg)
     summary.save(tmp_path / "summary.json")
     assert SearchSummary.load(tmp_path / "summary.json") == summary
     (cell,) = summary.cells

@@ -29,8 +29,6 @@ validations an oracle needs that validates only true-front members, greedily by 
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,32 +36,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from nas_utils import claims, runtime
 from nas_utils.backends import map_runs
-from nas_utils.errors import HwnasError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments import comparison_plots as cmp_plots
+from nas_utils.experiments import search_records as records
+from nas_utils.experiments.search_cells import cell_name, cell_scorers, near_front_ref, oracle_bounds
 from nas_utils.io import atomic_path, write_parquet
-from nas_utils.metrics import (
-    IGDPlusScorer, greedy_oracle_evals, missing_hv_by_band, near_front_reference_point, near_front_scorer,
-)
+from nas_utils.metrics import missing_hv_by_band
 from nas_utils.parallel import parallel_map
-from nas_utils.paths import project_root
+from nas_utils.results.search import GapResult, SearchSummary, TimingResult
 from nas_utils.schemas.search import SearchConfig
-from nas_utils.search import TACTICS, faithful_check, tuning
-from matplotlib.figure import Figure
-from nas_utils.results.search import (
-    ORACLE_PRIORS, CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, GapResult, OracleResult, PriorTrackResult,
-    RatioResult, SearchSummary, TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant, View,
-)
+from nas_utils.search import tuning
 
 REFERENCE = cmp.REFERENCE
-FAITHFUL = "linas_faithful"
-#: The committed dev-cell tuning records (``python -m nas_utils.search.tuning <grid> --out ...``).
-TUNING_DIR = "data/preregistration/search"
-TUNING_GLOB = "tuning_*.csv"
 
 
 @dataclass(frozen=True)
@@ -88,35 +77,6 @@ class SearchRun:
 
 
 # --- the run grid -------------------------------------------------------------------------------
-
-
-def cell_name(dataset: str, device: str) -> str:
-    return f"{dataset}/{device}"
-
-
-@functools.lru_cache(maxsize=8)
-def cell_scorers(dataset: str, device: str) -> dict[str, Any]:
-    """Curve scorers of one cell: ``hv`` (space-wide view), ``hv_near`` (near-front view), ``igd`` (IGD+)."""
-    bench = load_benchmark("nb201", dataset, device)
-    return {"hv": bench.scorer(), "hv_near": near_front_scorer(bench.objectives, bench.table),
-            "igd": IGDPlusScorer(bench.objectives, bench.table)}
-
-
-def near_front_ref(dataset: str, device: str) -> dict[str, float]:
-    """The near-front reference point of a cell, objective name -> value (natural units)."""
-    bench = load_benchmark("nb201", dataset, device)
-    point = near_front_reference_point(bench.objectives, bench.table)
-    return {o.name: round(float(v), 4) for o, v in zip(bench.objectives, point)}
-
-
-@functools.lru_cache(maxsize=None)
-def oracle_bounds(dataset: str, device: str, thresholds: tuple[float, ...]) -> list[OracleResult]:
-    """The oracle's validations to every threshold in both HV views (greedy over the cell's true front)."""
-    front = load_benchmark("nb201", dataset, device).true_front()
-    scorers = cell_scorers(dataset, device)
-    views: tuple[tuple[View, str], ...] = (("space", "hv"), ("near_front", "hv_near"))
-    return [OracleResult(float(t), n, view) for view, key in views
-            for t, n in zip(thresholds, greedy_oracle_evals(scorers[key], front, thresholds))]
 
 
 def near_limit_gaps(histories: pd.DataFrame, tactic: str, cells: list[tuple[str, str]], evals: int,
@@ -194,205 +154,13 @@ def time_linas(cfg: SearchConfig) -> TimingResult | None:
     return TimingResult(REFERENCE, cfg.timing_budget, device, 1, times, float(np.median(times)))
 
 
-# --- the dev-cell tuning record -------------------------------------------------------------------
-
-
-def _tactic_of(stem: str) -> str:
-    """``tuning_linas_faithful_x`` -> ``linas_faithful``: the longest registered tactic the name starts with."""
-    name = stem.removeprefix("tuning_")
-    known = sorted((t for t in TACTICS.names() if name == t or name.startswith(t + "_")), key=len)
-    return known[-1] if known else name
-
-
-def load_tuning(folder: str | Path | None = None) -> pd.DataFrame:
-    """Every per-run row of every ``tuning_*.csv`` in ``folder`` (default: :data:`TUNING_DIR`).
-
-    Adds ``source`` (the file name) and ``tactic`` (from the variant's grid in
-    ``nas_utils.search.tuning.GRIDS``, else from the file name). No file: an empty table.
-    """
-    folder = Path(folder) if folder is not None else project_root() / TUNING_DIR
-    grids = {label: tactic for grid in tuning.GRIDS.values() for label, (tactic, _) in grid.items()}
-    needed = {"variant", "cell", "seed", "final_hv", "cpu_s", *(f"evals@{t}" for t in tuning.THRESHOLDS)}
-    frames = []
-    for path in sorted(folder.glob(TUNING_GLOB)):
-        df = pd.read_csv(path)
-        if missing := sorted(needed - set(df.columns)):
-            raise HwnasError(f"{path}: not a tuning record (missing columns {', '.join(missing)}); "
-                             f"regenerate it with `python -m nas_utils.search.tuning <grid> --out {path.name}`")
-        df["variant"] = df["variant"].astype(str)
-        df.insert(0, "tactic", [grids.get(v, _tactic_of(path.stem)) for v in df["variant"]])
-        df.insert(0, "source", path.name)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _settings(label: str) -> dict[str, Any] | None:
-    return next((dict(params) for grid in tuning.GRIDS.values() for lab, (_, params) in grid.items() if lab == label),
-                None)
-
-
-def _chosen(settings: dict[str, Any] | None, configured: dict[str, Any]) -> bool | None:
-    """Whether a variant's settings are the configured ones (``None``: unknown or not all configured)."""
-    if settings is None:
-        return None
-    if any(k in configured and configured[k] != v for k, v in settings.items()):
-        return False
-    return True if all(k in configured for k in settings) else None
-
-
-def tuning_variants(runs: pd.DataFrame, cfg: SearchConfig) -> list[TuningVariant]:
-    """The tuning record as typed rows: per (file, variant, cell) the medians of ``tuning.summarise_runs``."""
-    if runs.empty:
-        return []
-    dev = {cell_name(d, v) for d, v in tuning.DEV_CELLS}
-    out = []
-    for (source, tactic), group in runs.groupby(["source", "tactic"], sort=False):
-        table = tuning.summarise_runs(group.drop(columns=["source", "tactic"]))
-        for r in table.to_dict("records"):
-            settings = _settings(str(r["variant"]))
-            out.append(TuningVariant(
-                tactic=str(tactic), variant=str(r["variant"]), cell=str(r["cell"]), seeds=int(r["seeds"]),
-                evals=[TuningEvals(float(t), float(r[f"median_evals@{t}"]), float(r[f"reached@{t}"]))
-                       for t in tuning.THRESHOLDS],
-                median_final_hv=float(r["median_final_hv"]), median_cpu_s=float(r["median_cpu_s"]), source=str(source),
-                settings=", ".join(f"{k}={v}" for k, v in (settings or {}).items()),
-                chosen=_chosen(settings, cfg.params_of(str(tactic))), dev_cell=str(r["cell"]) in dev))
-    return out
-
-
-def faithful_checks(cells: list[CellSummary], threshold: float = 0.99,
-                    record: pd.DataFrame | None = None) -> list[FaithfulCheck]:
-    """This stage's ``linas_faithful`` runs against DyNAS-T 1.6.0 (``tuning.DYNAST_EVALS_TO_099``),
-    with the fidelity record's variants per cell (``record``: :func:`load_faithful_record`)."""
-    by_name = {c.name: c for c in cells}
-    out = []
-    for device, evals in tuning.DYNAST_EVALS_TO_099.items():
-        name = cell_name("cifar10", device)
-        cell = by_name.get(name)
-        ours = cell.threshold(FAITHFUL, threshold, "space") if cell else None
-        out.append(FaithfulCheck(name, threshold, float(evals), ours, faithful_variants(record, name)))
-    return out
-
-
-def load_faithful_record(folder: str | Path | None = None) -> pd.DataFrame:
-    """The per-run rows of ``faithful_check.csv`` (:mod:`nas_utils.search.faithful_check`); no file: empty."""
-    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(faithful_check.RECORD).name
-    return pd.read_csv(path) if path.exists() else pd.DataFrame()
-
-
-def load_prior_track(folder: str | Path | None = None, record: str = tuning.PRIOR_TRACK_RECORD) -> pd.DataFrame:
-    """The per-run rows of a record of :mod:`nas_utils.search.prior_track` (default: the prior-knowledge
-    track; ``tuning.PRIOR_TRACK_DEV_RECORD`` / ``PRIOR_ORACLE_RECORD``: the oracle diagnostic); no file: empty."""
-    name = Path(record).name
-    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / name
-    return pd.read_csv(path).assign(source=name) if path.exists() else pd.DataFrame()
-
-
-def prior_track_results(record: pd.DataFrame, tactic: str | None, prior: str = "transfer") -> list[PriorTrackResult]:
-    """Per (cell, k, budget) of the record's runs with ``prior`` (rows without a ``prior`` column: the
-    transfer track), for the near-limit ``tactic``: medians over seeds with intervals."""
-    if record.empty or tactic is None:
-        return []
-    out = []
-    rows = record[(record["tactic"] == tactic) & (record.get("prior", "transfer") == prior)]
-    for (cell, k, budget, method), g in rows.groupby(["cell", "k", "budget", "method"], sort=False):
-        evals = [cmp.threshold_result(tactic, t, g[f"evals@{t:g}"].to_numpy(dtype=float), int(budget))
-                 for t in tuning.THRESHOLDS]
-        source = str(g["source"].iloc[0]) if "source" in g else Path(tuning.PRIOR_TRACK_RECORD).name
-        rho = float(g["latency_spearman"].median())
-        out.append(PriorTrackResult(str(cell), tactic, str(method), int(k), int(budget),
-                                    None if np.isnan(rho) else rho, evals, source, prior))
-    return out
-
-
-def prior_oracle_results(tactic: str | None, thresholds: tuple[float, ...]) -> list[PriorTrackResult]:
-    """The oracle diagnostic of :mod:`nas_utils.search.prior_track` (development cells, then the test cells
-    post hoc): per cell and prior, medians with intervals, and the cell's greedy true-front bound."""
-    out = []
-    for record in (tuning.PRIOR_TRACK_DEV_RECORD, tuning.PRIOR_ORACLE_RECORD):
-        rows = load_prior_track(record=record)
-        for prior in ORACLE_PRIORS:
-            for r in prior_track_results(rows, tactic, prior):
-                out.append(replace(r, oracle=oracle_bounds(*r.cell.split("/"), thresholds)))
-    return out
-
-
-def settings_key(params: dict[str, Any]) -> str:
-    """A tactic's settings as one canonical string (the seed record's ``settings`` column)."""
-    return json.dumps(params, sort_keys=True, default=str)
-
-
-def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
-    """The per-run rows of the seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
-    path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.SEED_RECORD).name
-    return pd.read_csv(path) if path.exists() else pd.DataFrame()
-
-
-def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[ComparisonSummary | None, int]:
-    """The record's runs whose settings and budget are the configured ones, summarised like the stage's
-    (thresholds in both views, ratios to LINAS, IGD+; medians over seeds with bootstrap intervals), and
-    the number of rows left out as stale (other settings or budget)."""
-    if record.empty:
-        return None, 0
-    current = record["settings"] == record["tactic"].map(lambda t: settings_key(cfg.params_of(str(t))))
-    current &= (record["budget"] == cfg.budget) & record["tactic"].isin(cfg.tactics)
-    rows, stale = record[current], int((~current).sum())
-    cells = []
-    for (dataset, device), cell in rows.groupby(["dataset", "device"], sort=False):
-        by_tactic = {str(t): g.sort_values("seed") for t, g in cell.groupby("tactic", sort=False)}
-        tactics = [TacticResult(t, len(g), float(g["final_hv"].median()), None, float(g["final_hv_near"].median()),
-                                    float(g["cpu_s"].median())) for t, g in by_tactic.items()]
-        thresholds: list[ThresholdResult] = []
-        ratios: list[RatioResult] = []
-        for view in cmp.VIEWS:
-            for thr in cfg.thresholds:
-                hits = {t: g[f"evals@{view}@{thr:g}"].to_numpy(dtype=float) for t, g in by_tactic.items()}
-                found, against = cmp.threshold_rows(hits, thr, cfg.budget, view=view)
-                thresholds += found
-                ratios += against
-        igd = [cmp.igd_of(t, g[f"igd@{n}"].to_numpy(dtype=float), n) for n in dict.fromkeys((cfg.paper_linas_evals,
-               cfg.budget)) for t, g in by_tactic.items() if f"igd@{n}" in g]
-        cells.append(CellSummary(str(dataset), str(device), tactics, thresholds, ratios, igd=igd,
-                                 oracle=oracle_bounds(str(dataset), str(device), tuple(cfg.thresholds))))
-    seeds = {str(t): int(n) for t, n in rows.groupby("tactic", sort=False)["seed"].nunique().items()}
-    method = f"every tactic with the stage's settings on the test cells, `{tuning.SEED_RECORD}`"
-    return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells), stale
-
-
-def faithful_variants(record: pd.DataFrame | None, cell: str) -> list[FaithfulVariant]:
-    """The record's variants on ``cell`` (in ``faithful_check.VARIANTS`` order), median over seeds."""
-    if record is None or record.empty:
-        return []
-    rows = record[record["cell"] == cell]
-    out = []
-    for label, (_, description) in faithful_check.VARIANTS.items():
-        g = rows[rows["variant"] == label]
-        if g.empty:
-            continue
-        budget = int(g["budget"].max())
-        vals = g[f"evals@{faithful_check.THRESHOLD}"].to_numpy(dtype=float)
-        dynast = float(tuning.DYNAST_EVALS_TO_099[cell.split("/")[1]])
-        out.append(FaithfulVariant(label, description, budget,
-                                   cmp.threshold_result(FAITHFUL, faithful_check.THRESHOLD, vals, budget),
-                                   float(g["distinct"].median()), faithful_check.small_sample_share(vals, dynast)))
-    return out
-
-
-def tuning_table(summary: SearchSummary) -> pd.DataFrame:
-    """The tuning record as a table (the same rows as the report's)."""
-    from nas_utils.sections.search import tuning_rows
-
-    rows = tuning_rows(summary)
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["tactic", "variant", "settings", "chosen", "cells"])
-
-
 # --- the stage ----------------------------------------------------------------------------------
 
 
 def run(cfg: SearchConfig) -> SearchRun:
     """The whole stage: the run grid with its curves, the single-core LINAS timing, the tuning record."""
     histories, curves = run_grid(cfg)
-    return SearchRun(histories, curves, time_linas(cfg), load_tuning())
+    return SearchRun(histories, curves, time_linas(cfg), records.load_tuning())
 
 
 def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
@@ -403,21 +171,21 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                        cmp.run_times(result.histories), run_cpu=cmp.run_times(result.histories, "run_cpu_s"),
                                        near_front_refs=refs)
     cells = [replace(c, oracle=oracle_bounds(c.dataset, c.device, tuple(cfg.thresholds))) for c in cells]
-    seed_record, stale = seed_record_summary(load_seed_record(), cfg)
+    seed_record, stale = records.seed_record_summary(records.load_seed_record(), cfg)
     per_run = result.histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_cpu_s"].first()
     grid_cpu = {str(t): round(float(v), 1) for t, v in per_run.groupby("tactic", sort=False).sum().items()}
     return SearchSummary(method=" ".join(__doc__.split("Method: ")[1].split()), budget=cfg.budget, seeds_per_tactic=seeds,
                          thresholds=[float(t) for t in cfg.thresholds], cells=cells, timing=result.timing,
                          dev_cells=[cell_name(*c) for c in tuning.DEV_CELLS],
                          test_cells=[cell_name(*c) for c in tuning.TEST_CELLS],
-                         tuning=tuning_variants(result.tuning, cfg),
-                         faithful=faithful_checks(cells, record=load_faithful_record()), grid_cpu_s=grid_cpu,
+                         tuning=records.tuning_variants(result.tuning, cfg),
+                         faithful=records.faithful_checks(cells, record=records.load_faithful_record()), grid_cpu_s=grid_cpu,
                          near_limit_tactic=cfg.near_limit_tactic,
                          near_limit_gaps=near_limit_gaps(result.histories, cfg.near_limit_tactic,
                                                          [c for c in cfg.cell_pairs() if c in tuning.TEST_CELLS],
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
-                         prior_track=prior_track_results(load_prior_track(), cfg.near_limit_tactic),
-                         prior_oracles=prior_oracle_results(cfg.near_limit_tactic, tuple(cfg.thresholds)),
+                         prior_track=records.prior_track_results(records.load_prior_track(), cfg.near_limit_tactic),
+                         prior_oracles=records.prior_oracle_results(cfg.near_limit_tactic, tuple(cfg.thresholds)),
                          seed_record=seed_record, seed_record_stale=stale)
 
 
@@ -427,7 +195,7 @@ def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary
     write_parquet(out / "histories.parquet", result.histories)
     write_parquet(out / "curves.parquet", result.curves)
     for name, table in (("evals_to_threshold", cmp.threshold_table(summary)), ("igd", cmp.igd_table(summary)),
-                        ("tuning", tuning_table(summary))):
+                        ("tuning", records.tuning_table(summary))):
         with atomic_path(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
     cmp.write_plot_data(out, cmp.hv_plot_data(result.curves), prefix="hv_")

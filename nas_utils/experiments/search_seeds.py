@@ -12,7 +12,7 @@ seed, the same histories)::
     nice -n 10 python -m nas_utils.experiments.search_seeds --seeds 20 --workers 2
 
 The record is resumable (:func:`~nas_utils.search.records.extend_record`) and stage ``search``
-summarises it (:func:`~nas_utils.experiments.search_comparison.seed_record_summary`) next to its
+summarises it (:func:`~nas_utils.experiments.search_records.seed_record_summary`) next to its
 own runs. Each row carries its tactic's settings; rows whose settings differ from ``params.yaml``
 are left out of the summary (and counted), so a retuned tactic does not hide behind an old record.
 A code change that alters a tactic's runs under unchanged settings is not detected: rerun the record
@@ -31,7 +31,8 @@ import numpy as np
 from nas_utils import config
 from nas_utils.cli import record_cli
 from nas_utils.experiments import comparison as cmp
-from nas_utils.experiments.search_comparison import RunSpec, run_one, settings_key
+from nas_utils.experiments.search_comparison import RunSpec, run_one
+from nas_utils.experiments.search_records import settings_key
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search.records import extend_record
