@@ -46,6 +46,44 @@ def test_bad_search_params(values: dict, match: str) -> None:
     assert "\n" not in str(info.value)
 
 
+TIMING = {"repeats": 15, "warmup": 5, "min_block_ms": 1.0, "statistic": "min", "rounds": 3}
+BAD_TIMING = [
+    ({"repeats": 15}, "search_supernet.latency_timing lacks warmup, min_block_ms, statistic, rounds; required: repeats"),
+    (TIMING | {"rounds": 0}, r"search_supernet.latency_timing.rounds=0 is out of range; valid: \[1, inf\]"),
+    (TIMING | {"statistic": "mean"}, "search_supernet.latency_timing.statistic='mean' is not valid; valid choices: median, min"),
+    (TIMING | {"repeats": "many"}, "search_supernet.latency_timing.repeats must be an integer, got str"),
+    (TIMING | {"cores": 1}, "search_supernet.latency_timing.cores is not a timing setting; valid: repeats, warmup"),
+]
+
+
+@pytest.mark.parametrize(("timing", "match"), BAD_TIMING)
+def test_bad_latency_timing(timing: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match) as info:
+        config.load("search_supernet", latency_timing=timing)
+    assert "\n" not in str(info.value)
+
+
+def test_the_latency_timing_reaches_the_measurements() -> None:
+    cfg = config.load("search_supernet", latency_timing=TIMING | {"rounds": 4, "clock": "thread"})
+    settings = cfg.measure_settings()
+    assert (settings.repeats, settings.statistic, settings.clock, settings.seed, cfg.latency_rounds) == (15, "min", "thread", cfg.seed, 4)
+
+
+def test_the_search_times_latency_as_the_latency_stage_does() -> None:
+    """The pre-registered rule's pick (data/preregistration/search_supernet/README.md): one timing protocol
+    for the project, in params.yaml and in the paper profile."""
+    import yaml
+
+    from nas_utils.profiles import merge
+    from nas_utils.schemas.search_supernet import TIMING_REQUIRED
+
+    paper = config.read_params()
+    merge(paper, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    for params in (config.read_params(), paper):
+        timing = dict(params["search_supernet"]["latency_timing"])
+        assert timing == {k: params["latency"][k] for k in TIMING_REQUIRED}
+
+
 def test_bad_params_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="params file not found"):
         config.load("search", tmp_path / "nope.yaml")

@@ -12,7 +12,7 @@ from torch import nn
 
 import nas_utils.latency.measure as measure_mod
 from nas_utils.latency.measure import ContentionWarning, MeasureSettings, contention_reasons, measure_many
-from nas_utils.latency.quality import spanning_sample, two_pass_check
+from nas_utils.latency.quality import spanning_sample, two_passes
 from nas_utils.supernets import build_supernet
 
 FAST = MeasureSettings(repeats=3, warmup=1, warmup_ms=0.0, min_block_ms=0.0, max_number=1)
@@ -63,19 +63,22 @@ def test_spanning_sample_spans_the_mac_range():
     assert len(models) == 8
 
 
-def test_two_pass_check_reports_both_passes_and_the_chosen_statistic():
+def test_two_passes_measure_the_same_models_with_their_own_seeds():
+    net = build_supernet("transformer_1d")
+    _, models = spanning_sample(net, 4, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ContentionWarning)
-        res = two_pass_check(build_supernet("transformer_1d"), "torch_cpu_1t_1", n=6, rounds=2, settings=FAST)
-    assert res.statistic in ("min", "median") and set(res.spearman_by_statistic) == {"min", "median"}
-    assert len(res.table) == 6 and res.records == 12 and np.isfinite(res.table[["latency_ms_1", "latency_ms_2"]]).all().all()
-    assert res.summary()["spearman_two_passes"] == res.spearman
+        first, second = two_passes(models, "torch_cpu_1t_1", (1, 40), FAST, rounds=2)
+    assert len(first) == len(second) == 4 and all(r.rounds == 2 for r in first + second)
+    assert all(np.isfinite(r.latency_ms) and r.latency_ms > 0 for r in first + second)
 
 
 def test_rounds_check_rejects_bad_input_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     from nas_utils.latency import rounds_check
 
-    for argv in (["--rounds", "2,x"], ["--rounds", "0,3"], ["--repeats", "0"]):
+    for argv in (["--rounds", "2,x"], ["--rounds", "0,3"], ["--repeats", "0"], ["--protocol", "bogus=1"],
+                 ["--protocol", "rounds=x"], ["--protocol", "rounds=0"], ["--supernet", "bogus"],
+                 ["--supernet", "resnet_1d", "--k", "2"]):
         assert rounds_check.cli(argv) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "valid" in err and "\n" not in err
@@ -107,3 +110,24 @@ def test_measure_many_warns_for_a_busy_run_only(monkeypatch):
         warnings.simplefilter("error", ContentionWarning)
         records = measure_many([nn.Linear(40, 10) for _ in range(3)], "torch_cpu_1t_1", (40,), FAST)
     assert [r.contended for r in records] == [True, False, False]
+
+
+def test_a_protocol_overrides_the_latency_stages_timing() -> None:
+    from nas_utils.latency.rounds_check import parse_protocol
+
+    base = MeasureSettings(repeats=15, statistic="min")
+    p = parse_protocol("rounds=5,statistic=median,repeats=25", base, rounds=3)
+    assert (p.rounds, p.settings.statistic, p.settings.repeats, p.settings.min_block_ms) == (5, "median", 25, base.min_block_ms)
+    stage = parse_protocol("", base, rounds=3)
+    assert (stage.name, stage.settings, stage.rounds) == ("stage", base, 3)
+
+
+def test_the_supernet_check_scores_the_search_predictor_against_a_second_pass() -> None:
+    from nas_utils.latency.rounds_check import compare, parse_protocol
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ContentionWarning)
+        df = compare([parse_protocol("", FAST, 1), parse_protocol("rounds=2", FAST, 1)], repeats=1,
+                     device="torch_cpu_1t_1", supernet="transformer_1d", ks=(3, 4), n_test=3)
+    assert list(df["protocol"]) == ["stage", "rounds=2"] and set(df["supernet"]) == {"transformer_1d"}
+    assert {"heldout_spearman_k3", "heldout_spearman_k4", "spearman_two_passes"} <= set(df.columns)

@@ -40,7 +40,7 @@ from nas_utils.data import load_dataset
 from nas_utils.io import write_parquet
 from nas_utils.latency.measure import measure_many
 from nas_utils.latency.devices import MEASURE_DEVICES, split_available
-from nas_utils.latency.quality import spanning_sample
+from nas_utils.latency.quality import spanning_sample, two_passes
 from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import use_style
@@ -109,7 +109,7 @@ def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, QualityCheck]:
     shape = _sample_shape(net)
     frames, rows = [], []
     for dev in devices:
-        passes = [measure_many(subs, dev, shape, cfg.settings(p), rounds=cfg.quality_rounds) for p in (0, 1)]
+        passes = two_passes(subs, dev, shape, cfg.settings(), cfg.quality_rounds)
         df = pd.DataFrame(_meta(net, X)).assign(device=dev.name)
         for p, recs in enumerate(passes, start=1):
             for name in ("latency_ms", "median_ms", "round_cv", "cv", "robust_cv", "load_avg_1m", "cpu_share",

@@ -48,7 +48,6 @@ from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments import comparison_plots as cmp_plots
 from nas_utils.experiments import supernet_dev
 from nas_utils.io import write_parquet
-from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import greedy_oracle_evals, nondominated_rank, pareto_front, to_minimization
 from nas_utils.parallel import parallel_map
@@ -86,7 +85,7 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
     data = load_dataset(net.dataset, seed=cfg.seed)
     loader = TensorLoader(data.x_val, data.y_val, batch_size=512)
     calib = data.x_train[: cfg.calib]
-    settings = MeasureSettings(seed=cfg.seed)
+    settings = cfg.measure_settings()
     # Keyed by weights, so safe across checkpoints; an interactive run keeps its own under scratch/.
     cache = output_path(cfg.eval_cache) if cfg.eval_cache else None
     if cfg.latency_source == "measured":
@@ -94,11 +93,12 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
             raise ConfigError("search_supernet.latency_source=measured needs HWNAS_BACKEND=serial "
                               "(parallel workers would time each other's contention)")
         latency = LatencyObjective("measured", cfg.latency_device)
-        return SuperNetEvaluator(net, loader, MeasuredLatency(cfg.latency_device, settings), calib, cache=cache), latency
+        measured = MeasuredLatency(cfg.latency_device, settings, cfg.latency_rounds)
+        return SuperNetEvaluator(net, loader, measured, calib, cache=cache), latency
     # Measured latencies kept beside the evaluation cache: a rerun fits the same predictor.
     store = cache.with_name("latency_measurements.json") if cache else None
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
-                                          cfg.latency_predictor, cfg.seed, settings, store=store)
+                                          cfg.latency_predictor, cfg.seed, settings, cfg.latency_rounds, store)
     return (SuperNetEvaluator(net, loader, model, calib, cache=cache),
             LatencyObjective.from_report("predicted", cfg.latency_device, report))
 

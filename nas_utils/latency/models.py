@@ -28,7 +28,7 @@ import numpy as np
 
 from nas_utils.data import load_dataset
 from nas_utils.io import atomic_path
-from nas_utils.latency.measure import MeasureSettings, measure, measure_many
+from nas_utils.latency.measure import MeasureSettings, effective_clock, measure, measure_many
 from nas_utils.latency.devices import get_device
 from nas_utils.metrics import Objective, rank_correlation
 from nas_utils.predictors import Predictor, make_predictor
@@ -96,7 +96,9 @@ def fit_latency_predictor(
     y = np.array(kept["latency_ms"], dtype=float)
     features = net.space.one_hot(X)
     model = make_predictor(predictor, seed=seed).fit(features[:k], y[:k])
+    s = settings or MeasureSettings()
     report: dict[str, Any] = {"device": dev.name, "k": k, "n_test": n_test, "predictor": predictor,
+                              "timing": f"{s.statistic} of {s.repeats} blocks per round, lowest of {rounds} rounds, {effective_clock(dev, s)} clock",
                               "measured_range_ms": [float(y.min()), float(y.max())],
                               "cpu_model": kept["cpu_model"], "load_avg_1m": kept["load_avg_1m"],
                               # records measured on a busy machine (measure.contention_reasons); None: a store

@@ -41,9 +41,9 @@ from nas_utils import config
 from nas_utils.cli import record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
-from nas_utils.latency.measure import MeasureSettings, measure_many
+from nas_utils.latency.measure import MeasureSettings
 from nas_utils.latency.models import predictor_sample, sample_shape
-from nas_utils.latency.quality import spanning_sample
+from nas_utils.latency.quality import spanning_sample, two_passes
 from nas_utils.metrics import rank_correlation
 from nas_utils.predictors import make_predictor
 from nas_utils.supernets import SUPERNETS, build_supernet
@@ -85,14 +85,13 @@ def parse_protocol(text: str, base: MeasureSettings, rounds: int) -> Protocol:
 
 def compare(protocols: list[Protocol], repeats: int, device: str | None = None, supernet: str | None = None,
             ks: tuple[int, ...] = (), n_test: int = 0) -> pd.DataFrame:
-    """One row per repeat and protocol (see module docstring)."""
-    cfg = config.load("latency")
+    """One row per repeat and protocol (see module docstring); each row is printed as it is made."""
+    cfg, search = config.load("latency"), config.load("search_supernet")
     device = device or cfg.quality_devices[0]
     if supernet is None:
         net = build_supernet(cfg.quality_supernet)
         X, models = spanning_sample(net, cfg.quality_n, cfg.seed + 1000)
     else:
-        search = config.load("search_supernet")
         net = build_supernet(supernet)
         X = predictor_sample(net, max(ks) + n_test, search.seed)
         models = [net.subnet(x) for x in X]
@@ -102,8 +101,8 @@ def compare(protocols: list[Protocol], repeats: int, device: str | None = None, 
     for rep in range(repeats):
         for p in protocols:
             start = time.perf_counter()
-            passes = [measure_many(models, device, shape, dataclasses.replace(p.settings, seed=p.settings.seed + 2 * rep + i),
-                                   rounds=p.rounds) for i in (0, 1)]
+            passes = two_passes(models, device, shape, dataclasses.replace(p.settings, seed=p.settings.seed + 2 * rep),
+                                p.rounds)
             a, b = (np.array([rec.latency_ms for rec in recs]) for recs in passes)
             rel = np.abs(a - b) / np.minimum(a, b)
             row = {"repeat": rep, "protocol": p.name, "rounds": p.rounds, "device": device,
@@ -115,6 +114,7 @@ def compare(protocols: list[Protocol], repeats: int, device: str | None = None, 
                 model = make_predictor(search.latency_predictor, seed=search.seed).fit(features[:k], a[:k])
                 row[f"heldout_spearman_k{k}"] = rank_correlation(model.predict(features[-n_test:]), b[-n_test:])[0]
             rows.append(row)
+            print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     return pd.DataFrame(rows)
 
 
@@ -152,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
         [parse_protocol("", cfg.settings(), cfg.rounds)]
     ks = tuple(_ints("--k", args.k, 3)) if args.supernet else ()
     df = pd.concat([compare(protocols, args.repeats, args.device, net, ks, args.test) for net in supernets], ignore_index=True)
-    print(df.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     metrics = ["spearman_two_passes", "contended_records", *(f"heldout_spearman_k{k}" for k in ks)]
     print(df.groupby(["supernet", "protocol"], sort=False)[metrics].agg(["min", "median"]).to_string())
     if args.out:

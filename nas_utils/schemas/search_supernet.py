@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,12 +10,14 @@ from nas_utils import config
 from nas_utils.backends import BACKENDS
 from nas_utils.errors import ConfigError
 from nas_utils.latency.devices import MEASURE_DEVICES
+from nas_utils.latency.measure import MeasureSettings
 from nas_utils.predictors import PREDICTORS
 from nas_utils.schemas.search import check_tactic_params
 from nas_utils.search import TACTICS
 from nas_utils.supernets import SUPERNETS
 
 LATENCY_SOURCES = ("predicted", "measured")
+TIMING_REQUIRED = ("repeats", "warmup", "min_block_ms", "statistic", "rounds")  # as params.yaml's latency section
 
 
 @config.section("search_supernet")
@@ -39,6 +42,7 @@ class SearchSupernetConfig:
     paper_linas_evals: int
     latency_source: str
     latency_device: str
+    latency_timing: dict[str, Any]  # MeasureSettings fields and "rounds": how latency_k + latency_test are timed
     latency_k: int
     latency_test: int
     latency_predictor: str
@@ -67,6 +71,7 @@ class SearchSupernetConfig:
         config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
         config.check_choice("search_supernet.latency_source", self.latency_source, LATENCY_SOURCES)
         config.check_choice("search_supernet.latency_device", self.latency_device, MEASURE_DEVICES.names())
+        self.measure_settings()  # checks latency_timing: unknown keys, ranges
         config.check_range("search_supernet.latency_k", self.latency_k, low=3)
         config.check_range("search_supernet.latency_test", self.latency_test, low=0)
         config.check_choice("search_supernet.latency_predictor", self.latency_predictor, PREDICTORS.names())
@@ -74,6 +79,33 @@ class SearchSupernetConfig:
         config.check_range("search_supernet.speedup_batch", self.speedup_batch, low=0)
         config.check_choices("search_supernet.speedup_backends", self.speedup_backends, BACKENDS.names())
         check_tactic_params("search_supernet.tactic_params", self.tactic_params)
+
+    def measure_settings(self) -> MeasureSettings:
+        """How the latency objective's sub-networks are timed (``latency_timing`` less ``rounds``).
+
+        Raises:
+            ConfigError: a missing or unknown key, or a bad value (one line naming it).
+        """
+        hints = {k: v for k, v in typing.get_type_hints(MeasureSettings).items() if k != "seed"} | {"rounds": int}
+        key = "search_supernet.latency_timing"
+        missing = [k for k in TIMING_REQUIRED if k not in self.latency_timing]
+        if missing:
+            raise ConfigError(f"{key} lacks {', '.join(missing)}; required: {', '.join(TIMING_REQUIRED)}")
+        timing = {}
+        for name, value in self.latency_timing.items():
+            if name not in hints:
+                raise ConfigError(f"{key}.{name} is not a timing setting; valid: {', '.join(hints)}")
+            timing[name] = config.coerce(f"{key}.{name}", value, hints[name])
+        config.check_range(f"{key}.rounds", timing.pop("rounds"), low=1)
+        try:
+            return MeasureSettings(**timing, seed=self.seed)
+        except ConfigError as exc:
+            raise ConfigError(f"{key}.{exc}") from None
+
+    @property
+    def latency_rounds(self) -> int:
+        """Interleaved rounds per measured sub-network (the lowest kept)."""
+        return int(self.latency_timing["rounds"])
 
     def params_of(self, tactic: str) -> dict[str, Any]:
         return dict(self.tactic_params.get(tactic, {}))

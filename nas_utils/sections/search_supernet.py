@@ -90,7 +90,8 @@ def _latency_text(f: Any) -> str:
     n = (lat.k or 0) + (lat.n_test or 0)
     busy = ("" if not lat.contended_records else f"; {lat.contended_records} of {n} measurements marked contended"
             + (" (**most of them**: noisy inputs, rerun on a quiet machine)" if busy_run(lat.contended_records, n) else ""))
-    return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`; held-out Spearman "
+    timing = f", timed as {lat.timing}" if lat.timing else ""
+    return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`{timing}; held-out Spearman "
             f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
 
