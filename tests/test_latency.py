@@ -31,7 +31,6 @@ def large() -> nn.Module:
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(96 * 40, 10))
 
 
-@pytest.mark.filterwarnings("ignore::nas_utils.latency.measure.ContentionWarning")  # a 2-round record may be marked
 def test_record_carries_every_field() -> None:
     rec = measure(tiny(), "torch_cpu_1t_1", (1, 40), FAST, rounds=2)
     assert isinstance(rec, LatencyRecord)
