@@ -59,7 +59,8 @@ import gc
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,6 +72,7 @@ import torch
 from torch import nn
 
 from nas_utils import config
+from nas_utils.errors import ConfigError
 from nas_utils.latency.devices import (
     DTYPES,
     RUNTIMES,
@@ -119,6 +121,32 @@ class MeasureSettings:
         config.check_choice("statistic", self.statistic, STATISTICS)
         config.check_choice("dtype", self.dtype, DTYPES)
         config.check_choice("clock", self.clock, CLOCKS)
+
+
+#: What a timing protocol sets: the :class:`MeasureSettings` fields (the seed aside) and the interleaved rounds.
+TIMING_KEYS = tuple(f.name for f in dataclasses.fields(MeasureSettings) if f.name != "seed") + ("rounds",)
+
+
+def with_timing(settings: MeasureSettings, rounds: int, changes: Mapping[str, Any],
+                where: str) -> tuple[MeasureSettings, int]:
+    """``settings`` and ``rounds`` with ``changes`` (keys of :data:`TIMING_KEYS`) applied, each value
+    checked against its field's type and range.
+
+    Raises:
+        ConfigError: an unknown key or a bad value, in one line naming ``where.<key>``.
+    """
+    hints = typing.get_type_hints(MeasureSettings) | {"rounds": int}
+    values = {}
+    for key, value in changes.items():
+        if key not in TIMING_KEYS:
+            raise ConfigError(f"{where}.{key} is not a timing setting; valid: {', '.join(TIMING_KEYS)}")
+        values[key] = config.coerce(f"{where}.{key}", value, hints[key])
+    rounds = values.pop("rounds", rounds)
+    config.check_range(f"{where}.rounds", rounds, low=1)
+    try:
+        return dataclasses.replace(settings, **values), rounds
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.{exc}") from None
 
 
 @dataclass(frozen=True)

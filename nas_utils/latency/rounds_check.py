@@ -32,24 +32,21 @@ import argparse
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from nas_utils import config
 from nas_utils.cli import record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
-from nas_utils.latency.measure import MeasureSettings
+from nas_utils.latency.measure import TIMING_KEYS, MeasureSettings, with_timing
 from nas_utils.latency.models import predictor_sample, sample_shape
 from nas_utils.latency.quality import spanning_sample, two_passes
 from nas_utils.metrics import rank_correlation
 from nas_utils.predictors import make_predictor
 from nas_utils.supernets import SUPERNETS, build_supernet
-
-SETTING_KEYS = tuple(f.name for f in dataclasses.fields(MeasureSettings) if f.name != "seed") + ("rounds",)
-
 
 @dataclasses.dataclass(frozen=True)
 class Protocol:
@@ -64,23 +61,16 @@ def parse_protocol(text: str, base: MeasureSettings, rounds: int) -> Protocol:
     """``"rounds=5,statistic=median"`` -> the base protocol with those settings replaced.
 
     Raises:
-        ConfigError: an unknown key or a value of the wrong type (one line, valid keys listed).
+        ConfigError: an unknown key or a bad value (one line, valid keys listed).
     """
-    changes: dict[str, Any] = {}
-    for item in filter(None, text.split(",")):
-        key, _, value = item.partition("=")
-        if key not in SETTING_KEYS or not value:
-            raise ConfigError(f"--protocol={text!r} is not valid; valid: KEY=VALUE[,KEY=VALUE], "
-                              f"KEY one of {', '.join(SETTING_KEYS)}")
-        current = rounds if key == "rounds" else getattr(base, key)
-        try:
-            changes[key] = type(current)(value)
-        except ValueError:
-            raise ConfigError(f"--protocol={text!r}: {key}={value!r} is not valid; valid: "
-                              f"a {type(current).__name__}") from None
-    rounds = changes.pop("rounds", rounds)
-    config.check_range("rounds", rounds, low=1)
-    return Protocol(text or "stage", dataclasses.replace(base, **changes), rounds)
+    items = [item.partition("=") for item in filter(None, text.split(","))]
+    if any(not key or not value for key, _, value in items):
+        raise ConfigError(f"--protocol={text!r} is not valid; valid: KEY=VALUE[,KEY=VALUE], KEY one of {', '.join(TIMING_KEYS)}")
+    try:
+        settings, rounds = with_timing(base, rounds, {key: yaml.safe_load(value) for key, _, value in items}, "--protocol")
+    except ConfigError as exc:
+        raise ConfigError(f"--protocol={text!r} is not valid: {exc}") from None
+    return Protocol(text or "stage", settings, rounds)
 
 
 def compare(protocols: list[Protocol], repeats: int, device: str | None = None, supernet: str | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ from nas_utils import config
 from nas_utils.backends import BACKENDS
 from nas_utils.errors import ConfigError
 from nas_utils.latency.devices import MEASURE_DEVICES
-from nas_utils.latency.measure import MeasureSettings
+from nas_utils.latency.measure import MeasureSettings, with_timing
 from nas_utils.predictors import PREDICTORS
 from nas_utils.schemas.search import check_tactic_params
 from nas_utils.search import TACTICS
@@ -71,7 +70,7 @@ class SearchSupernetConfig:
         config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
         config.check_choice("search_supernet.latency_source", self.latency_source, LATENCY_SOURCES)
         config.check_choice("search_supernet.latency_device", self.latency_device, MEASURE_DEVICES.names())
-        self.measure_settings()  # checks latency_timing: unknown keys, ranges
+        self.timing()  # checks latency_timing: missing and unknown keys, types, ranges
         config.check_range("search_supernet.latency_k", self.latency_k, low=3)
         config.check_range("search_supernet.latency_test", self.latency_test, low=0)
         config.check_choice("search_supernet.latency_predictor", self.latency_predictor, PREDICTORS.names())
@@ -80,32 +79,25 @@ class SearchSupernetConfig:
         config.check_choices("search_supernet.speedup_backends", self.speedup_backends, BACKENDS.names())
         check_tactic_params("search_supernet.tactic_params", self.tactic_params)
 
-    def measure_settings(self) -> MeasureSettings:
-        """How the latency objective's sub-networks are timed (``latency_timing`` less ``rounds``).
+    def timing(self) -> tuple[MeasureSettings, int]:
+        """How the latency objective's sub-networks are timed: the settings and the interleaved rounds.
 
         Raises:
             ConfigError: a missing or unknown key, or a bad value (one line naming it).
         """
-        hints = {k: v for k, v in typing.get_type_hints(MeasureSettings).items() if k != "seed"} | {"rounds": int}
         key = "search_supernet.latency_timing"
         missing = [k for k in TIMING_REQUIRED if k not in self.latency_timing]
         if missing:
             raise ConfigError(f"{key} lacks {', '.join(missing)}; required: {', '.join(TIMING_REQUIRED)}")
-        timing = {}
-        for name, value in self.latency_timing.items():
-            if name not in hints:
-                raise ConfigError(f"{key}.{name} is not a timing setting; valid: {', '.join(hints)}")
-            timing[name] = config.coerce(f"{key}.{name}", value, hints[name])
-        config.check_range(f"{key}.rounds", timing.pop("rounds"), low=1)
-        try:
-            return MeasureSettings(**timing, seed=self.seed)
-        except ConfigError as exc:
-            raise ConfigError(f"{key}.{exc}") from None
+        return with_timing(MeasureSettings(seed=self.seed), 1, self.latency_timing, key)
+
+    def measure_settings(self) -> MeasureSettings:
+        return self.timing()[0]
 
     @property
     def latency_rounds(self) -> int:
         """Interleaved rounds per measured sub-network (the lowest kept)."""
-        return int(self.latency_timing["rounds"])
+        return self.timing()[1]
 
     def params_of(self, tactic: str) -> dict[str, Any]:
         return dict(self.tactic_params.get(tactic, {}))
