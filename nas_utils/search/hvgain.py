@@ -5,13 +5,16 @@ Pareto front is expected to grow most. Per round, after a small initial design:
 
 1. **Surrogates** (:class:`~nas_utils.search.surrogates.FeatureGP`): one Gaussian process per objective on features that
    cost no validation (:mod:`nas_utils.search.features`), trained on every validated
-   architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error) on
+   architecture and nothing else. Accuracy is modelled as ``log(100 - acc)`` (log error; with
+   ``error_shift`` = s, ``log(e - s e_min)``, ``e_min`` the smallest validated error: a shifted
+   log that spreads the front's end of the range, where the best errors differ by a few per cent
+   of their value) on
    :func:`~nas_utils.search.features.function_features` (live-op one-hot, path summaries and
    path encoding, live FLOPs: functionally identical cells look identical; the path summaries
    weighted by ``stats_weight``, so that the kernel's distance follows how many complete
    skip-only, pool and conv paths a cell has, which decide the accuracy of the conv-free cells at
    the front's fast end); latency as
-   ``log(latency)`` on
+   ``log(latency)`` (``latency_shift``: shifted likewise) on
    :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
    convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + c)`` (a smooth part plus a
    Bayesian linear model) plus white noise, on features centred over the space (natural 0/1 and
@@ -158,6 +161,10 @@ class HVGain(Tactic):
             hypervolume; one such validation is an outlier the accuracy GP extrapolates from).
         stats_weight: weight of the path summaries in the accuracy model's features
             (:func:`~nas_utils.search.features.function_features`).
+        error_shift, latency_shift: in [0, 1): model ``log(m - s * min m)`` instead of ``log m`` for the
+            error (accuracy) and the latency, ``min m`` the smallest validated value; the expected gain
+            is computed in the shifted coordinates (hypervolume is translation-invariant), the
+            predictive marginals being shifted log-normals bounded below by ``s * min m``.
         pair_weight: if > 0, the latency model's features also hold the products of every two
             edges' op one-hots times this weight (:func:`~nas_utils.search.features.edge_pair_features`:
             the GP's linear part becomes a second-order cost model).
@@ -173,7 +180,7 @@ class HVGain(Tactic):
                  tail_weight: float = 0.0,
                  tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
                  calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0,
-                 ref_point: str = "validated") -> None:
+                 ref_point: str = "validated", error_shift: float = 0.0, latency_shift: float = 0.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -213,6 +220,9 @@ class HVGain(Tactic):
         self.rank_weight = float(rank_weight)
         config.check_range("hvgain.pair_weight", pair_weight, low=0.0)
         self.pair_weight = float(pair_weight)
+        for key, value in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
+            config.check_range(f"hvgain.{key}", value, low=0.0, high=0.95)
+        self.error_shift, self.latency_shift = float(error_shift), float(latency_shift)
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -244,11 +254,14 @@ class HVGain(Tactic):
     def propose(self, session: SearchSession, candidates: np.ndarray, q: int, refit: bool) -> np.ndarray:
         """Fit the GPs on the validated architectures and pick ``q`` candidates greedily (steps 1, 3, 4)."""
         space, objectives = session.space, session.evaluator.objectives
+        kinds = self._feature_kinds(objectives)
         M, logs = minimised_log(session.F, objectives)
+        shift = self._shift(M, logs, kinds)
+        M = M - shift  # shifted coordinates (all zero without error_shift / latency_shift)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
         mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
-        known_x, known_c = self._known(session, session.X, logs), self._known(session, candidates, logs)
-        for j, kind in enumerate(self._feature_kinds(objectives)):
+        known_x, known_c = self._known(session, session.X, logs, shift), self._known(session, candidates, logs, shift)
+        for j, kind in enumerate(kinds):
             # prior knowledge of an objective (the evaluator's prior) is the GP's mean: it models the residual
             prior_x, prior_c = known_x[j], known_c[j]
             if prior_x is None or prior_c is None:
@@ -258,7 +271,6 @@ class HVGain(Tactic):
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
             mu[:, j] += prior_c
         extra = np.zeros_like(var)  # model disagreement, kept through the batch's variance updates
-        kinds = self._feature_kinds(objectives)
         if self.rank_weight and "function" in kinds:  # the accuracy objective
             j = kinds.index("function")
             other = rank_model_mean(self._scales["function"](session.X), G[:, j], self._scales["function"](candidates))
@@ -266,7 +278,7 @@ class HVGain(Tactic):
             extra[:, j] = w * (1 - w) * (mu[:, j] - other) ** 2
             mu[:, j] = (1 - w) * mu[:, j] + w * other
         sd_scale = self.sd_scale * np.array([max(1.0, gp.loo_rms) if self.calibrate_sd else 1.0 for gp in self._gps])
-        ref = self._reference(M, mu, logs, objectives)
+        ref = self._reference(M + shift, mu, logs, objectives, shift) - shift
         front = M[pareto_mask(M)]
         classes = np.unique(isomorph_keys(space, candidates), return_inverse=True)[1] if self.prune_isomorphs \
             else np.arange(len(candidates))
@@ -288,8 +300,16 @@ class HVGain(Tactic):
                 var[:, j] = self._gps[j].condition(best)
         return candidates[picked]
 
-    def _reference(self, M: np.ndarray, mu: np.ndarray, logs: list[bool], objectives: Sequence[Objective]) -> np.ndarray:
-        """The HV reference point in natural minimised units (module docstring, step 3)."""
+    def _shift(self, M: np.ndarray, logs: list[bool], kinds: list[str]) -> np.ndarray:
+        """Per objective, what is subtracted before the log: a fraction of its smallest validated value."""
+        fraction = np.array([self.error_shift if kind == "function" else self.latency_shift for kind in kinds])
+        return np.where(logs, fraction * M.min(axis=0), 0.0)
+
+    def _reference(self, M: np.ndarray, mu: np.ndarray, logs: list[bool], objectives: Sequence[Objective],
+                   shift: np.ndarray | None = None) -> np.ndarray:
+        """The HV reference point in natural minimised units (module docstring, step 3); ``mu``: logs of the
+        minimised values less ``shift`` (default: none)."""
+        shift = np.zeros(len(objectives)) if shift is None else shift
         ref = []
         for j, o in enumerate(objectives):
             if not o.minimize and o.unit == "%":
@@ -297,13 +317,13 @@ class HVGain(Tactic):
                 continue
             worst = M[:, j].max()
             if self.ref_point == "predicted" and len(mu):
-                worst = max(worst, float((np.exp(mu[:, j]) if logs[j] else mu[:, j]).max()))
+                worst = max(worst, float((np.exp(mu[:, j]) + shift[j] if logs[j] else mu[:, j]).max()))
             ref.append(self.ref_latency * worst if logs[j] else worst + 0.1 * np.ptp(M[:, j]))
         return np.array(ref)
 
     @staticmethod
-    def _known(session: SearchSession, X: np.ndarray, logs: list[bool]) -> list[np.ndarray | None]:
-        """Per objective: the modelled value (log of the minimised one where ``logs``) of every row of ``X``
+    def _known(session: SearchSession, X: np.ndarray, logs: list[bool], shift: np.ndarray) -> list[np.ndarray | None]:
+        """Per objective: the modelled value (log of the shifted minimised one where ``logs``) of every row of ``X``
         if the evaluator's :meth:`~nas_utils.evaluators.Evaluator.prior` knows it for all of them, else None."""
         prior = session.evaluator.prior(X) if len(X) else None
         out: list[np.ndarray | None] = []
@@ -313,7 +333,7 @@ class HVGain(Tactic):
                 out.append(None)
                 continue
             m = minimised_log(col[:, None], (obj,))[0][:, 0]
-            out.append(np.log(np.maximum(m, 1e-12)) if logs[j] else m)
+            out.append(np.log(np.maximum(m - shift[j], 1e-12)) if logs[j] else m)
         return out
 
     def _gain(self, mu: np.ndarray, sd: np.ndarray, logs: list[bool], strips: tuple[np.ndarray, ...]) -> np.ndarray:
