@@ -67,8 +67,9 @@ def _version() -> str:
         return __version__
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the bad value and the valid choices), status 2."""
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the bad value and the valid choices), status 2; the parser of
+    ``hwnas`` and of every ``python -m nas_utils...`` script."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
@@ -77,7 +78,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     reg = _registries()
     epilog = "\n".join(f"{k}: {', '.join(v)}" for k, v in reg.items())
-    parser = _Parser(prog="hwnas", description=__doc__.splitlines()[0], epilog=epilog,
+    parser = OneLineParser(prog="hwnas", description=__doc__.splitlines()[0], epilog=epilog,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -372,8 +373,9 @@ if __name__ == "__main__":
 
 
 def record_cli(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
-    """A record script's ``main`` (``python -m nas_utils...``) with bad input
-    (:class:`~nas_utils.errors.HwnasError`) as one line on stderr and exit status 2, no traceback."""
+    """A script's ``main`` (``python -m nas_utils...``: records, checks, tuning) with bad input
+    (:class:`~nas_utils.errors.HwnasError`) as one line on stderr and exit status 2, no traceback; its
+    parser is an :class:`OneLineParser`, so a usage error is one line too."""
     def cli(argv: list[str] | None = None) -> int:
         try:
             return main(argv)

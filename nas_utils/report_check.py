@@ -12,7 +12,6 @@ Exit status 0 when both pass, 2 with one line naming the problem otherwise.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+from nas_utils.cli import OneLineParser
 from nas_utils.paths import reports_dir
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
@@ -60,7 +60,7 @@ def screenshot(html: Path, out: Path, width: int = 1200, height: int = 9000, tim
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m nas_utils.report_check", description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=reports_dir() / "index.html")
     parser.add_argument("--out", type=Path, default=reports_dir() / ".screenshot.png")
     parser.add_argument("--height", type=int, default=9000, help="window height in pixels (whole page)")

@@ -26,7 +26,6 @@ True
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
@@ -37,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from nas_utils.cli import OneLineParser
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_json
 
@@ -105,7 +105,7 @@ def compare(a: dict[str, str], b: dict[str, str]) -> dict[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nas_utils.reproducibility", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m nas_utils.reproducibility", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("snapshot", help="fingerprint the tables under DIRS")
     s.add_argument("dirs", nargs="+")

@@ -30,7 +30,6 @@ one line naming the cell and the exception; the partially executed notebook is k
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import shutil
@@ -47,6 +46,7 @@ from typing import Any
 import yaml
 
 from nas_utils import config, progress, runtime
+from nas_utils.cli import OneLineParser
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
 from nas_utils.paths import STAGE_ENV, project_root
@@ -214,7 +214,7 @@ def _publish(staging: Path, out_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nas_utils.stage", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m nas_utils.stage", description=__doc__.splitlines()[0])
     parser.add_argument("section", help="params.yaml section holding the notebook's parameters")
     parser.add_argument("notebook", help="path of the notebook to execute")
     parser.add_argument("--out", required=True, help="directory for the executed notebook and its outputs")

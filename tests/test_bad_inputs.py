@@ -165,3 +165,50 @@ def test_ctrl_c_with_progress_bar_ends_on_its_own_line(tmp_path: Path) -> None:
     out, _ = _interrupt(tmp_path)
     last = out.stderr.replace("\r", "\n").strip().splitlines()[-1]
     assert out.returncode == 130 and last.startswith("interrupted: linas stopped by Ctrl-C after "), out.stderr
+
+
+# Every `python -m nas_utils...` research script (records, checks, tuning): a bad argument is one line naming
+# the value and the valid choices, exit status 2, no traceback, nothing written. In-process (no subprocess).
+SCRIPTS = [
+    ("nas_utils.search.tuning", ["hvgain", "--only", "zzz"], ["--only='zzz' selects no variant", "valid labels:"]),
+    ("nas_utils.search.tuning", ["hvgain", "--seeds", "0"], ["--seeds=0", "valid: [1, inf]"]),
+    ("nas_utils.search.tuning", ["nogrid"], ["invalid choice: 'nogrid'", "'hvgain'"]),
+    ("nas_utils.search.faithful_check", ["--devices", "foo"], ["--devices='foo'", "gold_6226"]),
+    ("nas_utils.search.faithful_check", ["--variants", "x"], ["--variants='x'", "faithful"]),
+    ("nas_utils.search.prior_track", ["--prior", "nope"], ["--prior='nope'", "transfer"]),
+    ("nas_utils.experiments.search_seeds", ["--seeds", "0"], ["--seeds=0"]),
+    ("nas_utils.experiments.supernet_variants", ["linas", "--checkpoints", "zz"], ["--checkpoints='zz'", "dev, test"]),
+    ("nas_utils.latency.rounds_check", ["--repeats", "0"], ["--repeats=0"]),
+    ("nas_utils.supernets.time_to_quality", ["--family", "nope", "--out", "{tmp}/ttq"], ["--family='nope'", "mbv3_1d"]),
+    ("nas_utils.supernets.time_to_quality", ["--family", "mbv3_1d", "--out", "{tmp}/ttq", "--settings", "{bad"],
+     ["not valid JSON", "n_early"]),
+    ("nas_utils.supernets.time_to_quality", ["--family", "mbv3_1d", "--out", "{tmp}/ttq", "--settings", '{"epochs": 3}'],
+     ["'epochs' is not valid", "n_early"]),
+    ("nas_utils.transfer.help_budget", ["--trials", "0", "--out", "{tmp}/h.csv"], ["--trials=0"]),
+    ("nas_utils.stage", ["search", NOTEBOOK], ["required: --out"]),
+    ("nas_utils.report_check", ["--bogus"], ["unrecognized arguments: --bogus"]),
+    ("nas_utils.reproducibility", ["frob"], ["invalid choice: 'frob'", "'snapshot'"]),
+]
+
+
+@pytest.mark.parametrize(("module", "argv", "fragments"), SCRIPTS,
+                         ids=[f"{m.rsplit('.', 1)[1]}-{'-'.join(a)[:30]}" for m, a, _ in SCRIPTS])
+def test_research_scripts_reject_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str], module: str,
+                                               argv: list[str], fragments: list[str]) -> None:
+    import importlib
+
+    from nas_utils.cli import record_cli
+
+    mod = importlib.import_module(module)
+    entry = getattr(mod, "cli", None) or record_cli(mod.main)
+    try:
+        status = entry([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    except SystemExit as exc:  # a usage error from the parser
+        status = exc.code
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert status == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert _files(tmp_path) == []

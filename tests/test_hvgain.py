@@ -105,7 +105,8 @@ def test_bad_settings_are_one_line_errors() -> None:
     with pytest.raises(ConfigError, match="ref_point='space' is not valid; valid choices: validated, predicted"):
         TACTICS.get("hvgain")(ref_point="space")
     for key, value in [("sd_scale", 0.0), ("early_batch_size", -1), ("rescore_top", 1.5), ("tail_weight", 2.0),
-                       ("tail_scale", 0.5), ("stats_weight", -1.0), ("rank_weight", 1.5)]:
+                       ("tail_scale", 0.5), ("stats_weight", -1.0), ("rank_weight", 1.5),
+                       ("error_shift", 1.0), ("latency_shift", -0.1)]:
         with pytest.raises(ConfigError, match=key):
             TACTICS.get("hvgain")(**{key: value})
 
@@ -120,6 +121,14 @@ def test_options_are_deterministic_per_seed_and_ask_tell_equivalent(nb201: Tabul
     pd.testing.assert_frame_equal(a, run_search("hvgain", nb201, 30, seed=3, **FAST, **OPTIONS))
     pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **FAST, **OPTIONS), nb201, 30, 3, n=4), a)
     assert a["arch"].is_unique
+
+
+def test_shifted_log_warp_changes_the_run_and_stays_deterministic(nb201: TabularBenchmark) -> None:
+    """``error_shift``/``latency_shift`` (session 14, not adopted): a different model, same guarantees."""
+    options = {**FAST, "error_shift": 0.5, "latency_shift": 0.5}
+    a = run_search("hvgain", nb201, 30, seed=3, **options)
+    pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
+    assert a["arch"].is_unique and not a["arch"].equals(run_search("hvgain", nb201, 30, seed=3, **FAST)["arch"])
 
 
 def test_early_batches_are_smaller(nb201: TabularBenchmark) -> None:

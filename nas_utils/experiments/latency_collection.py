@@ -335,12 +335,12 @@ def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> P
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
     import sys
 
+    from nas_utils.cli import OneLineParser
     from nas_utils.errors import HwnasError
 
-    parser = argparse.ArgumentParser(description="Measure the CUDA devices and save the table as versioned data.")
+    parser = OneLineParser(prog="python -m nas_utils.experiments.latency_collection", description="Measure the CUDA devices and save the table as versioned data.")
     parser.add_argument("--cuda-table", required=True, metavar="DIR", help="directory for the table (data/measured)")
     args = parser.parse_args(argv)
     try:

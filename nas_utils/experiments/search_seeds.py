@@ -21,7 +21,6 @@ A code change that alters a tactic's runs under unchanged settings is not detect
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from nas_utils import config
-from nas_utils.cli import record_cli
+from nas_utils.cli import OneLineParser, record_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
 from nas_utils.experiments.search_records import settings_key
@@ -67,7 +66,7 @@ def _key(tactic: str, dataset: str, device: str, seed: int, settings: str) -> tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Every search tactic, N seeds, on the test cells (a record).")
+    parser = OneLineParser(prog="python -m nas_utils.experiments.search_seeds", description="Every search tactic, N seeds, on the test cells (a record).")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
     parser.add_argument("--out", default=SEED_RECORD)

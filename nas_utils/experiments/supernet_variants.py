@@ -22,7 +22,6 @@ checkpoint sets share it.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ import pandas as pd
 import yaml
 
 from nas_utils import config
-from nas_utils.cli import record_cli
+from nas_utils.cli import OneLineParser, record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
 from nas_utils.experiments.supernet_dev import RULE, STAGE, decide
@@ -82,7 +81,7 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m nas_utils.experiments.supernet_variants", description=__doc__.split("\n\n")[0])
     parser.add_argument("tactic", help="a tactic of params.yaml search_supernet.tactics")
     parser.add_argument("--checkpoints", default="dev", help=f"checkpoint set: {' | '.join(CHECKPOINTS)} (default dev)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

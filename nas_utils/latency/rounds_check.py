@@ -28,7 +28,6 @@ Two samples:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ import pandas as pd
 import yaml
 
 from nas_utils import config
-from nas_utils.cli import record_cli
+from nas_utils.cli import OneLineParser, record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
 from nas_utils.latency.measure import TIMING_KEYS, MeasureSettings, with_timing
@@ -119,7 +118,7 @@ def _ints(flag: str, text: str, low: int) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m nas_utils.latency.rounds_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", default=None, help="comma-separated numbers of rounds, one protocol each")
     parser.add_argument("--protocol", action="append", default=[],
                         help="KEY=VALUE[,KEY=VALUE] overrides of the latency stage's timing (repeatable)")

@@ -18,7 +18,6 @@ it within the budget. ``cpu_s`` is therefore the CPU to reach the threshold, not
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nas_utils import config
+from nas_utils.cli import OneLineParser, record_cli
 from nas_utils.evaluators import Evaluator, load_benchmark
+from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.metrics import HypervolumeScorer, evals_to_threshold
 from nas_utils.search.base import make_tactic
 from nas_utils.search.records import extend_record
@@ -144,7 +146,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Faithful LINAS vs DyNAS-T 1.6.0: the fidelity record.")
+    parser = OneLineParser(prog="python -m nas_utils.search.faithful_check",
+                           description="Faithful LINAS vs DyNAS-T 1.6.0: the fidelity record.")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=BUDGET)
     parser.add_argument("--devices", default=",".join(DYNAST_EVALS_TO_099))
@@ -152,13 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there for the same "
                                                   "variant, cell, seed and budget are kept, not rerun)")
     args = parser.parse_args(argv)
-    runs = [CheckRun(variant, device, seed, args.budget) for device in args.devices.split(",")
-            for variant in args.variants.split(",") for seed in range(args.seeds)]
+    config.check_range("--seeds", args.seeds, low=1)
+    config.check_range("--budget", args.budget, low=1)
+    devices, variants = args.devices.split(","), args.variants.split(",")
+    config.check_choices("--devices", devices, devices_for("nb201"))
+    config.check_choices("--variants", variants, VARIANTS)
+    runs = [CheckRun(variant, device, seed, args.budget) for device in devices
+            for variant in variants for seed in range(args.seeds)]
     rows = extend_record(args.out, runs, run_one, lambda r: (r.variant, f"{r.dataset}/{r.device}", r.seed, r.budget),
                          lambda row: (row["variant"], row["cell"], int(row["seed"]), int(row["budget"])))
     print(summarise(pd.DataFrame(rows)).to_string(index=False))
     return 0
 
 
+cli = record_cli(main)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

@@ -220,8 +220,8 @@ class HVGain(Tactic):
         self.rank_weight = float(rank_weight)
         config.check_range("hvgain.pair_weight", pair_weight, low=0.0)
         self.pair_weight = float(pair_weight)
-        for key, value in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
-            config.check_range(f"hvgain.{key}", value, low=0.0, high=0.95)
+        for key, fraction in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
+            config.check_range(f"hvgain.{key}", fraction, low=0.0, high=0.95)
         self.error_shift, self.latency_shift = float(error_shift), float(latency_shift)
 
     # --- candidates --------------------------------------------------------------------------

@@ -36,7 +36,6 @@ the contest's own runs there)::
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nas_utils import config
-from nas_utils.cli import record_cli
+from nas_utils.cli import OneLineParser, record_cli
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
@@ -136,7 +135,7 @@ def run_one(run: TrackRun) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The near-limit tactic with predicted latency as prior knowledge.")
+    parser = OneLineParser(prog="python -m nas_utils.search.prior_track", description="The near-limit tactic with predicted latency as prior knowledge.")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--k", type=int, default=K)
     parser.add_argument("--budget", type=int, default=BUDGET)

@@ -18,7 +18,6 @@ or from the shell (``nice`` it on a shared machine)::
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nas_utils import config
+from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.errors import ConfigError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.parallel import parallel_map, single_threaded
@@ -256,7 +258,7 @@ def dev_grid(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int = 2, bu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Tune a tactic on the development cells only.")
+    parser = OneLineParser(prog="python -m nas_utils.search.tuning", description="Tune a tactic on the development cells only.")
     parser.add_argument("grid", choices=sorted(GRIDS))
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
@@ -268,8 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", action="append", default=[],
                         help="run only the variant with exactly this label (repeatable; with --only: either)")
     args = parser.parse_args(argv)
+    for key, value, low in [("--seeds", args.seeds, 1), ("--first-seed", args.first_seed, 0),
+                            ("--budget", args.budget, 1), ("--workers", args.workers, 1)]:
+        config.check_range(key, value, low=low)
     variants = {k: v for k, v in GRIDS[args.grid].items()
                 if (k in args.label) or (args.only in k if (args.only or not args.label) else False)}
+    if not variants:
+        chosen = f"--only={args.only!r}" if args.only else f"--label={args.label[0]!r}"
+        raise ConfigError(f"{chosen} selects no variant of grid {args.grid!r}; valid labels: "
+                          + "; ".join(GRIDS[args.grid]))
     specs = _specs(variants, args.seeds, args.budget, args.first_seed)
     rows = []
     if args.workers > 1:
@@ -285,5 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+cli = record_cli(main)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

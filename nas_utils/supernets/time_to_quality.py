@@ -453,17 +453,31 @@ def run_family(ps: ProtocolSettings, seeds: int, cache_path: str | Path | None =
 def main(argv: list[str] | None = None) -> int:
     """``python -m nas_utils.supernets.time_to_quality --family mbv3_1d --seeds 3 --out DIR``:
     run the protocol, write ``curves_<family>.csv``, ``seeds_<family>.csv``, ``summary_<family>.csv``."""
-    import argparse
     import json
 
-    p = argparse.ArgumentParser(description=main.__doc__)
+    from nas_utils import config
+    from nas_utils.cli import OneLineParser
+    from nas_utils.errors import ConfigError
+    from nas_utils.supernets.base import SUPERNETS
+
+    p = OneLineParser(prog="python -m nas_utils.supernets.time_to_quality", description=main.__doc__)
     p.add_argument("--family", required=True)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--out", required=True)
     p.add_argument("--cache", default=None, help="evaluation cache (SQLite file)")
     p.add_argument("--settings", default="{}", help="JSON object of ProtocolSettings fields")
     args = p.parse_args(argv)
-    extra = json.loads(args.settings)
+    config.check_choice("--family", args.family, SUPERNETS.names())
+    config.check_range("--seeds", args.seeds, low=1)
+    fields = [f.name for f in dataclasses.fields(ProtocolSettings) if f.name != "family"]
+    try:
+        extra = json.loads(args.settings)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--settings={args.settings!r} is not valid JSON ({exc.msg}); valid: a JSON object of "
+                          f"{', '.join(fields)}") from None
+    if not isinstance(extra, dict):
+        raise ConfigError(f"--settings={args.settings!r} is not a JSON object; valid: a JSON object of {', '.join(fields)}")
+    config.check_choices("--settings key", list(extra), fields)
     for key in ("full_budgets", "sparse_budgets", "compare"):
         if key in extra:
             extra[key] = tuple(extra[key])
@@ -483,5 +497,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """:func:`main` with bad input as one line and exit status 2 (:func:`nas_utils.cli.record_cli`)."""
+    from nas_utils.cli import record_cli
+
+    return record_cli(main)(argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

@@ -136,14 +136,16 @@ def budget_rows(record: pd.DataFrame) -> list[HelpBudgetRow]:
             for r in record.itertuples()]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     """Write the record: ``help_episodes.csv`` (summary) and ``help_episodes_trials.csv`` (per target)."""
-    import argparse
+    from nas_utils import config
+    from nas_utils.cli import OneLineParser
 
-    ap = argparse.ArgumentParser(prog="python -m nas_utils.transfer.help_budget", description=__doc__.split("\n")[0])
+    ap = OneLineParser(prog="python -m nas_utils.transfer.help_budget", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
+    config.check_range("--trials", args.trials, low=1)
     raw = episode_table(trials=args.trials)
     args.out = args.out or record_path()
     for path, df in ((args.out.with_name(args.out.stem + "_trials.csv"), raw), (args.out, summary_table(raw))):
@@ -151,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             df.to_csv(tmp, index=False)
         print(f"wrote {path}")
     print(summary_table(raw).to_string(index=False))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    from nas_utils.cli import record_cli
+
+    raise SystemExit(record_cli(main)())
