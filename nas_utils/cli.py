@@ -29,13 +29,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 from nas_utils import names
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.paths import project_root
+from nas_utils.scripts import OneLineParser
 
 HISTORY_FORMATS = (".csv", ".json", ".parquet")
 DECIMALS = 6  # rounding of the history's float columns (the benchmark tables hold <= 3 decimals)
@@ -65,14 +65,6 @@ def _version() -> str:
         from nas_utils import __version__
 
         return __version__
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the bad value and the valid choices), status 2; the parser of
-    ``hwnas`` and of every ``python -m nas_utils...`` script."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,16 +362,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def record_cli(main: Callable[[list[str] | None], int]) -> Callable[..., int]:
-    """A script's ``main`` (``python -m nas_utils...``: records, checks, tuning) with bad input
-    (:class:`~nas_utils.errors.HwnasError`) as one line on stderr and exit status 2, no traceback; its
-    parser is an :class:`OneLineParser`, so a usage error is one line too."""
-    def cli(argv: list[str] | None = None) -> int:
-        try:
-            return main(argv)
-        except HwnasError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    return cli

@@ -19,7 +19,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from nas_utils.cli import OneLineParser
+from nas_utils.scripts import OneLineParser
 from nas_utils.paths import reports_dir
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",

@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from nas_utils.cli import OneLineParser
+from nas_utils.scripts import OneLineParser
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_json
 

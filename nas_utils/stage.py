@@ -46,7 +46,7 @@ from typing import Any
 import yaml
 
 from nas_utils import config, progress, runtime
-from nas_utils.cli import OneLineParser
+from nas_utils.scripts import OneLineParser
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
 from nas_utils.paths import STAGE_ENV, project_root

@@ -197,10 +197,10 @@ def test_research_scripts_reject_bad_arguments(tmp_path: Path, capsys: pytest.Ca
                                                argv: list[str], fragments: list[str]) -> None:
     import importlib
 
-    from nas_utils.cli import record_cli
+    from nas_utils.scripts import script_cli
 
     mod = importlib.import_module(module)
-    entry = getattr(mod, "cli", None) or record_cli(mod.main)
+    entry = getattr(mod, "cli", None) or script_cli(mod.main)
     try:
         status = entry([a.replace("{tmp}", str(tmp_path)) for a in argv])
     except SystemExit as exc:  # a usage error from the parser

@@ -337,7 +337,7 @@ def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> P
 def main(argv: list[str] | None = None) -> int:
     import sys
 
-    from nas_utils.cli import OneLineParser
+    from nas_utils.scripts import OneLineParser
     from nas_utils.errors import HwnasError
 
     parser = OneLineParser(prog="python -m nas_utils.experiments.latency_collection", description="Measure the CUDA devices and save the table as versioned data.")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from nas_utils import config
-from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
 from nas_utils.experiments.search_records import settings_key
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-cli = record_cli(main)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

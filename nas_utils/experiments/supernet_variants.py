@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from nas_utils import config
-from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
 from nas_utils.experiments.supernet_dev import RULE, STAGE, decide
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-cli = record_cli(main)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from nas_utils import config
-from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.io import write_text
 from nas_utils.latency.measure import TIMING_KEYS, MeasureSettings, with_timing
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-cli = record_cli(main)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nas_utils import config
-from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, TabularBenchmark, load_benchmark
 from nas_utils.metrics import evals_to_threshold, rank_correlation
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-cli = record_cli(main)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

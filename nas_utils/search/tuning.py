@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
-from nas_utils.cli import OneLineParser, record_cli
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import load_benchmark
 from nas_utils.metrics import evals_to_threshold
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-cli = record_cli(main)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

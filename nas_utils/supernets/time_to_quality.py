@@ -51,12 +51,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nas_utils import stats
+from nas_utils import config, stats
 from nas_utils.data import Splits
+from nas_utils.errors import ConfigError
 from nas_utils.evaluators import ACCURACY
 from nas_utils.metrics import HypervolumeScorer, rank_correlation
 from nas_utils.predictors import Predictor, make_predictor
-from nas_utils.supernets.base import SuperNet, build_supernet
+from nas_utils.scripts import OneLineParser, script_cli
+from nas_utils.supernets.base import SUPERNETS, SuperNet, build_supernet
 from nas_utils.supernets.cache import CachedScorer, EvalCache
 from nas_utils.supernets.checkpoint import family_data
 from nas_utils.supernets.evaluation import SubnetScorer
@@ -455,11 +457,6 @@ def main(argv: list[str] | None = None) -> int:
     run the protocol, write ``curves_<family>.csv``, ``seeds_<family>.csv``, ``summary_<family>.csv``."""
     import json
 
-    from nas_utils import config
-    from nas_utils.cli import OneLineParser
-    from nas_utils.errors import ConfigError
-    from nas_utils.supernets.base import SUPERNETS
-
     p = OneLineParser(prog="python -m nas_utils.supernets.time_to_quality", description=main.__doc__)
     p.add_argument("--family", required=True)
     p.add_argument("--seeds", type=int, default=3)
@@ -497,11 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cli(argv: list[str] | None = None) -> int:
-    """:func:`main` with bad input as one line and exit status 2 (:func:`nas_utils.cli.record_cli`)."""
-    from nas_utils.cli import record_cli
-
-    return record_cli(main)(argv)
+cli = script_cli(main)
 
 
 if __name__ == "__main__":

@@ -31,12 +31,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from nas_utils import runtime
+from nas_utils import config, runtime
 from nas_utils.io import atomic_path
 from nas_utils.parallel import parallel_map
 from nas_utils.results.predictors import HelpBudgetRow
 from nas_utils.paths import project_root
 from nas_utils.runtime import torch_threads
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.help import TARGET_SCALES, Help, HelpSpec
 from nas_utils.transfer.study import help_rows
@@ -138,9 +139,6 @@ def budget_rows(record: pd.DataFrame) -> list[HelpBudgetRow]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the record: ``help_episodes.csv`` (summary) and ``help_episodes_trials.csv`` (per target)."""
-    from nas_utils import config
-    from nas_utils.cli import OneLineParser
-
     ap = OneLineParser(prog="python -m nas_utils.transfer.help_budget", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None)
@@ -156,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    from nas_utils.cli import record_cli
+cli = script_cli(main)
 
-    raise SystemExit(record_cli(main)())
+
+if __name__ == "__main__":
+    raise SystemExit(cli())
