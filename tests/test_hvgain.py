@@ -151,6 +151,36 @@ def test_calibrated_sd_is_deterministic_and_ask_tell_equivalent(nb201: TabularBe
     pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
 
 
+def test_feature_gp_predicts_with_the_kernel_its_hyper_parameters_were_fitted_for() -> None:
+    """Mean, variance and log marginal likelihood equal scikit-learn's at the fitted hyper-parameters (until
+    session 14 the linear part's offset was ``sigma_0`` instead of ``sigma_0^2``)."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    rng = np.random.default_rng(0)
+    Z, C = rng.normal(size=(40, 5)), rng.normal(size=(7, 5))
+    y = Z[:, 0] + 0.1 * rng.normal(size=40)
+    gp = FeatureGP(2.0, 8.0).fit(Z, y)
+    assert not np.isclose(np.exp(gp.params[3]), 1.0)  # an offset where sigma_0 and sigma_0^2 differ
+    reference = GaussianProcessRegressor(gp.kernel(), optimizer=None, alpha=1e-8).fit(Z, (y - gp.y_mean) / gp.y_std)
+    mean, var = gp.predict(C)
+    ref_mean, ref_sd = reference.predict(C, return_std=True)
+    np.testing.assert_allclose((mean - gp.y_mean) / gp.y_std, ref_mean, atol=1e-10)
+    np.testing.assert_allclose(var / gp.y_std**2, ref_sd**2, atol=1e-10)
+    assert gp.lml == pytest.approx(reference.log_marginal_likelihood_value_, abs=1e-8)
+
+
+def test_weights_chosen_by_evidence(nb201: TabularBenchmark) -> None:
+    """One choice is the fixed weight (same run); several: deterministic, ask/tell-equivalent, bad ones refused."""
+    fixed = run_search("hvgain", nb201, 30, seed=3, **FAST, stats_weight=3.0)
+    pd.testing.assert_frame_equal(run_search("hvgain", nb201, 30, seed=3, **FAST, stats_weight_choices=[3.0]), fixed)
+    options = {**FAST, "stats_weight_choices": [1.0, 3.0], "pair_weight_choices": [0.0, 0.5]}
+    a = run_search("hvgain", nb201, 30, seed=3, **options)
+    pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
+    assert a["arch"].is_unique
+    with pytest.raises(ConfigError, match="stats_weight_choices"):
+        TACTICS.get("hvgain")(stats_weight_choices=[1.0, -2.0])
+
+
 def test_leave_one_out_rms_of_a_well_specified_gp_is_near_one() -> None:
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(200, 3))

@@ -165,6 +165,10 @@ class HVGain(Tactic):
             error (accuracy) and the latency, ``min m`` the smallest validated value; the expected gain
             is computed in the shifted coordinates (hypervolume is translation-invariant), the
             predictive marginals being shifted log-normals bounded below by ``s * min m``.
+        stats_weight_choices, pair_weight_choices: if given, at every fit the weight (``stats_weight`` of
+            the accuracy model, ``pair_weight`` of the latency model) is the one of these whose GP has the
+            largest log marginal likelihood on the validated architectures (model selection by evidence,
+            per cell and round; each choice is a GP of its own, warm-started from its previous fit).
         pair_weight: if > 0, the latency model's features also hold the products of every two
             edges' op one-hots times this weight (:func:`~nas_utils.search.features.edge_pair_features`:
             the GP's linear part becomes a second-order cost model).
@@ -180,7 +184,8 @@ class HVGain(Tactic):
                  tail_weight: float = 0.0,
                  tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
                  calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0,
-                 ref_point: str = "validated", error_shift: float = 0.0, latency_shift: float = 0.0) -> None:
+                 ref_point: str = "validated", error_shift: float = 0.0, latency_shift: float = 0.0,
+                 stats_weight_choices: Sequence[float] = (), pair_weight_choices: Sequence[float] = ()) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -223,6 +228,11 @@ class HVGain(Tactic):
         for key, fraction in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
             config.check_range(f"hvgain.{key}", fraction, low=0.0, high=0.95)
         self.error_shift, self.latency_shift = float(error_shift), float(latency_shift)
+        for key, values in [("stats_weight_choices", stats_weight_choices), ("pair_weight_choices", pair_weight_choices)]:
+            for w in values:
+                config.check_range(f"hvgain.{key}", w, low=0.0)
+        self.weight_choices = {"function": tuple(float(w) for w in stats_weight_choices) or (self.stats_weight,),
+                               "cost": tuple(float(w) for w in pair_weight_choices) or (self.pair_weight,)}
 
     # --- candidates --------------------------------------------------------------------------
     def candidate_set(self, session: SearchSession, rng: np.random.Generator) -> np.ndarray:
@@ -266,8 +276,9 @@ class HVGain(Tactic):
             prior_x, prior_c = known_x[j], known_c[j]
             if prior_x is None or prior_c is None:
                 prior_x, prior_c = np.zeros(len(session.X)), np.zeros(len(candidates))
-            scale = self._scales[kind]
-            gp = self._gps[j].fit(scale(session.X), G[:, j] - prior_x, refit)
+            fits = [(gp.fit(scale(session.X), G[:, j] - prior_x, refit), scale) for scale, gp in self._models[j]]
+            gp, scale = max(fits, key=lambda fit: fit[0].lml)  # the first of equals: choices in their order
+            self._gps[j], self._scales[kind] = gp, scale
             mu[:, j], var[:, j] = gp.predict(scale(candidates))
             mu[:, j] += prior_c
         extra = np.zeros_like(var)  # model disagreement, kept through the batch's variance updates
@@ -349,8 +360,9 @@ class HVGain(Tactic):
     def _feature_kinds(self, objectives: Sequence[Objective]) -> list[str]:
         return ["function" if (not o.minimize and o.unit == "%") else "cost" for o in objectives]
 
-    def _standardiser(self, space: SearchSpace, kind: str):  # type: ignore[no-untyped-def]
-        """Features of ``kind`` centred on their mean over the space (no validations), columns kept
+    def _standardiser(self, space: SearchSpace, kind: str, weight: float):  # type: ignore[no-untyped-def]
+        """Features of ``kind`` (its block weight ``weight``: ``stats_weight`` or ``pair_weight``) centred on
+        their mean over the space (no validations), columns kept
         in their natural 0/1 or count scale (per-column scaling would blow up rare path counts).
 
         On an enumerable space the centred matrix of every architecture is computed once and rows
@@ -359,7 +371,7 @@ class HVGain(Tactic):
         """
         enumerable = space.size <= self.max_candidates
         reference = space.enumerate() if enumerable else space.sample(np.random.default_rng(0), self.pool_size)
-        weights = {"function": {"stats_weight": self.stats_weight}, "cost": {"pair_weight": self.pair_weight}}[kind]
+        weights = {"function": {"stats_weight": weight}, "cost": {"pair_weight": weight}}[kind]
         featurise = partial(_FEATURES[kind], **weights)
         Z = featurise(space, reference)
         centre, keep = Z.mean(axis=0), Z.std(axis=0) > 0
@@ -374,8 +386,13 @@ class HVGain(Tactic):
         objectives = session.evaluator.objectives
         if len(objectives) != 2:
             raise ConfigError(f"hvgain needs exactly 2 objectives, got {len(objectives)}")
-        self._scales = {kind: self._standardiser(session.space, kind) for kind in set(self._feature_kinds(objectives))}
-        self._gps = [FeatureGP(self.min_lengthscale, self.max_lengthscale) for _ in range(2)]
+        kinds = self._feature_kinds(objectives)
+        # per objective: one (features, GP) model per weight choice of its kind; propose() uses the best-evidence one
+        tables = {(kind, w): self._standardiser(session.space, kind, w) for kind in set(kinds) for w in self.weight_choices[kind]}
+        self._models = [[(tables[kind, w], FeatureGP(self.min_lengthscale, self.max_lengthscale))
+                         for w in self.weight_choices[kind]] for kind in kinds]
+        self._scales = {kind: models[0][0] for kind, models in zip(kinds, self._models)}
+        self._gps = [models[0][1] for models in self._models]
         if self.init == "conv_levels" and session.space.name == "nb201":
             design = conv_level_design(session, rng, self.n_init, self.prune_dead)
         else:

@@ -9,7 +9,11 @@ import numpy as np
 
 
 class FeatureGP:
-    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + c) + noise`` on fixed features.
+    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + c^2) + noise`` on fixed features.
+
+    ``c`` is scikit-learn's ``DotProduct.sigma_0``, whose kernel is ``x . x' + sigma_0^2``. Until session 14
+    the predictions used ``+ c`` instead (a kernel other than the one whose marginal likelihood chose the
+    hyper-parameters); every ``hvgain`` result since carries the fix.
 
     ``fit`` selects the hyper-parameters with scikit-learn (marginal likelihood, L-BFGS, warm
     start from the previous fit) or keeps them (``refit=False``); ``predict`` gives predictive
@@ -45,12 +49,14 @@ class FeatureGP:
                 warnings.simplefilter("ignore")
                 gp.fit(Z, t)
             self.params = np.asarray(gp.kernel_.theta)
-        s1, ell, s2, c, noise = np.exp(self.params)
-        self.s1, self.ell, self.s2, self.c, self.noise = s1, ell, s2, c, noise
+        s1, ell, s2, sigma_0, noise = np.exp(self.params)
+        self.s1, self.ell, self.s2, self.c, self.noise = s1, ell, s2, sigma_0**2, noise  # c: the kernel's offset
         self.Z = Z
         K = self._k(Z, Z) + noise * np.eye(len(Z))
         self.chol = np.linalg.cholesky(K + 1e-8 * np.eye(len(Z)))
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, t))
+        # log marginal likelihood of the standardised targets at these hyper-parameters (model evidence)
+        self.lml = float(-0.5 * t @ self.alpha - np.log(np.diag(self.chol)).sum() - 0.5 * len(t) * np.log(2 * np.pi))
         return self
 
     @property
@@ -64,7 +70,7 @@ class FeatureGP:
     def _k(self, A: np.ndarray, B: np.ndarray, a2: np.ndarray | None = None) -> np.ndarray:
         """Kernel matrix ``k(A, B)``; ``a2``: ``A``'s squared row norms, if already known.
 
-        In place, operation for operation the textbook ``s1 exp(-d2 / (2 l^2)) + s2 (A B^T + c)``
+        In place, operation for operation the textbook ``s1 exp(-d2 / (2 l^2)) + s2 (A B^T + c)`` (``c = sigma_0^2``)
         (equal bits), without its four ``|A| x |B|`` temporaries.
         """
         AB = A @ B.T

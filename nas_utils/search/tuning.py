@@ -154,6 +154,17 @@ HVGAIN_VARIANTS |= {
     "hvgain s6 + error shift 0.8": ("hvgain", {**_S6, "error_shift": 0.8}),
     "hvgain s6 + error and latency shift 0.5": ("hvgain", {**_S6, "error_shift": 0.5, "latency_shift": 0.5}),
 }
+#: Session 14, with the kernel fix of :class:`~nas_utils.search.surrogates.FeatureGP` (the linear part's offset
+#: sigma_0^2, as fitted): the features' block weights chosen per cell and round by the GPs' marginal likelihood
+#: instead of fixed on the dev cells (``stats_weight`` x3, edge pairs off), so that a cell whose accuracy or
+#: latency follows other features than CIFAR-100's can use them. Rule stated before the runs
+#: (data/preregistration/search/README.md, "Session 14, second").
+HVGAIN_VARIANTS |= {
+    "hvgain s6 + stats weight by evidence {1, 2, 3, 5}": ("hvgain", {**_S6, "stats_weight_choices": [1.0, 2.0, 3.0, 5.0]}),
+    "hvgain s6 + edge-pair weight by evidence {0, 0.5}": ("hvgain", {**_S6, "pair_weight_choices": [0.0, 0.5]}),
+    "hvgain s6 + both weights by evidence": ("hvgain", {**_S6, "stats_weight_choices": [1.0, 2.0, 3.0, 5.0],
+                                                        "pair_weight_choices": [0.0, 0.5]}),
+}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
