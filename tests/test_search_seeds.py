@@ -9,7 +9,7 @@ import pandas as pd
 from nas_utils import config
 from nas_utils.experiments.search_comparison import RunSpec
 from nas_utils.experiments.search_records import seed_record_summary, settings_key
-from nas_utils.experiments.search_seeds import cli, record_row, record_specs
+from nas_utils.experiments.search_seeds import cli, drop_tactics, record_row, record_specs
 from nas_utils.search.records import extend_record
 
 
@@ -69,3 +69,14 @@ def test_bad_seeds_is_one_line(capsys) -> None:
     assert cli(["--seeds", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --seeds") and err.count("\n") == 1
+
+
+def test_redo_drops_only_the_named_tactics_rows(tmp_path, capsys) -> None:
+    path = tmp_path / "record.csv"
+    pd.DataFrame({"tactic": ["hvgain", "linas", "hvgain"], "seed": [0, 0, 1]}).to_csv(path, index=False)
+    drop_tactics(path, ["hvgain"])
+    assert pd.read_csv(path).to_dict("records") == [{"tactic": "linas", "seed": 0}]
+    assert cli(["--redo", "hvgian", "--out", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--redo='hvgian' is not valid" in err and "hvgain" in err and err.count("\n") == 1
+    assert pd.read_csv(path).to_dict("records") == [{"tactic": "linas", "seed": 0}]  # nothing written

@@ -15,8 +15,8 @@ The record is resumable (:func:`~nas_utils.search.records.extend_record`) and st
 summarises it (:func:`~nas_utils.experiments.search_records.seed_record_summary`) next to its
 own runs. Each row carries its tactic's settings; rows whose settings differ from ``params.yaml``
 are left out of the summary (and counted), so a retuned tactic does not hide behind an old record.
-A code change that alters a tactic's runs under unchanged settings is not detected: rerun the record
-(``--fresh``) after one.
+A code change that alters a tactic's runs under unchanged settings is not detected: after one, rerun
+that tactic's rows (``--redo hvgain``: its rows are dropped, then run again) or the whole record (``--fresh``).
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
 from nas_utils.experiments.search_records import settings_key
+from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search.records import extend_record
@@ -61,6 +63,13 @@ def record_row(spec: RunSpec, thresholds: Sequence[float], igd_at: Sequence[int]
     return row
 
 
+def drop_tactics(out: str | Path, tactics: Sequence[str]) -> None:
+    """Remove the rows of ``tactics`` from the record at ``out`` (if any), so that the next run makes them anew."""
+    if tactics and Path(out).exists():
+        record = pd.read_csv(out)
+        write_text(out, record[~record["tactic"].isin(list(tactics))].to_csv(index=False))
+
+
 def _key(tactic: str, dataset: str, device: str, seed: int, settings: str) -> tuple[str, str, str, int, str]:
     return str(tactic), str(dataset), str(device), int(seed), str(settings)
 
@@ -71,12 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
     parser.add_argument("--out", default=SEED_RECORD)
     parser.add_argument("--fresh", action="store_true", help="start the record afresh (after a code change)")
+    parser.add_argument("--redo", default="", metavar="TACTIC[,TACTIC]",
+                        help="drop these tactics' rows first and run them again (after a code change that alters them)")
     args = parser.parse_args(argv)
     config.check_range("--seeds", args.seeds, low=1)
     config.check_range("--workers", args.workers, low=1)
     cfg = config.load("search")
+    redo = [t for t in args.redo.split(",") if t]
+    config.check_choices("--redo", redo, cfg.tactics)
     if args.fresh and Path(args.out).exists():
         Path(args.out).unlink()
+    drop_tactics(args.out, redo)
     thresholds, igd_at = tuple(cfg.thresholds), tuple(dict.fromkeys((cfg.paper_linas_evals, cfg.budget)))
     extend_record(args.out, record_specs(cfg, args.seeds), lambda s: record_row(s, thresholds, igd_at),
                   lambda s: _key(s.tactic, s.dataset, s.device, s.seed, settings_key(dict(s.params))),
