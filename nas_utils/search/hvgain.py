@@ -16,7 +16,7 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    the front's fast end); latency as
    ``log(latency)`` (``latency_shift``: shifted likewise) on
    :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
-   convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + c)`` (a smooth part plus a
+   convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + sigma_0^2)`` (a smooth part plus a
    Bayesian linear model) plus white noise, on features centred over the space (natural 0/1 and
    count scales); hyper-parameters by marginal likelihood (scikit-learn's
    ``GaussianProcessRegressor``), re-fitted every ``refit_every`` rounds and warm-started, the
