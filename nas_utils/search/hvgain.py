@@ -161,7 +161,7 @@ class HVGain(Tactic):
             hypervolume; one such validation is an outlier the accuracy GP extrapolates from).
         stats_weight: weight of the path summaries in the accuracy model's features
             (:func:`~nas_utils.search.features.function_features`).
-        error_shift, latency_shift: in [0, 1): model ``log(m - s * min m)`` instead of ``log m`` for the
+        error_shift, latency_shift: in [0, 0.95]: model ``log(m - s * min m)`` instead of ``log m`` for the
             error (accuracy) and the latency, ``min m`` the smallest validated value; the expected gain
             is computed in the shifted coordinates (hypervolume is translation-invariant), the
             predictive marginals being shifted log-normals bounded below by ``s * min m``.

@@ -9,10 +9,10 @@ import numpy as np
 
 
 class FeatureGP:
-    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + c^2) + noise`` on fixed features.
+    """GP regression with kernel ``s1 RBF(l) + s2 (x . x' + sigma_0^2) + noise`` on fixed features.
 
-    ``c`` is scikit-learn's ``DotProduct.sigma_0``, whose kernel is ``x . x' + sigma_0^2``. Until session 14
-    the predictions used ``+ c`` instead (a kernel other than the one whose marginal likelihood chose the
+    ``sigma_0`` is scikit-learn's ``DotProduct.sigma_0`` (attribute ``c = sigma_0^2``). Until session 14
+    the predictions used ``+ sigma_0`` instead (a kernel other than the one whose marginal likelihood chose the
     hyper-parameters); every ``hvgain`` result since carries the fix.
 
     ``fit`` selects the hyper-parameters with scikit-learn (marginal likelihood, L-BFGS, warm
