@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from nas_utils.latency.benchmark_devices import devices_for
-from nas_utils.errors import DataError, HwnasError
+from nas_utils.errors import DataError
 from nas_utils.io import write_parquet
 from nas_utils.paths import processed_dir, raw_dir
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.spaces import FBNET_LAYERS, NB201Space
 
 N_NB201 = 15_625
@@ -158,15 +159,15 @@ def prepare(raw: Path | None = None, out: Path | None = None) -> dict[str, int]:
     return {name: len(df) for name, df in tables.items()}
 
 
-def main() -> int:
-    try:
-        counts = prepare()
-    except HwnasError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def main(argv: list[str] | None = None) -> int:
+    OneLineParser(prog="python -m nas_utils.prepare", description=__doc__.splitlines()[0]).parse_args(argv)
+    counts = prepare()
     print("prepared: " + ", ".join(f"{k}={v:,}" for k, v in counts.items()))
     return 0
 
 
+cli = script_cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -46,7 +46,7 @@ from typing import Any
 import yaml
 
 from nas_utils import config, progress, runtime
-from nas_utils.scripts import OneLineParser
+from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
 from nas_utils.paths import STAGE_ENV, project_root
@@ -221,14 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override parameters")
     parser.add_argument("--params", default=None, help="params file (default: params.yaml)")
     args = parser.parse_args(argv)
-    try:
-        path = run_notebook(args.section, args.notebook, args.out, parse_overrides(args.set), args.params)
-    except HwnasError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    path = run_notebook(args.section, args.notebook, args.out, parse_overrides(args.set), args.params)
     print(f"wrote {path}")
     return 0
 
 
+cli = script_cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -45,6 +45,7 @@ from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import use_style
 from nas_utils.schemas.latency import LatencyConfig
+from nas_utils.scripts import OneLineParser, script_cli
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -335,21 +336,15 @@ def write_cuda_table(out_dir: str | Path, cfg: LatencyConfig | None = None) -> P
 
 
 def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from nas_utils.scripts import OneLineParser
-    from nas_utils.errors import HwnasError
-
     parser = OneLineParser(prog="python -m nas_utils.experiments.latency_collection", description="Measure the CUDA devices and save the table as versioned data.")
     parser.add_argument("--cuda-table", required=True, metavar="DIR", help="directory for the table (data/measured)")
     args = parser.parse_args(argv)
-    try:
-        print(f"wrote {write_cuda_table(args.cuda_table)}")
-    except HwnasError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    print(f"wrote {write_cuda_table(args.cuda_table)}")
     return 0
 
 
+cli = script_cli(main)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

@@ -265,9 +265,9 @@ class HVGain(Tactic):
         """Fit the GPs on the validated architectures and pick ``q`` candidates greedily (steps 1, 3, 4)."""
         space, objectives = session.space, session.evaluator.objectives
         kinds = self._feature_kinds(objectives)
-        M, logs = minimised_log(session.F, objectives)
-        shift = self._shift(M, logs, kinds)
-        M = M - shift  # shifted coordinates (all zero without error_shift / latency_shift)
+        natural, logs = minimised_log(session.F, objectives)
+        shift = self._shift(natural, logs, kinds)
+        M = natural - shift  # shifted coordinates (all zero without error_shift / latency_shift)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
         mu, var = np.empty((len(candidates), 2)), np.empty((len(candidates), 2))
         known_x, known_c = self._known(session, session.X, logs, shift), self._known(session, candidates, logs, shift)
@@ -289,7 +289,7 @@ class HVGain(Tactic):
             extra[:, j] = w * (1 - w) * (mu[:, j] - other) ** 2
             mu[:, j] = (1 - w) * mu[:, j] + w * other
         sd_scale = self.sd_scale * np.array([max(1.0, gp.loo_rms) if self.calibrate_sd else 1.0 for gp in self._gps])
-        ref = self._reference(M + shift, mu, logs, objectives, shift) - shift
+        ref = self._reference(natural, mu, logs, objectives, shift) - shift
         front = M[pareto_mask(M)]
         classes = np.unique(isomorph_keys(space, candidates), return_inverse=True)[1] if self.prune_isomorphs \
             else np.arange(len(candidates))
