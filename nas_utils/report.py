@@ -270,7 +270,7 @@ def footer(root: Path) -> list[str]:
              f"- parameters: `params.yaml` sha256 `{params_hash}`, "
              + ("**modified** from the committed default (e.g. `hwnas profile paper`)" if params_dirty
                 else "the committed default profile"),
-             f"- machine: {env['cpu']}, {env['cpu_count']} cores, {env['platform']}",
+             f"- machine: {env['cpu']}, {env['cpu_count']} cores, {env['platform']}; BLAS kernels: {env['blas']}",
              "- libraries: " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v), ""]
     infos = sorted(reports_dir().glob("*/run_info.json"))
     if infos:

@@ -89,8 +89,19 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
+        "blas": blas_kernels(),
         "libraries": versions,
     }
+
+
+def blas_kernels() -> str:
+    """The BLAS libraries this process has loaded with the kernels they use (``openblas Haswell``: pinned
+    by :func:`nas_utils.pin_blas_kernels`); numbers are bit-identical across machines only for equal kernels."""
+    import numpy  # noqa: F401  (loads OpenBLAS, so that it is listed)
+    from threadpoolctl import threadpool_info
+
+    libs = [f"{i['internal_api']} {i.get('architecture') or ''}".strip() for i in threadpool_info()]
+    return ", ".join(sorted(set(libs))) or "unknown"
 
 
 def _cpu_model() -> str:

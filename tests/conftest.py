@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import nas_utils  # noqa: F401  (first: pins the BLAS kernels before numpy loads them)
 import pytest
 import torch
 from threadpoolctl import threadpool_limits

@@ -59,3 +59,28 @@ def test_search_stage_twice_gives_identical_tables(tmp_path: Path, search_notebo
     result = rp.compare(*snaps)
     assert result["differ"] == [] and result["missing"] == []
     assert {"histories.parquet", "curves.parquet", "summary.json"} <= set(result["identical"])
+
+
+def test_importing_the_package_first_pins_openblas_kernels() -> None:
+    """``import nas_utils`` before numpy: OpenBLAS loads with the Haswell kernels on any x86-64 CPU with
+    AVX2; a kernel chosen in the environment is kept."""
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    import pytest
+
+    import nas_utils
+
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    if platform.machine() != "x86_64" or " avx2" not in flags:
+        pytest.skip("no x86-64 CPU with AVX2")
+    code = ("import nas_utils, numpy, threadpoolctl; "
+            "print([i.get('architecture') for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas'][0])")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    pinned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert pinned.stdout.strip() == nas_utils.BLAS_CORETYPE
+    chosen = subprocess.run([sys.executable, "-c", code], env={**env, "OPENBLAS_CORETYPE": "Sandybridge"},
+                            capture_output=True, text=True, check=True)
+    assert chosen.stdout.strip() == "Sandybridge"

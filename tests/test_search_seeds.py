@@ -80,3 +80,25 @@ def test_redo_drops_only_the_named_tactics_rows(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "--redo='hvgian' is not valid" in err and "hvgain" in err and err.count("\n") == 1
     assert pd.read_csv(path).to_dict("records") == [{"tactic": "linas", "seed": 0}]  # nothing written
+
+
+def test_a_recomputed_row_equals_the_committed_record_on_this_machine() -> None:
+    """The record was written on other machines (AVX2 ones); with the BLAS kernels pinned
+    (nas_utils.pin_blas_kernels) a run here gives the same bits, AVX-512 CPU or not."""
+    import os
+
+    import nas_utils
+    from nas_utils.paths import project_root
+
+    if os.environ.get("OPENBLAS_CORETYPE") != nas_utils.BLAS_CORETYPE:
+        import pytest
+
+        pytest.skip("BLAS kernels not pinned here (not Linux x86-64 with AVX2, or chosen otherwise)")
+    cfg = config.load("search")
+    record = pd.read_csv(project_root() / "data/preregistration/search/seed_record.csv")
+    spec = RunSpec("linas", "cifar10", "gold_6226", 0, cfg.budget, tuple(sorted(cfg.params_of("linas").items())))
+    old = record[(record.tactic == "linas") & (record.device == "gold_6226") & (record.seed == 0)
+                 & (record.settings == settings_key(cfg.params_of("linas")))].iloc[0]
+    new = record_row(spec, (0.99, 0.995), (cfg.paper_linas_evals,))
+    assert new["final_hv"] == old["final_hv"] and new["evals@space@0.99"] == old["evals@space@0.99"]
+    assert new["evals@space@0.995"] == old["evals@space@0.995"]
