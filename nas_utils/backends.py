@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 import importlib.util
+import os
 import pickle
 import time
 from abc import ABC, abstractmethod
@@ -193,6 +194,8 @@ class RayBackend(Backend):
 
         if not ray.is_initialized():
             kw: dict[str, Any] = {"address": self.address} if self.address else {"num_cpus": self.workers}
+            if "OPENBLAS_CORETYPE" in os.environ:  # workers load numpy before our code: pin their kernels too
+                kw["runtime_env"] = {"env_vars": {"OPENBLAS_CORETYPE": os.environ["OPENBLAS_CORETYPE"]}}
             try:
                 ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR", **kw)
             except Exception as exc:  # Ray raises bare Exceptions (e.g. node start-up timeout)

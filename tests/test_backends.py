@@ -70,3 +70,22 @@ def test_shared_cache_charges_the_first_computation_cost() -> None:
 def test_unknown_backend_lists_valid_names() -> None:
     with pytest.raises(UnknownNameError, match="process, ray, serial"):
         make_backend("dask")
+
+
+def test_ray_workers_get_the_pinned_blas_kernels(monkeypatch) -> None:
+    """Ray workers import numpy before any project code, so the pin travels in Ray's runtime_env."""
+    import importlib.machinery
+    import sys
+    import types
+
+    from nas_utils.backends import RayBackend
+
+    calls: list[dict] = []
+    fake = types.ModuleType("ray")
+    fake.__spec__ = importlib.machinery.ModuleSpec("ray", None)
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    RayBackend(workers=2)._init_ray()
+    assert calls[0]["runtime_env"] == {"env_vars": {"OPENBLAS_CORETYPE": "Haswell"}}
