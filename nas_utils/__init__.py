@@ -30,8 +30,8 @@ def pin_blas_kernels() -> str | None:
     ``SkylakeX`` kernels, AVX2 ones ``Haswell``/``Zen``, and the two round differently. Measured
     (2026-12-04, an AVX-512 EPYC): ``linas`` on cifar10/gold_6226, seed 0, needed 99 validations to HV
     0.99 with the native kernels and 125 with ``Haswell`` (the seed record's value, written on AVX2
-    machines), and ``bo`` (one thread) 113 against the record's 273; with the pin both reproduce the
-    record exactly. The choice is made through ``OPENBLAS_CORETYPE``, read when OpenBLAS loads, so
+    machines), and ``bo`` (one thread, as the pipeline runs it) 114 against the record's 273; with the pin
+    both reproduce the record exactly. The choice is made through ``OPENBLAS_CORETYPE``, read when OpenBLAS loads, so
     it works only if this package is imported before numpy (every ``python -m nas_utils...`` script,
     the ``hwnas`` command and the pipeline's notebooks, which inherit it). Nothing is changed when the
     variable is already set (set it to choose another kernel), off Linux x86-64, or on a CPU without
