@@ -232,7 +232,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise ConfigError(f"--budget={budget} is out of range; valid: integer >= 1")
 
     from nas_utils.evaluators import load_benchmark
-    from nas_utils.parallel import single_threaded
     from nas_utils.search import make_tactic, run_search
 
     bench = load_benchmark(args.space, args.dataset, args.device)
@@ -251,8 +250,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     recorder = _Recorder(bench, progress)
     cpu = time.process_time()
     try:
-        # one BLAS/torch thread, as the pipeline's runs: BO's history depends on the thread count
-        history = single_threaded(lambda seed: run_search(tactic, recorder, budget, seed), args.seed)  # type: ignore[arg-type]
+        history = run_search(tactic, recorder, budget, args.seed)  # type: ignore[arg-type]  # one BLAS/torch thread, as the pipeline's runs
     except KeyboardInterrupt:
         if progress is not None:
             print(file=sys.stderr)  # the one-line message starts on a line of its own, after the bar

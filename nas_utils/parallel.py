@@ -10,7 +10,8 @@ Each task runs in a worker with BLAS/torch limited to one thread, so ``workers``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from nas_utils.progress import bar
@@ -19,11 +20,18 @@ from nas_utils.runtime import torch_threads
 T = TypeVar("T")
 
 
-def single_threaded(fn: Callable[[Any], T], item: Any) -> T:
-    """``fn(item)`` with torch and BLAS limited to one thread (one task = one core)."""
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch and BLAS limited to one thread inside the block (restored after)."""
     from threadpoolctl import threadpool_limits
 
     with torch_threads(1), threadpool_limits(1):
+        yield
+
+
+def single_threaded(fn: Callable[[Any], T], item: Any) -> T:
+    """``fn(item)`` with torch and BLAS limited to one thread (one task = one core)."""
+    with one_thread():
         return fn(item)
 
 

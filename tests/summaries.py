@@ -13,7 +13,7 @@ from nas_utils.results.search import (
     CellSummary, ComparisonSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, PriorTrackResult, RatioResult,
     TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant,
 )
-from nas_utils.results.search_supernet import BackendCheck, BackendRun, FamilySpace, LatencyObjective, TacticTime
+from nas_utils.results.search_supernet import BackendCheck, BudgetChoice, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
 from nas_utils.results.supernet import SeedSpeedup, TrainingFamily
 
@@ -101,7 +101,10 @@ def search_supernet() -> SearchSupernetSummary:
         backend_check=BackendCheck(16, 2, [BackendRun("serial", 1, 1.4, True), BackendRun("process", 1, 2.0, True),
                                            BackendRun("process", 2, 1.0, True), BackendRun("ray", 2, error="no ray")]),
         times=[TacticTime("mbv3_1d", "linas", 4.0, 9.2), TacticTime("resnet_1d", "linas", 3.5, None)],
-        evaluations_computed=2187, wall_time_s=88.0)
+        evaluations_computed=2187, wall_time_s=88.0, budgets={"mbv3_1d": 150, "resnet_1d": 300},
+        budget_record=[BudgetChoice("resnet_1d", 600, 5, True, {"linas": {"250": 0, "300": 1}, "weaknas": {"250": 2, "300": 4}},
+                                    300, True, "budget_resnet_1d.csv")],
+        budget_rule={"threshold": 0.99, "min_seeds": 3})
 
 
 def predictors() -> PredictorsSummary:

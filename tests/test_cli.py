@@ -112,21 +112,23 @@ def test_search_progress_shows_evaluations_and_hv(tmp_path: Path) -> None:
 def test_search_runs_on_one_thread_as_the_pipeline_does(monkeypatch, tmp_path: Path) -> None:
     """BO's history depends on the BLAS/torch thread count; `hwnas search` runs on one thread, as the
     pipeline's runs do, so the same seed gives the stage's history (checked by hand: bo, gold_6226,
-    seed 0 gives the seed record's 273 validations to HV 0.99; 274 on two threads)."""
+    seed 0 gives the seed record's 273 validations to HV 0.99; 274 on two threads). The limit is
+    ``Tactic.run``'s own (tests/test_tactics.py); here the command's path through it."""
     import torch
     from threadpoolctl import threadpool_info
 
-    import nas_utils.search as search
     from nas_utils.runtime import torch_threads
+    from nas_utils.search.random_search import RandomSearch
 
     seen: list[tuple[int, list[int]]] = []
-    real = search.run_search
+    real = RandomSearch.search
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(self, session, rng):  # type: ignore[no-untyped-def]
         seen.append((torch.get_num_threads(), [i["num_threads"] for i in threadpool_info()]))
-        return real(*args, **kwargs)
+        return real(self, session, rng)
 
-    monkeypatch.setattr(search, "run_search", spy)
+    monkeypatch.setattr(RandomSearch, "search", spy)
     with torch_threads(2):
         assert main(["search", "--tactic", "random", "--budget", "5", "--quiet", "--out", str(tmp_path / "h.csv")]) == 0
+        assert torch.get_num_threads() == 2  # restored after the run
     assert seen == [(1, [1] * len(seen[0][1]))]

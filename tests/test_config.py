@@ -63,6 +63,27 @@ def test_bad_latency_timing(timing: dict, match: str) -> None:
     assert "\n" not in str(info.value)
 
 
+BAD_BUDGETS = [
+    ({"resnet": 300}, "search_supernet.budgets='resnet' is not valid; valid choices: "),
+    ({"resnet_1d": 1}, r"search_supernet.budgets.resnet_1d=1 is out of range; valid: \[2, inf\]"),
+    ({"resnet_1d": "300"}, "search_supernet.budgets.resnet_1d='300' is not valid; valid: an integer >= 2"),
+    ({"resnet_1d": 50}, r"search_supernet.paper_linas_evals=100 is out of range; valid: \[1, 50\]"),
+    ([300], r"search_supernet.budgets=\[300\] must map a super-network to its budget"),
+]
+
+
+@pytest.mark.parametrize(("budgets", "match"), BAD_BUDGETS)
+def test_bad_family_budgets(budgets: object, match: str) -> None:
+    with pytest.raises(ConfigError, match=match) as info:
+        config.load("search_supernet", budgets=budgets)
+    assert "\n" not in str(info.value)
+
+
+def test_a_family_budget_overrides_the_default() -> None:
+    cfg = config.load("search_supernet", budget=250, budgets={"resnet_1d": 300})
+    assert [cfg.budget_of(f) for f in ("mbv3_1d", "resnet_1d", "transformer_1d")] == [250, 300, 250]
+
+
 def test_the_latency_timing_reaches_the_measurements() -> None:
     cfg = config.load("search_supernet", latency_timing=TIMING | {"rounds": 4, "clock": "thread"})
     settings = cfg.measure_settings()

@@ -1,10 +1,11 @@
+import pandas as pd
 import pytest
 
 from nas_utils.results import SearchSupernetSummary
 from nas_utils.stage import run_notebook
 
 TINY = {
-    "supernets": ["transformer_1d", "resnet_1d"], "checkpoint": "", "budget": 10, "seeds": 1, "paper_linas_evals": 5,
+    "supernets": ["transformer_1d", "resnet_1d"], "checkpoint": "", "budget": 10, "budgets": {"resnet_1d": 8}, "seeds": 1, "paper_linas_evals": 5,
     "latency_k": 6, "latency_test": 3, "calib": 64,
     "speedup_batch": 4, "speedup_backends": ["process"], "tactics": ["random", "linas"], "eval_cache": "",
     "ties": {"transformer_1d": ["h*", "f*"], "resnet_1d": ["d*", "w*", "e*"]},
@@ -28,6 +29,9 @@ def test_notebook_runs_with_tiny_parameters(tmp_path, monkeypatch):
         cell = summary.cell(f"{family}/onnxruntime_cpu_1")
         assert set(cell.tactic_names()) == {"random", "linas"}  # every tactic x family: the default stage
     assert [f.networks for f in summary.families] == [81, 27] and summary.evaluations_computed == 81 + 27
+    assert summary.budgets == {"transformer_1d": 10, "resnet_1d": 8}  # a family's own budget
+    evals = pd.read_parquet(tmp_path / "histories.parquet").groupby("dataset")["eval"].max()
+    assert evals.to_dict() == {"transformer_1d": 10, "resnet_1d": 8}
     runs = {(r.backend, r.workers): r for r in summary.backend_check.runs}
     assert set(runs) == {("serial", 1), ("process", 1), ("process", 2)}, runs
     assert all(r.identical_to_serial for r in runs.values())

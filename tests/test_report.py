@@ -75,6 +75,8 @@ def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     assert "random immigrants" in section and "not recorded on mbv3_1d, 1 of 5 runs on resnet_1d" in section
     assert "| mbv3_1d/onnxruntime_cpu_1 | *oracle (true front, greedy)* | 6 | 1 |" in section  # the oracle bound where it was computed
     assert "| resnet_1d/onnxruntime_cpu_1 | *oracle" not in section
+    assert "budget 150 evaluations per run (resnet_1d: 300; a family's own budget" in section
+    assert "| weaknas | 2 | 4 |" in section and "Rule's pick: 300; the stage runs 300." in section
 
 
 def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports: Path) -> None:

@@ -89,6 +89,35 @@ def test_ask_tell_equals_run(name: str, problem: SyntheticProblem) -> None:
     pd.testing.assert_frame_equal(in_threes, reference)
 
 
+class _ThreadSpy:
+    """An evaluator that records the torch and BLAS thread counts at each call (inside the tactic's run)."""
+
+    def __init__(self, problem: SyntheticProblem) -> None:
+        self.problem, self.space, self.objectives, self.seen = problem, problem.space, problem.objectives, set()
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        import torch
+        from threadpoolctl import threadpool_info
+
+        self.seen.add((torch.get_num_threads(), *sorted({i["num_threads"] for i in threadpool_info()})))
+        return self.problem.evaluate(X)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_run_uses_one_thread_whatever_the_caller_set(path: str, problem: SyntheticProblem) -> None:
+    """GP and MLP fits round differently on more threads (BO's history on NB201 did), so a run limits BLAS
+    and torch to one thread, as the pipeline's worker processes do, and restores the caller's setting."""
+    import torch
+
+    from nas_utils.runtime import torch_threads
+
+    spy = _ThreadSpy(problem)
+    with torch_threads(2):
+        _search("bo", spy, BUDGET, 0, path)
+        assert torch.get_num_threads() == 2
+    assert spy.seen == {(1, 1)}
+
+
 def test_ask_tell_rejects_unasked_rows_and_can_be_closed(problem: SyntheticProblem) -> None:
     tactic = make_tactic("random", batch_size=5)
     tactic.setup(problem.space, problem.objectives, budget=20, seed=0)

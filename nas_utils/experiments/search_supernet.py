@@ -121,8 +121,9 @@ def tabulate(cfg: SearchSupernetConfig, supernet: str, inner: SuperNetEvaluator,
     start = time.perf_counter()
     space = TiedSpace(inner.net.space, cfg.ties_of(supernet))
     nets = space.networks()
-    if cfg.budget > len(nets):
-        raise ConfigError(f"search_supernet.budget={cfg.budget} exceeds the {len(nets)} networks of "
+    if cfg.budget_of(supernet) > len(nets):
+        key = f"budgets.{supernet}" if supernet in cfg.budgets else "budget"
+        raise ConfigError(f"search_supernet.{key}={cfg.budget_of(supernet)} exceeds the {len(nets)} networks of "
                           f"{supernet}'s tied space; valid: [2, {len(nets)}]")
     X = space.expand(nets)
     fresh = inner.n_missing(X)
@@ -211,7 +212,7 @@ def _run_one(spec: tuple[str, str, int, TabularBenchmark, dict[str, Any], int, s
 def run_grid(cfg: SearchSupernetConfig, tables: dict[str, FamilyTable]) -> pd.DataFrame:
     """Every (family, tactic, seed) run on the family's table, over the runtime's worker processes
     (runs are independent and seeded, so the result does not depend on the worker count)."""
-    specs = [(f, t, s, tables[f].bench, cfg.params_of(t), cfg.budget, cfg.latency_device)
+    specs = [(f, t, s, tables[f].bench, cfg.params_of(t), cfg.budget_of(f), cfg.latency_device)
              for f in cfg.supernets for t in cfg.tactics for s in range(cfg.seeds)]
     histories = parallel_map(_run_one, specs, workers=runtime.settings().workers, desc="search runs")
     return cmp.order_histories(pd.concat(histories, ignore_index=True), cfg.tactics)
@@ -290,20 +291,26 @@ def time_table(histories: pd.DataFrame, families: list[FamilySpace]) -> list[Tac
 
 
 def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSupernetSummary:
-    """Thresholds and ratios per family (as stage ``search``) plus the spaces, latency objectives and times."""
-    cells, seeds = cmp.summarise_cells(result.curves, cfg.thresholds, cfg.budget, cfg.paper_linas_evals,
-                                       cmp.run_times(result.histories))
-    cells = [replace(c, oracle=result.oracle.get(c.dataset, [])) for c in cells]
+    """Thresholds and ratios per family (as stage ``search``, each at its family's budget) plus the spaces,
+    latency objectives and times."""
+    run_time = cmp.run_times(result.histories)
+    per_family = [cmp.summarise_cells(curves, cfg.thresholds, cfg.budget_of(str(family)), cfg.paper_linas_evals, run_time)
+                  for family, curves in result.curves.groupby("dataset", sort=False)]
+    cells = [replace(c, oracle=result.oracle.get(c.dataset, [])) for family_cells, _ in per_family for c in family_cells]
+    seeds = {t: n for _, family_seeds in per_family for t, n in family_seeds.items()}  # alike in every family
     rt = runtime.settings()
     return SearchSupernetSummary(
         method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,
+        budgets={f: cfg.budget_of(f) for f in cfg.supernets},
         seeds_per_tactic=seeds, thresholds=[float(t) for t in cfg.thresholds], cells=cells,
         reference="exact front of each family's tabulated sub-space (every network evaluated)",
         families=result.families, backend=rt.backend, workers=rt.workers, backend_check=result.backend_check,
         times=time_table(result.histories, result.families),
         evaluations_computed=sum(f.computed for f in result.families), wall_time_s=result.wall_time_s,
         dev_record=supernet_dev.dev_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
-        dev_rule=dict(supernet_dev.RULE))
+        dev_rule=dict(supernet_dev.RULE),
+        budget_record=supernet_dev.budget_choices(input_path(supernet_dev.RECORD_DIR), cfg.budget_of),
+        budget_rule=dict(supernet_dev.BUDGET_RULE))
 
 
 def write_outputs(out_dir: str | Path, result: SupernetSearchRun, summary: SearchSupernetSummary) -> None:

@@ -7,18 +7,24 @@ seed) by :data:`RULE`, fixed before the rows were computed. The rows are written
 ``data/preregistration/search_supernet/dev_<tactic>.csv``; the stage reads them
 (:func:`dev_choices`) and reports each variant's verdict next to the settings it ran, so a reader
 sees that the pick and ``params.yaml`` agree.
+
+The per-family budget is the second recorded choice (:data:`BUDGET_RULE`, pre-registered in the
+folder's README, "Budget per family"): the censoring horizon, the same for every tactic, read on the
+stage's own checkpoints from runs at the ladder's top, ``budget_<family>.csv``, written by
+:mod:`nas_utils.experiments.supernet_budget`; :func:`budget_choices` reads them.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from nas_utils.errors import ConfigError
-from nas_utils.results.search_supernet import DevChoice
+from nas_utils.results.search_supernet import BudgetChoice, DevChoice
 
 #: Label of the stage's own settings in a record, and in the summary (the stage may have moved on since).
 STAGE = "stage setting"
@@ -76,4 +82,37 @@ def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevCh
                 worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
                 in_params=json.loads(settings) == tactic_params.get(tactic), seeds=int(mine["seed"].nunique()),
                 budget=budget, source=path.name))
+    return out
+
+
+#: The budgets the budget rule may choose, smallest first.
+LADDER = (250, 300, 350, 400, 500, 600)
+#: The budget rule: the smallest ladder budget at which some tactic reaches HV ``threshold`` in ``min_seeds`` seeds.
+BUDGET_RULE = {"threshold": 0.99, "min_seeds": 3}
+
+
+def rule_table(runs: pd.DataFrame, ladder: tuple[int, ...] = LADDER) -> tuple[pd.DataFrame, int | None]:
+    """Seeds of each tactic within HV ``BUDGET_RULE["threshold"]`` at each ladder budget up to the runs' (which
+    are truncated there), and the rule's pick: the smallest budget where some tactic has ``min_seeds`` (None: none)."""
+    col = f"evals@{BUDGET_RULE['threshold']:g}"
+    top = int(runs["budget"].min())
+    table = pd.DataFrame({b: runs.groupby("tactic", sort=False)[col].apply(lambda v, b=b: int((v <= b).sum()))
+                          for b in ladder if b <= top})
+    meets = [b for b in table.columns if table[b].max() >= BUDGET_RULE["min_seeds"]]
+    return table, (min(meets) if meets else None)
+
+
+def budget_choices(folder: str | Path, budget_of: Callable[[str], int]) -> list[BudgetChoice]:
+    """Every family record ``budget_<family>.csv`` in ``folder``: the rule's table and pick, and the budget the
+    stage runs (``budget_of(family)``). No record: an empty list."""
+    out = []
+    for path in sorted(Path(folder).glob("budget_*.csv")):
+        family = path.stem.removeprefix("budget_")
+        runs = pd.read_csv(path)
+        table, pick = rule_table(runs)
+        out.append(BudgetChoice(
+            family=family, runs_budget=int(runs["budget"].min()), seeds=int(runs["seed"].nunique()),
+            prefix_equal=bool(runs["prefix_equal"].all()),
+            reached={str(t): {str(b): int(n) for b, n in row.items()} for t, row in table.iterrows()},
+            picked=pick, in_params=budget_of(family) == pick, source=path.name))
     return out

@@ -62,7 +62,8 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
     if tactic not in sp["tactics"]:
         raise ConfigError(f"tactic {tactic!r} is not run by stage search_supernet; valid: {', '.join(sp['tactics'])}")
     params = {**sp["tactic_params"].get(tactic, {}), **overrides}
-    cfg = config.parse("search_supernet", {**sp, "tactics": [tactic], "speedup_batch": 0,
+    # One budget for every family: the development rule censors each record at one budget.
+    cfg = config.parse("search_supernet", {**sp, "tactics": [tactic], "speedup_batch": 0, "budgets": {},
                                            "checkpoint": CHECKPOINTS[checkpoints],
                                            "eval_cache": str(project_root() / sp["eval_cache"]),  # the stage's, not scratch/
                                            "tactic_params": {**sp["tactic_params"], tactic: params}})

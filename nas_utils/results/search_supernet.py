@@ -110,12 +110,28 @@ class DevChoice:
 
 
 @dataclass(frozen=True)
+class BudgetChoice:
+    """One family's budget by the pre-registered rule (``data/preregistration/search_supernet/budget_<family>.csv``,
+    :mod:`nas_utils.experiments.supernet_budget`): runs at the ladder's top, truncated at each ladder budget."""
+
+    family: str
+    runs_budget: int                     # budget of the recorded runs (the ladder's top)
+    seeds: int
+    prefix_equal: bool                   # every run's first evaluations are the stage's 250-run history
+    reached: dict[str, dict[str, int]]   # tactic -> ladder budget -> seeds within the rule's HV threshold
+    picked: int | None                   # the rule's pick (None: no ladder budget meets it)
+    in_params: bool                      # params.yaml runs the pick for this family
+    source: str
+
+
+@dataclass(frozen=True)
 class SearchSupernetSummary(ComparisonSummary, Summary):
     """Stage ``search_supernet``: every tactic on each trained super-network's tabulated sub-space."""
 
     KIND: ClassVar[str] = "search_supernet"
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
     reference: str = ""
+    budgets: dict[str, int] = field(default_factory=dict)  # family -> evaluations per run (``budget``: the default)
     families: list[FamilySpace] = field(default_factory=list)
     backend: str = ""
     workers: int = 1
@@ -125,11 +141,17 @@ class SearchSupernetSummary(ComparisonSummary, Summary):
     wall_time_s: float | None = None
     dev_record: list[DevChoice] = field(default_factory=list)  # settings chosen on development super-networks
     dev_rule: dict[str, float] = field(default_factory=dict)   # the pre-registered rule that judged them
+    budget_record: list[BudgetChoice] = field(default_factory=list)  # the per-family budgets' rule and evidence
+    budget_rule: dict[str, float] = field(default_factory=dict)
 
     @property
     def supernet(self) -> str:
         """The families searched, comma-separated (for one-line mentions)."""
         return ", ".join(f.supernet for f in self.families)
+
+    def budget_of(self, supernet: str) -> int:
+        """Evaluations per run on one family (a run short of a threshold counts as this + 1)."""
+        return self.budgets.get(supernet, self.budget)
 
     def family(self, supernet: str) -> FamilySpace | None:
         return next((f for f in self.families if f.supernet == supernet), None)

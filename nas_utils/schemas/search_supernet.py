@@ -37,6 +37,7 @@ class SearchSupernetConfig:
     tactics: tuple[str, ...]
     seeds: int
     budget: int
+    budgets: dict[str, Any]  # family -> its budget where it differs from ``budget``
     thresholds: tuple[float, ...]
     paper_linas_evals: int
     latency_source: str
@@ -65,9 +66,17 @@ class SearchSupernetConfig:
         config.check_choices("search_supernet.tactics", self.tactics, TACTICS.names())
         config.check_range("search_supernet.seeds", self.seeds, low=1)
         config.check_range("search_supernet.budget", self.budget, low=2)
+        if not isinstance(self.budgets, dict):
+            raise ConfigError(f"search_supernet.budgets={self.budgets!r} must map a super-network to its budget")
+        config.check_choices("search_supernet.budgets", tuple(self.budgets), SUPERNETS.names())
+        for family, budget in self.budgets.items():
+            if isinstance(budget, bool) or not isinstance(budget, int):
+                raise ConfigError(f"search_supernet.budgets.{family}={budget!r} is not valid; valid: an integer >= 2")
+            config.check_range(f"search_supernet.budgets.{family}", budget, low=2)
         for t in self.thresholds:
             config.check_range("search_supernet.thresholds", t, low=0.0, high=1.0)
-        config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1, high=self.budget)
+        config.check_range("search_supernet.paper_linas_evals", self.paper_linas_evals, low=1,
+                           high=min(self.budget_of(f) for f in self.supernets))
         config.check_choice("search_supernet.latency_source", self.latency_source, LATENCY_SOURCES)
         config.check_choice("search_supernet.latency_device", self.latency_device, MEASURE_DEVICES.names())
         self.timing()  # checks latency_timing: missing and unknown keys, types, ranges
@@ -98,6 +107,10 @@ class SearchSupernetConfig:
     def latency_rounds(self) -> int:
         """Interleaved rounds per measured sub-network (the lowest kept)."""
         return self.timing()[1]
+
+    def budget_of(self, supernet: str) -> int:
+        """Evaluations per run on one family: its entry of ``budgets``, else ``budget``."""
+        return int(self.budgets.get(supernet, self.budget))
 
     def params_of(self, tactic: str) -> dict[str, Any]:
         return dict(self.tactic_params.get(tactic, {}))

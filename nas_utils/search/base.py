@@ -25,7 +25,10 @@ Ask/tell inverts control without rewriting any tactic: the tactic's own ``search
 worker thread against an :class:`ExternalEvaluator` whose ``evaluate`` hands the batch to
 ``ask`` and blocks until ``tell`` has answered every row. Exactly one of the two threads runs at
 any time (a strict hand-off), so the tactic sees the same batches, in the same order, as under
-``run``.
+``run``. ``run`` limits BLAS and torch to one thread (same seed, same history on any machine);
+ask/tell leaves the caller's thread settings alone (they are process-wide, and the caller's own
+evaluations run between the hand-offs): wrap the loop in :func:`nas_utils.parallel.one_thread`
+for ``run``'s history.
 
 Each tactic owns its RNG (``np.random.default_rng(seed)``); nothing touches global RNG state,
 so the same seed gives the same history in any process.
@@ -55,6 +58,7 @@ from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator
 from nas_utils.metrics import Objective
+from nas_utils.parallel import one_thread
 from nas_utils.registry import Registry
 from nas_utils.spaces import SearchSpace
 
@@ -324,9 +328,15 @@ class Tactic(ABC):
     charge_repeats: bool = False
 
     def run(self, evaluator: Evaluator, budget: int, seed: int) -> pd.DataFrame:
-        """Search with at most ``budget`` real evaluations; return the ordered history."""
+        """Search with at most ``budget`` real evaluations; return the ordered history.
+
+        The run uses one BLAS/torch thread (:func:`nas_utils.parallel.one_thread`), as every run of the
+        pipeline does: a GP's or an MLP's fit rounds differently on more threads, and a tactic that ranks
+        candidates by it can then take another path, so the same seed would give another history.
+        """
         session = SearchSession(evaluator, budget, self.charge_repeats)
-        self._search_session(session, seed)
+        with one_thread():
+            self._search_session(session, seed)
         return session.history(self.name, seed)
 
     def _search_session(self, session: SearchSession, seed: int) -> None:
@@ -376,19 +386,20 @@ class Tactic(ABC):
 
 
 def run_ask_tell(tactic: Tactic, evaluator: Evaluator, budget: int, seed: int, n: int | None = None) -> pd.DataFrame:
-    """``run`` through the ask/tell path: ask up to ``n`` rows, evaluate them, tell, repeat."""
-    tactic.setup(evaluator.space, evaluator.objectives, budget, seed)
-    try:
-        while True:
-            X = tactic.ask(n)
-            if not len(X):
-                if tactic.done:
-                    break
-                raise RuntimeError("ask() returned nothing while the run is not done")
-            tactic.tell(X, evaluator.evaluate(X))
-        return tactic.history()
-    finally:
-        tactic._driver().close()
+    """``run`` through the ask/tell path: ask up to ``n`` rows, evaluate them, tell, repeat (one thread, as ``run``)."""
+    with one_thread():
+        tactic.setup(evaluator.space, evaluator.objectives, budget, seed)
+        try:
+            while True:
+                X = tactic.ask(n)
+                if not len(X):
+                    if tactic.done:
+                        break
+                    raise RuntimeError("ask() returned nothing while the run is not done")
+                tactic.tell(X, evaluator.evaluate(X))
+            return tactic.history()
+        finally:
+            tactic._driver().close()
 
 
 TACTICS: Registry[Callable[..., Tactic]] = Registry("tactic")

@@ -125,10 +125,41 @@ def dev_lines(s: SearchSupernetSummary) -> list[str]:
     return lines
 
 
+def budget_text(s: SearchSupernetSummary) -> str:
+    """``budget 250 evaluations per run (resnet_1d: 300, ...)``: the default and each family's own."""
+    own = {f: b for f, b in s.budgets.items() if b != s.budget}
+    rule = ("; a family's own budget is the smallest at which some tactic reaches HV 0.99 in most seeds, by the "
+            "rule pre-registered in `data/preregistration/search_supernet/README.md`" if own else "")
+    return (f"budget {s.budget} evaluations per run"
+            + (" (" + ", ".join(f"{f}: {b}" for f, b in own.items()) + rule + ")" if own else ""))
+
+
+def budget_lines(s: SearchSupernetSummary) -> list[str]:
+    """The per-family budget's paragraph: the rule, the seeds of each tactic within its threshold at each ladder
+    budget, the pick and whether the stage runs it."""
+    lines = []
+    rule = s.budget_rule
+    for c in s.budget_record:
+        budgets = list(next(iter(c.reached.values()), {}))
+        prefix = ("every run's first evaluations are the stage's own history, so a smaller budget is a truncation"
+                  if c.prefix_equal else "**some runs' histories depend on the budget: truncation is not exact**")
+        lines += [f"**Budget of {c.family}** (issue 13 §2: a budget at which the best tactic reaches HV "
+                  f"{rule.get('threshold', 0.99):g}; rule pre-registered in `data/preregistration/search_supernet/"
+                  f"README.md`: the smallest ladder budget at which some tactic reaches it in >= "
+                  f"{rule.get('min_seeds', 3):g} of {c.seeds} seeds). Seeds within HV {rule.get('threshold', 0.99):g} "
+                  f"per budget, from runs at {c.runs_budget} (`{c.source}`; {prefix}):", "",
+                  *markdown_table([{"tactic": t, **{str(b): str(n) for b, n in row.items()}}
+                                   for t, row in c.reached.items()]), "",
+                  f"Rule's pick: {c.picked if c.picked is not None else 'none of the ladder'}; the stage runs "
+                  f"{s.budget_of(c.family)}" + ("." if c.in_params else " (**not the pick**).")
+                  + (f" Ladder: {', '.join(map(str, budgets))}." if budgets else ""), ""]
+    return lines
+
+
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
     lines = ["## 5. Search on our own super-networks (the 8x test, DyNAS-T's setting)", "",
-             f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, budget {s.budget} "
-             f"evaluations per run; HV normalised by the {s.reference}. {plain(s.method)}", "",
+             f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, {budget_text(s)}; HV "
+             f"normalised by the {s.reference}. {plain(s.method)}", "",
              "| super-network | searched space | networks (front) | latency objective | s per fresh evaluation |"
              " evaluated afresh in this run |", "|---|---|---|---|---|---|"]
     lines += [f"| {f.supernet} | {f.space} | {f.networks} ({f.front}) | {_latency_text(f)} | {fmt(f.eval_s, 2)} | "
@@ -137,7 +168,7 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += ["", f"Median evaluations to each HV threshold; the last row per family, *{ORACLE}*: the evaluations "
                   "an oracle needs that evaluates only members of the exact front, greedily by HV gain, the limit of "
                   "any tactic."]
-    lines += ["", *tactic_table(s), "", *dev_lines(s)]
+    lines += ["", *tactic_table(s), "", *budget_lines(s), *dev_lines(s)]
     if any(f.immigrant_runs for f in s.families):
         runs = ", ".join(f"{f.immigrant_runs} of {s.seeds_per_tactic.get('nsga2', '?')} runs on {f.supernet}"
                          if f.immigrant_runs is not None else f"not recorded on {f.supernet}" for f in s.families)
