@@ -24,14 +24,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments import search_supernet as stage
-from nas_utils.experiments.supernet_dev import BUDGET_RULE as RULE, LADDER, rule_table
+from nas_utils.experiments.supernet_dev import BUDGET_RULE as RULE, LADDER, rule_table, run_record
 from nas_utils.io import write_text
-from nas_utils.metrics import evals_to_threshold
 from nas_utils.paths import input_path, project_root
 from nas_utils.scripts import OneLineParser, script_cli
 
@@ -59,13 +57,9 @@ def budget_runs(family: str, budget: int) -> pd.DataFrame:
         new = result.histories[(result.histories["tactic"] == tactic) & (result.histories["seed"] == seed)]
         old = recorded[(recorded["tactic"] == tactic) & (recorded["seed"] == seed)]
         prefix = new[new["eval"] <= stage_budget].sort_values("eval")["arch"].tolist()
-        row = {"family": family, "tactic": tactic, "seed": int(seed), "budget": budget, "final_hv": float(curve[-1]),
-               "cpu_s": float(times[(tactic, seed)]), "stage_budget": stage_budget,
-               "prefix_equal": prefix == old.sort_values("eval")["arch"].tolist()}
-        for thr in cfg.thresholds:
-            hit = evals_to_threshold(curve, thr)
-            row[f"evals@{thr:g}"] = np.inf if hit is None else float(hit)
-        rows.append(row)
+        rows.append({"family": family, "tactic": tactic, "seed": int(seed), "budget": budget,
+                     **run_record(curve, cfg.thresholds), "cpu_s": float(times[(tactic, seed)]),
+                     "stage_budget": stage_budget, "prefix_equal": prefix == old.sort_values("eval")["arch"].tolist()})
     return pd.DataFrame(rows)
 
 

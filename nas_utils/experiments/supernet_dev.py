@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nas_utils.errors import ConfigError
+from nas_utils.metrics import evals_to_threshold
 from nas_utils.results.search_supernet import BudgetChoice, DevChoice
 
 #: Label of the stage's own settings in a record, and in the summary (the stage may have moved on since).
@@ -89,6 +91,15 @@ def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevCh
 LADDER = (250, 300, 350, 400, 500, 600)
 #: The budget rule: the smallest ladder budget at which some tactic reaches HV ``threshold`` in ``min_seeds`` seeds.
 BUDGET_RULE = {"threshold": 0.99, "min_seeds": 3}
+
+
+def run_record(curve: np.ndarray, thresholds: Iterable[float]) -> dict[str, float]:
+    """One run's HV curve as a record's columns: ``final_hv`` and ``evals@<threshold>`` (``inf``: not reached)."""
+    row = {"final_hv": float(curve[-1])}
+    for thr in thresholds:
+        hit = evals_to_threshold(curve, thr)
+        row[f"evals@{thr:g}"] = np.inf if hit is None else float(hit)
+    return row
 
 
 def rule_table(runs: pd.DataFrame, ladder: tuple[int, ...] = LADDER) -> tuple[pd.DataFrame, int | None]:

@@ -26,7 +26,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -34,9 +33,8 @@ from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
-from nas_utils.experiments.supernet_dev import RULE, STAGE, decide
+from nas_utils.experiments.supernet_dev import RULE, STAGE, decide, run_record
 from nas_utils.io import write_text
-from nas_utils.metrics import evals_to_threshold
 from nas_utils.paths import project_root
 
 #: Checkpoint path templates of each set (stage ``supernet``'s outputs).
@@ -72,12 +70,9 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
     rows = []
     for (family, seed), run in result.curves.groupby(["dataset", "seed"], sort=False):
         curve = run.sort_values("eval")["hv"].to_numpy()
-        row = {"variant": label, "checkpoints": checkpoints, "settings": json.dumps(params, sort_keys=True),
-               "budget": cfg.budget, "family": family, "seed": int(seed), "final_hv": float(curve[-1]), "cpu_s": float(times[(family, seed)])}
-        for thr in cfg.thresholds:
-            hit = evals_to_threshold(curve, thr)
-            row[f"evals@{thr:g}"] = np.inf if hit is None else float(hit)
-        rows.append(row)
+        rows.append({"variant": label, "checkpoints": checkpoints, "settings": json.dumps(params, sort_keys=True),
+                     "budget": cfg.budget, "family": family, "seed": int(seed), **run_record(curve, cfg.thresholds),
+                     "cpu_s": float(times[(family, seed)])})
     return pd.DataFrame(rows)
 
 
