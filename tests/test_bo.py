@@ -148,6 +148,26 @@ def test_bad_parameters_raise_named_errors() -> None:
         TACTICS.get("bo")(acquisition="ei")
     with pytest.raises(ConfigError, match="refit_every"):
         TACTICS.get("bo")(refit_every=0)
+    with pytest.raises(ConfigError, match="bo.ordinal=True needs kernel='mixed'"):
+        TACTICS.get("bo")(ordinal=True, kernel="categorical")
+
+
+def test_ordinal_features_order_a_super_networks_choices_and_leave_nb201_alone() -> None:
+    """``ordinal``: the mixed kernel's continuous block on an ordered space is each choice index in [0, 1];
+    NB201 keeps its FLOPs proxies (its operations are unordered)."""
+    from nas_utils.search.bo import BayesOpt
+    from nas_utils.supernets import build_supernet
+
+    space = build_supernet("transformer_1d").space
+    X = space.enumerate()[[0, -1]]
+    inputs = BayesOpt(kernel="mixed", ordinal=True).encode(space, X)
+    assert inputs.shape == (2, 2 * space.n_var)
+    assert np.array_equal(inputs[:, space.n_var:], X / (space.cardinalities - 1))
+    assert inputs[:, space.n_var:].min() == 0 and inputs[:, space.n_var:].max() == 1
+    assert BayesOpt(kernel="mixed").encode(space, X).shape == (2, space.n_var)  # no continuous block
+    nb201 = load_benchmark("nb201", "cifar100", "1080ti_1").space
+    Y = nb201.enumerate()[:5]
+    assert np.array_equal(BayesOpt(kernel="mixed", ordinal=True).encode(nb201, Y), BayesOpt(kernel="mixed").encode(nb201, Y))
 
 
 def test_beats_random_on_nb201() -> None:

@@ -147,6 +147,10 @@ class BayesOpt(Tactic):
         acquisition: ``"ehvi"`` (analytic EHVI + Kriging-believer fantasies) or ``"qlognehvi"``.
         candidates: ``"all"`` unevaluated architectures, or a BANANAS-style ``"pool"``.
         kernel: ``"categorical"``, ``"mixed"`` or ``"onehot"``.
+        ordinal: ``"mixed"`` kernel only: on a space other than NB201, its continuous block is each
+            variable's choice index scaled to [0, 1] (:func:`~nas_utils.search.features.ordinal_features`:
+            the super-networks' choices are ordered); ``False``: no continuous block there (the mixed
+            kernel is then the categorical one). NB201 keeps its FLOPs proxies either way.
         warp_outcomes: log-warp error and latency (step 1); ``False``: raw values.
         acquire_in: ``"warped"``: EHVI in the warped outcome space; ``"natural"``: the GP moments
             are mapped back to natural units (log-normal moments) and EHVI is computed there, the
@@ -175,6 +179,7 @@ class BayesOpt(Tactic):
         acquisition: str = "ehvi",
         candidates: str = "all",
         kernel: str = "categorical",
+        ordinal: bool = False,
         warp_outcomes: bool = True,
         acquire_in: str = "warped",
         pool_size: int = 2000,
@@ -199,13 +204,15 @@ class BayesOpt(Tactic):
         config.check_choice("bo.candidates", candidates, ("all", "pool"))
         config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
         config.check_choice("bo.acquire_in", acquire_in, ("warped", "natural"))
+        if ordinal and kernel != "mixed":
+            raise ConfigError(f"bo.ordinal=True needs kernel='mixed' (got {kernel!r}); valid: ordinal=False or kernel=mixed")
         config.check_range("bo.ref_latency", ref_latency, low=1.0)
         if fit_maxiter is not None and (int(fit_maxiter) != fit_maxiter or fit_maxiter < 1):
             raise ConfigError(f"bo.fit_maxiter={fit_maxiter!r} is out of range; valid: None or integer >= 1")
         if torch_threads is not None and torch_threads < 1:
             raise ConfigError(f"bo.torch_threads={torch_threads!r} is out of range; valid: None or >= 1")
         self.n_init, self.init, self.batch_size = int(n_init), init, int(batch_size)
-        self.acquisition, self.candidates, self.kernel = acquisition, candidates, kernel
+        self.acquisition, self.candidates, self.kernel, self.ordinal = acquisition, candidates, kernel, bool(ordinal)
         self.warp_outcomes, self.acquire_in = bool(warp_outcomes), acquire_in
         self.pool_size, self.max_candidates = int(pool_size), int(max_candidates)
         self.ref_latency = float(ref_latency)
@@ -248,7 +255,7 @@ class BayesOpt(Tactic):
             return space.one_hot(X).astype(np.float64)
         codes = space.validate(X).astype(np.float64)
         if self.kernel == "mixed":
-            return np.hstack([codes, scalar_features(space, X)])
+            return np.hstack([codes, scalar_features(space, X, self.ordinal)])
         return codes
 
     def fit_model(self, space: SearchSpace, train_X: torch.Tensor, train_Y: torch.Tensor,

@@ -107,12 +107,19 @@ def features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
     return space.one_hot(X).astype(np.float64)
 
 
-def scalar_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
-    """A few continuous features for mixed GP kernels: live and total FLOPs proxies (NB201) or none."""
+def scalar_features(space: SearchSpace, X: np.ndarray, ordinal: bool = False) -> np.ndarray:
+    """A few continuous features for mixed GP kernels: live and total FLOPs proxies (NB201); on any other
+    space none, or with ``ordinal`` each variable's choice index scaled to [0, 1] (:func:`ordinal_features`)."""
     X = space.validate(X)
     if space.name != "nb201":
-        return np.empty((len(X), 0))
+        return ordinal_features(space, X) if ordinal else np.empty((len(X), 0))
     return np.column_stack([flops_proxy(live_ops(X)), flops_proxy(X)]) / 54.0  # 54 = six conv3x3 edges
+
+
+def ordinal_features(space: SearchSpace, X: np.ndarray) -> np.ndarray:
+    """Each variable's choice index scaled to [0, 1]: a distance for spaces whose choices are ordered, as a
+    super-network's (depths, widths, kernel sizes, expansions, in ascending order). NB201's operations are not."""
+    return space.validate(X) / np.maximum(space.cardinalities - 1, 1)
 
 
 def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.5,
