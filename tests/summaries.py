@@ -13,7 +13,7 @@ from nas_utils.results.search import (
     CellSummary, ComparisonSummary, FaithfulCheck, GapResult, IGDResult, MatchResult, OracleResult, PriorTrackResult, RatioResult,
     TacticResult, ThresholdResult, TimingResult, TuningEvals, TuningVariant,
 )
-from nas_utils.results.search_supernet import BackendCheck, BudgetChoice, BackendRun, FamilySpace, LatencyObjective, TacticTime
+from nas_utils.results.search_supernet import BackendCheck, BudgetChoice, DevChoice, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
 from nas_utils.results.supernet import SeedSpeedup, TrainingFamily
 
@@ -104,7 +104,14 @@ def search_supernet() -> SearchSupernetSummary:
         evaluations_computed=2187, wall_time_s=88.0, budgets={"mbv3_1d": 150, "resnet_1d": 300},
         budget_record=[BudgetChoice("resnet_1d", 600, 5, True, {"linas": {"250": 0, "300": 1}, "weaknas": {"250": 2, "300": 4}},
                                     300, True, "budget_resnet_1d.csv")],
-        budget_rule={"threshold": 0.99, "min_seeds": 3})
+        budget_rule={"threshold": 0.99, "min_seeds": 3},
+        dev_record=[DevChoice("bo", "stage setting when recorded", "{}", {"mbv3_1d": 251.0}, 251.0, 0.0, 0.0, False,
+                              False, False, 5, 250, "dev_bo.csv", cpu_s=9.0),
+                    DevChoice("bo", "ordinal=true", '{"ordinal": true}', {"mbv3_1d": 121.0}, 121.0, -0.52, -0.52, True,
+                              False, False, 5, 250, "dev_bo.csv", cpu_s=80.0),
+                    DevChoice("bo", "ordinal=true, refit_every=3", '{"ordinal": true, "refit_every": 3}', {"mbv3_1d": 111.0},
+                              111.0, -0.56, -0.56, True, True, True, 5, 250, "dev_bo.csv", cpu_s=30.0)],
+        dev_rule={"threshold": 0.995, "gain": 0.1, "worse": 0.1})
 
 
 def predictors() -> PredictorsSummary:

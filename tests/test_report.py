@@ -77,6 +77,9 @@ def test_section_five_puts_each_family_next_to_nb201(reports: Path) -> None:
     assert "| resnet_1d/onnxruntime_cpu_1 | *oracle" not in section
     assert "budget 150 evaluations per run (resnet_1d: 300; a family's own budget" in section
     assert "| weaknas | 2 | 4 |" in section and "Rule's pick: 300; the stage runs 300." in section
+    row = next(l for l in section.splitlines() if l.startswith("| bo | ordinal=true, refit_every=3 |"))
+    assert "| picked |" in row and row.rstrip().endswith("| yes |") and "| 30 |" in row
+    assert "does not run the rule's pick" not in section
 
 
 def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports: Path) -> None:

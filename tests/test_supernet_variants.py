@@ -45,7 +45,7 @@ def test_the_stage_runs_the_rules_pick_of_the_committed_development_record() -> 
     assert {c.tactic for c in record} >= {"hvgain", "bo"}
     assert all(c.chosen == c.in_params for c in record)
     assert {(c.tactic, c.variant) for c in record if c.chosen} >= {("hvgain", "ref_latency=2.0"),
-                                                                   ("bo", supernet_dev.BASELINE)}
+                                                                   ("bo", "ordinal=true, refit_every=3")}
     assert all(c.budget == 250 and c.seeds == 5 for c in record)
 
 
@@ -59,3 +59,4 @@ def test_a_setting_the_rule_did_not_pick_is_flagged(tmp_path) -> None:  # noqa: 
     record = supernet_dev.dev_choices(tmp_path, {"toy": {"a": 1}})  # params kept the old setting
     assert [(c.variant, c.chosen, c.in_params) for c in record] == [(supernet_dev.BASELINE, False, True),
                                                                     ("a=2", True, False)]
+

@@ -25,7 +25,9 @@ uniform initial design and the one-hot of the choices as features) and adds one 
 development super-networks (another warm-up seed's checkpoints) by a pre-registered rule: a wider
 hypervolume reference box, 2 x instead of 1.1 x the slowest latency validated
 (``data/preregistration/search_supernet/``; the same box for BO was tried and not adopted), so its
-row shows how it transfers to a new space.
+row shows how it transfers to a new space. BO, chosen the same way, gives its mixed kernel the order
+of the super-networks' choices (``ordinal``: without it the kernel is categorical alone) and refits
+its GPs every 3rd round.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevCh
                 medians={f: float(row[f]) for f in families}, mean=float(row["mean"]), change=float(row["change"]),
                 worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
                 in_params=json.loads(settings) == tactic_params.get(tactic), seeds=int(mine["seed"].nunique()),
-                budget=budget, source=path.name))
+                budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None))
     return out
 
 

@@ -107,6 +107,7 @@ class DevChoice:
     seeds: int
     budget: int                 # evaluations per run (a run short of the threshold counts as budget + 1)
     source: str
+    cpu_s: float | None = None  # median CPU seconds per run
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def dev_rows(s: SearchSupernetSummary) -> list[dict[str, str]]:
                      "mean": fmt(c.mean, 4), "change": f"{100 * c.change:+.1f} %",
                      "worst family": f"{100 * c.worst_family:+.1f} %",
                      "rule": "picked" if c.chosen else ("adopts" if c.adopted else "-"),
-                     "stage runs it": "yes" if c.in_params else "-"})
+                     "CPU s per run": fmt(c.cpu_s, 3), "stage runs it": "yes" if c.in_params else "-"})
     return rows
 
 
