@@ -128,7 +128,9 @@ def _interrupt(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess
     first = proc.stderr.readline()  # "<tactic> on <benchmark>: budget ..., seed ... ..." just before the search
     assert "budget 2000" in first, first
     try:
-        proc.wait(timeout=1.5)  # let it evaluate the initial sample and fit a predictor or two
+        # let it import torch, evaluate the initial sample and fit a predictor or two (1.5 s was not always
+        # enough on a loaded 2-core machine; a 2,000-evaluation LINAS run takes minutes)
+        proc.wait(timeout=4.0)
     except subprocess.TimeoutExpired:
         pass
     proc.send_signal(signal.SIGINT)
