@@ -41,7 +41,8 @@ def budget_runs(family: str, budget: int) -> pd.DataFrame:
     """Every tactic x seed of stage ``search_supernet`` on ``family``'s table with ``budget``; one row per run."""
     sp = dict(config.read_params()["search_supernet"])
     config.check_choice("family", family, tuple(sp["supernets"]))
-    cfg = config.parse("search_supernet", {**sp, "supernets": [family], "budget": budget, "budgets": {}, "speedup_batch": 0,
+    cfg = config.parse("search_supernet", {**sp, "supernets": [family], "budget": budget, "budgets": {},
+                                           "speedup_batch": 0,
                                            "eval_cache": str(project_root() / sp["eval_cache"])})
     start = time.perf_counter()
     result = stage.run(cfg)
