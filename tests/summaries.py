@@ -111,7 +111,12 @@ def search_supernet() -> SearchSupernetSummary:
                               False, False, 5, 250, "dev_bo.csv", cpu_s=80.0),
                     DevChoice("bo", "ordinal=true, refit_every=3", '{"ordinal": true, "refit_every": 3}', {"mbv3_1d": 111.0},
                               111.0, -0.56, -0.56, True, True, True, 5, 250, "dev_bo.csv", cpu_s=30.0)],
-        dev_rule={"threshold": 0.995, "gain": 0.1, "worse": 0.1})
+        dev_rule={"threshold": 0.995, "gain": 0.1, "worse": 0.1},
+        cost_record=[DevChoice("bo", "stage setting when recorded", '{"ordinal": true, "refit_every": 3}',
+                               {"mbv3_1d": 111.0}, 111.0, 0.0, 0.0, False, False, False, 5, 250, "cost_bo.csv", cpu_s=30.0),
+                     DevChoice("bo", "fit_maxiter=50", '{"fit_maxiter": 50, "ordinal": true, "refit_every": 3}',
+                               {"mbv3_1d": 114.0}, 114.0, 0.027, 0.027, True, True, True, 5, 250, "cost_bo.csv", cpu_s=8.0)],
+        cost_rule={"threshold": 0.995, "mean_worse": 0.05, "worse": 0.1})
 
 
 def predictors() -> PredictorsSummary:

@@ -49,6 +49,25 @@ def test_the_stage_runs_the_rules_pick_of_the_committed_development_record() -> 
     assert all(c.budget == 250 and c.seeds == 5 for c in record)
 
 
+def test_the_default_profile_runs_the_cost_pick_and_the_paper_profile_its_baseline() -> None:
+    """cost_bo.csv: the default profile runs the non-inferiority rule's pick (GP fits capped), the paper profile
+    the development pick uncapped; either way the development record's pick is what runs."""
+    import yaml
+
+    from nas_utils import config
+
+    folder = config.project_root() / supernet_dev.RECORD_DIR
+    default = config.read_params()["search_supernet"]["tactic_params"]
+    paper = yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text())
+    paper_params = {**default, **{t: {**default[t], **v} for t, v in paper["search_supernet"]["tactic_params"].items()}}
+    cost = supernet_dev.cost_choices(folder, default)
+    assert [(c.variant, c.chosen, c.in_params) for c in cost if c.tactic == "bo"] == [
+        (supernet_dev.BASELINE, False, False), ("fit_maxiter=50", True, True), ("fit_maxiter=100", False, False)]
+    assert [c.in_params for c in supernet_dev.cost_choices(folder, paper_params)] == [True, False, False]
+    for params in (default, paper_params):
+        assert all(c.chosen == c.in_params for c in supernet_dev.dev_choices(folder, params) if c.tactic == "bo")
+
+
 def test_a_setting_the_rule_did_not_pick_is_flagged(tmp_path) -> None:  # noqa: ANN001
     col = f"evals@{supernet_dev.RULE['threshold']:g}"
     rows = [{"variant": variant, "checkpoints": "dev", "settings": settings, "budget": 250, "family": f,
@@ -60,3 +79,43 @@ def test_a_setting_the_rule_did_not_pick_is_flagged(tmp_path) -> None:  # noqa: 
     assert [(c.variant, c.chosen, c.in_params) for c in record] == [(supernet_dev.BASELINE, False, True),
                                                                     ("a=2", True, False)]
 
+
+
+def _record_rows(variants: dict[str, tuple[str, tuple[float, ...], float]]) -> pd.DataFrame:
+    """Rows of a record: variant -> (settings JSON, evaluations to HV 0.995 per family, CPU s per run), 3 seeds."""
+    col = f"evals@{supernet_dev.COST_RULE['threshold']:g}"
+    return pd.DataFrame([{"variant": v, "checkpoints": "dev", "settings": settings, "budget": 250, "family": f,
+                          "seed": seed, col: e, "cpu_s": cpu}
+                         for v, (settings, evals, cpu) in variants.items()
+                         for f, e in zip(("a", "b", "c"), evals) for seed in range(3)])
+
+
+def test_the_cost_rule_takes_the_cheapest_variant_that_costs_almost_no_quality() -> None:
+    """COST_RULE: mean of family medians up <= 5 %, no family up > 10 %; of those, the least CPU."""
+    rows = _record_rows({supernet_dev.STAGE: ("{}", (100, 100, 100), 50.0),
+                         "slightly worse, cheap": ('{"m": 50}', (104, 104, 104), 10.0),
+                         "one family worse": ('{"m": 20}', (115, 95, 95), 5.0),
+                         "better, dearer": ('{"m": 100}', (90, 90, 90), 20.0)})
+    out = supernet_dev.decide_cost(rows, budget=250)
+    assert list(out["adopt"]) == [False, True, False, True]
+    assert out.loc["one family worse", "mean"] == pytest.approx(305 / 3)  # mean +1.7 % but a family +15 %
+    assert out.loc["slightly worse, cheap", "cpu_s"] == pytest.approx(90.0)  # summed over the 9 runs
+
+
+def test_a_cost_pick_is_not_held_against_the_development_pick(tmp_path) -> None:  # noqa: ANN001
+    """params = development pick + the cost pick's setting: both records agree with it; the paper profile's
+    params (the development pick alone) run the cost record's baseline, which is flagged as such."""
+    _record_rows({supernet_dev.STAGE: ('{"a": 1}', (200, 200, 200), 5.0),
+                  "a=2": ('{"a": 2}', (100, 100, 100), 50.0)}).to_csv(tmp_path / "dev_toy.csv", index=False)
+    _record_rows({supernet_dev.STAGE: ('{"a": 2}', (100, 100, 100), 50.0),
+                  "m=50": ('{"a": 2, "m": 50}', (102, 100, 100), 10.0)}).to_csv(tmp_path / "cost_toy.csv", index=False)
+    # the default profile; a profile without the cost setting; one undoing it with a null (the tactic's default)
+    for params, cost_in_params in (({"a": 2, "m": 50}, [False, True]), ({"a": 2}, [True, False]),
+                                   ({"a": 2, "m": None}, [True, False])):
+        cost = supernet_dev.cost_choices(tmp_path, {"toy": params})
+        assert [(c.variant, c.chosen) for c in cost] == [(supernet_dev.BASELINE, False), ("m=50", True)]
+        assert [c.in_params for c in cost] == cost_in_params
+        dev = supernet_dev.dev_choices(tmp_path, {"toy": params})
+        assert [(c.variant, c.chosen, c.in_params) for c in dev] == [(supernet_dev.BASELINE, False, False),
+                                                                     ("a=2", True, True)]
+    assert supernet_dev.without_cost_settings({"a": 2, "m": 50, "z": 0}, cost) == {"a": 2, "z": 0}

@@ -311,6 +311,8 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         evaluations_computed=sum(f.computed for f in result.families), wall_time_s=result.wall_time_s,
         dev_record=supernet_dev.dev_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
         dev_rule=dict(supernet_dev.RULE),
+        cost_record=supernet_dev.cost_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
+        cost_rule=dict(supernet_dev.COST_RULE),
         budget_record=supernet_dev.budget_choices(input_path(supernet_dev.RECORD_DIR), cfg.budget_of),
         budget_rule=dict(supernet_dev.BUDGET_RULE))
 

@@ -8,6 +8,12 @@ seed) by :data:`RULE`, fixed before the rows were computed. The rows are written
 (:func:`dev_choices`) and reports each variant's verdict next to the settings it ran, so a reader
 sees that the pick and ``params.yaml`` agree.
 
+A *cost record* ``cost_<tactic>.csv`` (same columns, made by the same script) then judges cheaper settings of
+the pick for the default profile by :data:`COST_RULE`, a non-inferiority rule: a variant that costs the
+tactic (almost) nothing in quality on the development checkpoints qualifies, and of those the cheapest is
+taken (:func:`cost_choices`). Its baseline rows are the development pick; a setting the cost record changes
+is not held against the development record (:func:`dev_choices`).
+
 The per-family budget is the second recorded choice (:data:`BUDGET_RULE`, pre-registered in the
 folder's README, "Budget per family"): the censoring horizon, the same for every tactic, read on the
 stage's own checkpoints from runs at the ladder's top, ``budget_<family>.csv``, written by
@@ -40,10 +46,17 @@ RECORD_DIR = "data/preregistration/search_supernet"
 RULE = {"threshold": 0.995, "gain": 0.10, "worse": 0.10}
 
 
-def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
-    """:data:`RULE` per variant against ``stage_label``: per family the median evaluations to the rule's
-    threshold (short runs at ``budget + 1``), their mean, the change, the worst family, the verdict."""
-    col = f"evals@{RULE['threshold']:g}"
+#: The non-inferiority rule of a cost record, fixed before its rows were computed (session 17, issue 13 §4):
+#: a variant qualifies if the mean over families of the median evaluations to HV ``threshold`` (short runs at
+#: budget + 1) rises by at most ``mean_worse`` and no family's median by more than ``worse``; of the
+#: qualifying variants the one with the least CPU over its runs is picked.
+COST_RULE = {"threshold": 0.995, "mean_worse": 0.05, "worse": 0.10}
+
+
+def _medians(df: pd.DataFrame, budget: int, threshold: float, stage_label: str) -> pd.DataFrame:
+    """Per variant and family the median evaluations to ``threshold`` (short runs at ``budget + 1``), their
+    mean, its change against ``stage_label`` and the largest relative change of one family."""
+    col = f"evals@{threshold:g}"
     med = (df.assign(**{col: df[col].clip(upper=budget + 1)})
            .groupby(["variant", "family"], sort=False)[col].median().unstack("family"))
     base = med.loc[stage_label]
@@ -51,39 +64,104 @@ def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFr
     out["mean"] = med.mean(axis=1)
     out["change"] = out["mean"] / base.mean() - 1
     out["worst_family"] = (med / base - 1).max(axis=1)
+    return out
+
+
+def decide(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
+    """:data:`RULE` per variant against ``stage_label``: per family the median evaluations to the rule's
+    threshold (short runs at ``budget + 1``), their mean, the change, the worst family, the verdict."""
+    out = _medians(df, budget, RULE["threshold"], stage_label)
     out["adopt"] = (out["change"] <= -RULE["gain"]) & (out["worst_family"] <= RULE["worse"])
     out.loc[stage_label, "adopt"] = False
     return out
 
 
+def decide_cost(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.DataFrame:
+    """:data:`COST_RULE` per variant against ``stage_label``: the columns of :func:`decide`, the CPU seconds
+    summed over the variant's runs, and whether it qualifies (``adopt``; the baseline never does)."""
+    out = _medians(df, budget, COST_RULE["threshold"], stage_label)
+    out["cpu_s"] = df.groupby("variant", sort=False)["cpu_s"].sum()
+    out["adopt"] = (out["change"] <= COST_RULE["mean_worse"]) & (out["worst_family"] <= COST_RULE["worse"])
+    out.loc[stage_label, "adopt"] = False
+    return out
+
+
+def _read_record(path: Path, prefix: str) -> tuple[str, pd.DataFrame, int]:
+    """A record's tactic (its file name after ``prefix``), its development rows and their one budget."""
+    tactic = path.stem.removeprefix(prefix)
+    runs = pd.read_csv(path)
+    runs = runs[runs["checkpoints"] == "dev"]
+    if STAGE not in set(runs["variant"]) or runs["budget"].nunique() != 1:
+        raise ConfigError(f"{path}: needs '{STAGE}' rows on the dev checkpoints, all at one budget; regenerate "
+                          f"it with `python -m nas_utils.experiments.supernet_variants {tactic} --checkpoints dev "
+                          f"--set KEY=VALUE --out {path}`")
+    return tactic, runs, int(runs["budget"].iloc[0])
+
+
+def _choices(path: Path, tactic: str, runs: pd.DataFrame, budget: int, table: pd.DataFrame, pick: str,
+             params: dict[str, Any] | None) -> list[DevChoice]:
+    """One record's variants (the baseline first) as :class:`DevChoice` rows; ``params``: what the stage runs."""
+    families = list(dict.fromkeys(runs["family"]))
+    out = []
+    for variant in [STAGE, *(v for v in table.index if v != STAGE)]:
+        row, mine = table.loc[variant], runs[runs["variant"] == variant]
+        settings = str(mine["settings"].iloc[0])
+        out.append(DevChoice(
+            tactic=tactic, variant=BASELINE if variant == STAGE else str(variant), settings=settings,
+            medians={f: float(row[f]) for f in families}, mean=float(row["mean"]), change=float(row["change"]),
+            worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
+            in_params=json.loads(settings) == _set(params), seeds=int(mine["seed"].nunique()),
+            budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None))
+    return out
+
+
+def _set(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``params`` without its null settings: a null in params.yaml means the tactic's default, as if unset
+    (``profiles/paper.yaml`` writes ``fit_maxiter: null`` to undo the default profile's cost setting)."""
+    return None if params is None else {k: v for k, v in params.items() if v is not None}
+
+
+def cost_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevChoice]:
+    """Every variant of every cost record ``cost_<tactic>.csv`` in ``folder``, judged by :func:`decide_cost`
+    at the record's budget; per tactic the rule's pick (the qualifying variant with the least CPU, else the
+    baseline) and whether each variant's settings are ``tactic_params``'s. No record: an empty list."""
+    out = []
+    for path in sorted(Path(folder).glob("cost_*.csv")):
+        tactic, runs, budget = _read_record(path, "cost_")
+        table = decide_cost(runs, budget)
+        qualifying = table[table["adopt"].astype(bool)]
+        pick = str(qualifying["cpu_s"].idxmin()) if len(qualifying) else STAGE
+        out += _choices(path, tactic, runs, budget, table, pick, tactic_params.get(tactic))
+    return out
+
+
+def without_cost_settings(params: dict[str, Any] | None, cost: list[DevChoice]) -> dict[str, Any] | None:
+    """``params`` with every setting that ``cost`` (one tactic's cost record) picked undone: keys its pick
+    changes from its baseline take the baseline's value (or are dropped), so the development pick can be
+    compared with what the stage runs. No pick beyond the baseline: ``params`` unchanged."""
+    pick = next((c for c in cost if c.chosen and c.variant != BASELINE), None)
+    if params is None or pick is None:
+        return params
+    base = json.loads(next(c for c in cost if c.variant == BASELINE).settings)
+    new = json.loads(pick.settings)
+    changed = {k for k in set(base) | set(new) if base.get(k, ...) != new.get(k, ...)}
+    return {**{k: v for k, v in params.items() if k not in changed}, **{k: base[k] for k in changed if k in base}}
+
+
 def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevChoice]:
     """Every variant of every development record ``dev_<tactic>.csv`` in ``folder``, judged by :func:`decide`
     at the record's budget; per tactic the rule's pick (the adopted variant with the lowest mean, else the
-    stage setting) and whether each variant's settings are ``tactic_params``'s (what the stage runs). No
-    record: an empty list."""
+    stage setting) and whether each variant's settings are ``tactic_params``'s (what the stage runs, with the
+    cost record's pick undone: :func:`without_cost_settings`). No record: an empty list."""
+    cost = cost_choices(folder, tactic_params)
     out = []
     for path in sorted(Path(folder).glob("dev_*.csv")):
-        tactic = path.stem.removeprefix("dev_")
-        runs = pd.read_csv(path)
-        runs = runs[runs["checkpoints"] == "dev"]
-        if STAGE not in set(runs["variant"]) or runs["budget"].nunique() != 1:
-            raise ConfigError(f"{path}: needs '{STAGE}' rows on the dev checkpoints, all at one budget; regenerate "
-                              f"it with `python -m nas_utils.experiments.supernet_variants {tactic} --checkpoints dev "
-                              f"--set KEY=VALUE --out {path}`")
-        budget = int(runs["budget"].iloc[0])
+        tactic, runs, budget = _read_record(path, "dev_")
         table = decide(runs, budget)
-        families = list(dict.fromkeys(runs["family"]))
         adopted = table[table["adopt"].astype(bool)]
         pick = str(adopted["mean"].idxmin()) if len(adopted) else STAGE
-        for variant in [STAGE, *(v for v in table.index if v != STAGE)]:  # the baseline first
-            row, mine = table.loc[variant], runs[runs["variant"] == variant]
-            settings = str(mine["settings"].iloc[0])
-            out.append(DevChoice(
-                tactic=tactic, variant=BASELINE if variant == STAGE else str(variant), settings=settings,
-                medians={f: float(row[f]) for f in families}, mean=float(row["mean"]), change=float(row["change"]),
-                worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
-                in_params=json.loads(settings) == tactic_params.get(tactic), seeds=int(mine["seed"].nunique()),
-                budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None))
+        params = without_cost_settings(tactic_params.get(tactic), [c for c in cost if c.tactic == tactic])
+        out += _choices(path, tactic, runs, budget, table, pick, params)
     return out
 
 

@@ -18,6 +18,10 @@ checkpoint sets share it.
 
     python -m nas_utils.experiments.supernet_variants hvgain --checkpoints dev --set ref_latency=2.0 \\
         --out data/preregistration/search_supernet/dev_hvgain.csv
+
+An ``--out`` named ``cost_<tactic>.csv`` is a cost record (cheaper settings of the development pick for the
+default profile); the script then prints the non-inferiority rule's table
+(:func:`~nas_utils.experiments.supernet_dev.decide_cost`) instead of the adoption rule's.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
-from nas_utils.experiments.supernet_dev import RULE, STAGE, decide, run_record
+from nas_utils.experiments.supernet_dev import COST_RULE, RULE, STAGE, decide, decide_cost, run_record
 from nas_utils.io import write_text
 from nas_utils.paths import project_root
 
@@ -98,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.to_string())
     if args.checkpoints == "dev":
         budget = int(config.read_params()["search_supernet"]["budget"])
-        print(f"\nRule ({RULE}):\n{decide(df, budget).to_string()}")
+        if args.out is not None and args.out.name.startswith("cost_"):  # a cost record: non-inferiority
+            print(f"\nCost rule ({COST_RULE}):\n{decide_cost(df, budget).to_string()}")
+        else:
+            print(f"\nRule ({RULE}):\n{decide(df, budget).to_string()}")
     return 0
 
 

@@ -92,7 +92,8 @@ class FamilySpace:
 @dataclass(frozen=True)
 class DevChoice:
     """One variant in a development super-network record (``data/preregistration/search_supernet/dev_<tactic>.csv``,
-    :mod:`nas_utils.experiments.supernet_variants`) judged by the pre-registered rule (``dev_rule``)."""
+    or a cost record ``cost_<tactic>.csv``; :mod:`nas_utils.experiments.supernet_variants`) judged by its
+    pre-registered rule (``dev_rule``; a cost record's: ``cost_rule``, where ``adopted`` means it qualifies)."""
 
     tactic: str
     variant: str
@@ -130,7 +131,7 @@ class SearchSupernetSummary(ComparisonSummary, Summary):
     """Stage ``search_supernet``: every tactic on each trained super-network's tabulated sub-space."""
 
     KIND: ClassVar[str] = "search_supernet"
-    VERSION: ClassVar[int] = 4
+    VERSION: ClassVar[int] = 5
     reference: str = ""
     budgets: dict[str, int] = field(default_factory=dict)  # family -> evaluations per run (``budget``: the default)
     families: list[FamilySpace] = field(default_factory=list)
@@ -144,6 +145,8 @@ class SearchSupernetSummary(ComparisonSummary, Summary):
     dev_rule: dict[str, float] = field(default_factory=dict)   # the pre-registered rule that judged them
     budget_record: list[BudgetChoice] = field(default_factory=list)  # the per-family budgets' rule and evidence
     budget_rule: dict[str, float] = field(default_factory=dict)
+    cost_record: list[DevChoice] = field(default_factory=list)  # cheaper settings of the picks, for the default profile
+    cost_rule: dict[str, float] = field(default_factory=dict)   # the pre-registered non-inferiority rule that judged them
 
     @property
     def supernet(self) -> str:

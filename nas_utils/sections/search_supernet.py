@@ -13,6 +13,7 @@ from nas_utils.claims import describe
 from nas_utils.results import SearchSummary, SearchSupernetSummary
 from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
+from nas_utils.results.search_supernet import DevChoice
 from nas_utils.sections.common import (
     ORACLE, STAGES, figure, fmt, markdown_table, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
     seeds_per_tactic,
@@ -95,33 +96,59 @@ def _latency_text(f: Any) -> str:
             f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
 
-def dev_rows(s: SearchSupernetSummary) -> list[dict[str, str]]:
-    """The development record (:class:`DevChoice`) as table rows: medians per family, the rule's verdict, the
-    setting the stage ran."""
+def dev_rows(record: list[DevChoice], adopted: str = "adopts") -> list[dict[str, str]]:
+    """A development or cost record (:class:`DevChoice`) as table rows: medians per family, the rule's verdict
+    (``adopted``: the word for a variant the rule accepts but does not pick), the setting the stage ran."""
     rows = []
-    for c in s.dev_record:
+    for c in record:
         rows.append({"tactic": c.tactic, "variant": c.variant, **{f: fmt(m, 4) for f, m in c.medians.items()},
                      "mean": fmt(c.mean, 4), "change": f"{100 * c.change:+.1f} %",
                      "worst family": f"{100 * c.worst_family:+.1f} %",
-                     "rule": "picked" if c.chosen else ("adopts" if c.adopted else "-"),
+                     "rule": "picked" if c.chosen else (adopted if c.adopted else "-"),
                      "CPU s per run": fmt(c.cpu_s, 3), "stage runs it": "yes" if c.in_params else "-"})
     return rows
 
 
 def dev_lines(s: SearchSupernetSummary) -> list[str]:
-    """The development record's paragraph: the rule, the table, and any disagreement with params.yaml."""
+    """The development record's paragraph (the rule, the table, any disagreement with params.yaml), then the
+    cost record's (:func:`cost_lines`)."""
     if not s.dev_record:
-        return []
+        return cost_lines(s)
     rule = s.dev_rule
     lines = [f"**Settings chosen on development super-networks** (each family's second warm-up seed, "
              f"`checkpoints/<family>/full_dev.pt`; record `data/preregistration/search_supernet/`). Rule, fixed before "
              f"the rows were computed: per family the median evaluations to HV {rule['threshold']:g} of the development "
              f"checkpoint's exact front ({s.dev_record[0].seeds} seeds; a run short of it counted as budget + 1); a "
              f"variant is adopted if the mean over families falls by >= {100 * rule['gain']:.0f} % and no family rises "
-             f"by > {100 * rule['worse']:.0f} %; of several, the lowest mean.", "", *markdown_table(dev_rows(s)), ""]
+             f"by > {100 * rule['worse']:.0f} %; of several, the lowest mean.", "", *markdown_table(dev_rows(s.dev_record)),
+             ""]
     wrong = sorted({c.tactic for c in s.dev_record if c.chosen != c.in_params})
     if wrong:
         lines += [f"**params.yaml does not run the rule's pick for: {', '.join(wrong)}.**", ""]
+    return lines + cost_lines(s)
+
+
+def cost_lines(s: SearchSupernetSummary) -> list[str]:
+    """The cost record's paragraph: cheaper settings of the development pick, judged for non-inferiority."""
+    if not s.cost_record:
+        return []
+    rule = s.cost_rule
+    lines = [f"**Cheaper settings for the default profile** (cost records `cost_<tactic>.csv`, the same development "
+             f"checkpoints and protocol; the baseline is the development pick). Non-inferiority rule, fixed before the "
+             f"rows were computed: on HV {rule['threshold']:g}, a variant qualifies if the mean of the family medians "
+             f"rises by <= {100 * rule['mean_worse']:.0f} % and no family's by > {100 * rule['worse']:.0f} %; of "
+             f"several, the least CPU. The change column is the quality the cheaper setting costs on the development "
+             f"checkpoints.", "", *markdown_table(dev_rows(s.cost_record, adopted="qualifies")), ""]
+    for tactic in dict.fromkeys(c.tactic for c in s.cost_record):
+        mine = [c for c in s.cost_record if c.tactic == tactic]
+        pick = next(c for c in mine if c.chosen)
+        if pick.in_params:
+            continue
+        if mine[0].in_params:  # the baseline (each record lists it first)
+            lines += [f"This profile runs {tactic}'s baseline setting, not the cost pick ({pick.variant}): the "
+                      f"cheaper setting is for the default profile's time budget.", ""]
+        else:
+            lines += [f"**params.yaml runs neither {tactic}'s cost pick nor its baseline.**", ""]
     return lines
 
 
