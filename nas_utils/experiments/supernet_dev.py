@@ -121,18 +121,25 @@ def _set(params: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if params is None else {k: v for k, v in params.items() if v is not None}
 
 
+def _judged(folder: str | Path, prefix: str, judge: Callable[[pd.DataFrame, int], pd.DataFrame], by: str,
+            params_of: Callable[[str], dict[str, Any] | None]) -> list[DevChoice]:
+    """Every record ``<prefix><tactic>.csv`` in ``folder`` judged by ``judge`` at its budget; per tactic the pick
+    (of the variants the rule accepts, the lowest ``by``; else the baseline), ``params_of(tactic)``: what runs."""
+    out = []
+    for path in sorted(Path(folder).glob(f"{prefix}*.csv")):
+        tactic, runs, budget = _read_record(path, prefix)
+        table = judge(runs, budget)
+        accepted = table[table["adopt"].astype(bool)]
+        pick = str(accepted[by].idxmin()) if len(accepted) else STAGE
+        out += _choices(path, tactic, runs, budget, table, pick, params_of(tactic))
+    return out
+
+
 def cost_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevChoice]:
     """Every variant of every cost record ``cost_<tactic>.csv`` in ``folder``, judged by :func:`decide_cost`
     at the record's budget; per tactic the rule's pick (the qualifying variant with the least CPU, else the
     baseline) and whether each variant's settings are ``tactic_params``'s. No record: an empty list."""
-    out = []
-    for path in sorted(Path(folder).glob("cost_*.csv")):
-        tactic, runs, budget = _read_record(path, "cost_")
-        table = decide_cost(runs, budget)
-        qualifying = table[table["adopt"].astype(bool)]
-        pick = str(qualifying["cpu_s"].idxmin()) if len(qualifying) else STAGE
-        out += _choices(path, tactic, runs, budget, table, pick, tactic_params.get(tactic))
-    return out
+    return _judged(folder, "cost_", decide_cost, "cpu_s", tactic_params.get)
 
 
 def without_cost_settings(params: dict[str, Any] | None, cost: list[DevChoice]) -> dict[str, Any] | None:
@@ -154,15 +161,8 @@ def dev_choices(folder: str | Path, tactic_params: dict[str, Any]) -> list[DevCh
     stage setting) and whether each variant's settings are ``tactic_params``'s (what the stage runs, with the
     cost record's pick undone: :func:`without_cost_settings`). No record: an empty list."""
     cost = cost_choices(folder, tactic_params)
-    out = []
-    for path in sorted(Path(folder).glob("dev_*.csv")):
-        tactic, runs, budget = _read_record(path, "dev_")
-        table = decide(runs, budget)
-        adopted = table[table["adopt"].astype(bool)]
-        pick = str(adopted["mean"].idxmin()) if len(adopted) else STAGE
-        params = without_cost_settings(tactic_params.get(tactic), [c for c in cost if c.tactic == tactic])
-        out += _choices(path, tactic, runs, budget, table, pick, params)
-    return out
+    return _judged(folder, "dev_", decide, "mean", lambda tactic: without_cost_settings(
+        tactic_params.get(tactic), [c for c in cost if c.tactic == tactic]))
 
 
 #: The budgets the budget rule may choose, smallest first.
