@@ -142,3 +142,15 @@ def test_report_flags_tuning_on_a_test_cell_and_reporting_on_a_dev_cell() -> Non
     assert "**cifar10/pixel2 is not a development cell.**" in tuning_sentence(bad)[0]
     assert "Warning: cifar100/1080ti_1 is a development cell" in cells_sentence(bad)[0]
     assert "no record touches a test cell" in tuning_sentence(s)[0]
+
+
+def test_only_the_variant_the_stage_runs_is_marked_chosen() -> None:
+    """A variant is chosen when it and params.yaml agree on every key either names, gaps taking the tactic's
+    defaults: a variant that leaves out a setting the stage changed (fit_maxiter) is not the one it runs."""
+    bo = config.load("search").params_of("bo")
+    capped = tuning.BO_VARIANTS["bo mixed, refit every 3rd round, pool 2000, fits capped at 50"][1]
+    uncapped = tuning.BO_VARIANTS["bo mixed, refit every 3rd round, pool 2000"][1]
+    assert search_records._chosen(capped, bo, "bo") is True
+    assert search_records._chosen(uncapped, bo, "bo") is False
+    assert search_records._chosen({**capped, "n_init": 10}, bo, "bo") is True  # naming a default changes nothing
+    assert search_records._chosen(None, bo, "bo") is None

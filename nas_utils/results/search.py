@@ -256,7 +256,8 @@ class TuningVariant:
     """One setting of one tactic tried on one development cell (a row of ``tuning_<tactic>.csv`` summarised).
 
     ``settings``: the hyper-parameters of the variant where its grid is known (``nas_utils.search.tuning.GRIDS``),
-    else ``""``; ``chosen``: whether they agree with the tactic's ``params.yaml`` settings (``None``: unknown).
+    else ``""``; ``chosen``: whether the stage runs exactly them (``params.yaml``; a key either side leaves out takes
+    the tactic's default; ``None``: unknown).
     """
 
     tactic: str

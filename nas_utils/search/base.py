@@ -405,10 +405,22 @@ def run_ask_tell(tactic: Tactic, evaluator: Evaluator, budget: int, seed: int, n
 TACTICS: Registry[Callable[..., Tactic]] = Registry("tactic")
 
 
+def _constructor(name: str) -> Any:
+    """The callable whose signature holds registered tactic ``name``'s hyper-parameters."""
+    factory = TACTICS.get(name)
+    return factory.__init__ if isinstance(factory, type) else factory
+
+
+def tactic_defaults(name: str) -> dict[str, Any]:
+    """Registered tactic ``name``'s hyper-parameter defaults (its constructor's keyword defaults)."""
+    return {key: p.default for key, p in inspect.signature(_constructor(name)).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 def make_tactic(name: str, **params: Any) -> Tactic:
     """Build registered tactic ``name`` with hyper-parameters ``params``."""
     factory = TACTICS.get(name)
-    target = factory.__init__ if isinstance(factory, type) else factory
+    target = _constructor(name)
     hints = typing.get_type_hints(target)
     valid = [p for p in inspect.signature(target).parameters if p != "self"]
     for key, value in params.items():

@@ -53,6 +53,11 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     # uniform) instead of all ~15,600 unevaluated cells: the stage-budget variant (record tuning_bo_pool.csv)
     "bo mixed, refit every 3rd round, pool 2000": ("bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3,
                                                           "candidates": "pool", "pool_size": 2000}),
+    # the same with each GP fit capped at 50 L-BFGS iterations: a cost setting, judged for non-inferiority
+    # (record tuning_bo_cost.csv, rule in data/preregistration/search/README.md)
+    "bo mixed, refit every 3rd round, pool 2000, fits capped at 50": (
+        "bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3, "candidates": "pool", "pool_size": 2000,
+               "fit_maxiter": 50}),
 }
 #: hvgain variants compared on the dev cells: acquisition (expected gain vs optimistic gain) x initial
 #: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
