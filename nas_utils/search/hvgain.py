@@ -14,7 +14,7 @@ Pareto front is expected to grow most. Per round, after a small initial design:
    weighted by ``stats_weight``, so that the kernel's distance follows how many complete
    skip-only, pool and conv paths a cell has, which decide the accuracy of the conv-free cells at
    the front's fast end); latency as
-   ``log(latency)`` (``latency_shift``: shifted likewise) on
+   ``log(latency)`` (``latency_shift``: shifted likewise; ``latency_log=False``: in milliseconds) on
    :func:`~nas_utils.search.features.cost_features` (all-edge one-hot, op counts, FLOPs: a dead
    convolution still runs). Kernel: ``s1 * RBF(l) + s2 * (x . x' + sigma_0^2)`` (a smooth part plus a
    Bayesian linear model) plus white noise, on features centred over the space (natural 0/1 and
@@ -172,6 +172,11 @@ class HVGain(Tactic):
         pair_weight: if > 0, the latency model's features also hold the products of every two
             edges' op one-hots times this weight (:func:`~nas_utils.search.features.edge_pair_features`:
             the GP's linear part becomes a second-order cost model).
+        latency_log: model the latency (a minimised, positive objective other than the accuracy) as
+            ``log(latency)`` with log-normal marginals (True) or in milliseconds with normal marginals
+            (False: a cell's latency is close to a *sum* of its edges' operation times, which the
+            GP's linear part fits in natural units); the HV reference is ``ref_latency`` x the
+            largest validated latency either way.
     """
 
     name = "hvgain"
@@ -185,7 +190,8 @@ class HVGain(Tactic):
                  tail_scale: float = 3.0, stats_weight: float = 1.0, prune_dead: bool = False,
                  calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0,
                  ref_point: str = "validated", error_shift: float = 0.0, latency_shift: float = 0.0,
-                 stats_weight_choices: Sequence[float] = (), pair_weight_choices: Sequence[float] = ()) -> None:
+                 stats_weight_choices: Sequence[float] = (), pair_weight_choices: Sequence[float] = (),
+                 latency_log: bool = True) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -228,6 +234,7 @@ class HVGain(Tactic):
         for key, fraction in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
             config.check_range(f"hvgain.{key}", fraction, low=0.0, high=0.95)
         self.error_shift, self.latency_shift = float(error_shift), float(latency_shift)
+        self.latency_log = bool(latency_log)
         for key, values in [("stats_weight_choices", stats_weight_choices), ("pair_weight_choices", pair_weight_choices)]:
             for w in values:
                 config.check_range(f"hvgain.{key}", w, low=0.0)
@@ -265,7 +272,8 @@ class HVGain(Tactic):
         """Fit the GPs on the validated architectures and pick ``q`` candidates greedily (steps 1, 3, 4)."""
         space, objectives = session.space, session.evaluator.objectives
         kinds = self._feature_kinds(objectives)
-        natural, logs = minimised_log(session.F, objectives)
+        natural, positive = minimised_log(session.F, objectives)
+        logs = [p and (self.latency_log or kind == "function") for p, kind in zip(positive, kinds)]
         shift = self._shift(natural, logs, kinds)
         M = natural - shift  # shifted coordinates (all zero without error_shift / latency_shift)
         G = np.where(logs, np.log(np.maximum(M, 1e-12)), M)
@@ -289,7 +297,7 @@ class HVGain(Tactic):
             extra[:, j] = w * (1 - w) * (mu[:, j] - other) ** 2
             mu[:, j] = (1 - w) * mu[:, j] + w * other
         sd_scale = self.sd_scale * np.array([max(1.0, gp.loo_rms) if self.calibrate_sd else 1.0 for gp in self._gps])
-        ref = self._reference(natural, mu, logs, objectives, shift) - shift
+        ref = self._reference(natural, mu, logs, objectives, shift, positive) - shift
         front = M[pareto_mask(M)]
         classes = np.unique(isomorph_keys(space, candidates), return_inverse=True)[1] if self.prune_isomorphs \
             else np.arange(len(candidates))
@@ -317,10 +325,12 @@ class HVGain(Tactic):
         return np.where(logs, fraction * M.min(axis=0), 0.0)
 
     def _reference(self, M: np.ndarray, mu: np.ndarray, logs: list[bool], objectives: Sequence[Objective],
-                   shift: np.ndarray | None = None) -> np.ndarray:
-        """The HV reference point in natural minimised units (module docstring, step 3); ``mu``: logs of the
-        minimised values less ``shift`` (default: none)."""
+                   shift: np.ndarray | None = None, positive: list[bool] | None = None) -> np.ndarray:
+        """The HV reference point in natural minimised units (module docstring, step 3); ``mu``: the modelled
+        values (logs where ``logs``) of the minimised values less ``shift`` (default: none); ``positive``: the
+        objectives whose reference is ``ref_latency`` x the worst value (default: ``logs``)."""
         shift = np.zeros(len(objectives)) if shift is None else shift
+        positive = logs if positive is None else positive
         ref = []
         for j, o in enumerate(objectives):
             if not o.minimize and o.unit == "%":
@@ -329,7 +339,7 @@ class HVGain(Tactic):
             worst = M[:, j].max()
             if self.ref_point == "predicted" and len(mu):
                 worst = max(worst, float((np.exp(mu[:, j]) + shift[j] if logs[j] else mu[:, j]).max()))
-            ref.append(self.ref_latency * worst if logs[j] else worst + 0.1 * np.ptp(M[:, j]))
+            ref.append(self.ref_latency * worst if positive[j] else worst + 0.1 * np.ptp(M[:, j]))
         return np.array(ref)
 
     @staticmethod

@@ -170,6 +170,13 @@ HVGAIN_VARIANTS |= {
     "hvgain s6 + both weights by evidence": ("hvgain", {**_S6, "stats_weight_choices": [1.0, 2.0, 3.0, 5.0],
                                                         "pair_weight_choices": [0.0, 0.5]}),
 }
+#: Session 18: the latency model in natural units. A cell's latency is close to a sum of its edges' operation
+#: times, which the GP's linear part fits in milliseconds but not in log milliseconds; on hvgain's own validated
+#: sets (dev cells, seeds 0-2, after 31 and 61 validations) a GP on latency in ms had the lower median relative
+#: error over the space in 16 of 18 cases (e.g. samsung_a50 .074 -> .060, 1080ti_1 .048 -> .040), though not on
+#: silver_4114's true front (.126 -> .142). Rule stated before the runs (data/preregistration/search/README.md,
+#: "Session 18").
+HVGAIN_VARIANTS |= {"hvgain s6 + latency in ms": ("hvgain", {**_S6, "latency_log": False})}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "linas initial=50 batch=25 (previous setting)": ("linas", {"initial": 50, "batch": 25, "inner_evals": 1000,
