@@ -244,3 +244,19 @@ def test_predicted_reference_covers_the_slowest_predicted_candidate() -> None:
     predicted = TACTICS.get("hvgain")(ref_point="predicted")._reference(M, mu, [True, True], objectives)
     np.testing.assert_allclose(validated, [100.0, 1.1 * 2.0])
     np.testing.assert_allclose(predicted, [100.0, 1.1 * 3.0])
+
+
+def test_latency_in_ms_changes_the_model_not_the_reference(nb201: TabularBenchmark) -> None:
+    """``latency_log=False`` (session 18): latency modelled in ms with normal marginals; the reference stays
+    ref_latency x the slowest latency (validated or predicted in ms); same guarantees as every option."""
+    from nas_utils.metrics import Objective
+
+    objectives = (Objective("accuracy", minimize=False, unit="%"), Objective("latency", minimize=True, unit="ms"))
+    M = np.array([[10.0, 2.0], [20.0, 1.0]])
+    mu = np.column_stack([np.log([15.0, 12.0]), [3.0, 1.5]])  # error in logs, latency in ms
+    in_ms = TACTICS.get("hvgain")(ref_point="predicted", latency_log=False)
+    np.testing.assert_allclose(in_ms._reference(M, mu, [True, False], objectives, positive=[True, True]), [100.0, 3.3])
+    options = {**FAST, "latency_log": False}
+    a = run_search("hvgain", nb201, 30, seed=3, **options)
+    pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
+    assert a["arch"].is_unique and not a["arch"].equals(run_search("hvgain", nb201, 30, seed=3, **FAST)["arch"])

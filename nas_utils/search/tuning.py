@@ -175,7 +175,7 @@ HVGAIN_VARIANTS |= {
 #: sets (dev cells, seeds 0-2, after 31 and 61 validations) a GP on latency in ms had the lower median relative
 #: error over the space in 16 of 18 cases (e.g. samsung_a50 .074 -> .060, 1080ti_1 .048 -> .040), though not on
 #: silver_4114's true front (.126 -> .142). Rule stated before the runs (data/preregistration/search/README.md,
-#: "Session 18").
+#: "Session 18"). Not adopted: 151.5 / 92.5 / not reached vs 100.5 / 94 / 158.5 (tuning_hvgain_linlat.csv).
 HVGAIN_VARIANTS |= {"hvgain s6 + latency in ms": ("hvgain", {**_S6, "latency_log": False})}
 #: Improved-LINAS variants (the first is the params.yaml setting before this tuning).
 LINAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
