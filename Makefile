@@ -52,10 +52,13 @@ lock:
 reproduce: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/dvc repro
 
-# Type check (configuration: [tool.mypy] in pyproject.toml), then every test tier (fast + slow).
+# Type check (configuration: [tool.mypy] in pyproject.toml), then every test tier (fast + slow), in
+# TEST_WORKERS processes (pytest-xdist; one test file per process at a time, so a file's module fixtures
+# are built once): on the 2-core CI machine 2 take ~4 min 45 s instead of ~7 min 30 s. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(PY) -m mypy
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
