@@ -54,8 +54,9 @@ reproduce: $(STAMP)
 
 # Type check (configuration: [tool.mypy] in pyproject.toml), then every test tier (fast + slow), in
 # TEST_WORKERS processes (pytest-xdist; one test file per process at a time, so a file's module fixtures
-# are built once): on the 2-core CI machine 2 take ~4 min 45 s instead of ~7 min 30 s. TEST_WORKERS=0: one process.
-TEST_WORKERS ?= auto
+# are built once): on the 2-core CI machine 2 take ~4 min 45 s instead of ~7 min 30 s. Default: the cores
+# this process may run on (its affinity mask), at most 8; TEST_WORKERS=0: one process, no xdist.
+TEST_WORKERS ?= $(shell python3 -c 'import os; n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(); print(min(8, n or 1))')
 test: $(STAMP)
 	$(PY) -m mypy
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
