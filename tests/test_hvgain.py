@@ -206,11 +206,11 @@ def test_rank_model_mean_orders_like_the_target() -> None:
 
 def test_exactly_one_tuning_variant_is_the_configured_setting() -> None:
     from nas_utils import config
-    from nas_utils.experiments.search_records import _chosen
+    from nas_utils.search.base import same_settings
     from nas_utils.search.tuning import HVGAIN_VARIANTS, SCREENED_ON_SEED_0, _specs
 
     configured = config.read_params(config.project_root() / "params.yaml")["search"]["tactic_params"]["hvgain"]
-    assert [label for label, (_, p) in HVGAIN_VARIANTS.items() if _chosen(p, configured, "hvgain")] == [
+    assert [label for label, (_, p) in HVGAIN_VARIANTS.items() if same_settings("hvgain", p, configured)] == [
         "hvgain s5 + no dead cells, conv-level init 21"]
     assert {label for label in SCREENED_ON_SEED_0 if label.startswith("hvgain")} <= set(HVGAIN_VARIANTS)
     label = "hvgain s5 + no dead cells, conv-level init 21"

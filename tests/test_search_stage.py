@@ -14,6 +14,7 @@ from nas_utils import config
 from nas_utils.experiments import search_comparison as sc
 from nas_utils.experiments import search_records
 from nas_utils.search import tuning
+from nas_utils.search.base import same_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,7 +151,9 @@ def test_only_the_variant_the_stage_runs_is_marked_chosen() -> None:
     bo = config.load("search").params_of("bo")
     capped = tuning.BO_VARIANTS["bo mixed, refit every 3rd round, pool 2000, fits capped at 50"][1]
     uncapped = tuning.BO_VARIANTS["bo mixed, refit every 3rd round, pool 2000"][1]
-    assert search_records._chosen(capped, bo, "bo") is True
-    assert search_records._chosen(uncapped, bo, "bo") is False
-    assert search_records._chosen({**capped, "n_init": 10}, bo, "bo") is True  # naming a default changes nothing
-    assert search_records._chosen(None, bo, "bo") is None
+    assert same_settings("bo", capped, bo) is True
+    assert same_settings("bo", uncapped, bo) is False
+    assert same_settings("bo", {**capped, "n_init": 10}, bo) is True  # naming a default changes nothing
+    unset = {k: v for k, v in capped.items() if k != "fit_maxiter"}
+    assert same_settings("bo", unset, {**bo, "fit_maxiter": None}) is True  # null (paper profile) = BO's default
+    assert same_settings("bo", {"no_such_key": 1}, bo) is None  # a key without a default: unknown

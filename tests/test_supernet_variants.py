@@ -68,6 +68,19 @@ def test_the_default_profile_runs_the_cost_pick_and_the_paper_profile_its_baseli
         assert all(c.chosen == c.in_params for c in supernet_dev.dev_choices(folder, params) if c.tactic == "bo")
 
 
+@pytest.fixture
+def toy_tactic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registered tactic ``toy`` with settings ``a`` (default 1) and ``m`` (default None): whether a record's
+    settings are what the stage runs is judged against the tactic's defaults."""
+    from nas_utils.search import TACTICS
+
+    def toy(a: int = 1, m: int | None = None) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setitem(TACTICS._entries, "toy", toy)
+
+
+@pytest.mark.usefixtures("toy_tactic")
 def test_a_setting_the_rule_did_not_pick_is_flagged(tmp_path) -> None:  # noqa: ANN001
     col = f"evals@{supernet_dev.RULE['threshold']:g}"
     rows = [{"variant": variant, "checkpoints": "dev", "settings": settings, "budget": 250, "family": f,
@@ -102,6 +115,7 @@ def test_the_cost_rule_takes_the_cheapest_variant_that_costs_almost_no_quality()
     assert out.loc["slightly worse, cheap", "cpu_s"] == pytest.approx(90.0)  # summed over the 9 runs
 
 
+@pytest.mark.usefixtures("toy_tactic")
 def test_a_cost_pick_is_not_held_against_the_development_pick(tmp_path) -> None:  # noqa: ANN001
     """params = development pick + the cost pick's setting: both records agree with it; the paper profile's
     params (the development pick alone) run the cost record's baseline, which is flagged as such."""

@@ -27,7 +27,7 @@ from nas_utils.results.search import (
 )
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
-from nas_utils.search.base import tactic_defaults
+from nas_utils.search.base import same_settings
 
 FAITHFUL = "linas_faithful"
 #: The committed dev-cell tuning records (``python -m nas_utils.search.tuning <grid> --out ...``).
@@ -72,20 +72,6 @@ def _settings(label: str) -> dict[str, Any] | None:
                 None)
 
 
-def _chosen(settings: dict[str, Any] | None, configured: dict[str, Any], tactic: str) -> bool | None:
-    """Whether the stage runs exactly this variant: its settings and the configured ones agree on every key
-    either names, a key one of them leaves out taking the tactic's default (``None``: unknown settings,
-    or a key without a default)."""
-    if settings is None:
-        return None
-    defaults = tactic_defaults(tactic)
-    mine, stage = {**defaults, **settings}, {**defaults, **configured}
-    keys = set(settings) | set(configured)
-    if any(k not in mine or k not in stage for k in keys):
-        return None
-    return all(mine[k] == stage[k] for k in keys)
-
-
 def tuning_variants(runs: pd.DataFrame, cfg: SearchConfig) -> list[TuningVariant]:
     """The tuning record as typed rows: per (file, variant, cell) the medians of ``tuning.summarise_runs``."""
     if runs.empty:
@@ -102,7 +88,8 @@ def tuning_variants(runs: pd.DataFrame, cfg: SearchConfig) -> list[TuningVariant
                        for t in tuning.THRESHOLDS],
                 median_final_hv=float(r["median_final_hv"]), median_cpu_s=float(r["median_cpu_s"]), source=str(source),
                 settings=", ".join(f"{k}={v}" for k, v in (settings or {}).items()),
-                chosen=_chosen(settings, cfg.params_of(str(tactic)), str(tactic)), dev_cell=str(r["cell"]) in dev))
+                chosen=None if settings is None else same_settings(str(tactic), settings, cfg.params_of(str(tactic))),
+                dev_cell=str(r["cell"]) in dev))
     return out
 
 

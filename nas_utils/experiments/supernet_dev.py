@@ -33,6 +33,7 @@ import pandas as pd
 from nas_utils.errors import ConfigError
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.results.search_supernet import BudgetChoice, DevChoice
+from nas_utils.search.base import same_settings
 
 #: Label of the stage's own settings in a record, and in the summary (the stage may have moved on since).
 STAGE = "stage setting"
@@ -110,15 +111,10 @@ def _choices(path: Path, tactic: str, runs: pd.DataFrame, budget: int, table: pd
             tactic=tactic, variant=BASELINE if variant == STAGE else str(variant), settings=settings,
             medians={f: float(row[f]) for f in families}, mean=float(row["mean"]), change=float(row["change"]),
             worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
-            in_params=json.loads(settings) == _set(params), seeds=int(mine["seed"].nunique()),
+            in_params=same_settings(tactic, json.loads(settings), params or {}) is True,
+            seeds=int(mine["seed"].nunique()),
             budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None))
     return out
-
-
-def _set(params: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``params`` without its null settings: a null in params.yaml means the tactic's default, as if unset
-    (``profiles/paper.yaml`` writes ``fit_maxiter: null`` to undo the default profile's cost setting)."""
-    return None if params is None else {k: v for k, v in params.items() if v is not None}
 
 
 def _judged(folder: str | Path, prefix: str, judge: Callable[[pd.DataFrame, int], pd.DataFrame], by: str,

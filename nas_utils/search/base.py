@@ -417,6 +417,19 @@ def tactic_defaults(name: str) -> dict[str, Any]:
             if p.default is not inspect.Parameter.empty}
 
 
+def same_settings(name: str, a: dict[str, Any], b: dict[str, Any]) -> bool | None:
+    """Whether settings ``a`` and ``b`` run registered tactic ``name`` alike: they agree on every key either
+    names, a key one of them leaves out taking the tactic's default (so naming a default changes nothing, and
+    ``profiles/paper.yaml``'s ``fit_maxiter: null`` is BO's default). ``None``: one side leaves out a key the
+    tactic has no default for (unknown). Every record that says "this is what the stage runs" asks this."""
+    defaults = tactic_defaults(name)
+    x, y = {**defaults, **a}, {**defaults, **b}
+    keys = set(a) | set(b)
+    if any(k not in x or k not in y for k in keys):
+        return None
+    return all(x[k] == y[k] for k in keys)
+
+
 def make_tactic(name: str, **params: Any) -> Tactic:
     """Build registered tactic ``name`` with hyper-parameters ``params``."""
     factory = TACTICS.get(name)
