@@ -59,6 +59,19 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
                                          for f in summary.faithful])
     assert SearchSummary.from_json(summary.to_json()) == summary
     text = "\n".join(faithful_lines(summary))
-    assert "DyNAS-T's 77 inside;" in text and "DyNAS-T's 77 outside;" in text
-    assert fc.VARIANTS["faithful"][1] in text and "Record (budget 500): *faithful* 77 [" in text and "(3 seeds; DyNAS-T" in text
+    assert "DyNAS-T's 77 inside our interval;" in text and "DyNAS-T's 77 outside our interval;" in text
+    assert fc.VARIANTS["faithful"][1] in text and "verdicts by the same rule): *faithful* 77 [" in text
+    assert "(3 seeds; **inconclusive**, DyNAS-T" in text and "(3 seeds; **misses**, DyNAS-T" in text
     assert "share of our 5-seed medians <= 77: " in text and "not explained by a code difference" not in text
+
+    def lines_for(evals: list[float]) -> str:
+        rows = record.assign(**{"evals@0.99": evals + [150.0, 160.0, 170.0]})
+        return "\n".join(faithful_lines(replace(summary, faithful=[
+            replace(f, record=faithful_variants(rows, f.cell) if f.cell == "cifar10/pixel2" else [])
+            for f in summary.faithful])))
+
+    # The rule (DyNAS-T's point read as +-10 %) decides whether a gap is claimed, not the bare interval.
+    gap = lines_for([150.0, 160.0, 170.0])
+    assert "The gap of *faithful* is not explained" in gap
+    near = lines_for([80.0, 82.0, 84.0])  # 77 outside [80, 84], inside its band [69.3, 84.7]
+    assert "(3 seeds; **within**" in near and "so the rule sees no gap" in near and "The gap of" not in near

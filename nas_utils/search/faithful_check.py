@@ -51,8 +51,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], str]] = {
                       "`eliminate_duplicates=True`, dynast/search/evolutionary.py) and the predictors fit on distinct "
                       "architectures (DyNAS-T `import_csv(drop_duplicates=True)`, dynast/search/encoding.py)")),
     "before the fixes": ({"inner_dedup": False, "distinct_training": False},
-                         ("both switched back, as this stage ran before session 6: inner populations repeat vectors "
-                          "(each repeat validated and charged) and the predictors fit on the repeated rows")),
+                         ("both switched back (the code of every run before session 6): inner populations repeat "
+                          "vectors (each repeat validated and charged) and the predictors fit on the repeated rows")),
     "repeated inner vectors only": ({"inner_dedup": False}, "only the inner duplicate elimination switched back"),
     "repeated training rows only": ({"distinct_training": False}, "only the distinct training rows switched back"),
 }

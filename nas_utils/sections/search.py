@@ -39,10 +39,13 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
                       else "")
             lines += [f"**{VIEW_TITLES[view]}**{refs}: median real evaluations to each HV threshold [bootstrap "
                       "95 % interval of the median] (ratio to LINAS [95 % interval]; `>`: a lower bound, the "
-                      f"tactic's median never reached it{oracle}).", "", *fair_table(s, view), ""]
+                      "tactic's median never reached it; `<`: an upper bound, LINAS's median never reached it; "
+                      f"`n/a`: neither did{oracle}).", "", *fair_table(s, view), ""]
     if any(c.igd for c in s.cells):
         lines += ["**IGD+ to the true front** (pymoo; space-wide normalised objectives, lower is better; median over "
                   "seeds [95 % interval]):", "", *igd_table(s), ""]
+    lines += ["**Verdicts on this stage's runs** (the rule: `nas_utils.claims.verdict`; each claim against our ratio at "
+              "every threshold and view; the ratios and intervals are those of the tables above):", "", *verdict_table(s), ""]
     if near := near_limit_lines(s):
         lines += [f"**Our near-limit tactic** (`{s.near_limit_tactic}`, pre-registered in `params.yaml` "
                   "`search.near_limit_tactic`; issue 11's goals: median validations to HV 0.995 at most 60 on every "
@@ -53,8 +56,6 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
     for block in (prior_track_lines(s), prior_oracle_lines(s)):
         if block:
             lines += [*block, ""]
-    lines += ["**Verdicts** (the rule: `nas_utils.claims.verdict`; each claim against our ratio at every threshold "
-              "and view, ratios and intervals in the tables above):", "", *verdict_table(s), ""]
     paper = [f"- {c.name}: WeakNAS needs {fmt(m.evals_to_match)} evaluations to match the HV "
              f"LINAS reaches with {c.paper_linas_evals}" for c in s.cells if (m := c.match("weaknas"))]
     if paper:
@@ -258,9 +259,10 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
              f"by `python -m nas_utils.experiments.search_seeds --seeds {max(r.seeds_per_tactic.values())} --workers 2`, "
              "seed for seed the stage's "
              f"runs; the stage runs fewer seeds of the costly tactics to stay within 8 minutes).{stale} Median real evaluations to each HV threshold [95 % interval] "
-             "(ratio to LINAS [95 % interval]), space-wide view:", "", *fair_table(r, "space"), "",
-             "Near-front view:", "", *fair_table(r, "near_front"), "",
-             "Verdicts on these runs (the same rule):", "", *verdict_table(r), ""]
+             "(ratio to LINAS [95 % interval]; `>`, `<` and `n/a` as above), space-wide view:", "", *fair_table(r, "space"),
+             "", "Near-front view:", "", *fair_table(r, "near_front"), "",
+             f"Verdicts on the record's runs (the same rule; {max(r.seeds_per_tactic.values())} seeds):", "",
+             *verdict_table(r), ""]
     if near := near_limit_lines(s, r):
         lines += [f"The near-limit goals on these runs (`{s.near_limit_tactic}`):", "", *near, ""]
     return lines
@@ -317,15 +319,23 @@ def faithful_lines(s: SearchSummary) -> list[str]:
                     f"{seeds}, {100 * o.reached:.0f} % reached it) vs DyNAS-T {f.dynast_median:g}: **{describe(v)}**.")
         if f.record:
             first = f.record[0]
-            parts = [f"*{r.variant}* {_evals_ci(r.evals)} ({r.evals.seeds} seeds; DyNAS-T's {f.dynast_median:g} "
-                     f"{'inside' if r.evals.ci_low <= f.dynast_median <= r.evals.ci_high else 'outside'}; "
+            judged = {r.variant: verdict(Estimate(r.evals.median, r.evals.ci_low, r.evals.ci_high), claim)
+                      for r in f.record}
+            parts = [f"*{r.variant}* {_evals_ci(r.evals)} ({r.evals.seeds} seeds; **{describe(judged[r.variant])}**, "
+                     f"DyNAS-T's {f.dynast_median:g} "
+                     f"{'inside' if r.evals.ci_low <= f.dynast_median <= r.evals.ci_high else 'outside'} our interval; "
                      f"{r.median_distinct:g} distinct; share of our 5-seed medians <= {f.dynast_median:g}: "
                      f"{100 * r.dynast_share:.0f} %)" for r in f.record]
-            line += f" Record (budget {first.budget}): " + "; ".join(parts) + "."
-            if not first.evals.ci_low <= f.dynast_median <= first.evals.ci_high:
-                line += (f" The gap of *{first.variant}* is not explained by a code difference we know of (every "
-                         "difference found in DyNAS-T 1.6.0's source is fixed above); left: the random streams, "
-                         "DyNAS-T's own 5-seed spread (unknown to us) and pymoo's minor version.")
+            line += f" Record (budget {first.budget}; verdicts by the same rule): " + "; ".join(parts) + "."
+            unexplained = ("is not explained by a code difference we know of (every difference found in DyNAS-T "
+                           "1.6.0's source is fixed above); left: the random streams, DyNAS-T's own 5-seed spread "
+                           "(unknown to us) and pymoo's minor version.")
+            if judged[first.variant].outcome in ("beats", "misses"):
+                line += f" The gap of *{first.variant}* {unexplained}"
+            elif not first.evals.ci_low <= f.dynast_median <= first.evals.ci_high:
+                line += (f" DyNAS-T's {f.dynast_median:g} lies outside the interval of *{first.variant}* but its "
+                         f"+-{100 * claim.tolerance:.0f} % band overlaps it, so the rule sees no gap; the difference "
+                         f"of the medians {unexplained}")
         else:
             line += (" No fidelity record for this cell (`python -m nas_utils.search.faithful_check`): a gap here is "
                      "not explained by measurement.")

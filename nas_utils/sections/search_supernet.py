@@ -202,8 +202,9 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += ["NSGA-II took random immigrants (after 20 generations that proposed only networks it had already "
                   "evaluated: repeats are free, so a converged population would otherwise loop without spending its "
                   f"budget) in {runs}.", ""]
-    lines += ["**Next to NAS-Bench-201** (section 1; `-`: LINAS's median did not reach that HV in that cell, "
-              "`>`: a lower bound, the tactic's median was censored at the budget):", "",
+    lines += ["**Next to NAS-Bench-201** (section 1; `>`: a lower bound, the tactic's median was censored at the "
+              "budget; `<`: an upper bound, LINAS's was; `n/a`: both were; `-`: the column's stage does not "
+              "compute that HV threshold):", "",
               *side_by_side(s, _nb201(root)), ""]
     for thr in s.thresholds:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
@@ -225,7 +226,8 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
             cells = [(f"{t.run_time_s:.2f} + {fmt(t.eval_charged_s, 3)}" if (t := by.get((f.supernet, tactic)))
                       else "n/a") for f in s.families]
             lines.append(f"| {tactic} | " + " | ".join(cells) + " |")
-        lines += ["", f"Stage wall time {fmt(s.wall_time_s, 3)} s ({s.evaluations_computed} fresh evaluations).", ""]
+        lines += ["", f"The stage's computation ({s.evaluations_computed} fresh evaluations) took {fmt(s.wall_time_s, 3)} s "
+                  "of wall time (the notebook's total, with its start-up and figures, is in the footer).", ""]
     lines += figure(root, "search_supernet", "hv_curves", "1 - HV / HV(exact front) vs evaluations, per super-network.")
     lines += figure(root, "search_supernet", "fronts", "Fronts found (all seeds) against each exact front.")
     lines += [f"Notebook: {notebook_link('search_supernet')}", ""]
