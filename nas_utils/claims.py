@@ -1,8 +1,9 @@
 """Every published figure the project tests, as data, and the ONE verdict rule.
 
 A :class:`Claim` is a published number or range (or a project target) with its source. The
-:func:`verdict` of our estimate against a claim reads the estimate's 95 % bootstrap interval
-(:mod:`nas_utils.stats`):
+:func:`verdict` of our estimate against a claim reads the estimate's 95 % interval (a bootstrap
+interval over seeds, :mod:`nas_utils.stats`, for searches and SparseNAS; a Student-t interval over
+trials for the latency predictors):
 
 * **beats** - the whole interval is better than the claim's band;
 * **misses** - the whole interval is worse than the band;
@@ -144,6 +145,10 @@ NASFLAT_TABLE: dict[str, dict[str, float]] = {
 }
 NASFLAT_SPEARMAN: dict[str, float] = NASFLAT_TABLE["NASFLAT"]
 HELP_BY_NASFLAT: dict[str, float] = NASFLAT_TABLE["HELP (as run by NASFLAT)"]
+#: NASFLAT's HW-aware NAS with its predictor in the loop: speedup in wall-clock time (abstract; the paper's
+#: tables do not show how it is computed, ../shared/ALGORITHMS.md). Quoted beside our in-loop saving, not judged:
+#: ours counts device measurements, not wall-clock.
+NASFLAT_NAS_SPEEDUP = 5.8
 #: HELP (NeurIPS 2021): ND mean Spearman with 10 target samples, 800-architecture query pool.
 HELP_ND_MEAN = 0.932
 HELP_ND = Claim("help_nd_k10", "HELP, ND, 10 target samples (Spearman)", "HELP, NeurIPS 2021", HELP_ND_MEAN,

@@ -18,6 +18,23 @@ def test_readme_example_runs(index: int) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
 
 
+def test_readme_stage_commands_take_their_parameters() -> None:
+    """Every ``nas_utils.stage <section> ... --set`` command the README shows passes the stage's own parameter
+    check (the one that runs before anything is executed)."""
+    import shlex
+
+    from nas_utils import config
+    from nas_utils.stage import parse_overrides
+
+    text = (Path(__file__).parents[1] / "README.md").read_text().replace("\\\n", " ")
+    commands = [shlex.split(line) for line in text.splitlines() if "nas_utils.stage " in line and "--set" in line]
+    assert commands, "the README shows no stage command with --set"
+    for words in commands:
+        section = words[words.index("nas_utils.stage") + 1]
+        items = words[words.index("--set") + 1:]
+        config.load(section, **parse_overrides(items))
+
+
 def test_readme_shows_the_two_commands() -> None:
     text = (Path(__file__).parents[1] / "README.md").read_text()
     assert "make reproduce" in text and "make test" in text

@@ -128,7 +128,8 @@ HVGAIN_VARIANTS |= {
                                                                                     "rank_weight": 0.5}),
 }
 #: Session 8: the latency model. With the true latency as the GP's prior (an oracle, dev cells,
-#: prior_track_dev.csv) hvgain needs 57/59/81 validations to HV 0.995 instead of 70/92/154, and the latency
+#: prior_track_dev.csv) hvgain needed 57/59/81 validations to HV 0.995 instead of 70/92/154 (the record, rerun in
+#: session 14 at the current setting: 60/76/70 instead of 81/118/153), and the latency
 #: GP over-predicts the front's latencies. Fitted to all cells of the 23 HELP devices that are no search
 #: test cell, a ridge on the edge one-hot explains 83-98 % of the log-latency variance, with the products
 #: of every two edges' ops (edge_pair_features) 88-99.8 %. Variants: those products in the latency GP's

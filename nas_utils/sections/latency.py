@@ -38,8 +38,8 @@ def latency_quality_lines(s: LatencySummary) -> list[str]:
         elif d.contended_records:
             lines.append(
                 f"  - {d.contended_records} of {d.records} records crossed a per-record contention bound (e.g. "
-                f"{d.contention or 'see the records'}) and are marked; fewer than the {100 * BUSY_RUN_SHARE:.0f} % "
-                f"that mark a busy machine.")
+                f"{d.contention or 'see the records'}) and {'is' if d.contended_records == 1 else 'are'} marked; "
+                f"fewer than the {100 * BUSY_RUN_SHARE:.0f} % that mark a busy machine.")
     return lines or ["No quality device was available."]
 
 

@@ -48,8 +48,9 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
               "every threshold and view; the ratios and intervals are those of the tables above):", "", *verdict_table(s), ""]
     if near := near_limit_lines(s):
         lines += [f"**Our near-limit tactic** (`{s.near_limit_tactic}`, pre-registered in `params.yaml` "
-                  "`search.near_limit_tactic`; issue 11's goals: median validations to HV 0.995 at most 60 on every "
-                  f"test cell and HV 0.999 within {s.budget}; space-wide view; the goal is met only where the whole "
+                  "`search.near_limit_tactic`; issue 11's goals: median validations to HV 0.995 at most "
+                  f"{claims.NEAR_LIMIT_GOALS[0.995].low:g} on every test cell and HV 0.999 within "
+                  f"{claims.NEAR_LIMIT_GOALS[0.999].low:g}; space-wide view; the goal is met only where the whole "
                   "95 % interval meets it). *oracle*: the validations needed by an oracle that validates only "
                   "true-front members, greedily by HV gain, the physical limit of any tactic:", "", *near, ""]
     lines += seed_record_lines(s)
