@@ -56,6 +56,11 @@ def test_summary_uses_current_settings_only() -> None:
             row |= {f"igd@{cfg.paper_linas_evals}": 0.01, f"igd@{cfg.budget}": 0.005}
             rows.append(row)
     stale = dict(rows[0], settings='{"batch": 99}', seed=7, **{"evals@space@0.99": 1.0})
+    # A row that names a default the configured settings leave out runs the same tactic: it counts (same_settings).
+    from nas_utils.search.base import tactic_defaults
+
+    key, value = next((k, v) for k, v in tactic_defaults("weaknas").items() if k not in cfg.params_of("weaknas"))
+    rows[-1] = dict(rows[-1], settings=settings_key({**cfg.params_of("weaknas"), key: value}))
     summary, left_out = seed_record_summary(pd.DataFrame([*rows, stale]), cfg)
     assert left_out == 1 and summary is not None and summary.seeds_per_tactic == {"linas": 6, "weaknas": 6}
     [cell] = summary.cells

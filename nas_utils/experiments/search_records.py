@@ -167,8 +167,9 @@ def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[Compar
     the number of rows left out as stale (other settings or budget)."""
     if record.empty:
         return None, 0
-    current = record["settings"] == record["tactic"].map(lambda t: settings_key(cfg.params_of(str(t))))
-    current &= (record["budget"] == cfg.budget) & record["tactic"].isin(cfg.tactics)
+    current = record["tactic"].isin(cfg.tactics) & (record["budget"] == cfg.budget)
+    current &= np.array([ok and bool(same_settings(str(t), json.loads(s), cfg.params_of(str(t))))
+                         for t, s, ok in zip(record["tactic"], record["settings"], current)], dtype=bool)
     rows, stale = record[current], int((~current).sum())
     cells = []
     for (dataset, device), cell in rows.groupby(["dataset", "device"], sort=False):
