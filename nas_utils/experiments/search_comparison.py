@@ -219,6 +219,19 @@ def figures(result: SearchRun, summary: SearchSummary) -> dict[str, Figure]:
     }
 
 
+def paper_style_table(summary: SearchSummary) -> pd.DataFrame:
+    """The paper's framing, tactic x cell: evaluations each tactic needs to match the HV LINAS reaches with
+    ``paper_linas_evals``."""
+    return pd.DataFrame({c.name: {m.tactic: m.evals_to_match for m in c.paper_style} for c in summary.cells})
+
+
+def run_time_table(result: SearchRun, summary: SearchSummary) -> pd.DataFrame:
+    """Per tactic: median wall and CPU seconds of one run, and the CPU seconds of all its runs in the grid."""
+    return pd.DataFrame({"median run wall s": cmp.run_times(result.histories),
+                         "median run CPU s": cmp.run_times(result.histories, "run_cpu_s"),
+                         "grid CPU s": summary.grid_cpu_s})
+
+
 def timing_sentence(timing: TimingResult | None) -> str:
     """The single-core LINAS benchmark against its target, in words (the one verdict rule)."""
     from nas_utils.claims import LINAS_TIMING, Estimate, describe, verdict

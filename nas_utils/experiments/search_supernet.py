@@ -328,6 +328,25 @@ def write_outputs(out_dir: str | Path, result: SupernetSearchRun, summary: Searc
     summary.save(out / "summary.json")
 
 
+def family_table(summary: SearchSupernetSummary) -> pd.DataFrame:
+    """One row per family: its tabulated space, front, costs and latency objective (source, held-out Spearman)."""
+    return pd.DataFrame([{**{k: v for k, v in vars(f).items() if k != "latency"},
+                          "latency": f.latency.source if f.latency else None,
+                          "latency test Spearman": f.latency.test_spearman if f.latency else None}
+                         for f in summary.families])
+
+
+def backend_table(summary: SearchSupernetSummary) -> pd.DataFrame | str:
+    """The 1 vs ``workers`` backend check, one row per backend run (or why there is none)."""
+    check = summary.backend_check
+    return pd.DataFrame([vars(r) for r in check.runs]) if check else "backend check skipped"
+
+
+def times_table(summary: SearchSupernetSummary) -> pd.DataFrame:
+    """Mean seconds per run per family and tactic, and its evaluations' charged cost."""
+    return pd.DataFrame([vars(t) for t in summary.times]).round(2)
+
+
 def plot_times(times: list[TacticTime]) -> Figure:
     """Mean seconds per run: the evaluations' charged cost + the tactic's own work."""
     use_style()
