@@ -203,13 +203,21 @@ WEAKNAS_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "weaknas 4x1000 mlp_torch (paper width)": ("weaknas", {"predictor": "mlp_torch", "mlp_width": 1000,
                                                            "mlp_depth": 4}),
 }
+#: Session 21: NSGA-II, until then untuned at DyNAS-T's population 50 (6 generations in a 300-evaluation
+#: budget), and its polynomial mutation at eta 20 (DyNAS-T's) or 3. Rule stated before the runs
+#: (data/preregistration/search/README.md, "Session 21").
+NSGA2_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    f"nsga2 population={p}, mutation eta={eta}": ("nsga2", {"population": p, "mutation_eta": float(eta)})
+    for p in (10, 20, 30, 50) for eta in (20, 3)
+}
 #: Variants screened on seed 0 only (dropped after that screen; every other variant runs every seed).
 SCREENED_ON_SEED_0: frozenset[str] = frozenset({
     "hvgain base + rescore top 2000", "hvgain base + sd x1.5", "hvgain base + sd x2", "hvgain base + batch 5 until 64",
     "hvgain base, conv-level init 7", "hvgain base, lengthscale [1, 8]", "hvgain base + tail mix 0.2 x3",
     "hvgain s5, lengthscale [2, 4]", "hvgain s5, lengthscale [2, 5]", "hvgain s5 + LOO-calibrated sd",
     "hvgain s5 + no dead cells, conv-level init 21, rank ensemble 0.5"})
-GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, "weaknas": WEAKNAS_VARIANTS}
+GRIDS = {"bo": BO_VARIANTS, "hvgain": HVGAIN_VARIANTS, "linas": LINAS_VARIANTS, "nsga2": NSGA2_VARIANTS,
+         "weaknas": WEAKNAS_VARIANTS}
 
 #: DyNAS-T 1.6.0 LINAS on NB201 CIFAR-10 (population 50, 5,000 inner evaluations, 500 validations,
 #: 5 seeds; issue 11): median validations to 0.99 of the true-front HV, per device.
