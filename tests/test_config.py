@@ -173,9 +173,6 @@ def test_supernet_tactics_use_the_nb201_settings(profile: str) -> None:
     if profile == "paper":
         merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
     supernet, nb201 = params["search_supernet"]["tactic_params"], params["search"]["tactic_params"]
-    # NSGA-II was tuned at budget 300, the super-networks' budget; the paper profile's NB201 search runs 1,000
-    # with DyNAS-T's population, so its super-network search keeps the budget-300 pick (the default profile's).
-    nb201 = {**nb201, "nsga2": config.read_params()["search"]["tactic_params"]["nsga2"]}
     for tactic, settings in supernet.items():
         allowed = SUPERNET_DIFFERENCES.get(tactic, set())
         same = same_settings(tactic, {k: v for k, v in settings.items() if k not in allowed},
@@ -183,6 +180,24 @@ def test_supernet_tactics_use_the_nb201_settings(profile: str) -> None:
         assert same, f"search_supernet.tactic_params.{tactic} differs from the NB201 settings: {settings}"
         for key, value in SUPERNET_DEV_CHOSEN.get(tactic, {}).items():
             assert settings[key] == value, (tactic, key)
+
+
+@pytest.mark.parametrize("profile", ["default", "paper"])
+def test_search_loop_runs_notebook_05s_tactic_settings(profile: str) -> None:
+    """The predictor-in-the-loop search (stage predictor_transfer) runs its tactic with the search stage's
+    settings, in both profiles."""
+    import yaml
+
+    from nas_utils.profiles import merge
+    from nas_utils.search.base import same_settings
+
+    params = config.read_params()
+    if profile == "paper":
+        merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    loop = params["predictors"]
+    tactic = loop["search_tactic"]
+    assert same_settings(tactic, loop["search_tactic_params"].get(tactic, {}),
+                         params["search"]["tactic_params"].get(tactic, {}))
 
 
 def test_runtime_settings_are_validated() -> None:

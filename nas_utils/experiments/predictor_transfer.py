@@ -167,7 +167,7 @@ def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
 
 def _loop_spec(cfg: PredictorsConfig) -> in_loop.LoopSpec:
     return in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
-                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
+                            tactic_params=dict(cfg.search_tactic_params.get(cfg.search_tactic, {})), budget=cfg.search_budget, front_budget=cfg.search_front_budget,
                             baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
                             n_pretrain=cfg.n_pretrain_nb201)
 
@@ -179,7 +179,8 @@ def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
     architectures on the device (never a source device), adapt ``search_method``, run the tactic
     for ``search_budget`` predictor queries, measure ``search_front_budget`` architectures of the
     predicted front; the baseline measures every candidate (up to ``search_baseline_budget``).
-    The loop settings were chosen on notebook 05's development cells (``in_loop.DEV_CELLS``).
+    The loop settings were chosen on notebook 05's development cells (``in_loop.DEV_CELLS``); the tactic
+    runs notebook 05's settings (``search_tactic_params``) in both arms.
     """
     selected = [j for j in jobs(cfg) if j.kind == "loop"]
     return pd.concat([f for fs, _ in run_jobs(cfg, selected, progress=False) for f in fs], ignore_index=True)

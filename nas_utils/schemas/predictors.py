@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
+from nas_utils.schemas.search import check_tactic_params
 from nas_utils.search import TACTICS
 from nas_utils.transfer.methods import METHODS, TransferSettings
 from nas_utils.transfer.samplers import SAMPLERS
@@ -45,6 +47,7 @@ class PredictorsConfig:
     ablation_samplers: tuple[str, ...]
     search_method: str
     search_tactic: str
+    search_tactic_params: dict[str, Any]  # tactic -> settings: notebook 05's (tests/test_config.py holds them equal)
     search_k: int
     search_budget: int
     search_front_budget: int
@@ -67,6 +70,7 @@ class PredictorsConfig:
         config.check_choices("predictors.ablation_samplers", self.ablation_samplers, SAMPLERS.names())
         config.check_choice("predictors.search_method", self.search_method, METHODS.names())
         config.check_choice("predictors.search_tactic", self.search_tactic, TACTICS.names())
+        check_tactic_params("predictors.search_tactic_params", self.search_tactic_params)
         config.check_nonempty("predictors.ks", self.ks)
         config.check_choices("predictors.network_ks", self.network_ks, self.ks)
         for k in self.ks + (self.ablation_k, self.search_k):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,16 +130,16 @@ def greedy_hv_subset(bench: TabularBenchmark, F_pred: np.ndarray, size: int) -> 
 
 def predicted_search(
     bench: TabularBenchmark, predicted_ms: np.ndarray, sample_rows: np.ndarray, tactic: str, budget: int, seed: int,
-    front_budget: int | None = None,
+    front_budget: int | None = None, params: dict[str, Any] | None = None,
 ) -> LoopResult:
     """Search on predicted latency, then measure the predicted front on the device.
 
     The k architectures ``sample_rows`` were measured to fine-tune the predictor; they count as
     measurements and their true objectives join the reported set. With ``front_budget``, only
     that many predicted-front architectures are measured, chosen greedily for the largest
-    predicted HV.
+    predicted HV. ``params``: the tactic's hyper-parameters.
     """
-    history = run_search(tactic, PredictedLatencyEvaluator(bench, predicted_ms), budget, seed)
+    history = run_search(tactic, PredictedLatencyEvaluator(bench, predicted_ms), budget, seed, **(params or {}))
     X = history[[f"x{j}" for j in range(bench.space.n_var)]].to_numpy()
     rows = bench.rows(X)
     F_pred = bench.table[rows].copy()
@@ -154,9 +155,10 @@ def predicted_search(
     return LoopResult(measured=len(measured_rows), hv=float(hv), front_size=len(front_rows))
 
 
-def measured_curve(bench: TabularBenchmark, tactic: str, budget: int, seed: int) -> np.ndarray:
+def measured_curve(bench: TabularBenchmark, tactic: str, budget: int, seed: int,
+                   params: dict[str, Any] | None = None) -> np.ndarray:
     """Normalised HV after each real measurement when the tactic measures every candidate."""
-    history = run_search(tactic, bench, budget, seed)
+    history = run_search(tactic, bench, budget, seed, **(params or {}))
     return bench.scorer().curve(history[[o.name for o in bench.objectives]].to_numpy())
 
 
@@ -176,6 +178,7 @@ class LoopSpec:
     k: int  # target measurements to adapt the predictor
     sampler: str
     tactic: str
+    tactic_params: dict[str, Any]  # its settings (notebook 05's, search.tactic_params), both arms
     budget: int  # predictor queries of the search on predicted latency
     front_budget: int | None  # predicted-front architectures measured (None: all of them)
     baseline_budget: int  # measurements allowed to the baseline that measures every candidate
@@ -207,8 +210,8 @@ def run_cell(dataset: str, device: str, spec: LoopSpec, settings: TransferSettin
         method.prepare(data, seed + s)
         idx = select(spec.sampler, feats, spec.k, np.random.default_rng([seed, 99, s]), data.cost[:, 0])
         ms = calibrate(method.predict(data, 0, idx, seed + s), idx, data.tgt_lat[idx, 0])
-        res = predicted_search(bench, ms, idx, spec.tactic, spec.budget, seed + s, spec.front_budget)
-        curve = measured_curve(bench, spec.tactic, spec.baseline_budget, seed + s)
+        res = predicted_search(bench, ms, idx, spec.tactic, spec.budget, seed + s, spec.front_budget, spec.tactic_params)
+        curve = measured_curve(bench, spec.tactic, spec.baseline_budget, seed + s, spec.tactic_params)
         needed = evals_to_threshold(curve, res.hv)
         rows.append({"dataset": dataset, "device": device, "seed": s, "method": spec.method, "k": spec.k,
                      "measured": res.measured, "front": res.front_size, "hv": res.hv,
