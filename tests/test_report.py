@@ -109,10 +109,14 @@ def test_near_limit_tactic_is_judged_against_the_goal_next_to_the_oracle(reports
 
 
 def test_headline_is_flat_small_and_numeric(reports: Path) -> None:
+    """Numbers, and beside a censored ratio (a bound, not a value) its ``_bound`` entry."""
     head = report.headline(report.load_summaries(reports))
-    assert 0 < len(head) <= 40
-    assert all(isinstance(v, (float, type(None))) for v in head.values())
-    assert head["search.pixel2.nsga2_x_linas"] == 3.75
+    assert 0 < len(head) <= 60
+    bounds = {k: v for k, v in head.items() if k.endswith("_bound")}
+    assert all(isinstance(v, (float, type(None))) for k, v in head.items() if k not in bounds)
+    assert head["search.pixel2.nsga2_x_linas"] == 3.75 and "search.pixel2.nsga2_x_linas_bound" not in head
+    assert head["search.pixel2.weaknas_x_linas"] == 7.5 and bounds["search.pixel2.weaknas_x_linas_bound"] == "lower"
+    assert set(bounds.values()) <= {"lower", "upper"}
 
 
 def test_main_writes_page_headline_and_figures(reports: Path, monkeypatch: pytest.MonkeyPatch) -> None:

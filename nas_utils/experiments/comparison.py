@@ -121,8 +121,11 @@ def _hits(runs: pd.DataFrame, threshold: float, column: str = "hv") -> np.ndarra
 
 
 def _quantile(vals: np.ndarray, q: float) -> float:
+    """The ``q`` quantile (linear interpolation) of counts with censored runs (``inf``) ranked last; ``inf``
+    where the interpolation reaches a censored run."""
+    finite = vals[np.isfinite(vals)]
     v = float(np.quantile(np.where(np.isfinite(vals), vals, _HUGE), q))
-    return float("inf") if v > _HUGE / 2 else v
+    return float("inf") if not len(finite) or v > finite.max() else v
 
 
 def threshold_result(tactic: str, threshold: float, vals: np.ndarray, budget: int, seed: int = 0,

@@ -298,7 +298,7 @@ def verdict_table(s: ComparisonSummary) -> list[str]:
 
 def faithful_lines(s: SearchSummary) -> list[str]:
     """Per reference cell: our faithful LINAS's median validations to HV 0.99 [95 % CI] against DyNAS-T's,
-    the verdict (fewer is better, DyNAS-T's figure read as +-10 %), and the fidelity record measured under
+    the verdict (fewer is better, DyNAS-T's 5-seed median taken as printed), and the fidelity record measured under
     DyNAS-T's own protocol (``python -m nas_utils.search.faithful_check``): the current code and the
     variants with each fixed difference switched back, so that a gap is explained by measurement."""
     lines = []
@@ -330,7 +330,8 @@ def faithful_lines(s: SearchSummary) -> list[str]:
             line += f" Record (budget {first.budget}; verdicts by the same rule): " + "; ".join(parts) + "."
             unexplained = ("is not explained by a code difference we know of (every difference found in DyNAS-T "
                            "1.6.0's source is fixed above); left: the random streams, DyNAS-T's own 5-seed spread "
-                           "(unknown to us) and pymoo's minor version.")
+                           "(unknown to us) and pymoo's minor version (params.yaml records a run of the same code under pymoo "
+                           "0.6.1.1).")
             if judged[first.variant].outcome in ("beats", "misses"):
                 line += f" The gap of *{first.variant}* {unexplained}"
             elif not first.evals.ci_low <= f.dynast_median <= first.evals.ci_high:
