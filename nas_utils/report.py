@@ -35,7 +35,7 @@ from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report sta
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
-from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, predictors_section
+from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section
 from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
 from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
@@ -146,6 +146,11 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         for protocol, best, v in help_protocol_rows(pred):  # the same rows and rule as section 2
             lines.append(f"| {claims.HELP_ND.text}; ours with {HELP_BUDGETS[protocol]} | {claims.HELP_ND_MEAN} | "
                          f"{best.spearman:.3f}{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
+        if (loop := pred.search_loop) is not None:  # the same rule as section 2 (sections.predictors.loop_verdict)
+            lines.append(f"| {claims.LOOP_SAVING_GOAL.text} ({loop.tactic}, {loop.predictor}, "
+                         f"k = {loop.k}; NB201 x HELP test cells) | >= {claims.LOOP_SAVING_GOAL.low:g}x (project goal) | "
+                         f"{loop.saving_factor:.2f}x{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)} | "
+                         f"{describe(loop_verdict(loop))} |")
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
         ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in sparse.families)

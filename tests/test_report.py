@@ -227,3 +227,18 @@ def test_the_seed_record_has_its_own_tables_verdicts_and_glance_rows(reports: Pa
     assert "10-seed record, WeakNAS/LINAS" in glance and "test cells, 10-seed record)" in glance
     head = report.headline(report.load_summaries(reports))
     assert head["search_seeds.pixel2.nsga2_x_linas"] == 3.75 and head["search_seeds.pixel2.near_limit_evals_0.995"] == 40.0
+
+
+def test_the_search_loop_saving_is_judged_against_issue_12s_goal(reports: Path) -> None:
+    """One rule, the same verdict at a glance and in section 2; a censored saving (a lower bound) cannot miss."""
+    from dataclasses import replace
+
+    from nas_utils.sections.predictors import loop_verdict
+
+    text = report.build(reports)
+    glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
+    row = next(line for line in glance.splitlines() if "search loop" in line)
+    assert "| >= 10x (project goal) | 4.67x [3.90, 5.20] | misses |" in row
+    assert "(4.67x fewer [3.90, 5.20]; goal >= 10x: **misses**;" in text
+    loop = report.load_summaries(reports)["predictors"].search_loop
+    assert loop is not None and loop_verdict(replace(loop, measured_reached=0.9)).outcome == "inconclusive"

@@ -9,7 +9,7 @@ from pathlib import Path
 from nas_utils import claims
 from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import PredictorsSummary
-from nas_utils.results.predictors import REGISTRATIONS, SpearmanResult
+from nas_utils.results.predictors import REGISTRATIONS, SearchLoopResult, SpearmanResult
 from nas_utils.sections.common import figure, fmt, interval, notebook_link
 
 
@@ -50,10 +50,18 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
                   f"needs {loop.predicted_measured:.0f} device measurements with the transferred {loop.predictor} "
                   f"predictor vs {loop.measured_evals_to_same_hv:.0f} when every candidate is measured "
                   f"({loop.saving_factor:.2f}x fewer{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
-                  f"NASFLAT reports {claims.NASFLAT_NAS_SPEEDUP:g}x in wall-clock time).", ""]
+                  f"goal >= {claims.LOOP_SAVING_GOAL.low:g}x: **{describe(loop_verdict(loop))}**; NASFLAT reports "
+                  f"{claims.NASFLAT_NAS_SPEEDUP:g}x in wall-clock time, not judged: ours counts measurements).", ""]
     lines += figure(root, "predictors", "k_curves", "Spearman vs number of target samples.")
     lines += [f"Notebook: {notebook_link('predictors')}", ""]
     return lines
+
+
+def loop_verdict(loop: SearchLoopResult) -> Verdict:
+    """The in-loop saving against issue 12's goal (``claims.LOOP_SAVING_GOAL``), by the one rule. Where some
+    seed's baseline never reached the predicted run's HV, the saving is a lower bound: the interval is open above."""
+    high = loop.saving_factor_ci_high if loop.measured_reached == 1 else float("inf")
+    return verdict(Estimate(loop.saving_factor, loop.saving_factor_ci_low, high), claims.LOOP_SAVING_GOAL)
 
 
 #: HELP's protocol with the target measurements each variant grants (HELP itself: 10 support + 10 reference).
