@@ -147,8 +147,8 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
             lines.append(f"| {claims.HELP_ND.text}; ours with {HELP_BUDGETS[protocol]} | {claims.HELP_ND_MEAN} | "
                          f"{best.spearman:.3f}{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
         if (loop := pred.search_loop) is not None:  # the same rule as section 2 (sections.predictors.loop_verdict)
-            lines.append(f"| {claims.LOOP_SAVING_GOAL.text} ({loop.tactic}, {loop.predictor}, "
-                         f"k = {loop.k}; NB201 x HELP test cells) | >= {claims.LOOP_SAVING_GOAL.low:g}x (project goal) | "
+            lines.append(f"| {claims.LOOP_SAVING_GOAL.text} ({loop.tactic}, {loop.predictor}, k = {loop.k}; "
+                         f"NB201 x HELP test cells) | >= {claims.LOOP_SAVING_GOAL.low:g}x (project goal) | "
                          f"{loop.saving_factor:.2f}x{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)} | "
                          f"{describe(loop_verdict(loop))} |")
     if (sparse := sm.get("sparsenas")) is not None:
@@ -329,8 +329,8 @@ def build(out_dir: Path | None = None) -> str:
              "medians over seeds (DyNAS-T 1.6.0's validation counts, 5 seeds) and ranges are taken as printed. With "
              "few seeds a bootstrap interval of a median is narrower than 95 %: with n seeds it covers the median at "
              "most 1 - 2^(1-n) of the time (50 % at 2 seeds, 75 % at 3, 94 % at 5), so where a stage runs few seeds "
-             "of a tactic, its 20-seed record (section 1) is the better read. Without an interval the point estimate decides and the verdict says "
-             "'point estimate'.",
+             "of a tactic, its 20-seed record (section 1) is the better read. Without an interval the point "
+             "estimate decides and the verdict says 'point estimate'.",
              ""]
     if glossary := device_glossary(_devices(sm)):
         lines += [glossary, ""]

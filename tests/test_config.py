@@ -90,17 +90,24 @@ def test_the_latency_timing_reaches_the_measurements() -> None:
     assert (settings.repeats, settings.statistic, settings.clock, settings.seed, cfg.latency_rounds) == (15, "min", "thread", cfg.seed, 4)
 
 
-def test_the_search_times_latency_as_the_latency_stage_does() -> None:
-    """The pre-registered rule's pick (data/preregistration/search_supernet/README.md): one timing protocol
-    for the project, in params.yaml and in the paper profile."""
+def _params(profile: str) -> dict:
+    """params.yaml as the ``default`` profile, or with ``profiles/paper.yaml`` merged in (``paper``)."""
     import yaml
 
     from nas_utils.profiles import merge
+
+    params = config.read_params()
+    if profile == "paper":
+        merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    return params
+
+
+def test_the_search_times_latency_as_the_latency_stage_does() -> None:
+    """The pre-registered rule's pick (data/preregistration/search_supernet/README.md): one timing protocol
+    for the project, in params.yaml and in the paper profile."""
     from nas_utils.schemas.search_supernet import TIMING_REQUIRED
 
-    paper = config.read_params()
-    merge(paper, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
-    for params in (config.read_params(), paper):
+    for params in (_params("default"), _params("paper")):
         timing = dict(params["search_supernet"]["latency_timing"])
         assert timing == {k: params["latency"][k] for k in TIMING_REQUIRED}
 
@@ -164,14 +171,9 @@ SUPERNET_DEV_CHOSEN = {"hvgain": {"ref_latency": 2.0}, "bo": {"ordinal": True}}
 def test_supernet_tactics_use_the_nb201_settings(profile: str) -> None:
     """Stage search_supernet runs every tactic with the NB201 development-cell settings, save the keys listed
     above (chosen on the development super-networks, or named for cost), in both profiles."""
-    import yaml
-
-    from nas_utils.profiles import merge
     from nas_utils.search.base import same_settings
 
-    params = config.read_params()
-    if profile == "paper":
-        merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    params = _params(profile)
     supernet, nb201 = params["search_supernet"]["tactic_params"], params["search"]["tactic_params"]
     for tactic, settings in supernet.items():
         allowed = SUPERNET_DIFFERENCES.get(tactic, set())
@@ -186,14 +188,9 @@ def test_supernet_tactics_use_the_nb201_settings(profile: str) -> None:
 def test_search_loop_runs_notebook_05s_tactic_settings(profile: str) -> None:
     """The predictor-in-the-loop search (stage predictor_transfer) runs its tactic with the search stage's
     settings, in both profiles."""
-    import yaml
-
-    from nas_utils.profiles import merge
     from nas_utils.search.base import same_settings
 
-    params = config.read_params()
-    if profile == "paper":
-        merge(params, yaml.safe_load((config.project_root() / "profiles" / "paper.yaml").read_text()))
+    params = _params(profile)
     loop = params["predictors"]
     tactic = loop["search_tactic"]
     assert same_settings(tactic, loop["search_tactic_params"].get(tactic, {}),

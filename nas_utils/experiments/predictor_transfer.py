@@ -167,7 +167,8 @@ def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
 
 def _loop_spec(cfg: PredictorsConfig) -> in_loop.LoopSpec:
     return in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
-                            tactic_params=dict(cfg.search_tactic_params.get(cfg.search_tactic, {})), budget=cfg.search_budget, front_budget=cfg.search_front_budget,
+                            tactic_params=dict(cfg.search_tactic_params.get(cfg.search_tactic, {})),
+                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
                             baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
                             n_pretrain=cfg.n_pretrain_nb201)
 
