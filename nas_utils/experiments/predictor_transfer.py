@@ -39,7 +39,7 @@ from nas_utils.runtime import torch_threads
 from nas_utils.schemas.predictors import PredictorsConfig
 from nas_utils.transfer import in_loop
 from nas_utils.transfer.data import TaskData, load_task_data
-from nas_utils.transfer import help_budget
+from nas_utils.transfer import help_budget, loop_settings
 from nas_utils.transfer.help import Help, HelpSpec
 from nas_utils.transfer.methods import (
     CostBaseline,
@@ -108,7 +108,7 @@ def _run_job(item: tuple[PredictorsConfig, Job]) -> tuple[list[pd.DataFrame], fl
     with torch_threads(runtime.settings().threads):
         if job.kind == "loop":
             ds, dev = job.task.split("/")
-            frames = [in_loop.run_cell(ds, dev, _loop_spec(cfg), cfg.settings(), cfg.seed)]
+            frames = [in_loop.run_cell(ds, dev, in_loop.LoopSpec.from_config(cfg), cfg.settings(), cfg.seed)]
         else:
             frames = _study_job(cfg, job, _data(cfg, job.task))
     return frames, time.perf_counter() - start
@@ -163,14 +163,6 @@ def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
     """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``."""
     selected = [j for j in jobs(cfg) if j.kind != "loop"]
     return _study_result(selected, run_jobs(cfg, selected, progress))
-
-
-def _loop_spec(cfg: PredictorsConfig) -> in_loop.LoopSpec:
-    return in_loop.LoopSpec(method=cfg.search_method, k=cfg.search_k, sampler=cfg.sampler, tactic=cfg.search_tactic,
-                            tactic_params=dict(cfg.search_tactic_params.get(cfg.search_tactic, {})),
-                            budget=cfg.search_budget, front_budget=cfg.search_front_budget,
-                            baseline_budget=cfg.search_baseline_budget, seeds=cfg.search_seeds,
-                            n_pretrain=cfg.n_pretrain_nb201)
 
 
 def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
@@ -238,6 +230,13 @@ def help_budget_table(summary: PredictorsSummary) -> pd.DataFrame:
     from dataclasses import asdict
 
     return pd.DataFrame([asdict(r) for r in summary.help_budget]).round(3)
+
+
+def loop_settings_table(summary: PredictorsSummary) -> pd.DataFrame:
+    """The in-loop settings record on the development cells: median saving [95 %] per (k, front budget)."""
+    from dataclasses import asdict
+
+    return pd.DataFrame([asdict(r) for r in summary.loop_settings]).round(3)
 
 
 def budget_table(cfg: PredictorsConfig) -> pd.DataFrame:
@@ -342,7 +341,9 @@ def summarise(result: PredictorsRun, cfg: PredictorsConfig) -> PredictorsSummary
         timings_s={str(k): float(v) for k, v in result.study.timings.items()}, method=cfg.method,
         information_budget=[BudgetRow(**r) for r in result.budget.to_dict(orient="records")], loop_cells=cells,
         help_episodes=cfg.help_episodes, help_target_scale=HelpSpec().target_scale,
-        help_budget=help_budget.budget_rows(help_budget.load_record()) if help_budget.record_path().exists() else [])
+        help_budget=help_budget.budget_rows(help_budget.load_record()) if help_budget.record_path().exists() else [],
+        loop_settings=(loop_settings.setting_rows(loop_settings.load_record())
+                       if loop_settings.record_path().exists() else []))
 
 
 def spearman_plot_data(summary: PredictorsSummary) -> dict[str, pd.DataFrame]:

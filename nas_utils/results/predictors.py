@@ -105,6 +105,23 @@ class SearchLoopResult:
 
 
 @dataclass(frozen=True)
+class LoopSettingRow:
+    """One (k, front budget) of the in-loop settings record on the development cells (``loop_settings.csv``):
+    the median saving over every (cell, seed) run with its bootstrap 95 % interval; ``chosen``: the rule's pick."""
+
+    k: int
+    front_budget: int  # 0: the whole predicted front
+    runs: int
+    median_saving: float
+    ci_low: float
+    ci_high: float
+    median_measured: float
+    median_hv: float
+    censored: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
 class HelpBudgetRow:
     """HELP on a development target at one meta-training budget (record ``help_episodes.csv``).
 
@@ -138,6 +155,7 @@ class PredictorsSummary(Summary):
     help_episodes: int | None = None  # HELP's meta-training episodes in this run
     help_target_scale: str | None = None  # how HELP scaled the target's support labels in this run
     help_budget: list[HelpBudgetRow] = field(default_factory=list)  # development record, every budget
+    loop_settings: list[LoopSettingRow] = field(default_factory=list)  # development record of the loop's k and front
 
     def rows(self, protocol: str = "all_archs", task: str | None = None) -> list[SpearmanResult]:
         return [r for r in self.spearman if r.protocol == protocol and (task is None or r.task == task)]
