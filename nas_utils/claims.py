@@ -18,11 +18,19 @@ printed. For a one-sided target (``kind="target"``) the band is the target itsel
 end) can only beat or miss through its closed end. Without an interval the verdict is
 taken on the point estimate and marked as such by :func:`describe` ("point estimate").
 
+A bootstrap interval of a *median* from few runs cannot be a 95 % interval: it lies inside the runs'
+range, and ``[min, max]`` of n runs covers the true median only 1 - 2^(1-n) of the time (50 % at 2,
+75 % at 3, 94 % at 5); from :data:`MIN_MEDIAN_RUNS` = 6 runs on (97 %) it can. An estimate that
+names its ``runs`` keeps its verdict, and :func:`describe` states that limit beside it
+("misses (3 seeds: covers at most 75 %)"), so a reader weighs the word where it stands.
+
 >>> v = verdict(Estimate(9.5, 9.0, 10.2), WEAKNAS_VS_LINAS)
 >>> v.outcome, describe(v)
 ('beats', 'beats')
 >>> verdict(Estimate(6.0, 3.0, 9.0), WEAKNAS_VS_LINAS).outcome
 'inconclusive'
+>>> describe(verdict(Estimate(1.5, 0.9, 1.7, runs=3), WEAKNAS_VS_LINAS))
+'misses (3 seeds: covers at most 75 %)'
 """
 
 from __future__ import annotations
@@ -70,17 +78,31 @@ class Claim:
         return f"{self.low:g}{unit}" if self.low == self.high else f"{self.low:g}{unit}-{self.high:g}{unit}"
 
 
+#: The fewest runs whose median has a distribution-free 95 % interval (``[min, max]`` covers 1 - 2^(1-n)).
+MIN_MEDIAN_RUNS = 6
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """Our number: point estimate and (optional) 95 % interval; ``inf`` ends are open."""
+    """Our number: point estimate and (optional) 95 % interval; ``inf`` ends are open.
+
+    ``runs``: for a bootstrap interval of a median (or of a ratio of medians), the fewest runs behind
+    it; below :data:`MIN_MEDIAN_RUNS` :func:`describe` states the coverage the interval can have.
+    """
 
     value: float | None
     low: float | None = None
     high: float | None = None
+    runs: int | None = None
 
     @property
     def has_interval(self) -> bool:
         return self.low is not None and self.high is not None
+
+    @property
+    def max_coverage(self) -> float | None:
+        """The most a median's interval from ``runs`` runs can cover (``None``: not such an interval)."""
+        return None if self.runs is None or not self.has_interval else 1 - 2.0 ** (1 - self.runs)
 
 
 @dataclass(frozen=True)
@@ -210,10 +232,14 @@ def verdict(estimate: Estimate, claim: Claim) -> Verdict:
 
 
 def describe(v: Verdict) -> str:
-    """The verdict in words, e.g. ``misses`` or ``meets (point estimate, no interval)``."""
+    """The verdict in words, e.g. ``misses``, ``meets (point estimate, no interval)`` or, for a median's
+    interval from fewer than :data:`MIN_MEDIAN_RUNS` runs, ``misses (3 seeds: covers at most 75 %)``."""
     word = str(v.outcome)
     if v.claim.kind == "target" and v.outcome in ("beats", "within"):
         word = "meets"
     if v.point_only and v.outcome != "no data":
         word += " (point estimate, no interval)"
+    cover, runs = v.estimate.max_coverage, v.estimate.runs
+    if cover is not None and runs is not None and runs < MIN_MEDIAN_RUNS and v.outcome in ("beats", "within", "misses"):
+        word += f" ({runs} seed{'s' if runs != 1 else ''}: covers at most {100 * cover:.0f} %)"
     return word

@@ -328,8 +328,10 @@ def build(out_dir: Path | None = None) -> str:
              f"+-{100 * claims.WEAKNAS_VS_LINAS.tolerance:.0f} %, published means over trials (NASFLAT, HELP), "
              "medians over seeds (DyNAS-T 1.6.0's validation counts, 5 seeds) and ranges are taken as printed. With "
              "few seeds a bootstrap interval of a median is narrower than 95 %: with n seeds it covers the median at "
-             "most 1 - 2^(1-n) of the time (50 % at 2 seeds, 75 % at 3, 94 % at 5), so where a stage runs few seeds "
-             "of a tactic, its 20-seed record (section 1) is the better read. Without an interval the point "
+             f"most 1 - 2^(1-n) of the time (50 % at 2 seeds, 75 % at 3, 94 % at 5). A verdict from fewer than "
+             f"{claims.MIN_MEDIAN_RUNS} seeds says so beside the word (e.g. 'misses (3 seeds: covers at most 75 %)'), "
+             "and where a stage runs few seeds of a tactic, its 20-seed record (section 1) is the better read. "
+             "Without an interval the point "
              "estimate decides and the verdict says 'point estimate'.",
              ""]
     if glossary := device_glossary(_devices(sm)):

@@ -184,7 +184,7 @@ def test_other_thresholds_and_budgets_fill_their_columns(tmp_path: Path) -> None
     text = report.build(root)
     assert "| HV 0.97 |" in text and "| cifar10/pixel2 | nsga2 | 10 | 150 [110, 230] (3.75x [2.40, 5.90]) |" in text
     assert "| cifar10/pixel2 | nsga2 | 10 | 200 [110, 280] (3.75x [2.40, 5.90]) |" in text  # the near-front view
-    assert "full [5, 10], sparse [2]" in text and "| mbv3_1d | 3 | <= 1.75x [0.00, 1.80] | misses |" in text
+    assert "full [5, 10], sparse [2]" in text and "| mbv3_1d | 3 | <= 1.75x [0.00, 1.80] | misses (3 seeds: covers at most 75 %) |" in text
 
 
 def test_help_row_states_the_cost_of_its_cheap_setting(reports: Path) -> None:

@@ -300,7 +300,7 @@ def family_sentences(summary: SupernetSummary) -> str:
 
     lines = []
     for f in summary.families:
-        est = Estimate(f.speedup, f.speedup_low, f.speedup_high)
+        est = Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds)
         goal, paper = describe(verdict(est, SPARSENAS_GOAL)), describe(verdict(est, SPARSENAS_SPEEDUP))
         rho = "n/a" if f.early_spearman_oof is None else f"{f.early_spearman_oof:.2f}"
         lines.append(

@@ -90,11 +90,14 @@ def ratio_text(r: RatioResult | None) -> str:
     return "n/a" if r is None else r.text()
 
 
-def ratio_estimate(r: RatioResult | None) -> Estimate:
-    """A ratio to LINAS as the :class:`Estimate` the verdict rule judges (empty when there is none)."""
+def ratio_estimate(r: RatioResult | None, cell: CellSummary | None = None) -> Estimate:
+    """A ratio to LINAS as the :class:`Estimate` the verdict rule judges (empty when there is none); with
+    its ``cell``, the estimate names the fewer seeds of its two medians (:attr:`Estimate.max_coverage`)."""
     if r is None or r.ratio is None:
         return Estimate(None)
-    return Estimate(r.ratio, r.ci_low, r.ci_high)
+    arms = [cell.tactic(t) for t in (r.tactic, r.reference)] if cell is not None else []
+    runs = min(a.seeds for a in arms if a is not None) if any(arms) else None
+    return Estimate(r.ratio, r.ci_low, r.ci_high, runs=runs)
 
 
 def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float,
@@ -104,7 +107,7 @@ def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float,
     out = []
     for cell in summary.cells:
         r = cell.ratio(tactic, threshold, view=view)
-        out.append((cell, r, verdict(ratio_estimate(r), claim)))
+        out.append((cell, r, verdict(ratio_estimate(r, cell), claim)))
     return out
 
 

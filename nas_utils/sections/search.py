@@ -213,7 +213,7 @@ def near_limit_verdicts(s: SearchSummary, runs: ComparisonSummary | None = None
         for thr, goal in claims.NEAR_LIMIT_GOALS.items():
             if thr in runs.thresholds:
                 res = cell.threshold(name, thr)
-                out.append((cell, thr, res, verdict(Estimate(res.median, res.ci_low, res.ci_high) if res
+                out.append((cell, thr, res, verdict(Estimate(res.median, res.ci_low, res.ci_high, runs=res.seeds) if res
                                                     else Estimate(None), goal)))
     return out
 
@@ -291,7 +291,8 @@ def verdict_table(s: ComparisonSummary) -> list[str]:
         for cell in s.cells:
             if cell.tactic(tactic) is None or cell.tactic("linas") is None:
                 continue
-            words = [describe(verdict(ratio_estimate(cell.ratio(tactic, thr, view=v)), claim)) for v, thr in cols]
+            words = [describe(verdict(ratio_estimate(cell.ratio(tactic, thr, view=v), cell), claim))
+                     for v, thr in cols]
             lines.append(f"| {tactic} / LINAS = {claim.published('x')} | {cell.name} | {' | '.join(words)} |")
     return lines
 
@@ -314,13 +315,14 @@ def faithful_lines(s: SearchSummary) -> list[str]:
                     f"{f.threshold:g} on this cell in this run.")
         else:
             o = f.ours
-            v = verdict(Estimate(o.median, o.ci_low, o.ci_high), claim)  # censored: judged on the closed end
+            v = verdict(Estimate(o.median, o.ci_low, o.ci_high, runs=o.seeds), claim)  # censored: the closed end
             seeds = f"{o.seeds} seed{'s' if o.seeds != 1 else ''}"
             line = (f"- **{f.cell}**: this stage {_evals_ci(o)} validations to HV {f.threshold:g} (budget {s.budget}, "
                     f"{seeds}, {100 * o.reached:.0f} % reached it) vs DyNAS-T {f.dynast_median:g}: **{describe(v)}**.")
         if f.record:
             first = f.record[0]
-            judged = {r.variant: verdict(Estimate(r.evals.median, r.evals.ci_low, r.evals.ci_high), claim)
+            judged = {r.variant: verdict(Estimate(r.evals.median, r.evals.ci_low, r.evals.ci_high, runs=r.evals.seeds),
+                                         claim)
                       for r in f.record}
             parts = [f"*{r.variant}* {_evals_ci(r.evals)} ({r.evals.seeds} seeds; **{describe(judged[r.variant])}**, "
                      f"DyNAS-T's {f.dynast_median:g} "

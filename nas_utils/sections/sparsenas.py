@@ -23,7 +23,7 @@ def sparsenas_speedup(f: Any) -> str:
 
 def sparsenas_verdict(f: Any, claim: claims.Claim) -> Verdict:
     """The one rule on a family's speedup interval (an upper bound can only miss or stay inconclusive)."""
-    return verdict(Estimate(f.speedup, f.speedup_low, f.speedup_high), claim)
+    return verdict(Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds), claim)
 
 
 def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
