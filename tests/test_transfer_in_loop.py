@@ -51,3 +51,34 @@ def test_prior_latency_benchmark_answers_true_objectives_and_offers_the_predicti
     np.testing.assert_array_equal(ev.evaluate(bench.archs[[3, 7]]), bench.table[[3, 7]])  # validated: measured
     np.testing.assert_array_equal(ev.prior(bench.archs[[3, 7]])[:, 1], [4.0, 8.0])
     assert ev.scorer() is bench.scorer() and ev.n_evaluations == 2
+
+
+def test_loop_settings_rule_picks_the_highest_median_saving_and_ties_keep_the_current_setting():
+    import pandas as pd
+
+    from nas_utils.transfer.loop_settings import GRID, setting_rows, summary_table
+
+    assert len(GRID) == 12 and (10, 10) in GRID and (20, 0) in GRID  # 0: the whole predicted front
+
+    def runs(savings: dict[tuple[int, int], list[float]]) -> pd.DataFrame:
+        return pd.DataFrame([{"k": k, "front_budget": f, "saving": x, "measured": k + max(f, 5), "hv": 0.99,
+                              "censored": False} for (k, f), xs in savings.items() for x in xs])
+
+    best = summary_table(runs({(10, 10): [9.0, 10.0, 11.0], (5, 5): [12.0, 13.0, 14.0]}), current=(10, 10))
+    assert best.loc[best.chosen, ["k", "front_budget"]].values.tolist() == [[5, 5]]
+    tie = summary_table(runs({(5, 5): [9.0, 10.0, 11.0], (10, 10): [9.0, 10.0, 11.0]}), current=(10, 10))
+    assert tie.loc[tie.chosen, ["k", "front_budget"]].values.tolist() == [[10, 10]]
+    rows = setting_rows(tie)
+    assert [r.chosen for r in rows] == [False, True] and rows[1].median_saving == 10.0
+
+
+def test_a_censored_seed_counts_at_least_one_more_than_the_baseline_budget():
+    from dataclasses import replace
+
+    from nas_utils import config
+    from nas_utils.transfer import in_loop
+
+    cfg = config.parse("predictors", dict(config.read_params()["predictors"]))
+    spec = replace(in_loop.LoopSpec.from_config(cfg), seeds=1, baseline_budget=5)  # the baseline cannot reach it
+    row = in_loop.run_cell("cifar100", "samsung_a50", spec, cfg.settings(), cfg.seed).iloc[0]
+    assert bool(row.censored) and row.saving == (5 + 1) / row.measured
