@@ -242,3 +242,26 @@ def test_the_search_loop_saving_is_judged_against_issue_12s_goal(reports: Path) 
     assert "(4.67x fewer [3.90, 5.20]; goal >= 10x: **misses**;" in text
     loop = report.load_summaries(reports)["predictors"].search_loop
     assert loop is not None and loop_verdict(replace(loop, measured_reached=0.9)).outcome == "inconclusive"
+
+
+def test_weaknas_width_sentence_states_the_cost_of_the_cpu_width() -> None:
+    """Scores count unreached medians as budget + 1; the gap is stated only where the paper width needs fewer."""
+    from dataclasses import replace
+
+    from nas_utils.results.search import TuningEvals, TuningVariant
+    from nas_utils.sections.search import weaknas_width_sentence
+    from tests import summaries
+
+    def rows(variant: str, evals: list[float], chosen: bool) -> list[TuningVariant]:
+        return [TuningVariant("weaknas", variant, c, 3, [TuningEvals(0.99, e, 1.0)], 0.99, 10.0, "tuning_weaknas.csv",
+                              "", chosen) for c, e in zip(("a", "b"), evals)]
+
+    base = summaries.search()
+    assert weaknas_width_sentence(base) == ""  # no width record in the fixture
+    s = replace(base, tuning=rows("4x100", [200.0, float("inf")], True) + rows("4x1000 (paper width)", [150.0, 251.0],
+                                                                                 False))
+    text = weaknas_width_sentence(s)
+    assert "*4x100* 250.5" in text and "*4x1000 (paper width)* 200.5" in text and "needs 50.0 fewer (20 %)" in text
+    flipped = replace(base, tuning=rows("4x100", [150.0, 251.0], True) + rows("4x1000 (paper width)", [200.0, 301.0],
+                                                                              False))
+    assert "needs no fewer" in weaknas_width_sentence(flipped)

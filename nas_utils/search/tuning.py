@@ -40,6 +40,8 @@ DEV_CELLS: tuple[tuple[str, str], ...] = (("cifar100", "samsung_a50"), ("cifar10
 TEST_CELLS: tuple[tuple[str, str], ...] = (("cifar10", "gold_6226"), ("cifar10", "pixel2"), ("cifar10", "raspi4"),
                                            ("imagenet16", "pixel3"))
 THRESHOLDS = (0.99, 0.995, 0.999)
+#: Validations per tuning run (every committed record ran this budget; ``--budget`` changes it).
+BUDGET = 300
 
 #: BO variants compared on the dev cells: kernel and outcome warping (analytic EHVI, q = 10).
 BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -266,7 +268,7 @@ def _specs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: 
             if s == 0 or label not in SCREENED_ON_SEED_0]
 
 
-def dev_runs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int = 300,
+def dev_runs(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int, budget: int = BUDGET,
              workers: int = 1) -> pd.DataFrame:
     """One row per (variant, dev cell, seed): evaluations to each threshold, final HV, CPU s."""
     return pd.DataFrame(parallel_map(_one, _specs(variants, seeds, budget), workers=workers))
@@ -284,7 +286,7 @@ def summarise_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.groupby(["variant", "cell"], sort=False).apply(agg).reset_index()
 
 
-def dev_grid(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int = 2, budget: int = 300) -> pd.DataFrame:
+def dev_grid(variants: dict[str, tuple[str, dict[str, Any]]], seeds: int = 2, budget: int = BUDGET) -> pd.DataFrame:
     """:func:`dev_runs` summarised by :func:`summarise_runs` (the tuning table)."""
     return summarise_runs(dev_runs(variants, seeds, budget))
 
@@ -294,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("grid", choices=sorted(GRIDS))
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
-    parser.add_argument("--budget", type=int, default=300)
+    parser.add_argument("--budget", type=int, default=BUDGET)
     parser.add_argument("--out", default="", help="CSV of the per-run rows (appended run by run)")
     parser.add_argument("--workers", type=int, default=1,
                         help="single-threaded worker processes (> 1: the CSV is written once, at the end)")

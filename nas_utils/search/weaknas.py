@@ -46,8 +46,10 @@ with the evaluated ones.
   plateau stop, one batched forward pass; ~5 s per fit on 300 rows and ~1.2 s per pass over
   the space are the floor of 3 M weights on one core). So the constructor default (the CPU
   profile) is **4 x 100**: same depth, optimiser, epochs and label scaling, 10x narrower. Dev-cell
-  record (``python -m nas_utils.search.tuning weaknas``, ``tuning_weaknas.csv``, seed 0 so far):
-  4 x 100 final HV 0.993/0.994/0.992 (samsung_a50/1080ti_1/silver_4114); 4 x 1000 0.978/0.997.
+  record (``python -m nas_utils.search.tuning weaknas``, ``tuning_weaknas.csv``, seeds 0-2): mean
+  over samsung_a50/1080ti_1/silver_4114 of the median validations to HV 0.99 (unreached = 301)
+  235.0 at 4 x 100, 215.3 at 4 x 1000 (which never reaches it on samsung_a50 but is faster on the
+  other two); 4 x 100 in PyTorch 223.3. The report states this cost beside the tuning table.
 * ``predictor="xgb"``: WeakNAS's GBDT option, ``max_depth=20``, 1000 rounds
   (``xgb_rounds``, ``xgb_depth``) and learning rate 0.3 (XGBoost's default, which WeakNAS uses);
   our registry's XGBoost additionally subsamples rows/columns at 0.9.

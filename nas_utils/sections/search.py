@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nas_utils import claims
+from nas_utils.search import tuning
 from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SearchSummary
 from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
@@ -69,6 +70,8 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
               "threshold per dev cell):", "", *tuning_sentence(s), ""]
     if s.tuning:
         lines += [*markdown_table(tuning_rows(s)), ""]
+    if width := weaknas_width_sentence(s):
+        lines += [width, ""]
     lines += [*cost_lines(s), ""]
     lines += figure(root, "search", "evals_to_threshold", "Evaluations to reach each HV threshold (median, IQR).")
     lines += figure(root, "search", "hv_curves", "1 - normalised HV vs real evaluations (median, IQR band).")
@@ -369,6 +372,37 @@ def tuning_rows(s: SearchSummary) -> list[dict[str, str]]:
         row["record"] = source
         rows.append(row)
     return rows
+
+
+def weaknas_width_sentence(s: SearchSummary, threshold: float = 0.99) -> str:
+    """What WeakNAS's CPU width costs (a cost setting, not tuned; pre-registered reading in
+    data/preregistration/search/README.md, "Session 22"): per width variant of ``tuning_weaknas.csv`` the mean over
+    the dev cells of the median validations to ``threshold`` (unreached = budget + 1), its final HV and CPU s."""
+    rows: dict[str, list[TuningVariant]] = {}
+    for t in s.tuning:
+        if t.source == "tuning_weaknas.csv":
+            rows.setdefault(t.variant, []).append(t)
+    if len(rows) < 2:
+        return ""
+
+    def score(runs: list[TuningVariant]) -> float:
+        evals = [next(e.median for e in r.evals if e.threshold == threshold) for r in runs]
+        return sum(min(e, tuning.BUDGET + 1) for e in evals) / len(evals)
+
+    parts = [f"*{v}* {score(r):.1f} (final HV {sum(x.median_final_hv for x in r) / len(r):.4f}, "
+             f"{sum(x.median_cpu_s for x in r) / len(r):.0f} CPU s per run; {min(x.seeds for x in r)} seeds)"
+             for v, r in rows.items()]
+    text = (f"**WeakNAS's width, the cost of the CPU setting** (4 x 100 in the default profile, the paper's 4 x 1000 "
+            f"in `profiles/paper.yaml`; not a tuning choice): mean over the dev cells of the median validations to HV "
+            f"{threshold:g} (unreached = {tuning.BUDGET + 1}): " + "; ".join(parts) + ".")
+    ours = next((r for r in rows.values() if r[0].chosen), None)
+    paper = next((r for v, r in rows.items() if "paper width" in v), None)
+    if ours is not None and paper is not None:
+        gap = score(ours) - score(paper)
+        text += (f" The paper width needs {gap:.1f} fewer ({100 * gap / score(ours):.0f} %): the default profile's "
+                 "WeakNAS/LINAS ratios favour LINAS by about that much." if gap > 0 else
+                 " The paper width needs no fewer: the CPU width does not weaken WeakNAS here.")
+    return text
 
 
 def tuning_sentence(s: SearchSummary) -> list[str]:
