@@ -20,9 +20,11 @@ taken on the point estimate and marked as such by :func:`describe` ("point estim
 
 A bootstrap interval of a *median* from few runs cannot be a 95 % interval: it lies inside the runs'
 range, and ``[min, max]`` of n runs covers the true median only 1 - 2^(1-n) of the time (50 % at 2,
-75 % at 3, 94 % at 5); from :data:`MIN_MEDIAN_RUNS` = 6 runs on (97 %) it can. An estimate that
-names its ``runs`` keeps its verdict, and :func:`describe` states that limit beside it
-("misses (3 seeds: covers at most 75 %)"), so a reader weighs the word where it stands.
+75 % at 3, 94 % at 5); from :data:`MIN_MEDIAN_RUNS` = 6 runs on (97 %) it can. For a ratio of two
+medians the bound is not exact, but the arm with fewer runs limits the ratio's interval much the same
+way. An estimate that names its ``runs`` keeps its verdict, and :func:`describe` states the limit
+beside it ("misses (3 seeds: a median's interval covers at most 75 %)"), so a reader weighs the
+word where it stands.
 
 >>> v = verdict(Estimate(9.5, 9.0, 10.2), WEAKNAS_VS_LINAS)
 >>> v.outcome, describe(v)
@@ -30,7 +32,7 @@ names its ``runs`` keeps its verdict, and :func:`describe` states that limit bes
 >>> verdict(Estimate(6.0, 3.0, 9.0), WEAKNAS_VS_LINAS).outcome
 'inconclusive'
 >>> describe(verdict(Estimate(1.5, 0.9, 1.7, runs=3), WEAKNAS_VS_LINAS))
-'misses (3 seeds: covers at most 75 %)'
+"misses (3 seeds: a median's interval covers at most 75 %)"
 """
 
 from __future__ import annotations
@@ -233,7 +235,8 @@ def verdict(estimate: Estimate, claim: Claim) -> Verdict:
 
 def describe(v: Verdict) -> str:
     """The verdict in words, e.g. ``misses``, ``meets (point estimate, no interval)`` or, for a median's
-    interval from fewer than :data:`MIN_MEDIAN_RUNS` runs, ``misses (3 seeds: covers at most 75 %)``."""
+    interval from fewer than :data:`MIN_MEDIAN_RUNS` runs, ``misses (3 seeds: a median's interval covers at most
+    75 %)``."""
     word = str(v.outcome)
     if v.claim.kind == "target" and v.outcome in ("beats", "within"):
         word = "meets"
@@ -241,5 +244,6 @@ def describe(v: Verdict) -> str:
         word += " (point estimate, no interval)"
     cover, runs = v.estimate.max_coverage, v.estimate.runs
     if cover is not None and runs is not None and runs < MIN_MEDIAN_RUNS and v.outcome in ("beats", "within", "misses"):
-        word += f" ({runs} seed{'s' if runs != 1 else ''}: covers at most {100 * cover:.0f} %)"
+        word += (f" ({runs} seed{'s' if runs != 1 else ''}: a median's interval covers at most "
+                 f"{100 * cover:.0f} %)")
     return word

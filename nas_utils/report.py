@@ -149,7 +149,8 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         if (loop := pred.search_loop) is not None:  # the same rule as section 2 (sections.predictors.loop_verdict)
             lines.append(f"| {claims.LOOP_SAVING_GOAL.text} ({loop.tactic}, {loop.predictor}, k = {loop.k}; "
                          f"NB201 x HELP test cells) | >= {claims.LOOP_SAVING_GOAL.low:g}x (project goal) | "
-                         f"{loop.saving_factor:.2f}x{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)} | "
+                         f"{loop.saving_factor:.2f}x{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)} "
+                         f"at median HV {loop.predicted_hv:.3f} | "
                          f"{describe(loop_verdict(loop))} |")
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
@@ -329,7 +330,8 @@ def build(out_dir: Path | None = None) -> str:
              "medians over seeds (DyNAS-T 1.6.0's validation counts, 5 seeds) and ranges are taken as printed. With "
              "few seeds a bootstrap interval of a median is narrower than 95 %: with n seeds it covers the median at "
              f"most 1 - 2^(1-n) of the time (50 % at 2 seeds, 75 % at 3, 94 % at 5). A verdict from fewer than "
-             f"{claims.MIN_MEDIAN_RUNS} seeds says so beside the word (e.g. 'misses (3 seeds: covers at most 75 %)'), "
+             f"{claims.MIN_MEDIAN_RUNS} seeds says so beside the word (e.g. 'misses (3 seeds: a median's interval "
+             "covers at most 75 %)'; for a ratio of two medians the arm with fewer seeds sets the limit, roughly), "
              "and where a stage runs few seeds of a tactic, its 20-seed record (section 1) is the better read. "
              "Without an interval the point "
              "estimate decides and the verdict says 'point estimate'.",

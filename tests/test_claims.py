@@ -72,10 +72,11 @@ def test_a_median_from_few_seeds_says_what_its_interval_can_cover() -> None:
     """Below MIN_MEDIAN_RUNS the word keeps its outcome and states 1 - 2^(1-n); from 6 seeds on, or without
     an interval or a decided outcome, nothing is added."""
     claim = claims.WEAKNAS_VS_LINAS
-    assert describe(verdict(Estimate(1.5, 0.9, 1.7, runs=2), claim)) == "misses (2 seeds: covers at most 50 %)"
-    assert describe(verdict(Estimate(1.5, 0.9, 1.7, runs=5), claim)) == "misses (5 seeds: covers at most 94 %)"
+    label = "seeds: a median's interval covers at most"
+    assert describe(verdict(Estimate(1.5, 0.9, 1.7, runs=2), claim)) == f"misses (2 {label} 50 %)"
+    assert describe(verdict(Estimate(1.5, 0.9, 1.7, runs=5), claim)) == f"misses (5 {label} 94 %)"
     assert describe(verdict(Estimate(1.5, 0.9, 1.7, runs=claims.MIN_MEDIAN_RUNS), claim)) == "misses"
     assert describe(verdict(Estimate(6.0, 3.0, 9.0, runs=3), claim)) == "inconclusive"
     assert describe(verdict(Estimate(1.5, runs=3), claim)) == "misses (point estimate, no interval)"
     goal = claims.NEAR_LIMIT_GOALS[0.995]
-    assert describe(verdict(Estimate(40, 30, 50, runs=5), goal)) == "meets (5 seeds: covers at most 94 %)"
+    assert describe(verdict(Estimate(40, 30, 50, runs=5), goal)) == f"meets (5 {label} 94 %)"

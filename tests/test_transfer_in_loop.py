@@ -82,3 +82,15 @@ def test_a_censored_seed_counts_at_least_one_more_than_the_baseline_budget():
     spec = replace(in_loop.LoopSpec.from_config(cfg), seeds=1, baseline_budget=5)  # the baseline cannot reach it
     row = in_loop.run_cell("cifar100", "samsung_a50", spec, cfg.settings(), cfg.seed).iloc[0]
     assert bool(row.censored) and row.saving == (5 + 1) / row.measured
+
+
+def test_a_tie_without_the_current_setting_goes_to_the_first_in_grid_order_whatever_the_row_order():
+    import pandas as pd
+
+    from nas_utils.transfer.loop_settings import summary_table
+
+    runs = pd.DataFrame([{"k": k, "front_budget": f, "saving": x, "measured": k + f, "hv": 0.97, "censored": False}
+                         for k, f in [(5, 10), (10, 10), (5, 5)] for x in ([14.0, 14.2, 14.4] if k == 5 else [9.0])])
+    table = summary_table(runs)  # rows arrive as (5, 10), (10, 10), (5, 5); the registered current is (10, 10)
+    assert table[["k", "front_budget"]].values.tolist() == [[5, 5], [5, 10], [10, 10]]
+    assert table.loc[table.chosen, ["k", "front_budget"]].values.tolist() == [[5, 5]]

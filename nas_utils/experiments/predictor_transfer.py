@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -225,18 +226,21 @@ def help_table(results: pd.DataFrame) -> pd.DataFrame:
               "help_published", "verdict_vs_help"]]
 
 
-def help_budget_table(summary: PredictorsSummary) -> pd.DataFrame:
-    """HELP's development record: Spearman and CPU s per meta-training budget and target-label scaling."""
+def _record_table(rows: list[Any]) -> pd.DataFrame:
+    """A development record's typed rows (dataclasses) as a table, to three decimals."""
     from dataclasses import asdict
 
-    return pd.DataFrame([asdict(r) for r in summary.help_budget]).round(3)
+    return pd.DataFrame([asdict(r) for r in rows]).round(3)
+
+
+def help_budget_table(summary: PredictorsSummary) -> pd.DataFrame:
+    """HELP's development record: Spearman and CPU s per meta-training budget and target-label scaling."""
+    return _record_table(summary.help_budget)
 
 
 def loop_settings_table(summary: PredictorsSummary) -> pd.DataFrame:
     """The in-loop settings record on the development cells: median saving [95 %] per (k, front budget)."""
-    from dataclasses import asdict
-
-    return pd.DataFrame([asdict(r) for r in summary.loop_settings]).round(3)
+    return _record_table(summary.loop_settings)
 
 
 def budget_table(cfg: PredictorsConfig) -> pd.DataFrame:
@@ -308,7 +312,7 @@ def _loop_result(loop: pd.DataFrame, cfg: PredictorsConfig) -> SearchLoopResult 
     from nas_utils.stats import bootstrap_ci
 
     ci = bootstrap_ci(loop.saving.to_numpy(dtype=float), np.median)
-    needed = loop.baseline_needed.astype(float).fillna(float(cfg.search_baseline_budget))
+    needed = loop.baseline_needed.astype(float).fillna(float(cfg.search_baseline_budget + 1))  # censored: > budget
     return SearchLoopResult(
         tactic=cfg.search_tactic, predictor=cfg.search_method,
         target=", ".join(f"{d}/{v}" for d, v in in_loop.TEST_CELLS), k=cfg.search_k, budget=cfg.search_budget,

@@ -97,7 +97,7 @@ class SearchLoopResult:
     predicted_measured: float
     predicted_hv: float
     measured_final_hv: float
-    measured_evals_to_same_hv: float  # mean over seeds; a seed that never reached counts the budget
+    measured_evals_to_same_hv: float  # median over runs; a run that never reached counts the budget + 1
     measured_reached: float  # fraction of seeds
     saving_factor: float
     saving_factor_ci_low: float | None = None

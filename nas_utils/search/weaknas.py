@@ -42,7 +42,7 @@ with the evaluated ones.
   The paper's width is 4 x 1000 (``mlp_width=1000, mlp_depth=4``, the *paper* profile).
   Measured on the 2-core CPU machine, one thread: a 300-evaluation run (two fits in each of 29
   iterations on 10-290 rows, each followed by scoring all 15,625 cells) costs 11-12 CPU s at
-  4 x 100 (scikit-learn) and 214-233 CPU s at 4 x 1000 with ``mlp_torch`` (float32, the
+  4 x 100 (scikit-learn) and 202-269 CPU s at 4 x 1000 with ``mlp_torch`` (float32, the
   plateau stop, one batched forward pass; ~5 s per fit on 300 rows and ~1.2 s per pass over
   the space are the floor of 3 M weights on one core). So the constructor default (the CPU
   profile) is **4 x 100**: same depth, optimiser, epochs and label scaling, 10x narrower. Dev-cell

@@ -95,8 +95,8 @@ def ratio_estimate(r: RatioResult | None, cell: CellSummary | None = None) -> Es
     its ``cell``, the estimate names the fewer seeds of its two medians (:attr:`Estimate.max_coverage`)."""
     if r is None or r.ratio is None:
         return Estimate(None)
-    arms = [cell.tactic(t) for t in (r.tactic, r.reference)] if cell is not None else []
-    runs = min(a.seeds for a in arms if a is not None) if any(arms) else None
+    arms = [a for t in (r.tactic, r.reference) if cell is not None and (a := cell.tactic(t)) is not None]
+    runs = min(a.seeds for a in arms) if arms else None
     return Estimate(r.ratio, r.ci_low, r.ci_high, runs=runs)
 
 

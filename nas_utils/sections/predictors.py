@@ -46,8 +46,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
                   f"on each target): " + "; ".join(parts) + ".", ""]
     loop = s.search_loop
     if loop:
-        lines += [f"Predictor in the search loop ({loop.tactic} on {loop.target}, {loop.seeds} seeds): the same final HV "
-                  f"needs {loop.predicted_measured:.0f} device measurements with the transferred {loop.predictor} "
+        lines += [f"Predictor in the search loop ({loop.tactic} on {loop.target}, {loop.seeds} (cell, seed) runs): the same "
+                  f"final HV (median {loop.predicted_hv:.3f}, true latencies) needs {loop.predicted_measured:.0f} device measurements with the transferred {loop.predictor} "
                   f"predictor vs {loop.measured_evals_to_same_hv:.0f} when every candidate is measured "
                   f"({loop.saving_factor:.2f}x fewer{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
                   f"goal >= {claims.LOOP_SAVING_GOAL.low:g}x: **{describe(loop_verdict(loop))}**; NASFLAT reports "

@@ -385,9 +385,14 @@ def weaknas_width_sentence(s: SearchSummary, threshold: float = 0.99) -> str:
     if len(rows) < 2:
         return ""
 
+    def medians(runs: list[TuningVariant]) -> list[float]:
+        return [e.median for r in runs for e in r.evals if e.threshold == threshold]
+
     def score(runs: list[TuningVariant]) -> float:
-        evals = [next(e.median for e in r.evals if e.threshold == threshold) for r in runs]
-        return sum(min(e, tuning.BUDGET + 1) for e in evals) / len(evals)
+        return sum(min(e, tuning.BUDGET + 1) for e in medians(runs)) / max(len(medians(runs)), 1)
+
+    def censored(runs: list[TuningVariant]) -> bool:
+        return any(e > tuning.BUDGET for e in medians(runs))
 
     parts = [f"*{v}* {score(r):.1f} (final HV {sum(x.median_final_hv for x in r) / len(r):.4f}, "
              f"{sum(x.median_cpu_s for x in r) / len(r):.0f} CPU s per run; {min(x.seeds for x in r)} seeds)"
@@ -399,8 +404,12 @@ def weaknas_width_sentence(s: SearchSummary, threshold: float = 0.99) -> str:
     paper = next((r for v, r in rows.items() if "paper width" in v), None)
     if ours is not None and paper is not None:
         gap = score(ours) - score(paper)
-        text += (f" The paper width needs {gap:.1f} fewer ({100 * gap / score(ours):.0f} %): the default profile's "
-                 "WeakNAS/LINAS ratios favour LINAS by about that much." if gap > 0 else
+        # a median not reached counts budget + 1, its least value: censoring on the paper width's side makes
+        # the gap an upper bound, on ours a lower one
+        bound = {(True, False): "at most ", (False, True): "at least ", (True, True): "about "}.get(
+            (censored(paper), censored(ours)), "")
+        text += (f" The paper width needs {bound}{gap:.1f} fewer ({bound}{100 * gap / score(ours):.0f} %): the default "
+                 "profile's WeakNAS/LINAS ratios favour LINAS by about that much." if gap > 0 else
                  " The paper width needs no fewer: the CPU width does not weaken WeakNAS here.")
     return text
 
