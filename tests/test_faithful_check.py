@@ -61,7 +61,7 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     text = "\n".join(faithful_lines(summary))
     assert "DyNAS-T's 77 inside our interval;" in text and "DyNAS-T's 77 outside our interval;" in text
     assert fc.VARIANTS["faithful"][1] in text and "verdicts by the same rule): *faithful* 77 [" in text
-    assert "(3 seeds; **inconclusive**, DyNAS-T" in text and "(3 seeds; **misses**, DyNAS-T" in text
+    assert "(3 seeds; **inconclusive**, DyNAS-T" in text and "(3 seeds; **misses (3 seeds: a median's interval covers at most 75 %)**, DyNAS-T" in text
     assert "share of our 5-seed medians <= 77: " in text and "not explained by a code difference" not in text
 
     def lines_for(evals: list[float]) -> str:
@@ -74,6 +74,6 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     gap = lines_for([150.0, 160.0, 170.0])
     assert "The gap of *faithful* is not explained" in gap
     near = lines_for([80.0, 82.0, 84.0])  # 77 below the whole interval [80, 84]: a gap, however small
-    assert "(3 seeds; **misses**" in near and "The gap of *faithful*" in near
+    assert "(3 seeds; **misses (3 seeds" in near and "The gap of *faithful*" in near
     inside = lines_for([70.0, 77.0, 84.0])  # 77 inside the interval: no gap claimed
     assert "(3 seeds; **inconclusive**" in inside and "The gap of" not in inside

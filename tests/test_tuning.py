@@ -18,3 +18,10 @@ def test_dev_grid_table_from_runs() -> None:
     table = summarise_runs(runs)
     assert len(table) == len(DEV_CELLS) and (table["seeds"] == 2).all()
     assert np.all(table["median_final_hv"] <= 1.0) and np.all(table["median_cpu_s"] >= 0)
+
+
+def test_the_reports_tuning_budget_is_the_tuning_scripts() -> None:
+    from nas_utils.search import tuning
+    from nas_utils.sections.search import TUNING_BUDGET
+
+    assert TUNING_BUDGET == tuning.BUDGET
