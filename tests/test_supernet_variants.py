@@ -63,7 +63,13 @@ def test_the_default_profile_runs_the_cost_pick_and_the_paper_profile_its_baseli
     cost = supernet_dev.cost_choices(folder, default)
     assert [(c.variant, c.chosen, c.in_params) for c in cost if c.tactic == "bo"] == [
         (supernet_dev.BASELINE, False, False), ("fit_maxiter=50", True, True), ("fit_maxiter=100", False, False)]
-    assert [c.in_params for c in supernet_dev.cost_choices(folder, paper_params)] == [True, False, False]
+    paper_cost = supernet_dev.cost_choices(folder, paper_params)
+    assert [c.in_params for c in paper_cost if c.tactic == "bo"] == [True, False, False]
+    # linas_faithful: the default profile runs the compact grid (it qualifies against DyNAS-T's, the record's
+    # baseline); the paper profile runs DyNAS-T's grid with a larger inner search, outside the record
+    assert [(c.variant, c.chosen, c.in_params) for c in cost if c.tactic == "linas_faithful"] == [
+        (supernet_dev.AUTHORS, False, False), ("predictor_grid=compact", True, True)]
+    assert [c.in_params for c in paper_cost if c.tactic == "linas_faithful"] == [False, False]
     for params in (default, paper_params):
         assert all(c.chosen == c.in_params for c in supernet_dev.dev_choices(folder, params) if c.tactic == "bo")
 
@@ -133,3 +139,50 @@ def test_a_cost_pick_is_not_held_against_the_development_pick(tmp_path) -> None:
         assert [(c.variant, c.chosen, c.in_params) for c in dev] == [(supernet_dev.BASELINE, False, False),
                                                                      ("a=2", True, True)]
     assert supernet_dev.without_cost_settings({"a": 2, "m": 50, "z": 0}, cost) == {"a": 2, "z": 0}
+
+
+@pytest.mark.usefixtures("toy_tactic")
+def test_a_cost_record_against_the_authors_setting_says_when_the_stage_runs_below_it(tmp_path) -> None:  # noqa: ANN001
+    """Baseline = the authors' setting (``--baseline``); the stage's cheaper setting is a variant. Qualifying, it is
+    the pick and nothing is flagged; not qualifying, the report says the profile runs the tactic below the authors'."""
+    from dataclasses import replace
+
+    from nas_utils.sections.search_supernet import cost_lines
+    from tests import summaries
+
+    for evals, flagged in (((102, 100, 100), False), ((130, 100, 100), True)):
+        _record_rows({supernet_dev.AUTHORS: ('{"a": 1, "m": 5}', (100, 100, 100), 40.0),
+                      "m=None": ('{"a": 1}', evals, 4.0)}).to_csv(tmp_path / "cost_toy.csv", index=False)
+        cost = supernet_dev.cost_choices(tmp_path, {"toy": {"a": 1}})
+        assert [(c.variant, c.chosen, c.in_params) for c in cost] == [
+            (supernet_dev.AUTHORS, flagged, False), ("m=None", not flagged, True)]
+        text = "\n".join(cost_lines(replace(summaries.search_supernet(), cost_record=cost,
+                                            cost_rule=dict(supernet_dev.COST_RULE))))
+        assert ("**This profile runs toy below its authors' setting**: m=None does not qualify (mean +10.0 %, "
+                "worst family +30.0 %" in text) is flagged
+        assert "outside its cost record" not in text
+
+
+def test_record_variants_put_the_baseline_first() -> None:
+    """Without --baseline the stage's setting is the baseline; with it, the authors' setting, and the stage's own
+    setting follows as a variant labelled by its values of the changed keys."""
+    assert supernet_variants.record_variants("bo", {}, {"x": 1}, "x=1") == {supernet_dev.STAGE: {}, "x=1": {"x": 1}}
+    out = supernet_variants.record_variants("linas_faithful", {"predictor_grid": "dynast"}, {}, "")
+    assert out == {supernet_dev.AUTHORS: {"predictor_grid": "dynast"}, "predictor_grid=compact": {}}
+
+
+@pytest.mark.usefixtures("toy_tactic")
+def test_a_record_censored_everywhere_is_said_to_decide_nothing(tmp_path) -> None:  # noqa: ANN001
+    """No setting reaches the threshold: the rule's 'qualifies' is vacuous, and the text says so with final HVs."""
+    from nas_utils.sections.search_supernet import censored_lines
+
+    rows = _record_rows({supernet_dev.AUTHORS: ('{"a": 1, "m": 5}', (np.inf,) * 3, 40.0),
+                         "m=None": ('{"a": 1}', (np.inf,) * 3, 4.0)})
+    rows.assign(final_hv=np.where(rows["variant"] == supernet_dev.AUTHORS, 0.98, 0.97)).to_csv(
+        tmp_path / "cost_toy.csv", index=False)
+    cost = supernet_dev.cost_choices(tmp_path, {"toy": {"a": 1}})
+    assert cost[0].final_hv == {"a": 0.98, "b": 0.98, "c": 0.98}
+    text = " ".join(censored_lines("toy", cost, 0.995))
+    assert "Every median of toy's record is censored" in text and "authors' setting a 0.980" in text
+    assert "m=None a 0.970" in text
+    assert censored_lines("toy", [c.__class__(**{**c.__dict__, "medians": {"a": 100.0}}) for c in cost], 0.995) == []

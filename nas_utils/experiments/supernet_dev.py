@@ -11,8 +11,9 @@ sees that the pick and ``params.yaml`` agree.
 A *cost record* ``cost_<tactic>.csv`` (same columns, made by the same script) then judges cheaper settings of
 the pick for the default profile by :data:`COST_RULE`, a non-inferiority rule: a variant that costs the
 tactic (almost) nothing in quality on the development checkpoints qualifies, and of those the cheapest is
-taken (:func:`cost_choices`). Its baseline rows are the development pick; a setting the cost record changes
-is not held against the development record (:func:`dev_choices`).
+taken (:func:`cost_choices`). Its baseline rows are the development pick (:data:`STAGE`) or, for a baseline
+tactic the stage runs below its authors' setting, that setting (:data:`AUTHORS`); a setting the cost record
+changes is not held against the development record (:func:`dev_choices`).
 
 The per-family budget is the second recorded choice (:data:`BUDGET_RULE`, pre-registered in the
 folder's README, "Budget per family"): the censoring horizon, the same for every tactic, read on the
@@ -38,6 +39,9 @@ from nas_utils.search.base import same_settings
 #: Label of the stage's own settings in a record, and in the summary (the stage may have moved on since).
 STAGE = "stage setting"
 BASELINE = "stage setting when recorded"
+#: Label of a cost record's baseline when it is a baseline tactic's authors' setting, which the stage cannot afford
+#: (``supernet_variants --baseline``); the stage's own, cheaper setting is then a variant of the record.
+AUTHORS = "authors' setting"
 #: Where the records live (relative to the project root).
 RECORD_DIR = "data/preregistration/search_supernet"
 #: The adoption rule, fixed before the development rows were computed (session 11; the NB201 rule of
@@ -87,24 +91,32 @@ def decide_cost(df: pd.DataFrame, budget: int, stage_label: str = STAGE) -> pd.D
     return out
 
 
-def _read_record(path: Path, prefix: str) -> tuple[str, pd.DataFrame, int]:
-    """A record's tactic (its file name after ``prefix``), its development rows and their one budget."""
+def baseline_label(variants: Iterable[str]) -> str | None:
+    """The label of a record's baseline rows: :data:`STAGE` or :data:`AUTHORS`, exactly one (else None)."""
+    found = {STAGE, AUTHORS} & set(variants)
+    return found.pop() if len(found) == 1 else None
+
+
+def _read_record(path: Path, prefix: str) -> tuple[str, pd.DataFrame, int, str]:
+    """A record's tactic (its file name after ``prefix``), its development rows, their one budget and the label
+    of its baseline rows."""
     tactic = path.stem.removeprefix(prefix)
     runs = pd.read_csv(path)
     runs = runs[runs["checkpoints"] == "dev"]
-    if STAGE not in set(runs["variant"]) or runs["budget"].nunique() != 1:
-        raise ConfigError(f"{path}: needs '{STAGE}' rows on the dev checkpoints, all at one budget; regenerate "
-                          f"it with `python -m nas_utils.experiments.supernet_variants {tactic} --checkpoints dev "
-                          f"--set KEY=VALUE --out {path}`")
-    return tactic, runs, int(runs["budget"].iloc[0])
+    base = baseline_label(runs["variant"])
+    if base is None or runs["budget"].nunique() != 1:
+        raise ConfigError(f"{path}: needs '{STAGE}' (or '{AUTHORS}') rows on the dev checkpoints, all at one budget; "
+                          f"regenerate it with `python -m nas_utils.experiments.supernet_variants {tactic} "
+                          f"--checkpoints dev --set KEY=VALUE --out {path}`")
+    return tactic, runs, int(runs["budget"].iloc[0]), base
 
 
 def _choices(path: Path, tactic: str, runs: pd.DataFrame, budget: int, table: pd.DataFrame, pick: str,
-             params: dict[str, Any] | None) -> list[DevChoice]:
+             params: dict[str, Any] | None, base: str = STAGE) -> list[DevChoice]:
     """One record's variants (the baseline first) as :class:`DevChoice` rows; ``params``: what the stage runs."""
     families = list(dict.fromkeys(runs["family"]))
     out = []
-    for variant in [STAGE, *(v for v in table.index if v != STAGE)]:
+    for variant in [base, *(v for v in table.index if v != base)]:
         row, mine = table.loc[variant], runs[runs["variant"] == variant]
         settings = str(mine["settings"].iloc[0])
         out.append(DevChoice(
@@ -113,21 +125,23 @@ def _choices(path: Path, tactic: str, runs: pd.DataFrame, budget: int, table: pd
             worst_family=float(row["worst_family"]), adopted=bool(row["adopt"]), chosen=variant == pick,
             in_params=same_settings(tactic, json.loads(settings), params or {}) is True,
             seeds=int(mine["seed"].nunique()),
-            budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None))
+            budget=budget, source=path.name, cpu_s=float(mine["cpu_s"].median()) if "cpu_s" in mine else None,
+            final_hv={str(f): float(v) for f, v in mine.groupby("family", sort=False)["final_hv"].median().items()}
+            if "final_hv" in mine else None))
     return out
 
 
-def _judged(folder: str | Path, prefix: str, judge: Callable[[pd.DataFrame, int], pd.DataFrame], by: str,
+def _judged(folder: str | Path, prefix: str, judge: Callable[[pd.DataFrame, int, str], pd.DataFrame], by: str,
             params_of: Callable[[str], dict[str, Any] | None]) -> list[DevChoice]:
     """Every record ``<prefix><tactic>.csv`` in ``folder`` judged by ``judge`` at its budget; per tactic the pick
     (of the variants the rule accepts, the lowest ``by``; else the baseline), ``params_of(tactic)``: what runs."""
     out = []
     for path in sorted(Path(folder).glob(f"{prefix}*.csv")):
-        tactic, runs, budget = _read_record(path, prefix)
-        table = judge(runs, budget)
+        tactic, runs, budget, base = _read_record(path, prefix)
+        table = judge(runs, budget, base)
         accepted = table[table["adopt"].astype(bool)]
-        pick = str(accepted[by].idxmin()) if len(accepted) else STAGE
-        out += _choices(path, tactic, runs, budget, table, pick, params_of(tactic))
+        pick = str(accepted[by].idxmin()) if len(accepted) else base
+        out += _choices(path, tactic, runs, budget, table, pick, params_of(tactic), base)
     return out
 
 
@@ -142,10 +156,10 @@ def without_cost_settings(params: dict[str, Any] | None, cost: list[DevChoice]) 
     """``params`` with every setting that ``cost`` (one tactic's cost record) picked undone: keys its pick
     changes from its baseline take the baseline's value (or are dropped), so the development pick can be
     compared with what the stage runs. No pick beyond the baseline: ``params`` unchanged."""
-    pick = next((c for c in cost if c.chosen and c.variant != BASELINE), None)
+    pick = next((c for c in cost[1:] if c.chosen), None)  # the baseline is listed first
     if params is None or pick is None:
         return params
-    base = json.loads(next(c for c in cost if c.variant == BASELINE).settings)
+    base = json.loads(cost[0].settings)
     new = json.loads(pick.settings)
     changed = {k for k in set(base) | set(new) if base.get(k, ...) != new.get(k, ...)}
     return {**{k: v for k, v in params.items() if k not in changed}, **{k: base[k] for k in changed if k in base}}

@@ -21,7 +21,12 @@ checkpoint sets share it.
 
 An ``--out`` named ``cost_<tactic>.csv`` is a cost record (cheaper settings of the development pick for the
 default profile); the script then prints the non-inferiority rule's table
-(:func:`~nas_utils.experiments.supernet_dev.decide_cost`) instead of the adoption rule's.
+(:func:`~nas_utils.experiments.supernet_dev.decide_cost`) instead of the adoption rule's. ``--baseline KEY=VALUE``
+makes the record's baseline a baseline tactic's authors' setting that the stage cannot afford (rows labelled
+``authors' setting``); the stage's own setting then runs as a variant, labelled by its values of those keys:
+
+    python -m nas_utils.experiments.supernet_variants linas_faithful --checkpoints dev \\
+        --baseline predictor_grid=dynast --out data/preregistration/search_supernet/cost_linas_faithful.csv
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
-from nas_utils.experiments.supernet_dev import COST_RULE, RULE, STAGE, decide, decide_cost, run_record
+from nas_utils.experiments.supernet_dev import AUTHORS, COST_RULE, RULE, STAGE, decide, decide_cost, run_record
 from nas_utils.io import write_text
 from nas_utils.paths import project_root
 
@@ -80,16 +85,30 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
     return pd.DataFrame(rows)
 
 
+def record_variants(tactic: str, baseline: dict[str, Any], overrides: dict[str, Any], label: str) -> dict[str, dict[str, Any]]:
+    """Label -> settings changes of a record's variants, the baseline first: the stage's setting (:data:`STAGE`),
+    or with ``baseline`` changes the authors' setting (:data:`AUTHORS`) and then the stage's own, labelled by its
+    values of those keys (``predictor_grid=compact``); then the ``--set`` variant (``overrides``) under ``label``."""
+    if not baseline:
+        return {STAGE: {}} | ({label: overrides} if overrides else {})
+    own = config.read_params()["search_supernet"]["tactic_params"].get(tactic, {})
+    stage_label = ", ".join(f"{k}={own.get(k)}" for k in baseline)
+    return {AUTHORS: baseline, stage_label: {}} | ({label: overrides} if overrides else {})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m nas_utils.experiments.supernet_variants", description=__doc__.split("\n\n")[0])
     parser.add_argument("tactic", help="a tactic of params.yaml search_supernet.tactics")
     parser.add_argument("--checkpoints", default="dev", help=f"checkpoint set: {' | '.join(CHECKPOINTS)} (default dev)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="one setting of the variant (repeatable); the stage's setting always runs too")
+    parser.add_argument("--baseline", action="append", default=[], metavar="KEY=VALUE",
+                        help="the record's baseline is the stage's setting with these changed (repeatable): an "
+                             "authors' setting the stage cannot afford; the stage's setting then runs as a variant")
     parser.add_argument("--out", type=Path, default=None, help="CSV to write (rows of other variants there are kept)")
     args = parser.parse_args(argv)
     overrides = parse_sets(args.set)
-    variants: dict[str, dict[str, Any]] = {STAGE: {}} | ({", ".join(args.set): overrides} if overrides else {})
+    variants = record_variants(args.tactic, parse_sets(args.baseline), overrides, ", ".join(args.set))
     df = pd.concat([variant_runs(args.tactic, o, label, args.checkpoints) for label, o in variants.items()],
                    ignore_index=True)
     if args.out:
@@ -102,10 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.to_string())
     if args.checkpoints == "dev":
         budget = int(config.read_params()["search_supernet"]["budget"])
+        base = next(iter(variants))
         if args.out is not None and args.out.name.startswith("cost_"):  # a cost record: non-inferiority
-            print(f"\nCost rule ({COST_RULE}):\n{decide_cost(df, budget).to_string()}")
+            print(f"\nCost rule ({COST_RULE}):\n{decide_cost(df, budget, base).to_string()}")
         else:
-            print(f"\nRule ({RULE}):\n{decide(df, budget).to_string()}")
+            print(f"\nRule ({RULE}):\n{decide(df, budget, base).to_string()}")
     return 0
 
 

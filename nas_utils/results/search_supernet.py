@@ -109,6 +109,7 @@ class DevChoice:
     budget: int                 # evaluations per run (a run short of the threshold counts as budget + 1)
     source: str
     cpu_s: float | None = None  # median CPU seconds per run
+    final_hv: dict[str, float] | None = None  # family -> median final HV (read where every median is censored)
 
 
 @dataclass(frozen=True)

@@ -134,22 +134,41 @@ def cost_lines(s: SearchSupernetSummary) -> list[str]:
         return []
     rule = s.cost_rule
     lines = [f"**Cheaper settings for the default profile** (cost records `cost_<tactic>.csv`, the same development "
-             f"checkpoints and protocol; the baseline is the development pick). Non-inferiority rule, fixed before the "
+             f"checkpoints and protocol; the baseline is the development pick, or a baseline tactic's *authors' "
+             f"setting* where the stage cannot afford it). Non-inferiority rule, fixed before the "
              f"rows were computed: on HV {rule['threshold']:g}, a variant qualifies if the mean of the family medians "
              f"rises by <= {100 * rule['mean_worse']:.0f} % and no family's by > {100 * rule['worse']:.0f} %; of "
              f"several, the least CPU. The change column is the quality the cheaper setting costs on the development "
              f"checkpoints.", "", *markdown_table(dev_rows(s.cost_record, adopted="qualifies")), ""]
     for tactic in dict.fromkeys(c.tactic for c in s.cost_record):
         mine = [c for c in s.cost_record if c.tactic == tactic]
+        lines += censored_lines(tactic, mine, rule["threshold"])
         pick = next(c for c in mine if c.chosen)
+        runs = next((c for c in mine if c.in_params), None)
         if pick.in_params:
             continue
-        if mine[0].in_params:  # the baseline (each record lists it first)
+        if runs is mine[0]:  # the baseline (each record lists it first)
             lines += [f"This profile runs {tactic}'s baseline setting, not the cost pick ({pick.variant}): the "
                       f"cheaper setting is for the default profile's time budget.", ""]
+        elif runs is not None and pick is mine[0]:  # a cheaper setting that does not qualify, for time
+            lines += [f"**This profile runs {tactic} below its {mine[0].variant}**: {runs.variant} does not qualify "
+                      f"(mean {100 * runs.change:+.1f} %, worst family {100 * runs.worst_family:+.1f} % on the "
+                      f"development checkpoints); the {mine[0].variant} does not fit the default profile's time "
+                      f"budget, and `profiles/paper.yaml` runs it.", ""]
         else:
-            lines += [f"**params.yaml runs neither {tactic}'s cost pick nor its baseline.**", ""]
+            lines += [f"This profile runs {tactic} with settings outside its cost record (neither its baseline nor a "
+                      f"variant; e.g. a larger profile's own): the record does not judge them.", ""]
     return lines
+
+
+def censored_lines(tactic: str, record: list[DevChoice], threshold: float) -> list[str]:
+    """Where every median of a record is censored (no setting reaches the rule's threshold within the budget),
+    the rule cannot tell the settings apart: say so, with the median final HV per family of each setting."""
+    if any(m <= c.budget for c in record for m in c.medians.values()) or not all(c.final_hv for c in record):
+        return []
+    hv = "; ".join(f"{c.variant} " + ", ".join(f"{f} {v:.3f}" for f, v in (c.final_hv or {}).items()) for c in record)
+    return [f"Every median of {tactic}'s record is censored (no setting reaches HV {threshold:g} within "
+            f"{record[0].budget} evaluations), so the rule cannot tell its settings apart; median final HV: {hv}.", ""]
 
 
 def budget_text(s: SearchSupernetSummary) -> str:
