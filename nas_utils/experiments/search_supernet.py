@@ -27,7 +27,10 @@ hypervolume reference box, 2 x instead of 1.1 x the slowest latency validated
 (``data/preregistration/search_supernet/``; the same box for BO was tried and not adopted), so its
 row shows how it transfers to a new space. BO, chosen the same way, gives its mixed kernel the order
 of the super-networks' choices (``ordinal``: without it the kernel is categorical alone) and refits
-its GPs every 3rd round.
+its GPs every 3rd round, each fit capped at 50 iterations in the default profile (a cost record shows
+no loss). DyNAS-T-faithful LINAS runs the compact predictor grid instead of DyNAS-T's 100x100 (CPU;
+its cost record against DyNAS-T's grid, ``cost_linas_faithful.csv``, measured no quality cost at this
+budget); ``profiles/paper.yaml`` runs DyNAS-T's grid and uncapped fits.
 """
 
 from __future__ import annotations
