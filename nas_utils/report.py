@@ -35,7 +35,7 @@ from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report sta
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
-from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section
+from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section, task_verdict
 from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
 from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
@@ -120,27 +120,31 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
     sm = summaries if summaries is not None else load_summaries(root)
     lines = ["| claim | published | ours (default profile) | verdict |", "|---|---|---|---|"]
     if (search := sm.get("search")) is not None:
-        lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
-        lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
-        match = [f"{c.name} {fmt(m.evals_to_match)}" for c in search.cells if (m := c.match("weaknas"))]
-        n = next((c.paper_linas_evals for c in search.cells if c.paper_linas_evals), None)
-        if match:
-            lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n} | {claims.PAPER_WEAKNAS_EVALS} "
-                         f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} | no verdict (medians without an interval; "
-                         "the ratio rows carry the verdict) |")
-        lines += _near_limit_rows(search)
+        # With a seed record, its rows carry the verdict: it holds the stage's runs seed for seed and more seeds of
+        # every tactic, so one claim gets one verdict here (section 1 shows the stage's own runs and the record).
         if (record := search.seed_record) is not None and record.cells:
             n = max(record.seeds_per_tactic.values())
             lines.append(_ratio_row(record, "weaknas", f"{n}-seed record, WeakNAS/LINAS evaluations", by_name=True))
             lines.append(_ratio_row(record, "nsga2", f"{n}-seed record, NSGA-II/LINAS evaluations", by_name=True))
+        else:
+            lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
+            lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
+        match = [f"{c.name} {fmt(m.evals_to_match)}" for c in search.cells if (m := c.match("weaknas"))]
+        n_linas = next((c.paper_linas_evals for c in search.cells if c.paper_linas_evals), None)
+        if match:
+            lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n_linas} | {claims.PAPER_WEAKNAS_EVALS} "
+                         f"(LINAS: {claims.PAPER_LINAS_EVALS}) | {', '.join(match)} (the stage's runs) | no verdict "
+                         "(medians without an interval; the ratio rows carry the verdict) |")
+        if record is not None and record.cells:
             lines += _near_limit_rows(search, record, f"{n}-seed record")
+        else:
+            lines += _near_limit_rows(search)
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
         # The same rule and the same 95 % intervals as section 2 (sections.predictors.predictors_section).
-        verdicts = [(t, verdict(Estimate(t.ours_best, t.ci_low, t.ci_high), claims.nasflat_claim(t.task))) for t in rows]
         ours = ", ".join(f"{t.task} {fmt(t.ours_best)}{_ci(t.ci_low, t.ci_high)}" for t in rows)
         pub = ", ".join(f"{t.task} {t.nasflat}" for t in rows)
-        words = ", ".join(f"{t.task}: {describe(v)}" for t, v in verdicts)
+        words = ", ".join(f"{t.task}: {task_verdict(t)}" for t in rows)
         lines.append(f"| NASFLAT few-shot latency transfer (Spearman, k = 20 target samples, pre-registered "
                      f"{pred.method}) | {pub} | {ours} | {words} |")
         for protocol, best, v in help_protocol_rows(pred):  # the same rows and rule as section 2
@@ -164,6 +168,9 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         words = ", ".join(f"{d.device}: CV {describe(verdict(Estimate(d.median_round_cv), claims.LATENCY_CV))}, "
                           f"rho {describe(verdict(Estimate(d.spearman_two_passes), claims.LATENCY_SPEARMAN))}"
                           for d in devs)
+        busy = sum(r.contended for r in lat.per_device)
+        if busy or any(d.contended for d in devs):  # a measurement on a busy machine says so here too (section 4)
+            words += f"; contended machine: {busy} of {len(lat.per_device)} collection runs busy (section 4)"
         lines.append(f"| Latency measurement quality (project target) | CV < 3 %, rho >= 0.98 | {ours or 'n/a'} | "
                      f"{words or 'n/a'} |")
     if (sup := sm.get("search_supernet")) is not None:

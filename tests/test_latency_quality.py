@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 import warnings
 
 import numpy as np
@@ -131,3 +132,35 @@ def test_the_supernet_check_scores_the_search_predictor_against_a_second_pass() 
                      device="torch_cpu_1t_1", supernet="transformer_1d", ks=(3, 4), n_test=3)
     assert list(df["protocol"]) == ["stage", "rounds=2"] and set(df["supernet"]) == {"transformer_1d"}
     assert {"heldout_spearman_k3", "heldout_spearman_k4", "spearman_two_passes"} <= set(df.columns)
+
+
+def test_collection_runs_on_a_busy_machine_are_named_in_the_table_and_a_warning() -> None:
+    """Issue 13 §3: the collection's own records, not only the quality check, say when the machine was busy."""
+    import dataclasses
+
+    import pandas as pd
+
+    from nas_utils.experiments.latency_collection import device_summary
+    from nas_utils.report import results_table
+    from nas_utils.sections.latency import collection_contention_lines, latency_section
+    from tests.summaries import latency
+
+    table = pd.DataFrame({"supernet": ["mbv3_1d"] * 5, "device": ["onnxruntime_cpu_1"] * 5,
+                          "latency_ms": [1.0, 1.1, 1.2, 1.3, 1.4], "round_cv": [0.2] * 4 + [0.01],
+                          "cv": [0.01] * 5, "robust_cv": [0.01] * 5, "contended": [True] * 4 + [False],
+                          "contention": ["round-to-round CV 20.0 % > 3 %"] * 4 + [""]})
+    row = device_summary(table).iloc[0]
+    assert row.contended_records == 4 and row.contention == "round-to-round CV 20.0 % > 3 %"
+
+    s = latency()
+    quiet = collection_contention_lines(s)
+    busy_row = dataclasses.replace(s.per_device[0], contended_records=25, contention="round-to-round CV 20.0 % > 3 %")
+    calm_row = dataclasses.replace(s.per_device[0], contended_records=3)
+    assert quiet == [] and not calm_row.contended and busy_row.contended
+    calm = collection_contention_lines(dataclasses.replace(s, per_device=[calm_row]))
+    assert len(calm) == 1 and "3 of 30 records" in calm[0] and "Warning" not in calm[0]
+    busy = dataclasses.replace(s, per_device=[busy_row, calm_row])
+    text = "\n".join(latency_section(busy, Path(".")))
+    assert "Warning: contended measurements" in text and "mbv3_1d/onnxruntime_cpu_1 25 of 30" in text
+    assert "| 25 (busy) |" in text and "| 3 |" in text
+    assert "1 of 2 collection runs busy" in "\n".join(results_table(summaries={"latency": busy}))

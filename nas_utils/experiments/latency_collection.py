@@ -161,12 +161,18 @@ def load_cuda_tables(pattern: str) -> pd.DataFrame | None:
 
 
 def device_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per super-network and device: latency range and the median spread statistics."""
+    """Per super-network and device: latency range, the median spread statistics, and how many records
+    were marked contended (with the first marked record's reasons)."""
+    def first_reason(reasons: pd.Series) -> str:
+        marked = reasons[reasons.astype(str) != ""]
+        return str(marked.iloc[0]) if len(marked) else ""
+
     return (
         table.groupby(["supernet", "device"])
         .agg(n=("latency_ms", "size"), median_latency_ms=("latency_ms", "median"), min_ms=("latency_ms", "min"),
              max_ms=("latency_ms", "max"), median_round_cv=("round_cv", "median"), median_cv=("cv", "median"),
-             median_robust_cv=("robust_cv", "median"))
+             median_robust_cv=("robust_cv", "median"), contended_records=("contended", "sum"),
+             contention=("contention", first_reason))
         .reset_index()
     )
 
@@ -276,7 +282,8 @@ def summarise(result: LatencyRun, cfg: LatencyConfig) -> LatencySummary:
                       torch_version=opt("torch_version", str), onnxruntime_version=opt("onnxruntime_version", str),
                       python_version=opt("python_version", str), gpu_model=opt("gpu_model", str))
     per_device = [DeviceLatency(str(r.supernet), str(r.device), int(r.n), float(r.median_latency_ms), float(r.min_ms),
-                                float(r.max_ms), float(r.median_round_cv), float(r.median_cv), float(r.median_robust_cv))
+                                float(r.max_ms), float(r.median_round_cv), float(r.median_cv), float(r.median_robust_cv),
+                                contended_records=int(r.contended_records), contention=str(r.contention))
                   for r in device_summary(table).itertuples()] if len(table) else []
     return LatencySummary(
         environment=env,

@@ -194,7 +194,9 @@ def _family(result: SupernetRun, cfg: SupernetConfig, family: str) -> TrainingFa
         early_spearman_oof_high=_opt(rho.high) if rho.defined else None,
         early_vs_final_spearman=_opt(float(seeds["early_vs_final_spearman"].median())),
         kept_fraction=float((seeds["kept"] / seeds["scored"]).median()), predictor=str(result.early_settings["predictor"]),
-        per_seed=[_seed_row(r) for r in rs])
+        per_seed=[_seed_row(r) for r in rs], test_samples=rs[0].test_samples or None,
+        median_test_accuracy=_opt(float(np.median(np.concatenate(  # the yardstick records percent
+            [r.yardstick[f"final_full_{max(cfg.full_budgets)}ep"].to_numpy() for r in rs]))) / 100))
 
 
 def summarise(result: SupernetRun, cfg: SupernetConfig) -> SupernetSummary:

@@ -32,6 +32,13 @@ class DeviceLatency:
     median_round_cv: float
     median_cv: float
     median_robust_cv: float
+    contended_records: int = 0          # records marked contended (measure.py step 8)
+    contention: str = ""                # the first marked record's reasons
+
+    @property
+    def contended(self) -> bool:
+        """Measured on a busy machine (:func:`busy_run` over the ``n`` records)."""
+        return busy_run(self.contended_records, self.n)
 
 
 #: A run (the records of one measurement call or quality check) counts as measured on a busy

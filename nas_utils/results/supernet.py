@@ -64,10 +64,20 @@ class TrainingFamily:
     kept_fraction: float
     predictor: str
     per_seed: list[SeedSpeedup]
+    test_samples: int | None = None             # test-split signals the yardstick is scored on
+    median_test_accuracy: float | None = None   # a fraction: the yardstick's sub-networks after the longest full run
 
     @property
     def overhead_s(self) -> float:
         return self.warmup_s + self.early_measurement_s + self.filtering_s
+
+    @property
+    def accuracy_se(self) -> float | None:
+        """Binomial standard error of one sub-network's test accuracy at the median accuracy."""
+        if not self.test_samples or self.median_test_accuracy is None:
+            return None
+        p = self.median_test_accuracy
+        return float((p * (1 - p) / self.test_samples) ** 0.5)
 
 
 @dataclass(frozen=True)

@@ -43,17 +43,41 @@ def latency_quality_lines(s: LatencySummary) -> list[str]:
     return lines or ["No quality device was available."]
 
 
+def collection_contention_lines(s: LatencySummary) -> list[str]:
+    """Which (super-network, device) runs of the collection were measured on a busy machine
+    (:func:`~nas_utils.results.latency.busy_run`), named, with an example reason; one calm line
+    where records were marked but no run crossed the share."""
+    busy = [r for r in s.per_device if r.contended]
+    marked = sum(r.contended_records for r in s.per_device)
+    total = sum(r.n for r in s.per_device)
+    if busy:
+        runs = "; ".join(f"{r.supernet}/{r.device} {r.contended_records} of {r.n}" for r in busy)
+        return [f"**Warning: contended measurements.** In {len(busy)} of {len(s.per_device)} (super-network, device) "
+                f"runs more than {100 * BUSY_RUN_SHARE:.0f} % of the records were marked contended ({runs}; e.g. "
+                f"{busy[0].contention or 'see the records'}). Each record keeps its fastest round, but the spread and "
+                f"the rankings of these runs describe a disturbed machine, not the device: rerun on a quiet one "
+                f"before reading them. {marked} of {total} records are marked in all (`contended` in latency.parquet)."]
+    if marked:
+        return [f"{marked} of {total} records crossed a per-record contention bound and are marked (`contended` in "
+                f"latency.parquet); no (super-network, device) run crossed the {100 * BUSY_RUN_SHARE:.0f} % share "
+                f"that marks a busy machine."]
+    return []
+
+
 def latency_section(s: LatencySummary, root: Path) -> list[str]:
     env = s.environment
     lines = ["## 4. Device latency on this machine", "",
              f"Measured on {env.cpu_model or 'unknown CPU'} ({env.cpu_count or '?'} cores), torch "
              f"{env.torch_version or '?'}, onnxruntime {env.onnxruntime_version or '?'}. Devices skipped: "
              f"{'; '.join(s.devices_skipped) or 'none'}.", "",
-             "| super-network | device | sub-networks | median latency (ms) | range (ms) | median CV of rounds |",
-             "|---|---|---|---|---|---|"]
+             "| super-network | device | sub-networks | median latency (ms) | range (ms) | median CV of rounds | "
+             "records marked contended |",
+             "|---|---|---|---|---|---|---|"]
     for r in s.per_device:
         lines.append(f"| {r.supernet} | {r.device} | {r.n} | {r.median_latency_ms:.3f} | {r.min_ms:.3f}-{r.max_ms:.3f} | "
-                     f"{100 * r.median_round_cv:.2f} % |")
+                     f"{100 * r.median_round_cv:.2f} % | {r.contended_records}{' (busy)' if r.contended else ''} |")
+    if contention := collection_contention_lines(s):
+        lines += ["", *contention]
     lines += ["", "**Measurement quality** (project targets):", "", *latency_quality_lines(s), ""]
     lines += figure(root, "latency", "rank_correlation", "Cross-device rank correlation of measured latency.")
     lines += [f"Notebook: {notebook_link('latency')}", ""]

@@ -180,6 +180,7 @@ class SeedResult:
     t_full: float
     t_sparse: float
     yardstick: pd.DataFrame
+    test_samples: int = 0  # signals of the test split the yardstick is scored on
 
     @property
     def t_sparse_max(self) -> float:
@@ -353,7 +354,8 @@ def time_to_quality_runs(ps: ProtocolSettings, filt: FilterOutcome, warmup: str 
                             "kept": sub.contains(yard), **{f"final_{k}": v[-1] for k, v in accs.items()}})
     return SeedResult(ps.family, seed, curves, dict(filt.overhead), filt.early_spearman,
                       float(rank_correlation(predicted, final_acc)[0]), len(sub), sub.scored, target,
-                      min(c.time_to(target) for c in full), min(c.time_to(target) for c in sparse), yard_df)
+                      min(c.time_to(target) for c in full), min(c.time_to(target) for c in sparse), yard_df,
+                      test_samples=len(data.y_test))
 
 
 def run_seed(ps: ProtocolSettings, seed: int, cache: EvalCache | None = None,
