@@ -77,3 +77,35 @@ def test_record_reaches_the_report_with_intervals_and_the_dynast_side() -> None:
     assert "(3 seeds; **misses (3 seeds" in near and "The gap of *faithful*" in near
     inside = lines_for([70.0, 77.0, 84.0])  # 77 inside the interval: no gap claimed
     assert "(3 seeds; **inconclusive**" in inside and "The gap of" not in inside
+
+
+def test_a_variant_under_another_pymoo_runs_only_where_that_pymoo_is_imported(capsys) -> None:
+    """The pymoo-0.6.1.1 rows of the record come from the same code under that pymoo; the project's pymoo is the
+    one environment.yml pins, and asking for a variant the imported pymoo cannot run fails in one line."""
+    import re
+    from pathlib import Path
+
+    import pymoo
+    import pytest
+
+    pin = re.search(r"pymoo==([\d.]+)", Path("environment.yml").read_text())
+    assert pin is not None and pin.group(1) == fc.PROJECT_PYMOO == pymoo.__version__
+    assert fc.runnable_here("faithful") and not fc.runnable_here("faithful under pymoo 0.6.1.1")
+    assert fc.cli(["--variants", "faithful under pymoo 0.6.1.1", "--seeds", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "faithful under pymoo 0.6.1.1" in err and "valid" in err
+    with pytest.raises(Exception, match="runs under pymoo 0.6.1.1"):
+        fc.run_one(fc.CheckRun("faithful under pymoo 0.6.1.1", "pixel2", 0))
+
+
+def test_the_pymoo_variant_says_whether_pymoos_version_explains_a_gap() -> None:
+    from nas_utils import claims
+    from nas_utils.claims import Estimate, verdict
+    from nas_utils.sections.search import _pymoo_reading
+
+    claim = claims.dynast_linas_claim("cifar10/pixel2", 77.0, 0.99)
+    miss, open_ = verdict(Estimate(100.0, 84.0, 114.5), claim), verdict(Estimate(93.0, 70.0, 118.0), claim)
+    pymoo = "faithful under pymoo 0.6.1.1"
+    assert "not pymoo's version" in _pymoo_reading("faithful", {"faithful": miss, pymoo: miss})
+    assert f"pymoo's version (*{pymoo}*: inconclusive)" in _pymoo_reading("faithful", {"faithful": miss, pymoo: open_})
+    assert "no run under another pymoo" in _pymoo_reading("faithful", {"faithful": miss})

@@ -24,9 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pymoo
 
 from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
+from nas_utils.errors import ConfigError
 from nas_utils.evaluators import Evaluator, load_benchmark
 from nas_utils.latency.benchmark_devices import devices_for
 from nas_utils.metrics import HypervolumeScorer, evals_to_threshold
@@ -36,6 +38,8 @@ from nas_utils.search.tuning import DYNAST_EVALS_TO_099
 from nas_utils.stats import bootstrap_ci
 
 THRESHOLD = 0.99
+#: The project's pymoo (``environment.yml``; a test holds the two equal).
+PROJECT_PYMOO = "0.6.2"
 BUDGET = 500  # DyNAS-T's reference protocol (the stage itself runs 300)
 DYNAST_SEEDS = 5  # seeds behind each DyNAS-T median of issue 11
 RECORD = "data/preregistration/search/faithful_check.csv"
@@ -55,7 +59,19 @@ VARIANTS: dict[str, tuple[dict[str, Any], str]] = {
                           "vectors (each repeat validated and charged) and the predictors fit on the repeated rows")),
     "repeated inner vectors only": ({"inner_dedup": False}, "only the inner duplicate elimination switched back"),
     "repeated training rows only": ({"distinct_training": False}, "only the distinct training rows switched back"),
+    "faithful under pymoo 0.6.1.1": ({}, ("the current code under pymoo 0.6.1.1 instead of the project's "
+                                          f"{PROJECT_PYMOO} (DyNAS-T 1.6.0 asks for pymoo>=0.6.0; 0.6.2 rewrote SBX's "
+                                          "child assignment, so the random streams differ)")),
 }
+#: The pymoo each variant runs under: the project's (``environment.yml``) unless named here. A variant runs only
+#: where that pymoo is the one imported (``pip install --no-deps --target DIR pymoo==0.6.1.1``, then
+#: ``PYTHONPATH=DIR python -m nas_utils.search.faithful_check --variants "faithful under pymoo 0.6.1.1"``).
+PYMOO_OF = {"faithful under pymoo 0.6.1.1": "0.6.1.1"}
+
+
+def runnable_here(variant: str) -> bool:
+    """Whether ``variant`` runs under the pymoo imported here (:data:`PYMOO_OF`)."""
+    return PYMOO_OF.get(variant, PROJECT_PYMOO) == pymoo.__version__
 
 
 class _Reached(Exception):
@@ -100,6 +116,9 @@ class CheckRun:
 def run_one(run: CheckRun) -> dict[str, Any]:
     """Validations to HV :data:`THRESHOLD` (``inf``: not within the budget), distinct architectures
     validated until then, CPU seconds (``time.process_time``) of the run until then."""
+    if not runnable_here(run.variant):
+        raise ConfigError(f"variant {run.variant!r} runs under pymoo {PYMOO_OF.get(run.variant, PROJECT_PYMOO)}; "
+                          f"this environment imports pymoo {pymoo.__version__}")
     bench = load_benchmark("nb201", run.dataset, run.device)
     scorer = bench.scorer()
     assert scorer is not None
@@ -151,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=BUDGET)
     parser.add_argument("--devices", default=",".join(DYNAST_EVALS_TO_099))
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated labels of VARIANTS")
+    here = [v for v in VARIANTS if runnable_here(v)]
+    parser.add_argument("--variants", default=",".join(here),
+                        help="comma-separated labels of VARIANTS (default: those that run under the pymoo imported here)")
     parser.add_argument("--out", default="", help="CSV of per-run rows (rows already there for the same "
                                                   "variant, cell, seed and budget are kept, not rerun)")
     args = parser.parse_args(argv)
@@ -160,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     devices, variants = args.devices.split(","), args.variants.split(",")
     config.check_choices("--devices", devices, devices_for("nb201"))
     config.check_choices("--variants", variants, VARIANTS)
+    config.check_choices(f"--variants (pymoo {pymoo.__version__} imported here)", variants, here)
     runs = [CheckRun(variant, device, seed, args.budget) for device in devices
             for variant in variants for seed in range(args.seeds)]
     rows = extend_record(args.out, runs, run_one, lambda r: (r.variant, f"{r.dataset}/{r.device}", r.seed, r.budget),

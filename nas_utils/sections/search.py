@@ -333,9 +333,7 @@ def faithful_lines(s: SearchSummary) -> list[str]:
                      f"{100 * r.dynast_share:.0f} %)" for r in f.record]
             line += f" Record (budget {first.budget}; verdicts by the same rule): " + "; ".join(parts) + "."
             unexplained = ("is not explained by a code difference we know of (every difference found in DyNAS-T "
-                           "1.6.0's source is fixed above); left: the random streams, DyNAS-T's own 5-seed spread "
-                           "(unknown to us) and pymoo's minor version (params.yaml records a run of the same code under pymoo "
-                           "0.6.1.1).")
+                           "1.6.0's source is fixed above); " + _pymoo_reading(first.variant, judged))
             if judged[first.variant].outcome in ("beats", "misses"):
                 line += f" The gap of *{first.variant}* {unexplained}"
             elif not first.evals.ci_low <= f.dynast_median <= first.evals.ci_high:
@@ -347,6 +345,20 @@ def faithful_lines(s: SearchSummary) -> list[str]:
                      "not explained by measurement.")
         lines.append(line)
     return lines
+
+
+def _pymoo_reading(first: str, judged: dict[str, Verdict]) -> str:
+    """What is left to explain a gap of the record's ``first`` variant, with what the runs of the same code under
+    another pymoo (variants named "... pymoo ...") say about the pymoo version."""
+    other = next((v for v in judged if v != first and "pymoo" in v), None)
+    if other is None:
+        return ("left: the random streams, DyNAS-T's own 5-seed spread (unknown to us) and pymoo's version (no run "
+                "under another pymoo in the record).")
+    if judged[other].outcome == judged[first].outcome:
+        return (f"left: the random streams and DyNAS-T's own 5-seed spread (unknown to us); not pymoo's version: "
+                f"*{other}* {describe(judged[other])} alike.")
+    return (f"left: the random streams, DyNAS-T's own 5-seed spread (unknown to us) and pymoo's version "
+            f"(*{other}*: {describe(judged[other])}).")
 
 
 def tuning_rows(s: SearchSummary) -> list[dict[str, str]]:
