@@ -68,7 +68,8 @@ def test_candidate_set_covers_every_unevaluated_architecture() -> None:
     assert keys.isdisjoint(session.seen) and keys | session.seen == set(bench.space.keys(bench.space.enumerate()))
 
 
-@pytest.mark.parametrize("acquisition, kernel", [("ehvi", "categorical"), ("ehvi", "mixed"), ("qlognehvi", "onehot")])
+@pytest.mark.parametrize("acquisition, kernel", [("ehvi", "categorical"), ("ehvi", "mixed"), ("qlognehvi", "onehot"),
+                                                         ("qnparego", "mixed")])
 def test_acquisitions_and_kernels_run(acquisition: str, kernel: str) -> None:
     bench = load_benchmark("nb201", "cifar100", "1080ti_1")
     h = run_search("bo", bench, budget=24, seed=0, n_init=10, batch_size=7, acquisition=acquisition, kernel=kernel,
@@ -174,12 +175,21 @@ def test_ordinal_features_order_a_super_networks_choices_and_leave_nb201_alone()
 
 
 def test_beats_random_on_nb201() -> None:
-    # A development cell (CIFAR-100 x 1080ti_1): tests never look at the test cells either.
+    """The stage's BO setting (params.yaml) beats random search at a small budget.
+
+    A development cell (CIFAR-100 x 1080ti_1): tests never look at the test cells either. The
+    class defaults (categorical kernel, every cell scored, a fit every round) are not what the
+    stage runs, and at 60 evaluations their margin over random was within CPU-to-CPU noise: GP
+    fits amplify last-bit BLAS differences, and on a newer CPU that setting lost on seed 0.
+    """
+    from nas_utils import config
+
+    stage = config.load("search").tactic_params["bo"]
     bench = load_benchmark("nb201", "cifar100", "1080ti_1")
     scorer = bench.scorer()
-    hv = {"bo": [], "random": []}
+    hv: dict[str, list[float]] = {"bo": [], "random": []}
     for seed in range(3):
-        for tactic, params in (("bo", {"n_init": 10, "batch_size": 10}), ("random", {})):
+        for tactic, params in (("bo", stage), ("random", {})):
             h = run_search(tactic, bench, budget=60, seed=seed, **params)
             hv[tactic].append(scorer.normalised(h[["accuracy", "latency"]].to_numpy()))
     assert np.mean(hv["bo"]) > np.mean(hv["random"])

@@ -40,6 +40,11 @@ the design spans small to large networks; NB201 only, uniform elsewhere):
    ``"qlognehvi"``: BoTorch's ``qLogNoisyExpectedHypervolumeImprovement`` (quasi-MC,
    ``mc_samples``, pruned baseline) with ``optimize_acqf_discrete``'s sequential greedy over the
    candidates (its joint posterior makes it costly on all 15,625; use ``candidates="pool"``).
+   ``"qnparego"``: qNParEGO as in BoTorch's multi-objective tutorial: each of the ``q`` picks
+   maximises ``qLogNParEGO`` (the augmented Chebyshev scalarisation of the GP samples under its
+   own random weights, drawn uniformly from the simplex; objectives normalised by the baseline's
+   posterior mean) with the earlier picks of the batch as pending points (the sequential scheme
+   of ``optimize_acqf_list``), over the candidates.
 
 Determinism: everything runs in float64 inside ``torch.random.fork_rng()`` with a torch seed
 drawn from the tactic's RNG, so BoTorch's internally seeded pieces are reproducible and the
@@ -136,6 +141,19 @@ def mutation_pool(space: SearchSpace, front: np.ndarray, seen: set[bytes], rng: 
     return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
 
 
+def _no_fused_kernel() -> None:
+    """Keep BoTorch on its pure-PyTorch log-EI code.
+
+    BoTorch >= 0.18 JIT-compiles an optional fused C++ kernel on first use, guarded by a file lock
+    in ~/.cache/torch_extensions; a process killed mid-compile leaves the lock behind and every
+    later run waits forever. Marking the load as attempted keeps the same acquisition with no
+    compiler and no lock.
+    """
+    from botorch.acquisition.multi_objective import logei
+
+    logei._load_attempted = True
+
+
 @TACTICS.register("bo")
 class BayesOpt(Tactic):
     """BoTorch multi-objective BO on a categorical space (method: module docstring).
@@ -144,7 +162,8 @@ class BayesOpt(Tactic):
         n_init: initial-design architectures before the first GP fit.
         init: ``"uniform"`` or ``"flops"`` (FLOPs-stratified) initial design.
         batch_size: architectures chosen per acquisition round (q).
-        acquisition: ``"ehvi"`` (analytic EHVI + Kriging-believer fantasies) or ``"qlognehvi"``.
+        acquisition: ``"ehvi"`` (analytic EHVI + Kriging-believer fantasies), ``"qlognehvi"`` or
+            ``"qnparego"``.
         candidates: ``"all"`` unevaluated architectures, or a BANANAS-style ``"pool"``.
         kernel: ``"categorical"``, ``"mixed"`` or ``"onehot"``.
         ordinal: ``"mixed"`` kernel only: on a space other than NB201, its continuous block is each
@@ -159,7 +178,7 @@ class BayesOpt(Tactic):
         ref_latency: HV reference of a positive minimised objective (latency), as a multiple of
             its largest value in the initial design (step 3).
         max_candidates: ``"all"`` falls back to ``"pool"`` on spaces larger than this.
-        mc_samples: quasi-MC samples of qLogNEHVI.
+        mc_samples: quasi-MC samples of qLogNEHVI and qNParEGO.
         fit_maxiter: L-BFGS iterations per GP hyper-parameter fit (``None``: BoTorch's default).
         refit_every: fit the GP hyper-parameters in the first round and every ``refit_every``-th
             round after it; in the rounds between, the GPs keep the last fitted hyper-parameters
@@ -200,7 +219,7 @@ class BayesOpt(Tactic):
             if int(value) != value or value < low:
                 raise ConfigError(f"bo.{key}={value!r} is out of range; valid: integer >= {low}")
         config.check_choice("bo.init", init, ("uniform", "flops"))
-        config.check_choice("bo.acquisition", acquisition, ("ehvi", "qlognehvi"))
+        config.check_choice("bo.acquisition", acquisition, ("ehvi", "qlognehvi", "qnparego"))
         config.check_choice("bo.candidates", candidates, ("all", "pool"))
         config.check_choice("bo.kernel", kernel, ("categorical", "mixed", "onehot"))
         config.check_choice("bo.acquire_in", acquire_in, ("warped", "natural"))
@@ -312,8 +331,10 @@ class BayesOpt(Tactic):
         q = min(q, len(candidates))
         if self.acquisition == "ehvi":
             picked = self._greedy_ehvi(model, torch.as_tensor(Y_acq, dtype=torch.float64), choices, q, kinds)
-        else:
+        elif self.acquisition == "qlognehvi":
             picked = self._qlognehvi(model, train_X, choices, q, rng)
+        else:
+            picked = self._qnparego(model, train_X, choices, q, rng)
         return candidates[picked]
 
     def reference_point(self, session: SearchSession, natural: bool) -> np.ndarray:
@@ -391,14 +412,9 @@ class BayesOpt(Tactic):
     def _qlognehvi(self, model: ModelListGP, train_X: torch.Tensor, choices: torch.Tensor, q: int,
                    rng: np.random.Generator) -> list[int]:
         import torch
-        from botorch.acquisition.multi_objective import logei
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
-        # BoTorch >= 0.18 JIT-compiles an optional fused C++ kernel on first use, guarded by a
-        # file lock in ~/.cache/torch_extensions; a process killed mid-compile leaves the lock
-        # behind and every later run waits forever. Mark the load as attempted so BoTorch uses
-        # its pure-PyTorch implementation (same acquisition, no compiler, no lock).
-        logei._load_attempted = True
+        _no_fused_kernel()
         from botorch.optim.optimize import optimize_acqf_discrete
         from botorch.sampling.normal import SobolQMCNormalSampler
 
@@ -410,6 +426,28 @@ class BayesOpt(Tactic):
             chosen, _ = optimize_acqf_discrete(acqf, q=q, choices=choices, max_batch_size=self.chunk, unique=True)
         index = {tuple(row): i for i, row in enumerate(choices.tolist())}
         return [index[tuple(row)] for row in chosen.tolist()]
+
+    def _qnparego(self, model: ModelListGP, train_X: torch.Tensor, choices: torch.Tensor, q: int,
+                  rng: np.random.Generator) -> list[int]:
+        """qNParEGO's batch: ``q`` sequential picks, each under fresh random Chebyshev weights."""
+        import torch
+        from botorch.acquisition.multi_objective.parego import qLogNParEGO
+        from botorch.sampling.normal import SobolQMCNormalSampler
+
+        _no_fused_kernel()
+        n_obj = len(model.models)
+        picked: list[int] = []
+        for _ in range(q):
+            weights = torch.as_tensor(rng.dirichlet(np.ones(n_obj)), dtype=torch.float64)  # uniform on the simplex
+            sampler = SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=int(rng.integers(0, _SEED_HIGH)))
+            acqf = qLogNParEGO(model=model, X_baseline=train_X, scalarization_weights=weights, sampler=sampler,
+                               prune_baseline=True, X_pending=choices[picked] if picked else None)
+            with torch.no_grad():
+                values = torch.cat([acqf(part.unsqueeze(1)) for part in choices.split(self.chunk)])
+            if picked:
+                values[picked] = -torch.inf
+            picked.append(int(torch.argmax(values)))
+        return picked
 
     # --- loop --------------------------------------------------------------------------------
     def search(self, session: SearchSession, rng: np.random.Generator) -> None:

@@ -61,6 +61,15 @@ BO_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "bo", {"kernel": "mixed", "warp_outcomes": True, "refit_every": 3, "candidates": "pool", "pool_size": 2000,
                "fit_maxiter": 50}),
 }
+#: Session 25: the acquisition (issue 11 §1: "qLogNEHVI, analytic EHVI with fantasies, or qNParEGO, whichever is
+#: strongest on the dev cells") and the kernel, each changed alone from the stage setting above (record
+#: tuning_bo_acquisition.csv, rule in data/preregistration/search/README.md, "Session 25").
+_BO_STAGE = BO_VARIANTS["bo mixed, refit every 3rd round, pool 2000, fits capped at 50"][1]
+BO_VARIANTS |= {
+    "bo stage setting, qLogNEHVI": ("bo", {**_BO_STAGE, "acquisition": "qlognehvi", "mc_samples": 64}),
+    "bo stage setting, qNParEGO": ("bo", {**_BO_STAGE, "acquisition": "qnparego", "mc_samples": 64}),
+    "bo stage setting, categorical kernel": ("bo", {**_BO_STAGE, "kernel": "categorical"}),
+}
 #: hvgain variants compared on the dev cells: acquisition (expected gain vs optimistic gain) x initial
 #: design (10 FLOPs strata vs 14 cells spread over the number of convolutions); GP length scale in [2, 8].
 #: The later options at their defaults are spelled out, so that exactly one variant matches params.yaml.
