@@ -83,7 +83,7 @@ def search() -> SearchSummary:
                                                        "`data/preregistration/search/seed_record.csv`", 300,
                                                        {"linas": 10, "nsga2": 10, "weaknas": 10}, [0.99, 0.995],
                                                        [search_cell("cifar10", "pixel2")]),
-                         seed_record_stale=3)
+                         seed_record_stale=3, seed_record_agreement={"linas": [10, 10], "weaknas": [8, 10]})
 
 
 def search_supernet() -> SearchSupernetSummary:

@@ -272,6 +272,30 @@ def test_weaknas_width_sentence_states_the_cost_of_the_cpu_width() -> None:
     assert "needs no fewer" in weaknas_width_sentence(flipped)
 
 
+def test_bo_acquisition_sentence_reads_the_registered_rule() -> None:
+    """Session 25's record: the stage's setting stays when it scores lowest on the full seeds; a costly variant run
+    on fewer seeds is named a screen, not a choice; a lower-scoring variant is named with its cost."""
+    from dataclasses import replace
+
+    from nas_utils.results.search import TuningEvals, TuningVariant
+    from nas_utils.sections.search import bo_acquisition_sentence
+    from tests import summaries
+
+    def rows(variant: str, evals: list[float], chosen: bool, seeds: int = 3, cpu: float = 12.0) -> list[TuningVariant]:
+        return [TuningVariant("bo", variant, c, seeds, [TuningEvals(0.99, e, 1.0)], 0.99, cpu,
+                              "tuning_bo_acquisition.csv", "", chosen) for c, e in zip(("a", "b"), evals)]
+
+    base = summaries.search()
+    assert bo_acquisition_sentence(base) == ""
+    s = replace(base, tuning=rows("stage", [150.0, 200.0], True) + rows("categorical", [float("inf"), 200.0], False)
+                + rows("qLogNEHVI", [100.0, 120.0], False, seeds=1, cpu=900.0))
+    text = bo_acquisition_sentence(s)
+    assert "*stage* 175.0" in text and "*categorical* 250.5" in text and "the strongest: it stays" in text
+    assert "*qLogNEHVI*: a screen on fewer seeds for cost (900 CPU s per run" in text
+    cheaper = replace(s, tuning=rows("stage", [150.0, 200.0], True) + rows("categorical", [100.0, 200.0], False))
+    assert "*categorical* scores lower than the stage's setting and fits the CPU envelope" in bo_acquisition_sentence(cheaper)
+
+
 def test_issue_12_section_shows_both_protocols_with_intervals_small_k_the_budget_and_the_margin_goal() -> None:
     """Section 2 per task: the pre-registered method at k = 20 with its interval, at k = 5 / 10, under NASFLAT's
     protocol with its interval (not judged), the margin goal on F2/F3, and the information-budget table."""

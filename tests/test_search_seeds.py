@@ -8,7 +8,7 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments.search_comparison import RunSpec
-from nas_utils.experiments.search_records import seed_record_summary, settings_key
+from nas_utils.experiments.search_records import record_agreement, seed_record_summary, settings_key
 from nas_utils.experiments.search_seeds import cli, drop_tactics, record_row, record_specs
 from nas_utils.search.records import extend_record
 
@@ -68,6 +68,24 @@ def test_summary_uses_current_settings_only() -> None:
     assert cell.ratio("weaknas", 0.99).ratio == 152.5 / 102.5
     assert cell.oracle_at(0.995) is not None and cell.igd_at("linas", cfg.budget).median == 0.005
     assert seed_record_summary(pd.DataFrame(), cfg) == (None, 0)
+
+
+def test_agreement_counts_the_stage_runs_the_record_shares_and_those_that_end_elsewhere() -> None:
+    from nas_utils.sections.search import record_agreement_phrase
+
+    cfg = config.load("search")
+    rows = [{"tactic": t, "dataset": "cifar10", "device": "pixel2", "seed": seed, "budget": cfg.budget,
+             "settings": settings_key(cfg.params_of(t)), "final_hv": 0.99 + seed / 1000}
+            for t in ("linas", "bo") for seed in range(3)]
+    rows.append(dict(rows[0], settings='{"batch": 99}'))  # another setting: not the stage's run
+    curves = pd.DataFrame([{"tactic": t, "dataset": "cifar10", "device": "pixel2", "seed": seed, "eval": e,
+                            "hv": (0.99 + seed / 1000) * e / 2 + (1e-6 if (t, seed, e) == ("bo", 1, 2) else 0.0)}
+                           for t in ("linas", "bo") for seed in range(2) for e in (1, 2)])
+    agreement = record_agreement(pd.DataFrame(rows), cfg, curves)
+    assert agreement == {"linas": [2, 2], "bo": [1, 2]}
+    assert "1 of the 4 shared runs" in record_agreement_phrase(agreement) and "bo 1 of 2" in record_agreement_phrase(agreement)
+    assert "seed for seed" in record_agreement_phrase({"linas": [2, 2]})
+    assert record_agreement(pd.DataFrame(), cfg, curves) == {}
 
 
 def test_bad_seeds_is_one_line(capsys) -> None:

@@ -171,7 +171,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                        cmp.run_times(result.histories), run_cpu=cmp.run_times(result.histories, "run_cpu_s"),
                                        near_front_refs=refs)
     cells = [replace(c, oracle=oracle_bounds(c.dataset, c.device, tuple(cfg.thresholds))) for c in cells]
-    seed_record, stale = records.seed_record_summary(records.load_seed_record(), cfg)
+    record = records.load_seed_record()
+    seed_record, stale = records.seed_record_summary(record, cfg)
     per_run = result.histories.groupby(["tactic", "dataset", "device", "seed"], sort=False)["run_cpu_s"].first()
     grid_cpu = {str(t): round(float(v), 1) for t, v in per_run.groupby("tactic", sort=False).sum().items()}
     return SearchSummary(method=" ".join(__doc__.split("Method: ")[1].split()), budget=cfg.budget, seeds_per_tactic=seeds,
@@ -186,7 +187,8 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
                          prior_track=records.prior_track_results(records.load_prior_track(), cfg.near_limit_tactic),
                          prior_oracles=records.prior_oracle_results(cfg.near_limit_tactic, tuple(cfg.thresholds)),
-                         seed_record=seed_record, seed_record_stale=stale)
+                         seed_record=seed_record, seed_record_stale=stale,
+                         seed_record_agreement=records.record_agreement(record, cfg, result.curves))
 
 
 def write_outputs(out_dir: str | Path, result: SearchRun, summary: SearchSummary) -> None:

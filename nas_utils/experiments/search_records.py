@@ -161,16 +161,41 @@ def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
 
 
+def current_rows(record: pd.DataFrame, cfg: SearchConfig) -> tuple[pd.DataFrame, int]:
+    """The record's rows whose tactic, settings and budget are the configured ones, and how many are not."""
+    if record.empty:
+        return record, 0
+    current = record["tactic"].isin(cfg.tactics) & (record["budget"] == cfg.budget)
+    current &= np.array([ok and bool(same_settings(str(t), json.loads(s), cfg.params_of(str(t))))
+                         for t, s, ok in zip(record["tactic"], record["settings"], current)], dtype=bool)
+    return record[current], int((~current).sum())
+
+
+def record_agreement(record: pd.DataFrame, cfg: SearchConfig, curves: pd.DataFrame) -> dict[str, list[int]]:
+    """Per tactic, ``[equal, shared]``: of the stage's runs that the record also holds (same tactic, settings,
+    budget, cell and seed), how many end at the same final HV (to 1e-12). A difference means the record was
+    written on another CPU (or code): the report then does not call it the stage's runs seed for seed."""
+    rows, _ = current_rows(record, cfg)
+    if rows.empty or curves.empty:
+        return {}
+    final = curves.groupby(["tactic", "dataset", "device", "seed"], sort=False)["hv"].last()
+    out: dict[str, list[int]] = {}
+    for r in rows.itertuples(index=False):
+        key = (str(r.tactic), str(r.dataset), str(r.device), int(r.seed))
+        if key in final.index:
+            counts = out.setdefault(key[0], [0, 0])
+            counts[0] += int(abs(float(final[key]) - float(r.final_hv)) <= 1e-12)
+            counts[1] += 1
+    return out
+
+
 def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[ComparisonSummary | None, int]:
     """The record's runs whose settings and budget are the configured ones, summarised like the stage's
     (thresholds in both views, ratios to LINAS, IGD+; medians over seeds with bootstrap intervals), and
     the number of rows left out as stale (other settings or budget)."""
     if record.empty:
         return None, 0
-    current = record["tactic"].isin(cfg.tactics) & (record["budget"] == cfg.budget)
-    current &= np.array([ok and bool(same_settings(str(t), json.loads(s), cfg.params_of(str(t))))
-                         for t, s, ok in zip(record["tactic"], record["settings"], current)], dtype=bool)
-    rows, stale = record[current], int((~current).sum())
+    rows, stale = current_rows(record, cfg)
     cells = []
     for (dataset, device), cell in rows.groupby(["dataset", "device"], sort=False):
         by_tactic = {str(t): g.sort_values("seed") for t, g in cell.groupby("tactic", sort=False)}

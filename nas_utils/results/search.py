@@ -323,6 +323,8 @@ class SearchSummary(ComparisonSummary, Summary):
     prior_oracles: list[PriorTrackResult] = field(default_factory=list)
     seed_record: ComparisonSummary | None = None  # every tactic, more seeds, test cells (a record beside the stage)
     seed_record_stale: int = 0  # record rows left out: their settings or budget are not params.yaml's
+    # tactic -> [equal, shared]: the stage's runs the record also holds, and how many end at the same final HV
+    seed_record_agreement: dict[str, list[int]] = field(default_factory=dict)
 
     def tuning_of(self, tactic: str) -> list[TuningVariant]:
         return [t for t in self.tuning if t.tactic == tactic]

@@ -8,6 +8,7 @@ Notebook 05 prints parts of it (:func:`reference_points`, :func:`verdict_table`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from nas_utils import claims
@@ -69,6 +70,8 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
               "threshold per dev cell):", "", *tuning_sentence(s), ""]
     if s.tuning:
         lines += [*markdown_table(tuning_rows(s)), ""]
+    if acquisition := bo_acquisition_sentence(s):
+        lines += [acquisition, ""]
     if width := weaknas_width_sentence(s):
         lines += [width, ""]
     lines += [*cost_lines(s), ""]
@@ -259,9 +262,9 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
     stale = (f" {s.seed_record_stale} rows of the record have other settings or another budget than `params.yaml` "
              "and are left out." if s.seed_record_stale else "")
     lines = [f"**Every tactic with more seeds** ({seeds_per_tactic(r)}; a record beside the stage: {r.method}, made "
-             f"by `python -m nas_utils.experiments.search_seeds --seeds {max(r.seeds_per_tactic.values())} --workers 2`, "
-             "seed for seed the stage's "
-             f"runs; the stage runs fewer seeds of the costly tactics to stay within 8 minutes).{stale} Median real evaluations to each HV threshold [95 % interval] "
+             f"by `python -m nas_utils.experiments.search_seeds --seeds {max(r.seeds_per_tactic.values())} --workers 2`; "
+             f"{record_agreement_phrase(s.seed_record_agreement)}; "
+             f"the stage runs fewer seeds of the costly tactics to stay within 8 minutes).{stale} Median real evaluations to each HV threshold [95 % interval] "
              "(ratio to LINAS [95 % interval]; `>`, `<` and `n/a` as above), space-wide view:", "", *fair_table(r, "space"),
              "", "Near-front view:", "", *fair_table(r, "near_front"), "",
              f"Verdicts on the record's runs (the same rule; {max(r.seeds_per_tactic.values())} seeds):", "",
@@ -269,6 +272,19 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
     if near := near_limit_lines(s, r):
         lines += [f"The near-limit goals on these runs (`{s.near_limit_tactic}`):", "", *near, ""]
     return lines
+
+
+def record_agreement_phrase(agreement: dict[str, list[int]]) -> str:
+    """How the seed record relates to the stage's own runs, as checked (``SearchSummary.seed_record_agreement``)."""
+    equal, shared = (sum(v[i] for v in agreement.values()) for i in (0, 1))
+    if not shared:
+        return "it shares no run with the stage"
+    if equal == shared:
+        return f"seed for seed the stage's runs (checked: all {shared} shared runs end at the same HV)"
+    differ = ", ".join(f"{t} {n - e} of {n}" for t, (e, n) in agreement.items() if e < n)
+    return (f"the same code and seeds as the stage's runs, but {shared - equal} of the {shared} shared runs end at "
+            f"another HV here ({differ}): the record was written on another CPU, whose BLAS kernels round the last "
+            "bits differently, and GP and model fits amplify that; its rows are what that CPU gave")
 
 
 def igd_table(s: ComparisonSummary) -> list[str]:
@@ -390,43 +406,96 @@ def tuning_rows(s: SearchSummary) -> list[dict[str, str]]:
 TUNING_BUDGET = 300
 
 
+@dataclass(frozen=True)
+class RecordScore:
+    """A tuning variant's score in one record file: the mean over the dev cells of the median validations to a
+    threshold (unreached = budget + 1), with its final HV, CPU s per run and seeds (sessions 21-25's rule)."""
+
+    variant: str
+    score: float
+    censored: bool  # some cell's median not reached: the score is a lower bound
+    final_hv: float
+    cpu_s: float
+    seeds: int
+    chosen: bool | None
+
+    def text(self) -> str:
+        return (f"*{self.variant}* {self.score:.1f} (final HV {self.final_hv:.4f}, {self.cpu_s:.0f} CPU s per run; "
+                f"{self.seeds} seed{'s' if self.seeds != 1 else ''})")
+
+
+def record_scores(s: SearchSummary, source: str, threshold: float = 0.99) -> dict[str, RecordScore]:
+    """Every variant of the tuning record ``source`` (a file name), scored as in :class:`RecordScore`."""
+    rows: dict[str, list[TuningVariant]] = {}
+    for t in s.tuning:
+        if t.source == source:
+            rows.setdefault(t.variant, []).append(t)
+    out = {}
+    for variant, runs in rows.items():
+        medians = [e.median for r in runs for e in r.evals if e.threshold == threshold]
+        out[variant] = RecordScore(variant, sum(min(e, TUNING_BUDGET + 1) for e in medians) / max(len(medians), 1),
+                                   any(e > TUNING_BUDGET for e in medians),
+                                   sum(x.median_final_hv for x in runs) / len(runs),
+                                   sum(x.median_cpu_s for x in runs) / len(runs), min(x.seeds for x in runs),
+                                   runs[0].chosen)
+    return out
+
+
 def weaknas_width_sentence(s: SearchSummary, threshold: float = 0.99) -> str:
     """What WeakNAS's CPU width costs (a cost setting, not tuned; pre-registered reading in
     data/preregistration/search/README.md, "Session 22"): per width variant of ``tuning_weaknas.csv`` the mean over
     the dev cells of the median validations to ``threshold`` (unreached = budget + 1), its final HV and CPU s."""
-    rows: dict[str, list[TuningVariant]] = {}
-    for t in s.tuning:
-        if t.source == "tuning_weaknas.csv":
-            rows.setdefault(t.variant, []).append(t)
+    rows = record_scores(s, "tuning_weaknas.csv", threshold)
     if len(rows) < 2:
         return ""
-
-    def medians(runs: list[TuningVariant]) -> list[float]:
-        return [e.median for r in runs for e in r.evals if e.threshold == threshold]
-
-    def score(runs: list[TuningVariant]) -> float:
-        return sum(min(e, TUNING_BUDGET + 1) for e in medians(runs)) / max(len(medians(runs)), 1)
-
-    def censored(runs: list[TuningVariant]) -> bool:
-        return any(e > TUNING_BUDGET for e in medians(runs))
-
-    parts = [f"*{v}* {score(r):.1f} (final HV {sum(x.median_final_hv for x in r) / len(r):.4f}, "
-             f"{sum(x.median_cpu_s for x in r) / len(r):.0f} CPU s per run; {min(x.seeds for x in r)} seeds)"
-             for v, r in rows.items()]
     text = (f"**WeakNAS's width, the cost of the CPU setting** (4 x 100 in the default profile, the paper's 4 x 1000 "
             f"in `profiles/paper.yaml`; not a tuning choice): mean over the dev cells of the median validations to HV "
-            f"{threshold:g} (unreached = {TUNING_BUDGET + 1}): " + "; ".join(parts) + ".")
-    ours = next((r for r in rows.values() if r[0].chosen), None)
+            f"{threshold:g} (unreached = {TUNING_BUDGET + 1}): " + "; ".join(r.text() for r in rows.values()) + ".")
+    ours = next((r for r in rows.values() if r.chosen), None)
     paper = next((r for v, r in rows.items() if "paper width" in v), None)
     if ours is not None and paper is not None:
-        gap = score(ours) - score(paper)
+        gap = ours.score - paper.score
         # a median not reached counts budget + 1, its least value: censoring on the paper width's side makes
         # the gap an upper bound, on ours a lower one
         bound = {(True, False): "at most ", (False, True): "at least ", (True, True): "about "}.get(
-            (censored(paper), censored(ours)), "")
-        text += (f" The paper width needs {bound}{gap:.1f} fewer ({bound}{100 * gap / score(ours):.0f} %): the default "
+            (paper.censored, ours.censored), "")
+        text += (f" The paper width needs {bound}{gap:.1f} fewer ({bound}{100 * gap / ours.score:.0f} %): the default "
                  "profile's WeakNAS/LINAS ratios favour LINAS by about that much." if gap > 0 else
                  " The paper width needs no fewer: the CPU width does not weaken WeakNAS here.")
+    return text
+
+
+#: BO's CPU envelope per 300-validation run in the default profile (issue 11; session 25's rule).
+BO_AFFORDABLE_CPU_S = 30.0
+
+
+def bo_acquisition_sentence(s: SearchSummary, threshold: float = 0.99) -> str:
+    """BO's acquisition and kernel on the dev cells (``tuning_bo_acquisition.csv``; rule pre-registered in
+    data/preregistration/search/README.md, "Session 25"): each variant's score, and what the rule reads from it."""
+    rows = record_scores(s, "tuning_bo_acquisition.csv", threshold)
+    if len(rows) < 2:
+        return ""
+    full = max(r.seeds for r in rows.values())
+    text = (f"**BO's acquisition and kernel** (analytic EHVI with fantasies, the stage's, against qLogNEHVI, qNParEGO "
+            f"and the categorical kernel, each changed alone; rule registered before the runs): mean over the dev cells "
+            f"of the median validations to HV {threshold:g} (unreached = {TUNING_BUDGET + 1}): "
+            + "; ".join(r.text() for r in rows.values()) + ".")
+    judged = [r for r in rows.values() if r.seeds == full]
+    screened = [r for r in rows.values() if r.seeds < full]
+    ours = next((r for r in rows.values() if r.chosen), None)
+    best = min(judged, key=lambda r: (r.score, -r.final_hv, not r.chosen))
+    affordable = [r for r in judged if r.cpu_s <= BO_AFFORDABLE_CPU_S]
+    if ours is not None and best is ours:
+        text += f" On the {full}-seed runs the stage's setting is the strongest: it stays."
+    elif ours is not None:
+        text += (f" On the {full}-seed runs *{best.variant}* scores lower than the stage's setting"
+                 + (" and fits the CPU envelope." if best in affordable else
+                    f" but costs more than {BO_AFFORDABLE_CPU_S:.0f} CPU s per run."))
+    if screened:
+        text += (f" {', '.join(f'*{r.variant}*' for r in screened)}: a screen on fewer seeds for cost "
+                 f"({', '.join(f'{r.cpu_s:.0f}' for r in screened)} CPU s per run, over the default profile's "
+                 f"{BO_AFFORDABLE_CPU_S:.0f}), not a choice; compare the stage setting's runs of the same seeds in the "
+                 "record.")
     return text
 
 
