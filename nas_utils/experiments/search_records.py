@@ -178,15 +178,11 @@ def record_agreement(record: pd.DataFrame, cfg: SearchConfig, curves: pd.DataFra
     rows, _ = current_rows(record, cfg)
     if rows.empty or curves.empty:
         return {}
-    final = curves.groupby(["tactic", "dataset", "device", "seed"], sort=False)["hv"].last()
-    out: dict[str, list[int]] = {}
-    for r in rows.itertuples(index=False):
-        key = (str(r.tactic), str(r.dataset), str(r.device), int(r.seed))
-        if key in final.index:
-            counts = out.setdefault(key[0], [0, 0])
-            counts[0] += int(abs(float(final[key]) - float(r.final_hv)) <= 1e-12)
-            counts[1] += 1
-    return out
+    run = ["tactic", "dataset", "device", "seed"]
+    final = curves.groupby(run, sort=False)["hv"].last().rename("stage_hv").reset_index()
+    shared = rows.merge(final, on=run)
+    shared["equal"] = (shared["final_hv"] - shared["stage_hv"]).abs() <= 1e-12
+    return {str(t): [int(g["equal"].sum()), len(g)] for t, g in shared.groupby("tactic", sort=False)}
 
 
 def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[ComparisonSummary | None, int]:

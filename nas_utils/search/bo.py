@@ -141,19 +141,6 @@ def mutation_pool(space: SearchSpace, front: np.ndarray, seen: set[bytes], rng: 
     return np.vstack([np.array(rows, dtype=np.int64).reshape(-1, space.n_var), uniform])
 
 
-def _no_fused_kernel() -> None:
-    """Keep BoTorch on its pure-PyTorch log-EI code.
-
-    BoTorch >= 0.18 JIT-compiles an optional fused C++ kernel on first use, guarded by a file lock
-    in ~/.cache/torch_extensions; a process killed mid-compile leaves the lock behind and every
-    later run waits forever. Marking the load as attempted keeps the same acquisition with no
-    compiler and no lock.
-    """
-    from botorch.acquisition.multi_objective import logei
-
-    logei._load_attempted = True
-
-
 @TACTICS.register("bo")
 class BayesOpt(Tactic):
     """BoTorch multi-objective BO on a categorical space (method: module docstring).
@@ -412,9 +399,14 @@ class BayesOpt(Tactic):
     def _qlognehvi(self, model: ModelListGP, train_X: torch.Tensor, choices: torch.Tensor, q: int,
                    rng: np.random.Generator) -> list[int]:
         import torch
+        from botorch.acquisition.multi_objective import logei
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
-        _no_fused_kernel()
+        # BoTorch >= 0.18 JIT-compiles an optional fused C++ kernel on first use, guarded by a
+        # file lock in ~/.cache/torch_extensions; a process killed mid-compile leaves the lock
+        # behind and every later run waits forever. Mark the load as attempted so BoTorch uses
+        # its pure-PyTorch implementation (same acquisition, no compiler, no lock).
+        logei._load_attempted = True
         from botorch.optim.optimize import optimize_acqf_discrete
         from botorch.sampling.normal import SobolQMCNormalSampler
 
@@ -434,7 +426,6 @@ class BayesOpt(Tactic):
         from botorch.acquisition.multi_objective.parego import qLogNParEGO
         from botorch.sampling.normal import SobolQMCNormalSampler
 
-        _no_fused_kernel()
         n_obj = len(model.models)
         picked: list[int] = []
         for _ in range(q):
