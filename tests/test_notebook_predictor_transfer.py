@@ -18,7 +18,7 @@ def test_notebook_runs_with_tiny_parameters(tmp_path):
     run_notebook("predictors", "notebooks/04_predictor_transfer.ipynb", tmp_path, overrides=TINY)
     summary = PredictorsSummary.load(tmp_path / "summary.json")
     assert {r.method for r in summary.rows("all_archs", "ND") if r.k == 5} == {"source_op_ridge", "flops",
-                                                                              "nearest_source", "mlp"}
+                                                                              "nearest_source", "mlp", "help"}
     assert summary.method == "source_op_ridge"  # the report names the pre-registered method
     assert {t.best_method for t in summary.targets} == {"source_op_ridge"}
     assert summary.help_row() is not None and summary.rows("nasflat_128", "ND")

@@ -187,16 +187,22 @@ def test_every_method_reports_its_registry_name():
 
 
 def test_a_help_trial_job_scores_what_run_trials_scores_for_that_trial():
-    """The stage splits HELP's trials into jobs of their own: same rows as one run_trials call."""
+    """The stage splits HELP's trials into jobs of their own: the same rows as one run_trials call, under the
+    main table's protocols at ``network_ks`` where ND is a task, and under HELP's own protocol."""
     from types import SimpleNamespace
 
     from nas_utils.experiments.predictor_transfer import Job, _study_job
 
     data = _tiny(12)  # 1,303 architectures: HELP's train pool and a 403-architecture query pool
     settings = TransferSettings(help_episodes=2)
-    cfg = SimpleNamespace(settings=lambda: settings, seed=3)
-    whole = run_trials(data, [make_method("help", settings)], [], 2, "random", 3, (), 10)
-    for trial in range(2):
-        (job,) = _study_job(cfg, Job("help", "ND", trial), data)  # type: ignore[arg-type]
-        pd.testing.assert_frame_equal(job, whole[whole.trial == trial].reset_index(drop=True))
-    assert whole.spearman.notna().all() and len(whole) == 2 * len(data.task.targets)
+    protocols = ("all_archs", "nasflat_128")
+    for tasks, ks in ((("ND",), [20]), ((), [])):  # ND in the main table, or the ablation task only
+        cfg = SimpleNamespace(settings=lambda: settings, seed=3, trials=2, ks=[5, 20], network_ks=[20],
+                              sampler="random", protocols=protocols, tasks=tasks)
+        whole = run_trials(data, [make_method("help", settings)], ks, 2, "random", 3, protocols, 10)
+        for trial in range(2):
+            (job,) = _study_job(cfg, Job("help", "ND", trial), data)  # type: ignore[arg-type]
+            pd.testing.assert_frame_equal(job, whole[whole.trial == trial].reset_index(drop=True))
+        assert whole.spearman.notna().all()
+        assert set(whole.protocol) == {"help_800", *(protocols if ks else ())}
+        assert len(whole) == 2 * len(data.task.targets) * (1 + len(protocols) * len(ks))

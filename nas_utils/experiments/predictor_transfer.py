@@ -48,7 +48,7 @@ from nas_utils.transfer.methods import (
     TransferMethod,
     make_method,
 )
-from nas_utils.transfer.study import PROTOCOLS, help_rows, run_trials
+from nas_utils.transfer.study import PROTOCOLS, run_trials
 from nas_utils.transfer.study import summarise as summarise_trials
 from nas_utils.transfer.tasks import TASKS, UNAVAILABLE, get_task
 
@@ -69,7 +69,8 @@ class Job:
     the dispatch order never change a result).
 
     ``kind``: ``main`` (a task's main table: every protocol, every method), ``help`` (one trial of
-    HELP on its own protocol, when HELP is not among the main methods), ``ablation`` (the sampler
+    HELP, when HELP is not among the main methods: its own protocol, and on ND the main table's
+    protocols at ``network_ks``), ``ablation`` (the sampler
     ablation on ``ablation_task``) or ``loop`` (one search cell; ``task`` is ``dataset/device``).
     """
 
@@ -85,7 +86,7 @@ def jobs(cfg: PredictorsConfig) -> list[Job]:
     for task in dict.fromkeys(cfg.tasks + (cfg.ablation_task,)):
         if task in cfg.tasks:
             out.append(Job("main", task))
-        if task == "ND" and not (task in cfg.tasks and "help" in cfg.all_methods()):  # HELP's own protocol only
+        if task == "ND" and not (task in cfg.tasks and "help" in cfg.all_methods()):  # HELP, one job per trial
             out += [Job("help", task, trial) for trial in range(cfg.trials)]
         if task == cfg.ablation_task:
             out.append(Job("ablation", task))
@@ -117,10 +118,10 @@ def _run_job(item: tuple[PredictorsConfig, Job]) -> tuple[list[pd.DataFrame], fl
 
 def _study_job(cfg: PredictorsConfig, job: Job, data: TaskData) -> list[pd.DataFrame]:
     help_k = 10 if job.task == "ND" else None
-    if job.kind == "help":  # = run_trials(data, [help], [], ...) restricted to one trial
-        m = make_method("help", cfg.settings())
-        m.prepare(data, cfg.seed + job.trial)
-        return [pd.DataFrame(help_rows(data, [m], help_k or 10, job.trial, cfg.seed))]
+    if job.kind == "help":  # HELP's rows of the main table (where ND is a task) and its own protocol, one trial
+        ks = _network_ks(cfg) if job.task in cfg.tasks else []
+        return [run_trials(data, [make_method("help", cfg.settings())], ks, cfg.trials, cfg.sampler, cfg.seed,
+                           cfg.protocols, help_k or 10, trial_ids=[job.trial])]
     if job.kind == "ablation":
         abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
         return [run_trials(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed, ("all_archs",))
@@ -132,9 +133,14 @@ def _study_job(cfg: PredictorsConfig, job: Job, data: TaskData) -> list[pd.DataF
     if light:
         frames.append(run_trials(data, light, cfg.ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
     if heavy:
-        ks = [k for k in cfg.ks if k in cfg.network_ks]
-        frames.append(run_trials(data, heavy, ks, cfg.trials, cfg.sampler, cfg.seed, cfg.protocols, help_k))
+        frames.append(run_trials(data, heavy, _network_ks(cfg), cfg.trials, cfg.sampler, cfg.seed, cfg.protocols,
+                                 help_k))
     return frames
+
+
+def _network_ks(cfg: PredictorsConfig) -> list[int]:
+    """The k at which methods that pre-train a network per trial are scored."""
+    return [k for k in cfg.ks if k in cfg.network_ks]
 
 
 def _pretrains(m: TransferMethod) -> bool:

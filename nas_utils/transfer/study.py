@@ -86,6 +86,7 @@ def _check_ks(ks: Sequence[int], n: int) -> None:
 def run_trials(
     data: TaskData, methods: Sequence[TransferMethod], ks: Iterable[int], trials: int, sampler: str, seed: int,
     protocols: Sequence[str] = ("all_archs", "nasflat_128"), help_k: int | None = None, progress: bool = False,
+    trial_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Score every method on every target, k and trial under each protocol.
 
@@ -93,7 +94,9 @@ def run_trials(
     then scored under every protocol of ``protocols`` (in NASFLAT's loop order: targets, then k;
     the carried state is reset at the start of each protocol). The k samples of a (target, k,
     trial) are the same for every method and protocol. With ``help_k``, HELP's protocol
-    (:func:`help_rows`) is scored in the same trials.
+    (:func:`help_rows`) is scored in the same trials. ``trial_ids`` runs only those of the
+    ``trials`` (their rows are the ones the whole call gives for them: a trial's draws and seeds
+    depend on its index alone), so trials can run as separate jobs.
 
     Raises:
         ConfigError: a k larger than the space, or an unknown protocol.
@@ -104,10 +107,11 @@ def run_trials(
         if p not in PROTOCOLS:
             raise ConfigError(f"protocol {p!r} is unknown; valid: {', '.join(PROTOCOLS)}")
     feats, flops = sample_features(data, sampler), data.cost[:, 0]
+    run = list(range(trials) if trial_ids is None else trial_ids)
     draws = {(t, trial, k): select(sampler, feats, k, _rng(seed, t, trial, k), cost=flops)
-             for t in range(len(data.task.targets)) for trial in range(trials) for k in ks}
+             for t in range(len(data.task.targets)) for trial in run for k in ks}
     rows: list[dict[str, object]] = []
-    for trial in bar(range(trials), desc=data.task.name, disable=not progress):
+    for trial in bar(run, desc=data.task.name, disable=not progress):
         trial_seed = seed + trial
         for m in methods:
             m.prepare(data, trial_seed)
