@@ -322,10 +322,12 @@ def test_issue_12_section_shows_both_protocols_with_intervals_small_k_the_budget
     assert "HELP (ours):" not in text  # HELP not run on any task: no column note
     nd = replace(f2, task="ND", nasflat=0.959, help_by_nasflat=0.948)
     helps = [SpearmanResult("all_archs", "ND", "help", 20, 0.9, 0.01, 5, 0.89, 0.91),
-             SpearmanResult("all_archs", "ND", "help", 5, 0.8, 0.01, 5, 0.79, 0.81)]  # the headline's k only
+             SpearmanResult("all_archs", "ND", "help", 5, 0.8, 0.01, 5, 0.79, 0.81),  # the headline's k only
+             SpearmanResult("nasflat_128", "ND", "help", 20, 0.948, 0.01, 5, 0.942, 0.954)]
     text = "\n".join(predictors_section(replace(s, spearman=rows + helps, targets=[f2, nd]), Path(".")))
     assert "| ND | 0.959 | 0.948 | 0.900 [0.890, 0.910] | 0.867 (stack, 20)" in text and "| F2 | 0.871 | 0.543 | - |" in text
-    assert "Not run on F2 in this profile (HELP's FBNet meta-training: profiles/paper.yaml)." in text
+    assert ("Ours under NASFLAT's protocol (first 128 architectures): ND 0.948 [0.942, 0.954] (k = 20; NASFLAT's "
+            "HELP figure 0.948). Not run on F2 in this profile (HELP's FBNet meta-training: profiles/paper.yaml).") in text
     table = text.split("**Information budget**", 1)[1]
     assert table.index("| stack [reads full source tables] | pre-registered |") < table.index("| flops | baseline |")
 

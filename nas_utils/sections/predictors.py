@@ -38,7 +38,7 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
                      f"{f'{fmt(n.spearman)}{interval(n.ci_low, n.ci_high, 3)}' if n else '-'} | {task_verdict(t)} |")
     lines += ["", "NASFLAT's protocol is shown beside ours so the reader sees how much of a published figure is "
               "protocol; it is not judged."]
-    if note := help_column_note(s, {task for task, _ in helps}):
+    if note := help_column_note(s, helps):
         lines += ["", note]
     lines += ["", "Registrations of the headline method (records in `data/preregistration/predictors/`): "
               + "; ".join(f"{i}. `{m}` ({d}; chosen on {why})" for i, (d, m, why) in enumerate(REGISTRATIONS, 1))
@@ -70,15 +70,20 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     return lines
 
 
-def help_column_note(s: PredictorsSummary, tasks_run: set[str]) -> str:
-    """What the "HELP (ours)" column is, and on which tasks it ran."""
-    if not tasks_run:
+def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], SpearmanResult]) -> str:
+    """What the "HELP (ours)" column is, HELP under NASFLAT's protocol (how NASFLAT ran it), and the tasks
+    it did not run on."""
+    if not helps:
         return ""
-    missing = [t.task for t in s.published_targets() if t.task not in tasks_run]
+    theirs = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method == "help"}
+    under = [f"{t.task} {r.spearman:.3f}{interval(r.ci_low, r.ci_high, 3)} (k = {t.best_k}; NASFLAT's HELP figure "
+             f"{fmt(t.help_by_nasflat)})" for t in s.published_targets() if (r := theirs.get((t.task, t.best_k)))]
+    missing = [t.task for t in s.published_targets() if t.task not in {task for task, _ in helps}]
     return ("HELP (ours): our implementation of HELP (below), meta-trained on the task's source devices and adapted "
-            "on each target from the same k samples as every method plus "
-            "HELP's 10 reference architectures, scored like the other methods (every architecture, a fresh adaptation "
-            "per target); HELP (per NASFLAT): HELP as NASFLAT ran it, their figure"
+            "on each target from the same k samples as every method plus HELP's 10 reference architectures, scored like "
+            "the other methods (every architecture, a fresh adaptation per target); HELP (per NASFLAT): HELP as NASFLAT "
+            "ran it, their figure"
+            + (f". Ours under NASFLAT's protocol (first 128 architectures): {'; '.join(under)}" if under else "")
             + (f". Not run on {', '.join(missing)} in this profile (HELP's FBNet meta-training: profiles/paper.yaml)."
                if missing else "."))
 
