@@ -199,6 +199,31 @@ def test_help_row_states_the_cost_of_its_cheap_setting(reports: Path) -> None:
     assert ("Cost of the cheap setting: 500 meta-training episodes instead of HELP's 2000 (development target "
             "dev_ND, HELP's protocol, 3 trials): 0.800 [0.750, 0.850] vs 0.840 [0.800, 0.880], a loss of 0.040 "
             "[0.010, 0.070] (paired by trial) for 90 instead of 360 CPU s per meta-training.") in section
+    assert "On the test targets" not in section  # no post-hoc record: nothing said
+
+
+def test_helps_cheap_setting_is_also_costed_on_the_test_task_post_hoc() -> None:
+    """The post-hoc record on the test task gets its own sentence; the development sentence reads dev rows only."""
+    from dataclasses import replace
+
+    from nas_utils.results.predictors import HelpBudgetRow
+
+    s = summaries.predictors()
+    test_rows = [HelpBudgetRow("ND", "pool", 500, 5, 0.88, 0.86, 0.90, 0.05, 0.03, 0.07, 70.0),
+                 HelpBudgetRow("ND", "pool", 2000, 5, 0.93, 0.92, 0.94, 0.0, 0.0, 0.0, 280.0)]
+    s = replace(s, help_budget=s.help_budget + test_rows)
+    assert s.help_cost() == summaries.predictors().help_cost()
+    assert s.help_cost(post_hoc=True) == (
+        "On the test targets: 500 meta-training episodes instead of HELP's 2000 (test task ND, measured after the "
+        "verdicts (post hoc: it chooses nothing), HELP's protocol, 5 trials): 0.880 [0.860, 0.900] vs 0.930 [0.920, "
+        "0.940], a loss of 0.050 [0.030, 0.070] (paired by trial) for 70 instead of 280 CPU s per meta-training.")
+    assert summaries.predictors().help_cost(post_hoc=True) is None
+    from nas_utils.sections.predictors import help_fidelity_note
+
+    assert help_fidelity_note(s) == ("At HELP's 2000 episodes our implementation against HELP's published 0.932: "
+                                     "**inconclusive**, HELP's figure inside our interval (a check of the "
+                                     "implementation, not of our method).")
+    assert help_fidelity_note(summaries.predictors()) == ""
 
 
 def test_help_protocol_is_judged_at_helps_information_budget_and_never_best_of_methods() -> None:

@@ -206,3 +206,13 @@ def test_a_help_trial_job_scores_what_run_trials_scores_for_that_trial():
         assert whole.spearman.notna().all()
         assert set(whole.protocol) == {"help_800", *(protocols if ks else ())}
         assert len(whole) == 2 * len(data.task.targets) * (1 + len(protocols) * len(ks))
+
+
+def test_helps_budget_record_runs_a_test_task_only_post_hoc():
+    from nas_utils.transfer import help_budget
+
+    with pytest.raises(ValueError, match="not a development task"):
+        help_budget.episode_table("ND")
+    with pytest.raises(ValueError, match="not a development task"):
+        help_budget.episode_table("FD", post_hoc=True)  # only the task the record names
+    assert help_budget.record_path(post_hoc=True).name == "help_episodes_ND_posthoc.csv"

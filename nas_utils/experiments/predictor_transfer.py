@@ -233,14 +233,15 @@ def help_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _record_table(rows: list[Any]) -> pd.DataFrame:
-    """A development record's typed rows (dataclasses) as a table, to three decimals."""
+    """A record's typed rows (dataclasses) as a table, to three decimals."""
     from dataclasses import asdict
 
     return pd.DataFrame([asdict(r) for r in rows]).round(3)
 
 
 def help_budget_table(summary: PredictorsSummary) -> pd.DataFrame:
-    """HELP's development record: Spearman and CPU s per meta-training budget and target-label scaling."""
+    """HELP's meta-training budget records (the development target, and the test task post hoc): Spearman and
+    CPU s per budget and target-label scaling."""
     return _record_table(summary.help_budget)
 
 
@@ -351,7 +352,7 @@ def summarise(result: PredictorsRun, cfg: PredictorsConfig) -> PredictorsSummary
         timings_s={str(k): float(v) for k, v in result.study.timings.items()}, method=cfg.method,
         information_budget=[BudgetRow(**r) for r in result.budget.to_dict(orient="records")], loop_cells=cells,
         help_episodes=cfg.help_episodes, help_target_scale=HelpSpec().target_scale,
-        help_budget=help_budget.budget_rows(help_budget.load_record()) if help_budget.record_path().exists() else [],
+        help_budget=help_budget.budget_rows(help_budget.load_records()),
         loop_settings=(loop_settings.setting_rows(loop_settings.load_record())
                        if loop_settings.record_path().exists() else []))
 

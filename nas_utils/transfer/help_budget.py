@@ -15,6 +15,13 @@ Regenerate the committed record (about 18 CPU min with the defaults: 3 trials x 
 
     nice -n 10 python -m nas_utils.transfer.help_budget   # writes data/preregistration/predictors/help_episodes*.csv
 
+After the verdicts, ``--post-hoc`` measures the same on the test task ND (the stage's targets, its
+trials' seeds and support draws, so 500 episodes reproduce the stage's HELP rows): what the cheap
+setting costs HELP where it is reported. It chooses nothing: HELP's 2,000 episodes are its authors'
+setting, and the default profile's budget is set by CPU cost alone::
+
+    python -m nas_utils.transfer.help_budget --post-hoc --trials 5 --scales pool   # help_episodes_ND_posthoc*.csv
+
 >>> from nas_utils.transfer.help_budget import STOPS
 >>> STOPS
 (300, 500, 1000, 2000)
@@ -48,10 +55,13 @@ STOPS: tuple[int, ...] = (300, 500, 1000, 2000)
 PAPER_EPISODES = 2000
 #: the committed record, relative to the project root
 RECORD = Path("data/preregistration/predictors/help_episodes.csv")
+#: the post-hoc record on the test task (``--post-hoc``)
+POST_HOC_TASK = "ND"
+POST_HOC_RECORD = RECORD.with_name(f"help_episodes_{POST_HOC_TASK}_posthoc.csv")
 
 
-def record_path() -> Path:
-    return project_root() / RECORD
+def record_path(post_hoc: bool = False) -> Path:
+    return project_root() / (POST_HOC_RECORD if post_hoc else RECORD)
 
 
 def _trial(job: tuple[str, tuple[int, ...], int, int, tuple[str, ...]]) -> list[dict[str, object]]:
@@ -81,13 +91,14 @@ def _trial(job: tuple[str, tuple[int, ...], int, int, tuple[str, ...]]) -> list[
 
 
 def episode_table(task: str = "dev_ND", stops: Sequence[int] = STOPS, trials: int = 3, seed: int = 0,
-                  scales: Sequence[str] = TARGET_SCALES) -> pd.DataFrame:
+                  scales: Sequence[str] = TARGET_SCALES, post_hoc: bool = False) -> pd.DataFrame:
     """Per (trial, episodes, target scaling, target): HELP-protocol Spearman and meta-training CPU s.
 
     Trials run over ``HWNAS_WORKERS`` processes; each is seeded from ``seed`` and its index alone.
+    A test task only with ``post_hoc`` (a diagnostic after the verdicts).
     """
-    if not task.startswith("dev_"):
-        raise ValueError(f"{task} is not a development task (valid: dev_ND, dev_FD)")
+    if not (task.startswith("dev_") or (post_hoc and task == POST_HOC_TASK)):
+        raise ValueError(f"{task} is not a development task (valid: dev_ND, dev_FD; {POST_HOC_TASK} with post_hoc)")
     jobs = [(task, tuple(sorted(stops)), seed, trial, tuple(scales)) for trial in range(trials)]
     out = parallel_map(_trial, jobs, workers=runtime.settings().workers)
     return pd.DataFrame([r for rows in out for r in rows])
@@ -125,6 +136,24 @@ def load_record(path: str | Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path or record_path())
 
 
+def load_records() -> pd.DataFrame:
+    """Every committed summary: the development record, then the post-hoc test one where it exists."""
+    paths = [p for p in (record_path(), record_path(post_hoc=True)) if p.exists()]
+    return pd.concat([load_record(p) for p in paths], ignore_index=True) if paths else pd.DataFrame()
+
+
+def per_target_table(post_hoc: bool = True) -> pd.DataFrame:
+    """Mean Spearman over trials per target device (rows) and episode budget (columns), HELP's label scaling,
+    from a record's per-target file (empty where it is absent)."""
+    path = record_path(post_hoc)
+    path = path.with_name(path.stem + "_trials.csv")
+    if not path.exists():
+        return pd.DataFrame()
+    raw = pd.read_csv(path)
+    raw = raw[raw.target_scale == HelpSpec().target_scale]
+    return raw.pivot_table(index="target", columns="episodes", values="spearman", aggfunc="mean").round(3)
+
+
 def budget_rows(record: pd.DataFrame) -> list[HelpBudgetRow]:
     """The record as typed summary rows (the report's 'cost of the cheap setting')."""
     def opt(x: object) -> float | None:
@@ -141,11 +170,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Write the record: ``help_episodes.csv`` (summary) and ``help_episodes_trials.csv`` (per target)."""
     ap = OneLineParser(prog="python -m nas_utils.transfer.help_budget", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--post-hoc", action="store_true",
+                    help=f"the test task {POST_HOC_TASK} instead of dev_ND (a diagnostic after the verdicts)")
+    ap.add_argument("--scales", default=",".join(TARGET_SCALES), help="target scalings, comma-separated")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     config.check_range("--trials", args.trials, low=1)
-    raw = episode_table(trials=args.trials)
-    args.out = args.out or record_path()
+    scales = args.scales.split(",")
+    config.check_choices("--scales", scales, TARGET_SCALES)
+    raw = episode_table(POST_HOC_TASK if args.post_hoc else "dev_ND", trials=args.trials, scales=scales,
+                        post_hoc=args.post_hoc)
+    args.out = args.out or record_path(args.post_hoc)
     for path, df in ((args.out.with_name(args.out.stem + "_trials.csv"), raw), (args.out, summary_table(raw))):
         with atomic_path(path) as tmp:
             df.to_csv(tmp, index=False)
