@@ -92,9 +92,10 @@ def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], Spearman
 
 
 def help_fidelity_note(s: PredictorsSummary) -> str:
-    """Our HELP at its authors' budget on the test task (the post-hoc record) against HELP's published figure:
+    """Our HELP at its authors' budget on the test task (the post-hoc record, the rows
+    :meth:`~nas_utils.results.PredictorsSummary.help_cost` reads with ``post_hoc``) against HELP's published figure:
     does the implementation reproduce HELP where the default profile's cheap setting does not?"""
-    rows = [r for r in s.help_budget if r.task == "ND" and r.target_scale == s.help_target_scale]
+    rows = [r for r in s.help_budget if not r.task.startswith("dev_") and r.target_scale == s.help_target_scale]
     if not rows:
         return ""
     top = max(rows, key=lambda r: r.episodes)
