@@ -10,7 +10,8 @@ from nas_utils.spaces import get_space
 from nas_utils.transfer import encodings
 from nas_utils.transfer.data import TaskData
 from nas_utils.errors import ConfigError
-from nas_utils.transfer.help import GraphConv, Help, HelpSpec, fbnet_help_inputs, nb201_help_inputs
+from nas_utils.transfer.help import (Help, HelpNet, HelpSpec, fbnet_help_inputs, help_forward, modulate,
+                                    nb201_help_aggregation, nb201_help_inputs)
 from nas_utils.transfer.methods import TransferMethod, TransferSettings, make_method
 from nas_utils.transfer.models import ArchTensors
 from nas_utils.transfer.stacking import BLOCK_WEIGHTED, BLOCK_WEIGHTS, combine, regression_features
@@ -108,12 +109,31 @@ def test_help_adapts_to_the_support_samples_and_is_deterministic_per_seed(data):
     assert not np.allclose(_help(data, 1).predict(data, 0, idx, 0), adapted)
 
 
-def test_help_graph_convolution_adds_its_bias_after_aggregation():
-    """HELP's GraphConvolution: A (H W) + b, not A (H W + b)."""
-    layer = GraphConv(3, 2)
-    x, a = torch.rand(4, 5, 3), torch.ones(4, 5, 5)
-    torch.testing.assert_close(layer(x, a), a @ (x @ layer.weight) + layer.bias)
-    assert float(layer.weight.detach().abs().max()) <= 0.05
+def _help_reference(net: HelpNet, feat: torch.Tensor, hw: torch.Tensor) -> torch.Tensor:
+    """HELP's MetaLearner as its code writes it: one device, every node aggregated at every layer,
+    GraphConvolution ``A (H W) + b`` (bias after aggregation), read out at the global node."""
+    x, a = feat, nb201_help_aggregation().expand(len(feat), 9, 9)
+    for layer in net.gc:
+        x = torch.relu(a @ (x @ layer.weight) + layer.bias)
+    z = torch.relu(net.fc_hw2(torch.relu(net.fc_hw1(hw)))).expand(len(feat), -1)
+    out = torch.relu(net.fc3(torch.cat([x[:, -1], z], dim=1)))
+    return net.fc5(torch.relu(net.fc4(out))).squeeze(1)
+
+
+def test_help_forward_regroups_helps_arithmetic_over_devices():
+    """The batched, aggregate-first forward equals HELP's per-device formula, device by device."""
+    torch.manual_seed(0)
+    net = HelpNet("nb201", 8, h=6)
+    feat = nb201_help_inputs(np.array([[0, 1, 2, 3, 4, 0], [4, 4, 4, 4, 4, 4], [1, 2, 0, 3, 1, 2]]))
+    assert float(net.gc[0].weight.detach().abs().max()) <= 0.05  # HELP's U(+-0.05) init
+    hws, z = torch.rand(2, 10), torch.randn(2, (2 * 6 + 1) * 3)
+    params = modulate(dict(net.named_parameters()), z, 6, 0.5)
+    batched = help_forward(params, feat.expand(2, -1, -1, -1), hws[:, None], "nb201")
+    for dev in range(2):
+        for name, p in net.named_parameters():
+            p.data.copy_(params[name][dev])
+        torch.testing.assert_close(batched[dev], _help_reference(net, feat, hws[dev:dev + 1]))
+        torch.testing.assert_close(net(feat, hws[dev]), batched[dev])
 
 
 def test_help_scores_the_asked_rows_alone_as_predict_does(data):
@@ -145,9 +165,10 @@ def test_help_scales_the_target_support_like_its_code_or_by_what_was_measured(da
 
 
 def test_help_inputs_have_the_published_shapes():
-    feat, agg = nb201_help_inputs(np.array([[3, 3, 3, 3, 3, 3]]))
-    assert feat.shape == (1, 9, 8) and agg.shape == (1, 9, 9)
-    assert float(agg[0, 8].sum()) == 9.0  # the global node aggregates every node (and itself)
+    feat, agg = nb201_help_inputs(np.array([[3, 3, 3, 3, 3, 3]])), nb201_help_aggregation()
+    assert feat.shape == (1, 9, 8) and agg.shape == (9, 9)
+    assert float(agg[8].sum()) == 9.0 and float(agg[:8, 8].sum()) == 0.0  # the global node reads every node, none reads it
+    assert agg[7, :8].tolist() == [0, 0, 0, 0, 1, 1, 1, 1]  # output node: its three predecessors and itself
     assert fbnet_help_inputs(np.zeros((2, 22), dtype=int)).shape == (2, 132)
 
 

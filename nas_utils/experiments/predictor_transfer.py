@@ -95,9 +95,10 @@ def jobs(cfg: PredictorsConfig) -> list[Job]:
 
 def _cost(cfg: PredictorsConfig, job: Job) -> float:
     """Rough single-core CPU seconds of a job (default profile, measured), only to dispatch the
-    largest first: a HELP trial ~0.2 s per episode; ND's main table ~3x a FBNet task's."""
+    largest first: a HELP trial ~0.08 s per episode plus ~25 s of scoring; ND's main table ~3x a
+    FBNet task's."""
     if job.kind == "help":
-        return 0.2 * cfg.help_episodes + 5
+        return 0.08 * cfg.help_episodes + 25
     if job.kind == "main":
         return 60.0 if job.task == "ND" else 20.0
     return 30.0
