@@ -189,6 +189,7 @@ SCRIPTS = [
     ("nas_utils.transfer.help_budget", ["--trials", "0", "--out", "{tmp}/h.csv"], ["--trials=0"]),
     ("nas_utils.transfer.help_budget", ["--scales", "pool,log", "--out", "{tmp}/h.csv"], ["--scales='log'", "pool, measured"]),
     ("nas_utils.transfer.loop_settings", ["--seeds", "0", "--out", "{tmp}/l.csv"], ["--seeds=0"]),
+    ("nas_utils.experiments.help_record", ["--out", "{tmp}/h.csv", "--bogus"], ["unrecognized arguments: --bogus"]),
     ("nas_utils.stage", ["search", NOTEBOOK], ["required: --out"]),
     ("nas_utils.report_check", ["--bogus"], ["unrecognized arguments: --bogus"]),
     ("nas_utils.reproducibility", ["frob"], ["invalid choice: 'frob'", "'snapshot'"]),

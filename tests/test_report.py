@@ -355,6 +355,13 @@ def test_issue_12_section_shows_both_protocols_with_intervals_small_k_the_budget
             "HELP figure 0.948). Not run on F2 in this profile (HELP's FBNet meta-training: profiles/paper.yaml).") in text
     table = text.split("**Information budget**", 1)[1]
     assert table.index("| stack [reads full source tables] | pre-registered |") < table.index("| flops | baseline |")
+    recorded = [SpearmanResult("all_archs", "F2", "help_record", 20, 0.7, 0.01, 5, 0.69, 0.71),
+                SpearmanResult("nasflat_128", "F2", "help_record", 20, 0.6, 0.01, 5, 0.59, 0.61)]
+    text = "\n".join(predictors_section(replace(s, spearman=rows + helps + recorded, targets=[f2, nd]), Path(".")))
+    assert "| F2 | 0.871 | 0.543 | 0.700 [0.690, 0.710] | 0.867 (stack, 20)" in text and "Not run on" not in text
+    assert ("(first 128 architectures): F2 0.600 [0.590, 0.610] (k = 20; NASFLAT's HELP figure 0.543); ND 0.948 "
+            "[0.942, 0.954] (k = 20; NASFLAT's HELP figure 0.948). On F2: HELP at its authors' FBNet budget (4,000 "
+            "meta-training episodes)") in text
 
 
 def test_section_five_states_the_scale_of_the_searched_spaces_next_to_the_verdicts(reports: Path) -> None:

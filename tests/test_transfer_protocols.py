@@ -237,3 +237,28 @@ def test_helps_budget_record_runs_a_test_task_only_post_hoc():
     with pytest.raises(ValueError, match="not a development task"):
         help_budget.episode_table("FD", post_hoc=True)  # only the task the record names
     assert help_budget.record_path(post_hoc=True).name == "help_episodes_ND_posthoc.csv"
+
+
+def test_helps_fbnet_record_holds_the_stages_help_jobs_and_the_stage_uses_only_rows_made_like_its_own(tmp_path):
+    """The record beside the stage: HELP's trial jobs on the FBNet tasks where the stage does not run HELP,
+    read back only where made with the stage's settings and HELP's FBNet budget."""
+    from dataclasses import replace
+
+    from nas_utils import config
+    from nas_utils.experiments import predictor_transfer as pt
+
+    cfg = config.load("predictors")
+    fbnet = [t for t in cfg.tasks if get_task(t).space == "fbnet"]
+    assert [(j.kind, j.task, j.trial) for j in pt.help_record_jobs(cfg)] == [
+        ("help", t, i) for t in fbnet for i in range(cfg.trials)]
+    assert pt.help_record_jobs(replace(cfg, methods=(*cfg.methods, "help"))) == []  # the stage runs HELP itself
+    row = {"task": "F1", "space": "fbnet", "target": "fpga", "method": pt.HELP_RECORD_METHOD, "k": 20, "trial": 0,
+           "sampler": cfg.sampler, "protocol": "all_archs", "spearman": 0.5, "kendall": 0.4}
+    path = tmp_path / "help_fbnet.csv"
+    pd.DataFrame([{**row, "settings": pt.help_record_settings(cfg)},
+                  {**row, "task": "F2", "settings": pt.help_record_settings(cfg, episodes=500)},  # a cheap budget
+                  {**row, "task": "ND", "settings": pt.help_record_settings(cfg)}]).to_csv(path, index=False)
+    used = pt.help_record_rows(cfg, path)
+    assert list(used.task) == ["F1"] and "settings" not in used
+    assert pt.help_record_rows(replace(cfg, seed=cfg.seed + 1), path).empty
+    assert pt.help_record_rows(cfg, tmp_path / "absent.csv").empty

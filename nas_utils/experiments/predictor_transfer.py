@@ -14,8 +14,9 @@ builds the tables and figures.
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from nas_utils import runtime
 from nas_utils.claims import HELP_ND_MEAN
 from nas_utils.claims import NASFLAT_TABLE as PUBLISHED
 from nas_utils.io import atomic_path, write_parquet
+from nas_utils.paths import project_root
 from nas_utils.parallel import parallel_map
 from nas_utils.results.predictors import (
     BudgetRow,
@@ -119,10 +121,10 @@ def _run_job(item: tuple[PredictorsConfig, Job]) -> tuple[list[pd.DataFrame], fl
 
 def _study_job(cfg: PredictorsConfig, job: Job, data: TaskData) -> list[pd.DataFrame]:
     help_k = 10 if job.task == "ND" else None
-    if job.kind == "help":  # HELP's rows of the main table (where ND is a task) and its own protocol, one trial
+    if job.kind == "help":  # HELP's rows of the main table (where the task is one) and on ND its own protocol, one trial
         ks = _network_ks(cfg) if job.task in cfg.tasks else []
         return [run_trials(data, [make_method("help", cfg.settings())], ks, cfg.trials, cfg.sampler, cfg.seed,
-                           cfg.protocols, help_k or 10, trial_ids=[job.trial])]
+                           cfg.protocols, help_k, trial_ids=[job.trial])]
     if job.kind == "ablation":
         abl = [make_method(m, cfg.settings()) for m in cfg.ablation_methods]
         return [run_trials(data, abl, [cfg.ablation_k], cfg.ablation_trials, sampler, cfg.seed, ("all_archs",))
@@ -171,6 +173,55 @@ def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
     """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``."""
     selected = [j for j in jobs(cfg) if j.kind != "loop"]
     return _study_result(selected, run_jobs(cfg, selected, progress))
+
+
+# --- HELP on the FBNet tasks: a record beside the stage --------------------------------------------
+
+#: HELP on the FBNet tasks at its authors' FBNet budget, run once beside the stage (:func:`write_help_record`)
+HELP_RECORD = Path("data/preregistration/predictors/help_fbnet.csv")
+#: the method name of the record's rows in the stage's results
+HELP_RECORD_METHOD = "help_record"
+
+
+def help_record_jobs(cfg: PredictorsConfig) -> list[Job]:
+    """The FBNet tasks of ``cfg`` that the stage runs without HELP, one HELP job per trial."""
+    if "help" in cfg.all_methods():
+        return []
+    return [Job("help", t, trial) for t in cfg.tasks if get_task(t).space == "fbnet" for trial in range(cfg.trials)]
+
+
+def help_record_settings(cfg: PredictorsConfig, episodes: int = HelpSpec().episodes_fbnet) -> str:
+    """Everything the record's rows depend on besides the code; the stage uses rows made with its own
+    settings and HELP's FBNet budget."""
+    return json.dumps({"seed": cfg.seed, "sampler": cfg.sampler, "trials": cfg.trials, "ks": _network_ks(cfg),
+                       "protocols": list(cfg.protocols), "n_pretrain_fbnet": cfg.n_pretrain_fbnet, "prune": cfg.prune,
+                       "episodes_fbnet": episodes}, sort_keys=True)
+
+
+def write_help_record(cfg: PredictorsConfig, path: Path | None = None,
+                      episodes: int = HelpSpec().episodes_fbnet) -> pd.DataFrame:
+    """Run :func:`help_record_jobs` at HELP's FBNet budget (4,000 episodes) and write their rows.
+
+    The jobs are the stage's own HELP jobs (same seeds, samples, protocols and k), only with
+    HELP's published FBNet episodes, which the default profile's 8-minute stage cannot hold.
+    """
+    selected = help_record_jobs(cfg)
+    frames = [f for fs, _ in run_jobs(replace(cfg, help_episodes_fbnet=episodes), selected, progress=False) for f in fs]
+    rows = pd.concat(frames, ignore_index=True).assign(method=HELP_RECORD_METHOD,
+                                                       settings=help_record_settings(cfg, episodes))
+    with atomic_path(path or project_root() / HELP_RECORD) as tmp:
+        rows.to_csv(tmp, index=False)
+    return rows
+
+
+def help_record_rows(cfg: PredictorsConfig, path: Path | None = None) -> pd.DataFrame:
+    """The record's rows this stage uses: tasks of :func:`help_record_jobs`, made with this stage's settings."""
+    path = path or project_root() / HELP_RECORD
+    tasks = {j.task for j in help_record_jobs(cfg)}
+    if not tasks or not path.exists():
+        return pd.DataFrame()
+    rows = pd.read_csv(path)
+    return rows[(rows.settings == help_record_settings(cfg)) & rows.task.isin(tasks)].drop(columns="settings")
 
 
 def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
@@ -251,17 +302,21 @@ def loop_settings_table(summary: PredictorsSummary) -> pd.DataFrame:
     return _record_table(summary.loop_settings)
 
 
-def budget_table(cfg: PredictorsConfig) -> pd.DataFrame:
-    """Information budget of every method: target measurements and source data it reads."""
+def budget_table(cfg: PredictorsConfig, recorded: bool = False) -> pd.DataFrame:
+    """Information budget of every method: target measurements and source data it reads (``recorded``:
+    with HELP's record on the FBNet tasks)."""
     rows = []
-    for name in dict.fromkeys([*cfg.all_methods(), "help"]):
-        m = make_method(name, cfg.settings())
-        role = "pre-registered" if name == cfg.method else "HELP" if name == "help" else "baseline"
+    for name in dict.fromkeys([*cfg.all_methods(), "help", *([HELP_RECORD_METHOD] if recorded else [])]):
+        m = make_method("help" if name == HELP_RECORD_METHOD else name, cfg.settings())
+        role = "pre-registered" if name == cfg.method else "HELP" if m.name == "help" else "baseline"
         source = m.source_data.replace("n_pretrain", f"{cfg.n_pretrain_nb201} (NB201) / {cfg.n_pretrain_fbnet} (FBNet)")
         full = "full source tables" in source
         measured = ("0 (zero-shot)" if isinstance(m, CostBaseline) else
                     f"k + {m.extra_target_measurements}" if m.extra_target_measurements else "k")
-        rows.append({"method": name, "label": f"{name} [reads full source tables]" if full else name, "role": role,
+        label = (f"{name} [reads full source tables]" if full else name) + (
+            f" [HELP at its {HelpSpec().episodes_fbnet:,} FBNet episodes, run beside the stage]"
+            if name == HELP_RECORD_METHOD else "")
+        rows.append({"method": name, "label": label, "role": role,
                      "target_measurements": measured, "source_data": source, "reads_full_source_tables": full})
     rows.append({"method": "NASFLAT (published)", "label": "NASFLAT (published)", "role": "reference",
                  "target_measurements": "k (20 likely)", "source_data": "512-900 sampled architectures per source",
@@ -296,11 +351,13 @@ def run(cfg: PredictorsConfig, progress: bool = True) -> PredictorsRun:
     selected = jobs(cfg)  # study and search cells in one pool: the cells fill the workers' idle time
     outputs = run_jobs(cfg, selected, progress)
     study = _study_result(selected, outputs)
+    if len(recorded := help_record_rows(cfg)):
+        study.results = pd.concat([study.results, recorded], ignore_index=True)
     if progress:
         print(", ".join(f"{t}: {v:.0f}s" for t, v in study.timings.items()), "(wall s, summed over jobs)")
     loop = pd.concat([f for job, (fs, _) in zip(selected, outputs) if job.kind == "loop" for f in fs],
                      ignore_index=True)
-    return PredictorsRun(study, loop, budget_table(cfg))
+    return PredictorsRun(study, loop, budget_table(cfg, recorded=len(recorded) > 0))
 
 
 def _opt(x: object) -> float | None:

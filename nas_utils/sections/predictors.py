@@ -28,7 +28,7 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     ]
     nasflat128 = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method == s.method}
     ours = {(r.task, r.k): r for r in s.rows("all_archs") if r.method == s.method}
-    helps = {(r.task, r.k): r for r in s.rows("all_archs") if r.method == "help"}
+    helps = {(r.task, r.k): r for r in s.rows("all_archs") if r.method in HELP_METHODS}
     for t in s.published_targets():
         n, h = nasflat128.get((t.task, t.best_k)), helps.get((t.task, t.best_k))
         small = " / ".join(fmt(r.spearman) if (r := ours.get((t.task, k))) else "-" for k in (5, 10))
@@ -73,12 +73,18 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     return lines
 
 
+#: our HELP's rows: run in the stage, or (FBNet tasks of the default profile) the record made beside it
+HELP_METHODS = ("help", "help_record")
+
+
 def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], SpearmanResult]) -> str:
-    """What the "HELP (ours)" column is, HELP under NASFLAT's protocol (how NASFLAT ran it), and the tasks
-    it did not run on."""
+    """What the "HELP (ours)" column is, HELP under NASFLAT's protocol (how NASFLAT ran it), the tasks whose
+    figure comes from the record beside the stage, and the tasks it did not run on."""
     if not helps:
         return ""
-    theirs = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method == "help"}
+    theirs = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method in HELP_METHODS}
+    from_record = {task for (task, _), r in helps.items() if r.method == "help_record"}
+    recorded = [t.task for t in s.published_targets() if t.task in from_record]
     under = [f"{t.task} {r.spearman:.3f}{interval(r.ci_low, r.ci_high, 3)} (k = {t.best_k}; NASFLAT's HELP figure "
              f"{fmt(t.help_by_nasflat)})" for t in s.published_targets() if (r := theirs.get((t.task, t.best_k)))]
     missing = [t.task for t in s.published_targets() if t.task not in {task for task, _ in helps}]
@@ -87,6 +93,10 @@ def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], Spearman
             "the other methods (every architecture, a fresh adaptation per target); HELP (per NASFLAT): HELP as NASFLAT "
             "ran it, their figure"
             + (f". Ours under NASFLAT's protocol (first 128 architectures): {'; '.join(under)}" if under else "")
+            + (f". On {', '.join(recorded)}: HELP at its authors' FBNet budget (4,000 meta-training episodes), too "
+               "long for this profile's stage, so run once beside it with the stage's seeds, samples and protocols "
+               "(`python -m nas_utils.experiments.help_record`, data/preregistration/predictors/help_fbnet.csv)"
+               if recorded else "")
             + (f". Not run on {', '.join(missing)} in this profile (HELP's FBNet meta-training: profiles/paper.yaml)."
                if missing else "."))
 

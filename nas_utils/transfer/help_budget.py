@@ -11,12 +11,12 @@ stop with the parameters a run of that many episodes ends with
 its first episodes. CPU seconds are the meta-training's ``time.process_time`` up to the stop
 (scoring excluded), single-threaded.
 
-Regenerate the committed record (about 18 CPU min with the defaults: 3 trials x 2,000 episodes; HWNAS_WORKERS=3 runs them at once)::
+Regenerate the committed record (3 trials x 2,000 episodes; session 27: 417 CPU s, 4 min 37 s with HWNAS_WORKERS=2)::
 
     nice -n 10 python -m nas_utils.transfer.help_budget   # writes data/preregistration/predictors/help_episodes*.csv
 
 After the verdicts, ``--post-hoc`` measures the same on the test task ND (the stage's targets, its
-trials' seeds and support draws, so 500 episodes reproduce the stage's HELP rows): what the cheap
+trials' seeds and support draws, so the stage's ``help_episodes`` column reproduces its HELP rows): what the cheap
 setting costs HELP where it is reported. It chooses nothing: HELP's 2,000 episodes are its authors'
 setting, and the default profile's budget is set by CPU cost alone::
 
