@@ -362,6 +362,11 @@ def test_issue_12_section_shows_both_protocols_with_intervals_small_k_the_budget
     assert ("(first 128 architectures): F2 0.600 [0.590, 0.610] (k = 20; NASFLAT's HELP figure 0.543); ND 0.948 "
             "[0.942, 0.954] (k = 20; NASFLAT's HELP figure 0.948). On F2: HELP at its authors' FBNet budget (4,000 "
             "meta-training episodes)") in text
+    assert ("the pre-registered method is ahead of it on F2 (0.867 vs 0.700); behind it on ND (0.867 vs 0.900) (ahead "
+            "or behind: the two 95 % intervals apart; level: they overlap).") in text
+    level = replace(nd, ci_low=0.85, ci_high=0.95)
+    text = "\n".join(predictors_section(replace(s, spearman=rows + helps, targets=[f2, level]), Path(".")))
+    assert "the pre-registered method is level with it on ND (0.867 vs 0.900)" in text
 
 
 def test_section_five_states_the_scale_of_the_searched_spaces_next_to_the_verdicts(reports: Path) -> None:

@@ -40,6 +40,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
               "protocol; it is not judged."]
     if note := help_column_note(s, helps):
         lines += ["", note]
+    if note := help_comparison_note(s, helps):
+        lines += ["", note]
     lines += ["", "Registrations of the headline method (records in `data/preregistration/predictors/`): "
               + "; ".join(f"{i}. `{m}` ({d}; chosen on {why})" for i, (d, m, why) in enumerate(REGISTRATIONS, 1))
               + f". This run's headline uses `{s.method}`."]
@@ -99,6 +101,24 @@ def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], Spearman
                if recorded else "")
             + (f". Not run on {', '.join(missing)} in this profile (HELP's FBNet meta-training: profiles/paper.yaml)."
                if missing else "."))
+
+
+def help_comparison_note(s: PredictorsSummary, helps: dict[tuple[str, int], SpearmanResult]) -> str:
+    """The pre-registered method against our HELP, task by task at the headline k under our protocol: ahead or
+    behind only where the two 95 % intervals are apart, level where they overlap."""
+    groups: dict[str, list[str]] = {"ahead of it": [], "level with it": [], "behind it": []}
+    for t in s.published_targets():
+        h = helps.get((t.task, t.best_k))
+        if h is None or t.ci_low is None or t.ci_high is None or h.ci_low is None or h.ci_high is None:
+            continue
+        side = "ahead of it" if t.ci_low > h.ci_high else "behind it" if t.ci_high < h.ci_low else "level with it"
+        groups[side].append(f"{t.task} ({fmt(t.ours_best)} vs {h.spearman:.3f})")
+    parts = [f"{side} on {', '.join(tasks)}" for side, tasks in groups.items() if tasks]
+    if not parts:
+        return ""
+    return ("**Against our HELP** (a baseline that also measures HELP's 10 reference architectures on each target), "
+            f"the pre-registered method is {'; '.join(parts)} (ahead or behind: the two 95 % intervals "
+            "apart; level: they overlap).")
 
 
 def help_fidelity_note(s: PredictorsSummary) -> str:
