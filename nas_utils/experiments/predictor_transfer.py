@@ -169,12 +169,6 @@ def _study_result(selected: list[Job], outputs: list[tuple[list[pd.DataFrame], f
     return StudyResult(pd.concat(frames, ignore_index=True), timings)
 
 
-def run_study(cfg: PredictorsConfig, progress: bool = True) -> StudyResult:
-    """Main table for every task, HELP protocol on ND, and the ablations on ``ablation_task``."""
-    selected = [j for j in jobs(cfg) if j.kind != "loop"]
-    return _study_result(selected, run_jobs(cfg, selected, progress))
-
-
 # --- HELP on the FBNet tasks: a record beside the stage --------------------------------------------
 
 #: HELP on the FBNet tasks at its authors' FBNet budget, run once beside the stage (:func:`write_help_record`)
@@ -222,20 +216,6 @@ def help_record_rows(cfg: PredictorsConfig, path: Path | None = None) -> pd.Data
         return pd.DataFrame()
     rows = pd.read_csv(path)
     return rows[(rows.settings == help_record_settings(cfg)) & rows.task.isin(tasks)].drop(columns="settings")
-
-
-def run_search_loop(cfg: PredictorsConfig) -> pd.DataFrame:
-    """Section 4: NB201 search on notebook 05's test cells with the transferred predictor.
-
-    Per cell and seed (:func:`nas_utils.transfer.in_loop.run_cell`): measure ``search_k``
-    architectures on the device (never a source device), adapt ``search_method``, run the tactic
-    for ``search_budget`` predictor queries, measure ``search_front_budget`` architectures of the
-    predicted front; the baseline measures every candidate (up to ``search_baseline_budget``).
-    The loop settings were chosen on notebook 05's development cells (``in_loop.DEV_CELLS``); the tactic
-    runs notebook 05's settings (``search_tactic_params``) in both arms.
-    """
-    selected = [j for j in jobs(cfg) if j.kind == "loop"]
-    return pd.concat([f for fs, _ in run_jobs(cfg, selected, progress=False) for f in fs], ignore_index=True)
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -347,7 +327,12 @@ class PredictorsRun:
 
 
 def run(cfg: PredictorsConfig, progress: bool = True) -> PredictorsRun:
-    """The study (main table, HELP protocol, ablations) and the predictor-in-the-loop search."""
+    """The study (main table, HELP protocol, ablations; HELP's FBNet record where it applies) and the
+    predictor-in-the-loop search (section 4: per notebook 05 test cell and seed,
+    :func:`nas_utils.transfer.in_loop.run_cell` measures ``search_k`` architectures on the device, adapts
+    ``search_method``, runs the tactic on the predictor and measures ``search_front_budget`` architectures of the
+    predicted front, against a baseline that measures every candidate; settings chosen on notebook 05's
+    development cells)."""
     selected = jobs(cfg)  # study and search cells in one pool: the cells fill the workers' idle time
     outputs = run_jobs(cfg, selected, progress)
     study = _study_result(selected, outputs)

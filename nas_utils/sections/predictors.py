@@ -76,7 +76,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
 
 
 #: our HELP's rows: run in the stage, or (FBNet tasks of the default profile) the record made beside it
-HELP_METHODS = ("help", "help_record")
+HELP_RECORDED = "help_record"
+HELP_METHODS = ("help", HELP_RECORDED)
 
 
 def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], SpearmanResult]) -> str:
@@ -85,7 +86,7 @@ def help_column_note(s: PredictorsSummary, helps: dict[tuple[str, int], Spearman
     if not helps:
         return ""
     theirs = {(r.task, r.k): r for r in s.rows("nasflat_128") if r.method in HELP_METHODS}
-    from_record = {task for (task, _), r in helps.items() if r.method == "help_record"}
+    from_record = {task for (task, _), r in helps.items() if r.method == HELP_RECORDED}
     recorded = [t.task for t in s.published_targets() if t.task in from_record]
     under = [f"{t.task} {r.spearman:.3f}{interval(r.ci_low, r.ci_high, 3)} (k = {t.best_k}; NASFLAT's HELP figure "
              f"{fmt(t.help_by_nasflat)})" for t in s.published_targets() if (r := theirs.get((t.task, t.best_k)))]

@@ -230,12 +230,12 @@ class Modulator(nn.Module):
         self.h = h
         self.net = nn.Sequential(nn.Linear(hw_dim, hw_dim), nn.ReLU(), nn.Linear(hw_dim, 2 * self.n))
 
-    def forward(self, hw: torch.Tensor, sample: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-        """(z, KL(q || N(0, I))) for one device."""
+    def forward(self, hw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(z sampled, KL(q || N(0, I))) for one device."""
         mu, raw = self.net(hw.reshape(1, -1)).squeeze(0).chunk(2)
         sigma = nn.functional.softplus(raw) + 1e-6
         q = torch.distributions.Normal(mu, sigma)
-        z = q.rsample() if sample else mu
+        z = q.rsample()
         kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(torch.zeros_like(mu), 1.0)).sum()
         return z, kl
 
