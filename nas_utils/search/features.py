@@ -56,6 +56,22 @@ def live_ops(X: np.ndarray) -> np.ndarray:
     return np.where(live, X, NONE)
 
 
+def output_ops(X: np.ndarray) -> np.ndarray:
+    """NB201 op matrix with every edge whose result cannot reach the output set to ``none``.
+
+    What a graph compiler's dead-code elimination keeps: an op on an edge into a node with no path
+    to the output is removed, while an op fed only by ``none`` edges (zeros) still runs. Unlike
+    :func:`live_ops`, input reachability is not required.
+    """
+    X = np.asarray(X, dtype=np.int64)
+    on = X != NONE
+    to_out = {3: np.ones(len(X), bool)}
+    to_out[2] = on[:, 5]
+    to_out[1] = on[:, 4] | (on[:, 2] & to_out[2])
+    feeds = np.column_stack([on[:, k] & to_out[d] for k, (_, d) in enumerate(NB201_EDGES)])
+    return np.where(feeds, X, NONE)
+
+
 def is_dead(X: np.ndarray) -> np.ndarray:
     """Whether each NB201 cell has no live edge: no input-to-output path, so its output is constant
     (chance accuracy, e.g. 1 % on CIFAR-100, whatever its ops)."""
@@ -142,7 +158,7 @@ def function_features(space: SearchSpace, X: np.ndarray, path_weight: float = 0.
 
 
 def cost_features(space: SearchSpace, X: np.ndarray, pair_weight: float = 0.0,
-                  live_weight: float = 0.0) -> np.ndarray:
+                  live_weight: float = 0.0, output_weight: float = 0.0) -> np.ndarray:
     """Features of what a cell *executes* (for latency models): every edge counts, dead or live.
 
     NB201: the one-hot of all six edges, op counts and the FLOPs proxy (a dead convolution still
@@ -150,7 +166,8 @@ def cost_features(space: SearchSpace, X: np.ndarray, pair_weight: float = 0.0,
     :func:`edge_pair_features` times that weight; with ``live_weight > 0`` also the same three
     blocks of the live ops (:func:`live_ops`) times that weight, for runtimes that drop what cannot
     reach the output (of the 27 HELP devices, raspi4 and pixel3 do: a dead cell runs in ~0.1 ms
-    there, in 64-81 % of a live cell's time on the others); else the one-hot.
+    there, in 64-81 % of a live cell's time on the others); ``output_weight`` likewise with the ops
+    that reach the output (:func:`output_ops`: what such a runtime keeps); else the one-hot.
     """
     X = space.validate(X)
     if space.name != "nb201":
@@ -158,10 +175,10 @@ def cost_features(space: SearchSpace, X: np.ndarray, pair_weight: float = 0.0,
     blocks = [space.one_hot(X), op_counts(X), flops_proxy(X)[:, None] / 9.0]
     if pair_weight > 0:
         blocks.append(pair_weight * edge_pair_features(space, X))
-    if live_weight > 0:
-        live = live_ops(X)
-        blocks += [live_weight * space.one_hot(live), live_weight * op_counts(live),
-                   live_weight * flops_proxy(live)[:, None] / 9.0]
+    for weight, kept in [(live_weight, live_ops), (output_weight, output_ops)]:
+        if weight > 0:
+            ops = kept(X)
+            blocks += [weight * space.one_hot(ops), weight * op_counts(ops), weight * flops_proxy(ops)[:, None] / 9.0]
     return np.hstack(blocks).astype(np.float64)
 
 

@@ -179,7 +179,8 @@ class HVGain(Tactic):
             largest validated latency either way.
         live_weight: if > 0, the latency model's features also hold the live ops' one-hot, counts and
             FLOPs times this weight (:func:`~nas_utils.search.features.cost_features`: for runtimes that
-            drop the ops that cannot reach the output).
+            drop the ops that cannot reach the output); ``output_weight`` likewise with the ops that
+            reach the output (:func:`~nas_utils.search.features.output_ops`).
     """
 
     name = "hvgain"
@@ -194,7 +195,7 @@ class HVGain(Tactic):
                  calibrate_sd: bool = False, rank_weight: float = 0.0, pair_weight: float = 0.0,
                  ref_point: str = "validated", error_shift: float = 0.0, latency_shift: float = 0.0,
                  stats_weight_choices: Sequence[float] = (), pair_weight_choices: Sequence[float] = (),
-                 latency_log: bool = True, live_weight: float = 0.0) -> None:
+                 latency_log: bool = True, live_weight: float = 0.0, output_weight: float = 0.0) -> None:
         for key, value, low in [("n_init", n_init, 2), ("batch_size", batch_size, 1),
                                 ("refit_every", refit_every, 1), ("max_candidates", max_candidates, 1),
                                 ("pool_size", pool_size, 1)]:
@@ -235,7 +236,8 @@ class HVGain(Tactic):
         config.check_range("hvgain.pair_weight", pair_weight, low=0.0)
         self.pair_weight = float(pair_weight)
         config.check_range("hvgain.live_weight", live_weight, low=0.0)
-        self.live_weight = float(live_weight)
+        config.check_range("hvgain.output_weight", output_weight, low=0.0)
+        self.live_weight, self.output_weight = float(live_weight), float(output_weight)
         for key, fraction in [("error_shift", error_shift), ("latency_shift", latency_shift)]:
             config.check_range(f"hvgain.{key}", fraction, low=0.0, high=0.95)
         self.error_shift, self.latency_shift = float(error_shift), float(latency_shift)
@@ -387,7 +389,8 @@ class HVGain(Tactic):
         enumerable = space.size <= self.max_candidates
         reference = space.enumerate() if enumerable else space.sample(np.random.default_rng(0), self.pool_size)
         weights = {"function": {"stats_weight": weight},
-                   "cost": {"pair_weight": weight, "live_weight": self.live_weight}}[kind]
+                   "cost": {"pair_weight": weight, "live_weight": self.live_weight,
+                            "output_weight": self.output_weight}}[kind]
         featurise = partial(_FEATURES[kind], **weights)
         Z = featurise(space, reference)
         centre, keep = Z.mean(axis=0), Z.std(axis=0) > 0
