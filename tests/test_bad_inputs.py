@@ -175,6 +175,8 @@ SCRIPTS = [
     ("nas_utils.search.tuning", ["hvgain", "--only", "zzz"], ["--only='zzz' selects no variant", "valid labels:"]),
     ("nas_utils.search.tuning", ["hvgain", "--seeds", "0"], ["--seeds=0", "valid: [1, inf]"]),
     ("nas_utils.search.tuning", ["nogrid"], ["invalid choice: 'nogrid'", "'hvgain'"]),
+    ("nas_utils.search.tuning", ["hvgain", "--cells", "test"], ["--cells=test tunes on the test cells",
+                                                               "valid: --cells dev, or --cells test --post-hoc"]),
     ("nas_utils.search.faithful_check", ["--devices", "foo"], ["--devices='foo'", "gold_6226"]),
     ("nas_utils.search.faithful_check", ["--variants", "x"], ["--variants='x'", "faithful"]),
     ("nas_utils.search.prior_track", ["--prior", "nope"], ["--prior='nope'", "transfer"]),

@@ -260,3 +260,32 @@ def test_latency_in_ms_changes_the_model_not_the_reference(nb201: TabularBenchma
     a = run_search("hvgain", nb201, 30, seed=3, **options)
     pd.testing.assert_frame_equal(run_ask_tell(make_tactic("hvgain", **options), nb201, 30, 3, n=4), a)
     assert a["arch"].is_unique and not a["arch"].equals(run_search("hvgain", nb201, 30, seed=3, **FAST)["arch"])
+
+
+def test_output_ops_keep_what_reaches_the_output_and_live_ops_also_need_the_input() -> None:
+    """Edges (0,1),(0,2),(1,2),(0,3),(1,3),(2,3); ops 0 none, 1 skip, 3 conv3x3. In ``[3,0,0,1,3,3]`` the conv on
+    edge (0,1) feeds node 1, and node 1 feeds the output, so it stays; in ``[3,0,0,1,0,3]`` node 1 reaches nothing,
+    so that conv goes. Node 2 has no input edge: its conv into the output is kept by ``output_ops`` (a runtime runs
+    it on zeros) but not by ``live_ops`` (no input-to-output path)."""
+    from nas_utils.search.features import cost_features, live_ops, output_ops
+    from nas_utils.spaces import get_space
+
+    X = np.array([[3, 0, 0, 1, 3, 3], [3, 0, 0, 1, 0, 3]])
+    np.testing.assert_array_equal(output_ops(X), [[3, 0, 0, 1, 3, 3], [0, 0, 0, 1, 0, 3]])
+    np.testing.assert_array_equal(live_ops(X), [[3, 0, 0, 1, 3, 0], [0, 0, 0, 1, 0, 0]])
+    space = get_space("nb201")
+    base = cost_features(space, X)
+    for key, kept in [("live_weight", live_ops), ("output_weight", output_ops)]:
+        extra = cost_features(space, X, **{key: 2.0})[:, base.shape[1]:]
+        np.testing.assert_array_equal(extra, 2.0 * cost_features(space, kept(X)))  # the same three blocks, weighted
+    both = cost_features(space, X, live_weight=1.0, output_weight=1.0)
+    assert both.shape[1] == 3 * base.shape[1]
+
+
+def test_latency_feature_options_are_deterministic_and_checked(nb201: TabularBenchmark) -> None:
+    for key in ("live_weight", "output_weight"):
+        with pytest.raises(ConfigError, match=key):
+            TACTICS.get("hvgain")(**{key: -1.0})
+        a = run_search("hvgain", nb201, 30, seed=3, **FAST, **{key: 1.0})
+        pd.testing.assert_frame_equal(a, run_search("hvgain", nb201, 30, seed=3, **FAST, **{key: 1.0}))
+        assert a["arch"].is_unique

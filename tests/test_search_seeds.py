@@ -125,3 +125,34 @@ def test_a_recomputed_row_equals_the_committed_record_on_this_machine() -> None:
     new = record_row(spec, (0.99, 0.995), (cfg.paper_linas_evals,))
     assert new["final_hv"] == old["final_hv"] and new["evals@space@0.99"] == old["evals@space@0.99"]
     assert new["evals@space@0.995"] == old["evals@space@0.995"]
+
+
+def test_post_hoc_variants_pair_each_seed_with_the_registered_setting(tmp_path) -> None:
+    """A ``posthoc_*.csv`` variant is compared seed for seed with the seed record's near-limit tactic (current
+    settings only; a seed the record lacks is dropped from both), and the section prints it as post hoc."""
+    from nas_utils.experiments.search_records import post_hoc_variants
+    from nas_utils.results.search import SearchSummary
+    from nas_utils.sections.search import post_hoc_lines
+
+    cfg = config.load("search")
+    tactic = cfg.near_limit_tactic
+    record = pd.DataFrame([{"tactic": tactic, "dataset": "cifar10", "device": "raspi4", "seed": seed,
+                            "budget": cfg.budget, "settings": settings_key(cfg.params_of(tactic)),
+                            **{f"evals@space@{t:g}": (np.inf if t == 0.999 else 60.0 + seed) for t in cfg.thresholds}}
+                           for seed in range(4)])
+    runs = pd.DataFrame([{"variant": "v", "cell": "cifar10/raspi4", "seed": seed, "final_hv": 0.999, "cpu_s": 1.0,
+                          "distinct": 300, **{f"evals@{t}": (250.0 if t == 0.999 else 50.0 + 20 * (seed == 1))
+                                               for t in (0.99, 0.995, 0.999)}}
+                         for seed in range(5)])  # seed 4: not in the record
+    runs.to_csv(tmp_path / "posthoc_x.csv", index=False)
+    [p] = post_hoc_variants(record, cfg, folder=tmp_path)
+    mine, reg, ratio = p.at(0.995)
+    assert (p.cell, p.variant, p.source, mine.seeds) == ("cifar10/raspi4", "v", "posthoc_x.csv", 4)
+    assert mine.median == 50.0 and reg.median == 61.5 and ratio.ratio == 50.0 / 61.5
+    assert p.fewer[1] == 3 and p.more[1] == 1  # seed 1: 70 vs 61
+    assert p.fewer[2] == 4 and p.more[2] == 0 and reg is not None and p.at(0.999)[1].never  # unreached = budget + 1
+    assert post_hoc_variants(record.iloc[0:0], cfg, folder=tmp_path) == []
+    lines = post_hoc_lines(SearchSummary(method="m", budget=cfg.budget, seeds_per_tactic={}, thresholds=list(cfg.thresholds),
+                                         cells=[], near_limit_tactic=tactic, post_hoc=[p]))
+    assert lines[0].startswith("**Post hoc, not a verdict") and "| cifar10/raspi4 | v | 4 | 50 [" in lines[-1]
+    assert "| 3 / 1 |" in lines[-1]

@@ -187,6 +187,7 @@ def summarise(result: SearchRun, cfg: SearchConfig) -> SearchSummary:
                                                          int(claims.NEAR_LIMIT_GOALS[0.995].low)),
                          prior_track=records.prior_track_results(records.load_prior_track(), cfg.near_limit_tactic),
                          prior_oracles=records.prior_oracle_results(cfg.near_limit_tactic, tuple(cfg.thresholds)),
+                         post_hoc=records.post_hoc_variants(record, cfg),
                          seed_record=seed_record, seed_record_stale=stale,
                          seed_record_agreement=records.record_agreement(record, cfg, result.curves))
 

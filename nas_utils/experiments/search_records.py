@@ -4,7 +4,8 @@ All live in ``data/preregistration/search/`` (:data:`TUNING_DIR`) and are made b
 stage: the development-cell tuning record (``tuning_*.csv``, :mod:`nas_utils.search.tuning`), the
 faithful-LINAS fidelity record (:mod:`nas_utils.search.faithful_check`), the prior-knowledge track
 and its oracle diagnostic (:mod:`nas_utils.search.prior_track`) and the seed record
-(:mod:`nas_utils.experiments.search_seeds`). A missing file reads as an empty table.
+(:mod:`nas_utils.experiments.search_seeds`), and variants of the near-limit tactic run on the test cells after
+the verdicts (``posthoc_*.csv``, ``tuning ... --post-hoc``). A missing file reads as an empty table.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_cells import cell_name, oracle_bounds
 from nas_utils.paths import project_root
 from nas_utils.results.search import (
-    ORACLE_PRIORS, CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, PriorTrackResult, RatioResult,
+    ORACLE_PRIORS, CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, PostHocVariant, PriorTrackResult,
+    RatioResult,
     SearchSummary, TacticResult, ThresholdResult, TuningEvals, TuningVariant,
 )
 from nas_utils.schemas.search import SearchConfig
@@ -147,6 +149,44 @@ def prior_oracle_results(tactic: str | None, thresholds: tuple[float, ...]) -> l
         for prior in ORACLE_PRIORS:
             for r in prior_track_results(rows, tactic, prior):
                 out.append(replace(r, oracle=oracle_bounds(*r.cell.split("/"), thresholds)))
+    return out
+
+
+#: Variants of a tactic run on the test cells after the verdicts (``tuning ... --cells test --post-hoc``).
+POST_HOC_GLOB = "posthoc_*.csv"
+
+
+def post_hoc_variants(record: pd.DataFrame, cfg: SearchConfig, folder: str | Path | None = None
+                      ) -> list[PostHocVariant]:
+    """Per (test cell, variant) of every ``posthoc_*.csv`` in ``folder``: the variant's validations to each
+    threshold next to the registered near-limit tactic's on the same seeds, from the seed ``record``'s rows
+    with the configured settings (a seed the record lacks is left out of both)."""
+    folder = Path(folder) if folder is not None else project_root() / TUNING_DIR
+    rows, _ = current_rows(record, cfg)
+    tactic = cfg.near_limit_tactic
+    if tactic is None or rows.empty:
+        return []
+    rows = rows[rows["tactic"] == tactic]
+    out = []
+    for path in sorted(folder.glob(POST_HOC_GLOB)):
+        runs = pd.read_csv(path)
+        for (cell, variant), g in runs.groupby(["cell", "variant"], sort=False):
+            dataset, device = str(cell).split("/")
+            base = rows[(rows["dataset"] == dataset) & (rows["device"] == device)].set_index("seed")
+            g = g[g["seed"].isin(base.index)].sort_values("seed")
+            if g.empty:
+                continue
+            evals, registered, ratios, fewer, more = [], [], [], [], []
+            for t in tuning.THRESHOLDS:
+                v = g[f"evals@{t}"].to_numpy(dtype=float)
+                b = base.loc[g["seed"], f"evals@space@{t}"].to_numpy(dtype=float)
+                evals.append(cmp.threshold_result(str(variant), t, v, cfg.budget))
+                registered.append(cmp.threshold_result(tactic, t, b, cfg.budget))
+                ratios.append(cmp.ratio_result(str(variant), tactic, t, v, b, cfg.budget))
+                vc, bc = np.minimum(v, cfg.budget + 1), np.minimum(b, cfg.budget + 1)
+                fewer.append(int((vc < bc).sum()))
+                more.append(int((vc > bc).sum()))
+            out.append(PostHocVariant(str(cell), str(variant), evals, registered, ratios, fewer, more, path.name))
     return out
 
 

@@ -134,6 +134,30 @@ ORACLE_PRIORS = {"none": "no prior (contest)", "exact_latency": "true latency", 
 
 
 @dataclass(frozen=True)
+class PostHocVariant:
+    """A variant of the near-limit tactic run on one test cell *after* its verdicts (post hoc: it explains a
+    result and chooses nothing; ``python -m nas_utils.search.tuning <grid> --cells test --post-hoc``): validations
+    to each threshold, the registered setting's on the same seeds (the seed record), the ratio of the two medians
+    (bootstrap 95 % intervals) and, per threshold, the paired runs where the variant needed fewer / more
+    validations (an unreached threshold counts as budget + 1)."""
+
+    cell: str
+    variant: str
+    evals: list[ThresholdResult]
+    registered: list[ThresholdResult]
+    ratios: list[RatioResult]  # variant / registered
+    fewer: list[int]
+    more: list[int]
+    source: str
+
+    def at(self, threshold: float) -> tuple[ThresholdResult | None, ThresholdResult | None, RatioResult | None]:
+        """(the variant's, the registered setting's, their ratio) at one threshold."""
+        return (next((r for r in self.evals if r.threshold == threshold), None),
+                next((r for r in self.registered if r.threshold == threshold), None),
+                next((r for r in self.ratios if r.threshold == threshold), None))
+
+
+@dataclass(frozen=True)
 class PriorTrackResult:
     """The near-limit tactic with latency known before validation (a separate, labelled track,
     :mod:`nas_utils.search.prior_track`) on one test cell: validations to each threshold on true
@@ -308,7 +332,7 @@ class SearchSummary(ComparisonSummary, Summary):
     """
 
     KIND: ClassVar[str] = "search"
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
     timing: TimingResult | None = None
     dev_cells: list[str] = field(default_factory=list)
     test_cells: list[str] = field(default_factory=list)
@@ -321,6 +345,8 @@ class SearchSummary(ComparisonSummary, Summary):
     prior_track: list[PriorTrackResult] = field(default_factory=list)  # the same tactic, latency known a priori
     # the oracle diagnostic: true latency / accuracy / both as prior vs none, dev cells and (post hoc) test cells
     prior_oracles: list[PriorTrackResult] = field(default_factory=list)
+    # variants of the near-limit tactic run on the test cells after the verdicts (explain, choose nothing)
+    post_hoc: list[PostHocVariant] = field(default_factory=list)
     seed_record: ComparisonSummary | None = None  # every tactic, more seeds, test cells (a record beside the stage)
     seed_record_stale: int = 0  # record rows left out: their settings or budget are not params.yaml's
     # tactic -> [equal, shared]: the stage's runs the record also holds, and how many end at the same final HV

@@ -55,7 +55,7 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
                   "95 % interval meets it). *oracle*: the validations needed by an oracle that validates only "
                   "true-front members, greedily by HV gain, the physical limit of any tactic:", "", *near, ""]
     lines += seed_record_lines(s)
-    for block in (prior_track_lines(s), prior_oracle_lines(s)):
+    for block in (prior_track_lines(s), prior_oracle_lines(s), post_hoc_lines(s)):
         if block:
             lines += [*block, ""]
     paper = [f"- {c.name}: WeakNAS needs {fmt(m.evals_to_match)} evaluations to match the HV "
@@ -202,6 +202,34 @@ def prior_oracle_lines(s: SearchSummary, thresholds: tuple[float, ...] = (0.995,
         role = " (test)" if c in s.test_cells else " (dev)" if c in s.dev_cells else ""
         n = str(seeds[0]) if len(set(seeds)) == 1 else " / ".join(map(str, seeds))
         lines.append(f"| {c}{role} | {n} | {' | '.join(vals)} | {bound} |")
+    return lines
+
+
+def post_hoc_lines(s: SearchSummary, thresholds: tuple[float, ...] = (0.995, 0.999)) -> list[str]:
+    """Variants of the near-limit tactic run on the test cells after its verdicts: per cell and variant, the
+    variant's validations to each threshold, the registered setting's on the same seeds, their ratio and the
+    paired runs where the variant needed fewer / more validations. Explains; decides nothing."""
+    if not s.post_hoc:
+        return []
+    sources = ", ".join(f"`{src}`" for src in dict.fromkeys(p.source for p in s.post_hoc))
+    head = " | ".join(f"HV {t:g}: variant | registered | ratio | fewer / more" for t in thresholds)
+    lines = [f"**Post hoc, not a verdict: variants of `{s.near_limit_tactic}` run on the test cells after the verdicts "
+             f"above** (records {sources} from `python -m nas_utils.search.tuning {s.near_limit_tactic} --cells test "
+             "--post-hoc`; each variant, its reason and its rule were written down before it ran, in "
+             "`data/preregistration/search/README.md`; its development-cell rows are in the tuning record below). "
+             "The registered setting and the verdicts above do not change on account of them. Median validations "
+             "[95 % CI], the registered setting's on the same seeds (the 20-seed record), the ratio of the medians "
+             "[95 % CI] and the paired runs where the variant needed fewer / more validations:", "",
+             f"| cell | variant | seeds | {head} |", "|---|---|---|" + "---|---|---|---|" * len(thresholds)]
+    for p in s.post_hoc:
+        cols = []
+        for t in thresholds:
+            mine, reg, ratio = p.at(t)
+            k = next((j for j, r in enumerate(p.evals) if r.threshold == t), None)
+            paired = f"{p.fewer[k]} / {p.more[k]}" if k is not None else "n/a"
+            cols.append(f"{_evals_ci(mine)} | {_evals_ci(reg)} | {ratio.text() if ratio else 'n/a'} | {paired}")
+        seeds = p.evals[0].seeds if p.evals else 0
+        lines.append(f"| {p.cell} | {p.variant} | {seeds} | {' | '.join(cols)} |")
     return lines
 
 
