@@ -218,7 +218,7 @@ def post_hoc_lines(s: SearchSummary, thresholds: tuple[float, ...] = (0.995, 0.9
              "--post-hoc`; each variant, its reason and its rule were written down before it ran, in "
              "`data/preregistration/search/README.md`; its development-cell rows are in the tuning record below). "
              "The registered setting and the verdicts above do not change on account of them. Median validations "
-             "[95 % CI], the registered setting's on the same seeds (the 20-seed record), the ratio of the medians "
+             "[95 % CI], the registered setting's on the same seeds (the seed record's runs), the ratio of the medians "
              "[95 % CI] and the paired runs where the variant needed fewer / more validations:", "",
              f"| cell | variant | seeds | {head} |", "|---|---|---|" + "---|---|---|---|" * len(thresholds)]
     for p in s.post_hoc:
@@ -230,6 +230,11 @@ def post_hoc_lines(s: SearchSummary, thresholds: tuple[float, ...] = (0.995, 0.9
             cols.append(f"{_evals_ci(mine)} | {_evals_ci(reg)} | {ratio.text() if ratio else 'n/a'} | {paired}")
         seeds = p.evals[0].seeds if p.evals else 0
         lines.append(f"| {p.cell} | {p.variant} | {seeds} | {' | '.join(cols)} |")
+    apart = [f"{p.variant} on {p.cell} at HV {r.threshold:g} ({r.text()})" for p in s.post_hoc for r in p.ratios
+             if r.threshold in thresholds and r.ci_low is not None and r.ci_high is not None
+             and (r.ci_high < 1 or r.ci_low > 1)]
+    lines += ["", "Ratio intervals that exclude 1 (a difference the seeds support): "
+              + ("; ".join(apart) if apart else "none") + "."]
     return lines
 
 
