@@ -24,8 +24,7 @@ from nas_utils.experiments.search_cells import cell_name, oracle_bounds
 from nas_utils.paths import project_root
 from nas_utils.results.search import (
     ORACLE_PRIORS, CellSummary, ComparisonSummary, FaithfulCheck, FaithfulVariant, PostHocVariant, PriorTrackResult,
-    RatioResult,
-    SearchSummary, TacticResult, ThresholdResult, TuningEvals, TuningVariant,
+    RatioResult, SearchSummary, TacticResult, ThresholdResult, TuningEvals, TuningVariant,
 )
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning

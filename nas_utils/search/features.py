@@ -47,13 +47,19 @@ def live_ops(X: np.ndarray) -> np.ndarray:
     reach = {0: np.ones(len(X), bool)}
     reach[1] = on[:, 0]
     reach[2] = on[:, 1] | (reach[1] & on[:, 2])
-    # Reaches the output (node 3): node 2 via e5; node 1 via e4, or e2 into node 2.
-    to_out = {3: np.ones(len(X), bool)}
+    to_out = _reaches_output(on)
+    live = np.column_stack([on[:, k] & reach[s] & to_out[d] for k, (s, d) in enumerate(NB201_EDGES)])
+    return np.where(live, X, NONE)
+
+
+def _reaches_output(on: np.ndarray) -> dict[int, np.ndarray]:
+    """Per node, whether it has a path of non-``none`` edges to the output (node 3): node 2 via e5; node 1
+    via e4, or e2 into node 2; node 0 via e3, or through node 1 or 2."""
+    to_out = {3: np.ones(len(on), bool)}
     to_out[2] = on[:, 5]
     to_out[1] = on[:, 4] | (on[:, 2] & to_out[2])
     to_out[0] = on[:, 3] | (on[:, 0] & to_out[1]) | (on[:, 1] & to_out[2])
-    live = np.column_stack([on[:, k] & reach[s] & to_out[d] for k, (s, d) in enumerate(NB201_EDGES)])
-    return np.where(live, X, NONE)
+    return to_out
 
 
 def output_ops(X: np.ndarray) -> np.ndarray:
@@ -65,9 +71,7 @@ def output_ops(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X, dtype=np.int64)
     on = X != NONE
-    to_out = {3: np.ones(len(X), bool)}
-    to_out[2] = on[:, 5]
-    to_out[1] = on[:, 4] | (on[:, 2] & to_out[2])
+    to_out = _reaches_output(on)
     feeds = np.column_stack([on[:, k] & to_out[d] for k, (_, d) in enumerate(NB201_EDGES)])
     return np.where(feeds, X, NONE)
 
