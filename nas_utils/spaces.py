@@ -250,6 +250,29 @@ NB201_OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_
 NB201_EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 
 
+def nb201_reaches_output(on: np.ndarray) -> dict[int, np.ndarray]:
+    """Per node, whether it has a path of non-``none`` edges (``on``: (n, 6) booleans) to the output,
+    node 3: node 2 via e5; node 1 via e4, or e2 into node 2; node 0 via e3, or through node 1 or 2."""
+    to_out = {3: np.ones(len(on), bool)}
+    to_out[2] = on[:, 5]
+    to_out[1] = on[:, 4] | (on[:, 2] & to_out[2])
+    to_out[0] = on[:, 3] | (on[:, 0] & to_out[1]) | (on[:, 1] & to_out[2])
+    return to_out
+
+
+def nb201_output_ops(X: np.ndarray) -> np.ndarray:
+    """NB201 op matrix with every edge whose result cannot reach the output set to ``none`` (0).
+
+    What a graph compiler's dead-code elimination keeps: an op on an edge into a node with no path
+    to the output is removed, while an op fed only by ``none`` edges (zeros) still runs.
+    """
+    X = np.asarray(X, dtype=np.int64)
+    on = X != 0
+    to_out = nb201_reaches_output(on)
+    feeds = np.column_stack([on[:, k] & to_out[d] for k, (_, d) in enumerate(NB201_EDGES)])
+    return np.where(feeds, X, 0)
+
+
 class NB201Space(SearchSpace):
     """The NAS-Bench-201 cell: six edges, five operations each (NB201 API op order).
 

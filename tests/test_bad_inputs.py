@@ -175,6 +175,7 @@ SCRIPTS = [
     ("nas_utils.search.tuning", ["hvgain", "--only", "zzz"], ["--only='zzz' selects no variant", "valid labels:"]),
     ("nas_utils.search.tuning", ["hvgain", "--seeds", "0"], ["--seeds=0", "valid: [1, inf]"]),
     ("nas_utils.search.tuning", ["nogrid"], ["invalid choice: 'nogrid'", "'hvgain'"]),
+    ("nas_utils.transfer.dead_op_check", ["--trials", "1"], ["--trials=1 is out of range", "valid: an integer >= 2"]),
     ("nas_utils.search.tuning", ["hvgain", "--cells", "test"], ["--cells=test tunes on the test cells",
                                                                "valid: --cells dev, or --cells test --post-hoc"]),
     ("nas_utils.search.faithful_check", ["--devices", "foo"], ["--devices='foo'", "gold_6226"]),

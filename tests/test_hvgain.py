@@ -12,7 +12,7 @@ from nas_utils.errors import ConfigError
 from nas_utils.evaluators import TabularBenchmark, load_benchmark
 from nas_utils.search import TACTICS, make_tactic, run_search
 from nas_utils.search.base import run_ask_tell
-from nas_utils.search.features import is_dead, isomorph_keys
+from nas_utils.search.features import is_dead, isomorph_keys, output_ops
 from nas_utils.search.ehvi import expected_gain, front_strips
 from nas_utils.search.surrogates import FeatureGP, rank_model_mean
 from nas_utils.search.synthetic import SyntheticProblem
@@ -289,3 +289,23 @@ def test_latency_feature_options_are_deterministic_and_checked(nb201: TabularBen
         a = run_search("hvgain", nb201, 30, seed=3, **FAST, **{key: 1.0})
         pd.testing.assert_frame_equal(a, run_search("hvgain", nb201, 30, seed=3, **FAST, **{key: 1.0}))
         assert a["arch"].is_unique
+
+
+def test_op_features_with_output_ops_add_the_kept_ops_and_leave_the_registered_columns() -> None:
+    from nas_utils.spaces import get_space
+    from nas_utils.transfer.encodings import op_features
+
+    X = get_space("nb201").enumerate()[[0, 4321, 15_624]]
+    base, extended = op_features("nb201", X), op_features("nb201", X, output_ops=True)
+    assert extended.shape[1] == base.shape[1] + 35
+    np.testing.assert_array_equal(extended[:, :35], base[:, :35])  # the registered columns, then the new block
+    np.testing.assert_array_equal(extended[:, -2:], base[:, -2:])
+    np.testing.assert_array_equal(extended[:, 35:70], op_features("nb201", output_ops(X))[:, :35])
+
+
+def test_dead_op_development_task_holds_out_a_source_never_a_test_target() -> None:
+    from nas_utils.transfer.tasks import DEAD_OP_DEV_TASK, DEV_TASKS, TEST_TARGETS, get_task
+
+    task = get_task(DEAD_OP_DEV_TASK)
+    assert task.targets == ("pixel3",) and "pixel3" in get_task("ND").sources and "pixel3" not in task.sources
+    assert ("nb201", "pixel3") not in TEST_TARGETS and DEAD_OP_DEV_TASK not in DEV_TASKS

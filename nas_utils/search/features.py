@@ -32,7 +32,7 @@ import itertools
 
 import numpy as np
 
-from nas_utils.spaces import NB201_EDGES, SearchSpace
+from nas_utils.spaces import NB201_EDGES, SearchSpace, nb201_output_ops, nb201_reaches_output
 
 NONE, SKIP, CONV1, CONV3, POOL = range(5)
 #: Edge indices (into NB201_EDGES) of each input-to-output path.
@@ -47,33 +47,16 @@ def live_ops(X: np.ndarray) -> np.ndarray:
     reach = {0: np.ones(len(X), bool)}
     reach[1] = on[:, 0]
     reach[2] = on[:, 1] | (reach[1] & on[:, 2])
-    to_out = _reaches_output(on)
+    to_out = nb201_reaches_output(on)
     live = np.column_stack([on[:, k] & reach[s] & to_out[d] for k, (s, d) in enumerate(NB201_EDGES)])
     return np.where(live, X, NONE)
 
 
-def _reaches_output(on: np.ndarray) -> dict[int, np.ndarray]:
-    """Per node, whether it has a path of non-``none`` edges to the output (node 3): node 2 via e5; node 1
-    via e4, or e2 into node 2; node 0 via e3, or through node 1 or 2."""
-    to_out = {3: np.ones(len(on), bool)}
-    to_out[2] = on[:, 5]
-    to_out[1] = on[:, 4] | (on[:, 2] & to_out[2])
-    to_out[0] = on[:, 3] | (on[:, 0] & to_out[1]) | (on[:, 1] & to_out[2])
-    return to_out
-
-
 def output_ops(X: np.ndarray) -> np.ndarray:
-    """NB201 op matrix with every edge whose result cannot reach the output set to ``none``.
-
-    What a graph compiler's dead-code elimination keeps: an op on an edge into a node with no path
-    to the output is removed, while an op fed only by ``none`` edges (zeros) still runs. Unlike
-    :func:`live_ops`, input reachability is not required.
-    """
-    X = np.asarray(X, dtype=np.int64)
-    on = X != NONE
-    to_out = _reaches_output(on)
-    feeds = np.column_stack([on[:, k] & to_out[d] for k, (_, d) in enumerate(NB201_EDGES)])
-    return np.where(feeds, X, NONE)
+    """NB201 op matrix with every edge whose result cannot reach the output set to ``none``
+    (:func:`nas_utils.spaces.nb201_output_ops`). Unlike :func:`live_ops`, input reachability is not
+    required: a runtime that drops dead code still runs an op fed only by zeros."""
+    return nb201_output_ops(X)
 
 
 def is_dead(X: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from scipy import stats
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings
 from nas_utils.transfer.samplers import select
-from nas_utils.transfer.stacking import BLOCK_WEIGHTED, Stacked, StackSpec, combine
+from nas_utils.transfer.stacking import BLOCK_WEIGHTED, WITH_OUTPUT_OPS, Stacked, StackSpec, combine
 from nas_utils.transfer.study import _rng, sample_features
 from nas_utils.transfer.tasks import DEV_TASKS, get_task
 
@@ -57,7 +57,7 @@ def score_candidates(task: str, settings: TransferSettings, n_pretrain: int, k: 
     """Spearman (all architectures) of every candidate on every target and trial of ``task``."""
     specs = dict(specs or candidate_specs())
     data = load_task_data(task, n_pretrain)
-    needed = tuple(c for c in _ALL + BLOCK_WEIGHTED if any(c in sp.components for sp in specs.values()))
+    needed = tuple(c for c in _ALL + BLOCK_WEIGHTED + WITH_OUTPUT_OPS if any(c in sp.components for sp in specs.values()))
     stack = Stacked("dev", StackSpec(needed), settings)
     feats = sample_features(data, sampler)
     rows = []

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nas_utils.spaces import FBNET_BLOCKS, FBNET_LAYERS, NB201_OPS
+from nas_utils.spaces import FBNET_BLOCKS, FBNET_LAYERS, NB201_OPS, nb201_output_ops
 
 #: node-type ids shared by both spaces: 0 = input, 1 = output, 2 + op index = operation nodes.
 INPUT, OUTPUT, OP0 = 0, 1, 2
@@ -207,21 +207,28 @@ def supplementary(space: str, X: np.ndarray) -> np.ndarray:
 FBNET_STAGE_OF_LAYER = np.repeat(np.arange(len(_FB_STAGES)), [c for c, _, _ in _FB_STAGES])
 
 
-def op_features(space: str, X: np.ndarray) -> np.ndarray:
+def _nb201_op_columns(X: np.ndarray) -> list[np.ndarray]:
+    """Count of each NB201 operation (5) and the operation one-hot of each edge (30)."""
+    counts = np.stack([(X == o).sum(axis=1) for o in range(len(NB201_OPS))], axis=1)
+    return [counts, (X[:, :, None] == np.arange(len(NB201_OPS))).reshape(len(X), -1)]
+
+
+def op_features(space: str, X: np.ndarray, output_ops: bool = False) -> np.ndarray:
     """Per-layer operation features for latency regression on few samples.
 
     FBNet: count of each block type (9), non-skip layers per stage (7), log-MACs per stage (7),
     log-MACs and log-params of the network (2) = 25 columns -- on a GPU at batch size 1 latency
     is dominated by kernel launches (non-skip layers), elsewhere by the MACs of each stage.
     NB201: count of each operation (5), the operation one-hot of each edge (30), log-MACs and
-    log-params (2) = 37 columns.
+    log-params (2) = 37 columns; with ``output_ops``, the same 35 operation columns once more for the ops
+    that reach the output (:func:`nas_utils.spaces.nb201_output_ops`), before the costs: for runtimes
+    that drop the others (raspi4, pixel3 among the HELP devices).
     """
     X = np.asarray(X, dtype=np.int64)
     log_cost = np.log1p(cost_features(space, X))
     if space == "nb201":
-        counts = np.stack([(X == o).sum(axis=1) for o in range(len(NB201_OPS))], axis=1)
-        onehot = (X[:, :, None] == np.arange(len(NB201_OPS))).reshape(len(X), -1)
-        return np.column_stack([counts, onehot, log_cost]).astype(np.float64)
+        kept = _nb201_op_columns(nb201_output_ops(X)) if output_ops else []
+        return np.column_stack([*_nb201_op_columns(X), *kept, log_cost]).astype(np.float64)
     skip = FBNET_BLOCKS.index("skip")
     counts = np.stack([(X == b).sum(axis=1) for b in range(len(FBNET_BLOCKS))], axis=1)
     layer_macs, _ = _fbnet_layer_costs(X)

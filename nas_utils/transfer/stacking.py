@@ -20,7 +20,8 @@ stack_*             a stacked per-target predictor: components scored by cross-v
 ==================  ===========================================================================
 
 Components of a stack: ``source``, ``ops``, ``source_ops`` (the three regressions),
-``source_ops_w0.3``/``source_ops_w3`` (the block-weighted regressions), ``flops``
+``source_ops_w0.3``/``source_ops_w3`` (the block-weighted regressions), the same four with ``_out``
+(NB201 operation features extended by the ops that reach the output), ``flops``
 (analytic, nothing fitted) and ``gnn``/``mlp`` (the pre-trained networks of
 :mod:`~nas_utils.transfer.methods`, fine-tuned on the k samples).
 
@@ -57,18 +58,24 @@ ALPHAS = np.logspace(-3, 3, 13)
 #: operation-block weights of the block-weighted source+operation regressions (second registration)
 BLOCK_WEIGHTS = (0.3, 3.0)
 BLOCK_WEIGHTED = tuple(f"source_ops_w{w:g}" for w in BLOCK_WEIGHTS)
-REGRESSIONS = ("source", "ops", "source_ops") + BLOCK_WEIGHTED
+#: the operation-feature components again, their NB201 features extended by the ops that reach the output
+#: (``encodings.op_features(output_ops=True)``; the dead-op development check, not registered)
+WITH_OUTPUT_OPS = tuple(f"{c}_out" for c in ("ops", "source_ops") + BLOCK_WEIGHTED)
+REGRESSIONS = ("source", "ops", "source_ops") + BLOCK_WEIGHTED + WITH_OUTPUT_OPS
 NEURAL = ("gnn", "mlp")
 
 
 def regression_features(data: TaskData) -> dict[str, np.ndarray]:
     """Feature matrices of the regression components (log source latencies, operation features)."""
     src = np.log(np.maximum(data.src_lat, 1e-6))
-    ops = encodings.op_features(data.task.space, data.X)
-    feats = {"source": src, "ops": ops, "source_ops": np.column_stack([src, ops])}
-    z = StandardScaler().fit_transform(feats["source_ops"])  # over all architectures: no target data
-    for name, w in zip(BLOCK_WEIGHTED, BLOCK_WEIGHTS):
-        feats[name] = np.column_stack([z[:, :src.shape[1]], w * z[:, src.shape[1]:]])
+    feats = {"source": src}
+    for suffix, output_ops in (("", False), ("_out", True)):
+        ops = encodings.op_features(data.task.space, data.X, output_ops)
+        both = feats[f"source_ops{suffix}"] = np.column_stack([src, ops])
+        feats[f"ops{suffix}"] = ops
+        z = StandardScaler().fit_transform(both)  # over all architectures: no target data
+        for name, w in zip(BLOCK_WEIGHTED, BLOCK_WEIGHTS):
+            feats[name + suffix] = np.column_stack([z[:, :src.shape[1]], w * z[:, src.shape[1]:]])
     return feats
 
 
@@ -176,7 +183,7 @@ class Stacked(TransferMethod):
         cv: dict[str, float] = {}
         for c in self.spec.components:
             if c in REGRESSIONS:
-                F, std = self._features[c], c not in BLOCK_WEIGHTED
+                F, std = self._features[c], c.removesuffix("_out") not in BLOCK_WEIGHTED
                 loo = np.array([ridge_fit_predict(F, np.delete(idx, i), np.delete(y, i), idx[i:i + 1], std)[0]
                                 for i in range(len(idx))])
                 cv[c], preds[c] = _spearman(loo, y), ridge_fit_predict(F, idx, y, standardise=std)
@@ -217,4 +224,6 @@ _stack("stack", StackSpec(_ALL))
 _stack("stack_select", StackSpec(_ALL, power=float("inf")))
 _stack("stack_linear", StackSpec(_LINEAR))
 _stack("stack_linear_blocks", StackSpec(_LINEAR + BLOCK_WEIGHTED))  # second registration (params.yaml)
+# the dead-op development check (data/preregistration/predictors/README.md, "Session 28"); not registered
+_stack("stack_linear_blocks_out", StackSpec(("source", "ops_out", "source_ops_out", "flops") + WITH_OUTPUT_OPS[2:]))
 _stack("stack_gnn", StackSpec(("source", "ops", "source_ops", "flops", "gnn")))
