@@ -23,13 +23,12 @@ import pandas as pd
 from nas_utils.paths import project_root
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.transfer.development import paired_comparison
-from nas_utils.transfer.stacking import BLOCK_WEIGHTED, WITH_OUTPUT_OPS, StackSpec
+from nas_utils.transfer.stacking import LINEAR_BLOCKS, LINEAR_BLOCKS_OUT
 from nas_utils.transfer.tasks import DEAD_OP_DEV_TASK, DEV_TASKS
 
 RECORD = "data/preregistration/predictors/dead_op_check.csv"
 BASELINE = "stack_linear_blocks"
-SPECS = {BASELINE: StackSpec(("source", "ops", "source_ops", "flops") + BLOCK_WEIGHTED),
-         "stack_linear_blocks_out": StackSpec(("source", "ops_out", "source_ops_out", "flops") + WITH_OUTPUT_OPS[2:])}
+SPECS = {BASELINE: LINEAR_BLOCKS, "stack_linear_blocks_out": LINEAR_BLOCKS_OUT}
 
 
 def check(trials: int = 10, seed: int = 2, k: int = 20) -> pd.DataFrame:

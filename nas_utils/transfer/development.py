@@ -29,7 +29,7 @@ from scipy import stats
 from nas_utils.transfer.data import load_task_data
 from nas_utils.transfer.methods import TransferSettings
 from nas_utils.transfer.samplers import select
-from nas_utils.transfer.stacking import BLOCK_WEIGHTED, WITH_OUTPUT_OPS, Stacked, StackSpec, combine
+from nas_utils.transfer.stacking import BLOCK_WEIGHTED, LINEAR_BLOCKS, WITH_OUTPUT_OPS, Stacked, StackSpec, combine
 from nas_utils.transfer.study import _rng, sample_features
 from nas_utils.transfer.tasks import DEV_TASKS, get_task
 
@@ -49,7 +49,7 @@ def candidate_specs() -> dict[str, StackSpec]:
 
 def second_registration_specs() -> dict[str, StackSpec]:
     """The second registration's candidates: stack_linear and its block-weighted extension."""
-    return {"stack_linear": StackSpec(_LINEAR), "stack_linear_blocks": StackSpec(_LINEAR + BLOCK_WEIGHTED)}
+    return {"stack_linear": StackSpec(_LINEAR), "stack_linear_blocks": LINEAR_BLOCKS}
 
 
 def score_candidates(task: str, settings: TransferSettings, n_pretrain: int, k: int, trials: int, sampler: str,

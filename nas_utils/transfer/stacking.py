@@ -65,12 +65,13 @@ REGRESSIONS = ("source", "ops", "source_ops") + BLOCK_WEIGHTED + WITH_OUTPUT_OPS
 NEURAL = ("gnn", "mlp")
 
 
-def regression_features(data: TaskData) -> dict[str, np.ndarray]:
-    """Feature matrices of the regression components (log source latencies, operation features)."""
+def regression_features(data: TaskData, output_ops: bool = False) -> dict[str, np.ndarray]:
+    """Feature matrices of the regression components (log source latencies, operation features; with
+    ``output_ops`` also those of the :data:`WITH_OUTPUT_OPS` components)."""
     src = np.log(np.maximum(data.src_lat, 1e-6))
     feats = {"source": src}
-    for suffix, output_ops in (("", False), ("_out", True)):
-        ops = encodings.op_features(data.task.space, data.X, output_ops)
+    for suffix, extended in (("", False), ("_out", True))[:1 + output_ops]:
+        ops = encodings.op_features(data.task.space, data.X, extended)
         both = feats[f"source_ops{suffix}"] = np.column_stack([src, ops])
         feats[f"ops{suffix}"] = ops
         z = StandardScaler().fit_transform(both)  # over all architectures: no target data
@@ -165,7 +166,8 @@ class Stacked(TransferMethod):
         self.last_cv: dict[str, float] = {}
 
     def prepare(self, data: TaskData, seed: int) -> None:
-        self._features, self._for = regression_features(data), id(data)
+        extended = any(c in WITH_OUTPUT_OPS for c in self.spec.components)
+        self._features, self._for = regression_features(data, extended), id(data)
         for m in self.neural.values():
             m.prepare(data, seed)
 
@@ -220,10 +222,13 @@ def _stack(name: str, spec: StackSpec) -> None:
 
 _ALL = ("source", "ops", "source_ops", "flops", "gnn", "mlp")
 _LINEAR = ("source", "ops", "source_ops", "flops")
+#: the second registration (params.yaml), and the same with the output-op features (the dead-op development
+#: check, data/preregistration/predictors/README.md, "Session 28"; not registered)
+LINEAR_BLOCKS = StackSpec(_LINEAR + BLOCK_WEIGHTED)
+LINEAR_BLOCKS_OUT = StackSpec(("source", "ops_out", "source_ops_out", "flops") + WITH_OUTPUT_OPS[2:])
 _stack("stack", StackSpec(_ALL))
 _stack("stack_select", StackSpec(_ALL, power=float("inf")))
 _stack("stack_linear", StackSpec(_LINEAR))
-_stack("stack_linear_blocks", StackSpec(_LINEAR + BLOCK_WEIGHTED))  # second registration (params.yaml)
-# the dead-op development check (data/preregistration/predictors/README.md, "Session 28"); not registered
-_stack("stack_linear_blocks_out", StackSpec(("source", "ops_out", "source_ops_out", "flops") + WITH_OUTPUT_OPS[2:]))
+_stack("stack_linear_blocks", LINEAR_BLOCKS)
+_stack("stack_linear_blocks_out", LINEAR_BLOCKS_OUT)
 _stack("stack_gnn", StackSpec(("source", "ops", "source_ops", "flops", "gnn")))
