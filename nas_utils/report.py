@@ -35,7 +35,8 @@ from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report sta
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
-from nas_utils.sections.predictors import HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section, task_verdict
+from nas_utils.sections.predictors import (HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section,
+                                           seen_first, task_verdict)
 from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
 from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
@@ -144,12 +145,13 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         # The same rule and the same 95 % intervals as section 2 (sections.predictors.predictors_section).
         ours = ", ".join(f"{t.task} {fmt(t.ours_best)}{_ci(t.ci_low, t.ci_high)}" for t in rows)
         pub = ", ".join(f"{t.task} {t.nasflat}" for t in rows)
-        words = ", ".join(f"{t.task}: {task_verdict(t)}" for t in rows)
+        words = ", ".join(f"{t.task}: {task_verdict(t)}{seen_first(pred.method, t.task)}" for t in rows)
         lines.append(f"| NASFLAT few-shot latency transfer (Spearman, k = 20 target samples, pre-registered "
                      f"{pred.method}) | {pub} | {ours} | {words} |")
         for protocol, best, v in help_protocol_rows(pred):  # the same rows and rule as section 2
             lines.append(f"| {claims.HELP_ND.text}; ours with {HELP_BUDGETS[protocol]} | {claims.HELP_ND_MEAN} | "
-                         f"{best.spearman:.3f}{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)} |")
+                         f"{best.spearman:.3f}{_ci(best.ci_low, best.ci_high)} ({best.method}) | {describe(v)}"
+                         f"{seen_first(best.method, best.task)} |")
         if (loop := pred.search_loop) is not None:  # the same rule as section 2 (sections.predictors.loop_verdict)
             lines.append(f"| {claims.LOOP_SAVING_GOAL.text} ({loop.tactic}, {loop.predictor}, k = {loop.k}; "
                          f"NB201 x HELP test cells) | >= {claims.LOOP_SAVING_GOAL.low:g}x (project goal) | "

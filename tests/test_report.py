@@ -389,3 +389,29 @@ def test_section_three_states_the_test_splits_sampling_noise_against_the_toleran
     assert "on mbv3_1d one network's accuracy moves by more than the tolerance" in text
     quiet = replace(fam, test_samples=10**6)
     assert "within the tolerance" in test_noise_note(replace(s, families=[quiet]))
+
+
+def test_a_verdict_registered_after_its_tasks_result_was_seen_says_so() -> None:
+    """The third registration came from ND test devices' data after ND's miss had been published: its ND verdict
+    (our protocol and HELP's) carries the caveat in section 2; other tasks, and earlier registrations, do not."""
+    from dataclasses import replace
+
+    from nas_utils.results.predictors import REGISTRATIONS, SpearmanResult, TaskBest, registration
+    from nas_utils.sections.predictors import predictors_section, seen_first
+
+    third = registration("stack_linear_blocks_out")
+    assert third is REGISTRATIONS[-1] and third.seen_first == ("ND",)
+    assert seen_first("stack_linear_blocks_out", "ND") == " (registered after ND's result was seen)"
+    assert seen_first("stack_linear_blocks_out", "F2") == "" and seen_first("stack_linear_blocks", "ND") == ""
+    assert seen_first(None, "ND") == "" and registration("flops") is None
+    nd = TaskBest("ND", "all_archs", third.method, 20, 0.955, 0.003, None, None, None, 0.959, 0.948, 5, 0.952, 0.958)
+    f2 = replace(nd, task="F2", nasflat=0.871, help_by_nasflat=0.543)
+    helps = [SpearmanResult("help_800", "ND", third.method, 10, 0.88, 0.04, 5, 0.83, 0.93)]
+    s = replace(summaries.predictors(), method=third.method, spearman=helps, targets=[nd, f2])
+    text = "\n".join(predictors_section(s, Path(".")))
+    nd_row = next(line for line in text.splitlines() if line.startswith("| ND |"))
+    f2_row = next(line for line in text.splitlines() if line.startswith("| F2 |"))
+    assert nd_row.endswith("misses (registered after ND's result was seen) |")
+    assert "registered after" not in f2_row
+    assert "**misses** (registered after ND's result was seen)" in text  # HELP's protocol is ND too
+    assert "Its verdict on ND is not independent evidence: its output-op features came from" in text

@@ -8,15 +8,41 @@ from typing import ClassVar
 from nas_utils.results.base import Summary
 
 
-# Every registration of the headline method (issue 12), oldest first: (date, method, what it was chosen on).
-# Records: data/preregistration/predictors/ (README.md explains each table).
-REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
-    ("2026-12-02 05:46 UTC", "stack_linear", "development tasks, before any test number was computed"),
-    ("2026-12-02 11:40 UTC", "stack_linear_blocks",
-     "development tasks only, after stack_linear's test numbers had been published (k=20: ND .953, FD .972, "
-     "F1 .895, F2 .857, F3 .844, F4 .789, FA .751; HELP protocol .878); paired dev gain +.008 [.004, .012] "
-     "on fresh draws"),
+@dataclass(frozen=True)
+class Registration:
+    """One registration of the headline method (issue 12), and what had been seen when it was made."""
+
+    date: str
+    method: str
+    chosen_on: str
+    #: tasks whose verdict is not independent evidence: the variant came from their test result or their test
+    #: devices' data (the report marks those verdicts)
+    seen_first: tuple[str, ...] = ()
+    why_seen: str = ""
+
+
+# Every registration, oldest first. Records: data/preregistration/predictors/ (README.md explains each table).
+REGISTRATIONS: tuple[Registration, ...] = (
+    Registration("2026-12-02 05:46 UTC", "stack_linear", "development tasks, before any test number was computed"),
+    Registration("2026-12-02 11:40 UTC", "stack_linear_blocks",
+                 "development tasks only, after stack_linear's test numbers had been published (k=20: ND .953, FD "
+                 ".972, F1 .895, F2 .857, F3 .844, F4 .789, FA .751; HELP protocol .878); paired dev gain +.008 "
+                 "[.004, .012] on fresh draws"),
+    Registration("2026-12-05 20:25 UTC", "stack_linear_blocks_out",
+                 "a development task built for it (target pixel3, an ND source) and the development tasks, after "
+                 "stack_linear_blocks's test numbers had been published (k=20: ND .951 [.948, .954], FD .973, F1 "
+                 ".893, F2 .867, F3 .851, F4 .787, FA .741; HELP protocol .874 / .926); paired dev gain on pixel3 "
+                 "+.014 [+.008, +.020], over the development tasks -.0004; on FBNet its predictions equal "
+                 "stack_linear_blocks's",
+                 seen_first=("ND",),
+                 why_seen="its output-op features came from reading ND test devices' latency tables (raspi4 drops "
+                          "dead ops), after ND's miss had been published"),
 )
+
+
+def registration(method: str | None) -> Registration | None:
+    """The registration that named ``method`` the headline method (``None`` if none did)."""
+    return next((r for r in REGISTRATIONS if r.method == method), None)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 On the test cells, the pre-registered near-limit tactic (``params.yaml`` ``search.near_limit_tactic``,
 with its ``tactic_params``) runs once more, but the latency of *every* candidate is known before
-any validation: predicted by the pre-registered transfer method of notebook 04 (``predictors.method``,
-adapted from ``k`` device measurements chosen by ``predictors.sampler``; the searched device is
-never a source, :func:`nas_utils.transfer.in_loop.cell_task`), offered to the tactic as the
+any validation: predicted by the transfer method registered for use inside a search
+(``predictors.search_method``, notebook 04's in-loop method; the record was made with it, and the third
+registration of the headline method, ``predictors.method``, left it unchanged), adapted from ``k`` device
+measurements chosen by ``predictors.sampler``; the searched device is never a source, :func:`nas_utils.transfer.in_loop.cell_task`), offered to the tactic as the
 evaluator's :meth:`~nas_utils.evaluators.Evaluator.prior`; ``hvgain`` takes it as the mean of its
 latency GP, which models the residual of the measured latencies of the validated architectures.
 
@@ -95,15 +96,15 @@ class OraclePriorBenchmark(PriorBenchmark):
 
 
 def predicted_latency(device: str, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """Latency of every NB201 cell on ``device`` predicted by the pre-registered transfer method from ``k``
+    """Latency of every NB201 cell on ``device`` predicted by the in-search transfer method from ``k``
     measurements (benchmark row order), the measured rows, and the method's name."""
     p = config.load("predictors")
     data = load_task_data(cell_task(device), p.n_pretrain_nb201)
-    method = make_method(p.method, p.settings())
+    method = make_method(p.search_method, p.settings())
     method.prepare(data, seed)
     idx = select(p.sampler, sample_features(data, p.sampler), k, np.random.default_rng([seed, 99, 0]),
                  data.cost[:, 0])
-    return calibrate(method.predict(data, 0, idx, seed), idx, data.tgt_lat[idx, 0]), idx, p.method
+    return calibrate(method.predict(data, 0, idx, seed), idx, data.tgt_lat[idx, 0]), idx, p.search_method
 
 
 def run_one(run: TrackRun) -> dict[str, object]:

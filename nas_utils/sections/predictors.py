@@ -9,7 +9,8 @@ from pathlib import Path
 from nas_utils import claims
 from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import PredictorsSummary
-from nas_utils.results.predictors import REGISTRATIONS, LoopSettingRow, SearchLoopResult, SpearmanResult, TaskBest
+from nas_utils.results.predictors import (REGISTRATIONS, LoopSettingRow, SearchLoopResult, SpearmanResult, TaskBest,
+                                          registration)
 from nas_utils.sections.common import figure, fmt, interval, notebook_link
 
 
@@ -35,7 +36,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
         lines.append(f"| {t.task} | {t.nasflat} | {fmt(t.help_by_nasflat)} | "
                      f"{f'{h.spearman:.3f}{interval(h.ci_low, h.ci_high, 3)}' if h else '-'} | "
                      f"{fmt(t.ours_best)} ({t.best_method}, {t.best_k}){interval(t.ci_low, t.ci_high, 3)} | {small} | "
-                     f"{f'{fmt(n.spearman)}{interval(n.ci_low, n.ci_high, 3)}' if n else '-'} | {task_verdict(t)} |")
+                     f"{f'{fmt(n.spearman)}{interval(n.ci_low, n.ci_high, 3)}' if n else '-'} | {task_verdict(t)}"
+                     f"{seen_first(s.method, t.task)} |")
     lines += ["", "NASFLAT's protocol is shown beside ours so the reader sees how much of a published figure is "
               "protocol; it is not judged."]
     if note := help_column_note(s, helps):
@@ -43,8 +45,12 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
     if note := help_comparison_note(s, helps):
         lines += ["", note]
     lines += ["", "Registrations of the headline method (records in `data/preregistration/predictors/`): "
-              + "; ".join(f"{i}. `{m}` ({d}; chosen on {why})" for i, (d, m, why) in enumerate(REGISTRATIONS, 1))
+              + "; ".join(f"{i}. `{r.method}` ({r.date}; chosen on {r.chosen_on})"
+                          for i, r in enumerate(REGISTRATIONS, 1))
               + f". This run's headline uses `{s.method}`."]
+    if (reg := registration(s.method)) is not None and reg.seen_first:
+        lines[-1] += (f" Its verdict on {', '.join(reg.seen_first)} is not independent evidence: {reg.why_seen} "
+                      "(the record discloses the order of events).")
     lines += ["", *information_budget_lines(s)]
     if (h := s.help_row()) is not None:
         lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
@@ -56,7 +62,7 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
             lines[-1] += " " + note
     if rows := help_protocol_rows(s):
         parts = [f"with {HELP_BUDGETS[p]}: {r.spearman:.3f}{interval(r.ci_low, r.ci_high, 3)}, **{describe(v)}**"
-                 for p, r, v in rows]
+                 f"{seen_first(r.method, r.task)}" for p, r, v in rows]
         lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures), ours {rows[0][1].method} vs "
                   f"HELP's published {claims.HELP_ND_MEAN} (HELP measured 10 support and its 10 reference architectures "
                   f"on each target): " + "; ".join(parts) + ".", ""]
@@ -145,6 +151,13 @@ def task_verdict(t: TaskBest) -> str:
     if (goal := claims.nasflat_margin_goal(t.task)) is not None:
         words += f"; goal >= {goal.low:.3f} (NASFLAT + {claims.NASFLAT_MARGIN_GOAL[t.task]:g}): {describe(verdict(est, goal))}"
     return words
+
+
+def seen_first(method: str | None, task: str) -> str:
+    """A verdict's caveat where ``method`` was registered after ``task``'s result (or its test devices' data)
+    had been seen: such a verdict is not independent evidence (the report's glance table uses it too)."""
+    reg = registration(method)
+    return f" (registered after {task}'s result was seen)" if reg is not None and task in reg.seen_first else ""
 
 
 def information_budget_lines(s: PredictorsSummary) -> list[str]:
