@@ -4,6 +4,8 @@ Examples::
 
     hwnas search --tactic linas --dataset cifar10 --device gold_6226 --seed 0 --out history.csv
     hwnas list                      # valid tactics, devices, datasets, predictors, spaces
+    hwnas transfer suggest --k 20 --out to_measure.csv     # what to measure on your own device
+    hwnas transfer predict --measurements to_measure.csv --out predicted.csv   # every latency from those
     hwnas profile paper             # merge profiles/paper.yaml into params.yaml (comments kept)
     hwnas profile default           # undo it
     hwnas --version
@@ -106,9 +108,71 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="print the registries (tactics, devices, datasets, ...) as JSON")
 
+    _add_transfer(sub)
+
     p = sub.add_parser("profile", help="merge a parameter profile from profiles/ into params.yaml")
     p.add_argument("name", help="profile name: a file of profiles/ (e.g. paper), or default (undo the applied profile)")
     return parser
+
+
+def _add_transfer(sub: Any) -> None:
+    """``hwnas transfer suggest|predict``: notebook 04's predictor on a device that is in no table."""
+    t = sub.add_parser("transfer", help="latency of every architecture on your own device from k measurements",
+                       description="Latency transfer to your own device (nas_utils.transfer.own_device): `suggest` "
+                                   "the k architectures to measure, then `predict` every other one from them, with "
+                                   "params.yaml's pre-registered sampler and method (predictors.sampler, .method).")
+    steps = t.add_subparsers(dest="step", required=True)
+    for name, text in (("suggest", "the k architectures to measure (no device data; fill in latency_ms)"),
+                       ("predict", "the latency of every architecture from your measurements")):
+        q = steps.add_parser(name, help=text, description=text)
+        q.add_argument("--space", default="nb201", choices=["nb201", "fbnet"], metavar="SPACE",
+                       help="nb201 (15,625 cells) or fbnet (HELP's 5,000 networks); default: nb201")
+        q.add_argument("--sources", default=None, metavar="DEV,DEV,...",
+                       help="HELP devices to transfer from (default: HELP's split, ND's sources for nb201, FD's for "
+                            "fbnet; `hwnas list` names the devices)")
+        q.add_argument("--seed", type=int, default=0, help="random seed, integer >= 0 (default: 0)")
+        q.add_argument("--out", type=Path, required=True, help="CSV to write (index, arch, latency_ms, ...)")
+        if name == "suggest":
+            q.add_argument("--k", type=int, default=20, help="architectures to measure (default: 20; notebook 04 "
+                           "scores 5, 10, 20)")
+        else:
+            q.add_argument("--measurements", type=Path, required=True, metavar="CSV",
+                           help="your measurements: columns latency_ms (ms) and index or arch, e.g. the suggest "
+                                "file filled in")
+            q.add_argument("--method", default=None, help="transfer method (default: params.yaml predictors.method)")
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    """Write the suggestion or the predictions as CSV (atomically; nothing on an error)."""
+    if args.seed < 0:
+        raise ConfigError(f"--seed={args.seed} is out of range; valid: integer >= 0")
+    if args.out.suffix != ".csv":
+        raise ConfigError(f"--out={str(args.out)!r} has an unknown format {args.out.suffix!r}; valid: .csv")
+    check_out(args.out)
+    from nas_utils.io import write_text
+    from nas_utils.transfer import own_device
+
+    sources = [d for d in args.sources.split(",") if d] if args.sources else None
+    if args.step == "suggest":
+        table = own_device.suggest(args.space, args.k, args.seed, sources)
+        what = f"{len(table)} architectures to measure; fill in latency_ms (ms), then `hwnas transfer predict`"
+    else:
+        import pandas as pd
+
+        if not args.measurements.is_file():
+            raise ConfigError(f"--measurements={str(args.measurements)!r} is not a file; valid: a CSV with columns "
+                              "latency_ms and index or arch")
+        try:
+            df = pd.read_csv(args.measurements)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--measurements={str(args.measurements)!r} is not a readable CSV "
+                              f"({str(exc).splitlines()[0]}); valid: columns latency_ms and index or arch") from None
+        measured = own_device.parse_measurements(df, args.space)
+        table = own_device.predict(args.space, measured, args.seed, sources, args.method)
+        what = f"latency of all {len(table)} architectures from {len(measured)} measurements"
+    write_text(args.out, table.round(DECIMALS).to_csv(index=False))
+    print(f"{what} -> {args.out}")
+    return 0
 
 
 def check_out(path: Path) -> None:
@@ -348,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "search":
             return cmd_search(args)
+        if args.command == "transfer":
+            return cmd_transfer(args)
         if args.command == "list":
             print(json.dumps(_registries(), indent=2))
             return 0

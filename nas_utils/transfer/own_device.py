@@ -1,0 +1,140 @@
+"""Your own device: which architectures to measure, and the latency of every other one (``hwnas transfer``).
+
+Notebook 04 measures how well a latency predictor transfers to a device from k measurements; this
+module applies the same predictor to a device that is in no table, in two steps:
+
+1. :func:`suggest`: the k architectures to measure, chosen by the pre-registered sampler
+   (``params.yaml`` ``predictors.sampler``) from the space's encodings alone (no device data);
+2. :func:`predict`: given your k measurements, the latency of every architecture of the space, by
+   the pre-registered method (``predictors.method``), with the source devices of HELP's split of the
+   space (``ND`` for NB201, ``FD`` for FBNet: the setting notebook 04 scores) or any HELP devices you
+   name, calibrated to milliseconds by a least-squares line through your measurements.
+
+::
+
+    hwnas transfer suggest --space nb201 --k 20 --out to_measure.csv     # fill in its latency_ms column
+    hwnas transfer predict --measurements to_measure.csv --out predicted.csv
+
+The method reads only the measured rows of your device (a column that is missing everywhere else, so
+an accidental read would show as a missing prediction). What to expect: notebook 04's Spearman for
+the task nearest your situation (same space, a device family among the sources or not).
+
+>>> from nas_utils.transfer.own_device import parse_measurements
+>>> import pandas as pd
+>>> parse_measurements(pd.DataFrame({"index": [3, 7], "latency_ms": [1.5, 2.0]}), "nb201").tolist()
+[[3.0, 1.5], [7.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from nas_utils import config
+from nas_utils.errors import ConfigError
+from nas_utils.spaces import get_space
+from nas_utils.tables import load_archs
+from nas_utils.transfer.data import TaskData, load_task_data
+from nas_utils.transfer.in_loop import calibrate
+from nas_utils.transfer.methods import make_method
+from nas_utils.transfer.samplers import select
+from nas_utils.transfer.study import sample_features
+from nas_utils.transfer.tasks import TransferTask, get_task
+
+#: HELP's split per space, whose sources are the default ones (notebook 04 scores the method there)
+DEFAULT_SOURCES: dict[str, str] = {"nb201": "ND", "fbnet": "FD"}
+#: fewest measurements the stacked methods accept (their weights come from leave-one-out on the k samples)
+MIN_MEASUREMENTS = 5
+COLUMNS = ("index", "arch", "latency_ms")
+
+
+def sources_for(space: str, sources: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The source devices: ``sources`` if given (validated against the space's tables), else HELP's split's."""
+    if space not in DEFAULT_SOURCES:
+        raise ConfigError(f"--space={space!r} is not a transfer space; valid: {', '.join(DEFAULT_SOURCES)}")
+    return tuple(sources) if sources else get_task(DEFAULT_SOURCES[space]).sources
+
+
+def own_device_data(space: str, sources: Sequence[str] | None = None, measured: np.ndarray | None = None) -> TaskData:
+    """The task data of a device in no table: ``sources`` as the sources, one target column that holds
+    ``measured`` (rows ``measured[:, 0]``, ms ``measured[:, 1]``) and is missing (NaN) everywhere else."""
+    task = TransferTask(name=f"own_{space}", space=space, sources=sources_for(space, sources), targets=(),
+                        origin="your measurements")
+    data = load_task_data(task, config.load("predictors").n_pretrain(space))
+    column = np.full((len(data.X), 1), np.nan)
+    if measured is not None:
+        column[measured[:, 0].astype(np.int64), 0] = measured[:, 1]
+    return dataclasses.replace(data, tgt_lat=column)
+
+
+def suggest(space: str, k: int, seed: int = 0, sources: Sequence[str] | None = None) -> pd.DataFrame:
+    """The ``k`` architectures to measure (sampler ``predictors.sampler``, no device data), with an empty
+    ``latency_ms`` column to fill in."""
+    p = config.load("predictors")
+    data = own_device_data(space, sources)
+    idx = np.sort(select(p.sampler, sample_features(data, p.sampler), k, np.random.default_rng([seed, 99, 0]),
+                         data.cost[:, 0]))
+    return pd.DataFrame({"index": idx, "arch": get_space(space).to_strings(data.X[idx]), "latency_ms": np.nan})
+
+
+def parse_measurements(df: pd.DataFrame, space: str) -> np.ndarray:
+    """(row, ms) pairs from a table with ``latency_ms`` and ``index`` (benchmark row) or ``arch`` (string).
+
+    Raises:
+        ConfigError: a missing column, an unknown architecture or index, a repeated one, a latency that
+            is not a positive number, or fewer than :data:`MIN_MEASUREMENTS` measurements.
+    """
+    by_index = "index" in df.columns and df["index"].notna().all()
+    if "latency_ms" not in df.columns or not (by_index or "arch" in df.columns):
+        raise ConfigError(f"measurements have the columns {', '.join(map(str, df.columns))}; valid: latency_ms (ms) "
+                          "and index (every line filled) or arch")
+    X = load_archs(space)
+    if by_index:
+        rows = pd.to_numeric(df["index"], errors="coerce").to_numpy(dtype=np.float64)
+        ok = np.isfinite(rows) & (rows == np.round(rows)) & (rows >= 0) & (rows < len(X))
+        if not ok.all():
+            raise ConfigError(f"index {str(df['index'][~ok].iloc[0])!r} is not a row of {space}; "
+                              f"valid: integers 0..{len(X) - 1}")
+    else:
+        lookup = {s: i for i, s in enumerate(get_space(space).to_strings(X))}
+        unknown = [a for a in df["arch"] if a not in lookup]
+        if unknown:
+            raise ConfigError(f"arch {unknown[0]!r} is not an architecture of {space}; valid: the arch strings "
+                              f"that `hwnas transfer suggest` writes (e.g. {next(iter(lookup))})")
+        rows = np.array([lookup[a] for a in df["arch"]], dtype=np.float64)
+    ms = pd.to_numeric(df["latency_ms"], errors="coerce").to_numpy(dtype=np.float64)
+    if not (ok := ms > 0).all():  # NaN (a blank cell, text) fails ms > 0 too
+        first = int(np.flatnonzero(~ok)[0])
+        value = df["latency_ms"].iloc[first]
+        shown = "blank" if pd.isna(value) else repr(str(value))
+        raise ConfigError(f"latency_ms on data line {first + 1} is {shown}, not a measured latency; valid: a number "
+                          "> 0 (ms) on every line")
+    if (dup := pd.Series(rows).duplicated()).any():
+        raise ConfigError(f"architecture index {int(rows[dup.to_numpy()][0])} is measured twice; valid: one "
+                          "measurement per architecture (average repeats first)")
+    if len(rows) < MIN_MEASUREMENTS:
+        raise ConfigError(f"{len(rows)} measurements are too few; valid: at least {MIN_MEASUREMENTS} "
+                          "(notebook 04 scores k = 5, 10, 20)")
+    return np.column_stack([rows, ms])
+
+
+def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
+            method: str | None = None) -> pd.DataFrame:
+    """Latency (ms) of every architecture of ``space`` on your device from ``measured`` (row, ms) pairs,
+    by ``method`` (default: the pre-registered ``predictors.method``); measured rows keep their value in
+    ``measured_ms``."""
+    p = config.load("predictors")
+    name = method or p.method
+    data = own_device_data(space, sources, measured)
+    idx = measured[:, 0].astype(np.int64)
+    m = make_method(name, p.settings())
+    m.prepare(data, seed)
+    ms = calibrate(m.predict(data, 0, idx, seed), idx, measured[:, 1])
+    if not np.all(np.isfinite(ms)):
+        raise ConfigError(f"method {name!r} read an unmeasured row of your device; valid: a method that reads only "
+                          "the measured rows (e.g. the pre-registered one)")
+    return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(space).to_strings(data.X),
+                         "latency_ms": ms, "measured_ms": data.tgt_lat[:, 0]})
