@@ -415,3 +415,7 @@ def test_a_verdict_registered_after_its_tasks_result_was_seen_says_so() -> None:
     assert "registered after" not in f2_row
     assert "**misses** (registered after ND's result was seen)" in text  # HELP's protocol is ND too
     assert "Its verdict on ND is not independent evidence: its output-op features came from" in text
+    assert ("The loop runs `mlp`, the method registered for it with its settings; the headline's later registration "
+            "(`stack_linear_blocks_out`) did not change it.") in text
+    same = "\n".join(predictors_section(replace(s, method="mlp"), Path(".")))
+    assert "The loop runs" not in same  # the loop and the headline use one method: nothing to say

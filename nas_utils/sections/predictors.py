@@ -74,6 +74,9 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
                   f"({loop.saving_factor:.2f}x fewer{interval(loop.saving_factor_ci_low, loop.saving_factor_ci_high)}; "
                   f"goal >= {claims.LOOP_SAVING_GOAL.low:g}x: **{describe(loop_verdict(loop))}**; NASFLAT reports "
                   f"{claims.NASFLAT_NAS_SPEEDUP:g}x in wall-clock time, not judged: ours counts measurements).", ""]
+        if s.method is not None and loop.predictor != s.method:
+            lines[-2] += (f" The loop runs `{loop.predictor}`, the method registered for it with its settings; the "
+                          f"headline's later registration (`{s.method}`) did not change it.")
         if note := loop_settings_note(s):
             lines += [note, ""]
     lines += figure(root, "predictors", "k_curves", "Spearman vs number of target samples.")
