@@ -6,6 +6,7 @@ Examples::
     hwnas list                      # valid tactics, devices, datasets, predictors, spaces
     hwnas transfer suggest --k 20 --out to_measure.csv     # what to measure on your own device
     hwnas transfer predict --measurements to_measure.csv --out predicted.csv   # every latency from those
+    hwnas search --tactic hvgain --latency-file predicted.csv --out history.csv  # search for that device
     hwnas profile paper             # merge profiles/paper.yaml into params.yaml (comments kept)
     hwnas profile default           # undo it
     hwnas --version
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accuracy objective (default: cifar10; choices below)")
     s.add_argument("--device", default="gold_6226", choices=reg["devices"], metavar="DEVICE",
                    help="latency objective (default: gold_6226; choices below)")
+    s.add_argument("--latency-file", type=Path, default=None, metavar="CSV",
+                   help="latency of every architecture on your own device, one line each (columns latency_ms and "
+                        "index or arch, e.g. `hwnas transfer predict`'s output), in place of --device's table")
     s.add_argument("--budget", type=int, default=None,
                    help="real evaluations (default: params.yaml search.budget)")
     s.add_argument("--seed", type=int, default=0, help="random seed, integer >= 0 (default: 0)")
@@ -157,16 +161,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         table = own_device.suggest(args.space, args.k, args.seed, sources)
         what = f"{len(table)} architectures to measure; fill in latency_ms (ms), then `hwnas transfer predict`"
     else:
-        import pandas as pd
-
-        if not args.measurements.is_file():
-            raise ConfigError(f"--measurements={str(args.measurements)!r} is not a file; valid: a CSV with columns "
-                              "latency_ms and index or arch")
-        try:
-            df = pd.read_csv(args.measurements)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"--measurements={str(args.measurements)!r} is not a readable CSV "
-                              f"({str(exc).splitlines()[0]}); valid: columns latency_ms and index or arch") from None
+        df = _read_csv(args.measurements, "--measurements", "columns latency_ms and index or arch")
         measured = own_device.parse_measurements(df, args.space)
         table = own_device.predict(args.space, measured, args.seed, sources, args.method)
         what = f"latency of all {len(table)} architectures from {len(measured)} measurements"
@@ -298,7 +293,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     from nas_utils.evaluators import load_benchmark
     from nas_utils.search import make_tactic, run_search
 
-    bench = load_benchmark(args.space, args.dataset, args.device)
+    if args.latency_file is not None:
+        bench = _own_device_benchmark(args)
+    else:
+        bench = load_benchmark(args.space, args.dataset, args.device)
     if budget > bench.space.size:
         raise ConfigError(f"--budget={budget} is out of range; valid: [1, {bench.space.size}] (the size of {args.space})")
     tactic = make_tactic(args.tactic, **params)  # validates names and types before the search
@@ -327,6 +325,29 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"{args.tactic}: {len(history)} evaluations in {cpu:.1f} CPU s, final normalised HV {history['hv'].iloc[-1]:.4f}"
           + (f"; history -> {args.out}" if args.out else ""))
     return 0
+
+
+def _read_csv(path: Path, option: str, expected: str) -> Any:
+    """A CSV the user names, or one line saying why it cannot be read."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise ConfigError(f"{option}={str(path)!r} is not a file; valid: a CSV with {expected}")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{option}={str(path)!r} is not a readable CSV ({str(exc).splitlines()[0]}); "
+                          f"valid: a CSV with {expected}") from None
+
+
+def _own_device_benchmark(args: argparse.Namespace) -> Any:
+    """The benchmark with ``--latency-file``'s latencies; ``args.device`` becomes the file's label."""
+    from nas_utils.transfer import own_device
+
+    latency = own_device.latency_table(
+        _read_csv(args.latency_file, "--latency-file", "columns latency_ms and index or arch"), args.space)
+    args.device = f"file:{args.latency_file.name}"
+    return own_device.benchmark(args.dataset, latency, args.device)
 
 
 def _default_budget(args: argparse.Namespace) -> int:
@@ -365,10 +386,14 @@ def _finish(history: Any, bench: Any, args: argparse.Namespace) -> Any:
 
 def _meta(args: argparse.Namespace, bench: Any, budget: int, params: dict[str, Any], source: str,
           complete: bool, cpu_s: float | None) -> dict[str, Any]:
-    where = {"accuracy": f"test accuracy on {args.dataset}", "latency": f"on device {args.device}"}
+    device = (f"on your device, from {args.latency_file}" if getattr(args, "latency_file", None) is not None
+              else f"on device {args.device}")
+    where = {"accuracy": f"test accuracy on {args.dataset}", "latency": device}
     units = {o.name: f"{o.unit} {where.get(o.name, '')} ({'min' if o.minimize else 'max'}imised)".replace("  ", " ")
              for o in bench.objectives}
-    units["hv"] = "normalised hypervolume of the evaluations so far (1 = the benchmark's true Pareto front)"
+    units["hv"] = ("normalised hypervolume of the evaluations so far (1 = the "
+                   + ("front of the space under the file's latencies)" if getattr(args, "latency_file", None) is not None
+                      else "benchmark's true Pareto front)"))
     return {
         "tactic": args.tactic, "space": args.space, "dataset": args.dataset, "device": args.device,
         "budget": budget, "seed": args.seed, "complete": complete,

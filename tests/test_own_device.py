@@ -89,3 +89,23 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, caps
         assert err.startswith("error: ") and "valid" in err and len(err.splitlines()) == 1, err
     assert main(["transfer", "suggest", "--out", str(tmp_path / "p.json")]) == 2
     assert not list(tmp_path.glob("p.*"))
+
+
+def test_a_search_on_a_latency_file_is_the_search_on_that_table(tmp_path: Path) -> None:
+    """`hwnas search --latency-file` with a HELP device's own table gives that device's search, evaluation for
+    evaluation; a file that misses architectures stops with one line and writes nothing."""
+    table = tmp_path / "gold.csv"
+    pd.DataFrame({"index": np.arange(15625), "latency_ms": load_latency("nb201", ["gold_6226"])[:, 0]}).to_csv(
+        table, index=False)
+    runs = {}
+    for name, extra in (("file", ["--latency-file", str(table)]), ("device", ["--device", "gold_6226"])):
+        out = tmp_path / f"{name}.csv"
+        assert main(["search", "--tactic", "nsga2", "--budget", "40", "--quiet", "--out", str(out), *extra]) == 0
+        runs[name] = pd.read_csv(out)
+    assert (runs["file"]["device"] == "file:gold.csv").all()
+    cols = [c for c in runs["device"].columns if c != "device"]
+    assert runs["file"][cols].equals(runs["device"][cols])
+    short = tmp_path / "short.csv"
+    pd.read_csv(table).head(100).to_csv(short, index=False)
+    assert main(["search", "--tactic", "nsga2", "--latency-file", str(short), "--out", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.csv").exists()

@@ -14,6 +14,10 @@ module applies the same predictor to a device that is in no table, in two steps:
 
     hwnas transfer suggest --space nb201 --k 20 --out to_measure.csv     # fill in its latency_ms column
     hwnas transfer predict --measurements to_measure.csv --out predicted.csv
+    hwnas search --tactic hvgain --dataset cifar10 --latency-file predicted.csv --out history.csv
+
+The last line searches NAS-Bench-201 with the benchmark's accuracy and your device's predicted latency
+(:func:`benchmark`); measure the front it reports on the device before you trust it.
 
 The method reads only the measured rows of your device (a column that is missing everywhere else, so
 an accidental read would show as a missing prediction). What to expect: notebook 04's Spearman for
@@ -35,8 +39,9 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
+from nas_utils.evaluators import ACCURACY, LATENCY, TabularBenchmark
 from nas_utils.spaces import get_space
-from nas_utils.tables import load_archs
+from nas_utils.tables import load_accuracy, load_archs
 from nas_utils.transfer.data import TaskData, load_task_data
 from nas_utils.transfer.in_loop import calibrate
 from nas_utils.transfer.methods import make_method
@@ -138,3 +143,28 @@ def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[s
                           "the measured rows (e.g. the pre-registered one)")
     return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(space).to_strings(data.X),
                          "latency_ms": ms, "measured_ms": data.tgt_lat[:, 0]})
+
+
+def latency_table(df: pd.DataFrame, space: str) -> np.ndarray:
+    """Every architecture's latency (ms, benchmark row order) from a table with one line per architecture,
+    such as :func:`predict`'s (columns ``latency_ms`` and ``index`` or ``arch``; other columns are ignored).
+
+    Raises:
+        ConfigError: what :func:`parse_measurements` rejects, or a table that misses architectures.
+    """
+    pairs = parse_measurements(df, space)
+    n = len(load_archs(space))
+    if len(pairs) != n:
+        raise ConfigError(f"the latency table has {len(pairs)} architectures; valid: all {n} of {space}, one line "
+                          "each (`hwnas transfer predict` writes such a table)")
+    column = np.empty(n)
+    column[pairs[:, 0].astype(np.int64)] = pairs[:, 1]
+    return column
+
+
+def benchmark(dataset: str, latency_ms: np.ndarray, label: str) -> TabularBenchmark:
+    """NAS-Bench-201 with the benchmark's accuracy on ``dataset`` and the given latency of every cell (your
+    device's, e.g. predicted): a search on it is a search for your device."""
+    space = "nb201"
+    F = np.column_stack([load_accuracy(space, dataset), latency_ms])
+    return TabularBenchmark(get_space(space), load_archs(space), F, (ACCURACY, LATENCY), f"{space}/{dataset}/{label}")
