@@ -144,6 +144,9 @@ def _add_transfer(sub: Any) -> None:
                            help="your measurements: columns latency_ms (ms) and index or arch, e.g. the suggest "
                                 "file filled in")
             q.add_argument("--method", default=None, help="transfer method (default: params.yaml predictors.method)")
+            q.add_argument("--check", action="store_true",
+                           help="also print the leave-one-out Spearman over your measurements (each predicted from "
+                                "the others; k more predictions)")
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
@@ -165,6 +168,10 @@ def cmd_transfer(args: argparse.Namespace) -> int:
         measured = own_device.parse_measurements(df, args.space)
         table = own_device.predict(args.space, measured, args.seed, sources, args.method)
         what = f"latency of all {len(table)} architectures from {len(measured)} measurements"
+        if args.check:
+            rho = own_device.leave_one_out(args.space, measured, args.seed, sources, args.method)
+            what += (f" (leave-one-out Spearman over them {rho:.3f}: each predicted from the other "
+                     f"{len(measured) - 1}, a rough check with {len(measured)} points' noise)")
     write_text(args.out, table.round(DECIMALS).to_csv(index=False))
     print(f"{what} -> {args.out}")
     return 0

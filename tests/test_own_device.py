@@ -40,7 +40,8 @@ def test_suggest_is_k_distinct_architectures_without_device_data_and_fixed_by_th
     assert own_device.suggest("nb201", 10, seed=0).equals(a) and not own_device.suggest("nb201", 10, seed=1).equals(a)
 
 
-def test_predict_reads_only_the_measured_rows_and_ranks_the_device(filled: Path, tmp_path: Path) -> None:
+def test_predict_reads_only_the_measured_rows_and_ranks_the_device(filled: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "predicted.csv"
     assert main(["transfer", "predict", "--measurements", str(filled), "--out", str(out)]) == 0
     p = pd.read_csv(out)
@@ -54,8 +55,13 @@ def test_predict_reads_only_the_measured_rows_and_ranks_the_device(filled: Path,
     by_arch = tmp_path / "by_arch.csv"
     m.drop(columns="index").to_csv(by_arch, index=False)
     out2 = tmp_path / "predicted2.csv"
-    assert main(["transfer", "predict", "--measurements", str(by_arch), "--out", str(out2)]) == 0
-    assert pd.read_csv(out2).equals(p)  # arch strings or indices: the same prediction
+    capsys.readouterr()
+    assert main(["transfer", "predict", "--measurements", str(by_arch), "--out", str(out2), "--check"]) == 0
+    assert pd.read_csv(out2).equals(p)  # arch strings or indices: the same prediction; --check changes nothing
+    said = capsys.readouterr().out
+    rho = float(said.split("leave-one-out Spearman over them ", 1)[1].split(":", 1)[0])
+    measured = own_device.parse_measurements(m, "nb201")
+    assert rho == round(own_device.leave_one_out("nb201", measured), 3) and 0.5 < rho <= 1
 
 
 def test_sources_default_to_helps_split_of_the_space() -> None:

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
@@ -44,7 +45,7 @@ from nas_utils.spaces import get_space
 from nas_utils.tables import load_accuracy, load_archs
 from nas_utils.transfer.data import TaskData, load_task_data
 from nas_utils.transfer.in_loop import calibrate
-from nas_utils.transfer.methods import make_method
+from nas_utils.transfer.methods import TransferMethod, make_method
 from nas_utils.transfer.samplers import select
 from nas_utils.transfer.study import sample_features
 from nas_utils.transfer.tasks import TransferTask, get_task
@@ -126,23 +127,41 @@ def parse_measurements(df: pd.DataFrame, space: str) -> np.ndarray:
     return np.column_stack([rows, ms])
 
 
+def _prepared(space: str, measured: np.ndarray, seed: int, sources: Sequence[str] | None,
+              method: str | None) -> tuple[TaskData, TransferMethod, str]:
+    """Your device's task data and the method (default: ``predictors.method``), prepared on the sources."""
+    p = config.load("predictors")
+    name = method or p.method
+    data = own_device_data(space, sources, measured)
+    m = make_method(name, p.settings())
+    m.prepare(data, seed)
+    return data, m, name
+
+
 def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
             method: str | None = None) -> pd.DataFrame:
     """Latency (ms) of every architecture of ``space`` on your device from ``measured`` (row, ms) pairs,
     by ``method`` (default: the pre-registered ``predictors.method``); measured rows keep their value in
     ``measured_ms``."""
-    p = config.load("predictors")
-    name = method or p.method
-    data = own_device_data(space, sources, measured)
+    data, m, name = _prepared(space, measured, seed, sources, method)
     idx = measured[:, 0].astype(np.int64)
-    m = make_method(name, p.settings())
-    m.prepare(data, seed)
     ms = calibrate(m.predict(data, 0, idx, seed), idx, measured[:, 1])
     if not np.all(np.isfinite(ms)):
         raise ConfigError(f"method {name!r} read an unmeasured row of your device; valid: a method that reads only "
                           "the measured rows (e.g. the pre-registered one)")
     return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(space).to_strings(data.X),
                          "latency_ms": ms, "measured_ms": data.tgt_lat[:, 0]})
+
+
+def leave_one_out(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
+                  method: str | None = None) -> float:
+    """Spearman between your k measurements and their leave-one-out predictions (each from the other k - 1):
+    a rough check of the ranking on your device, with k points' noise (notebook 04 scores every architecture)."""
+    data, m, _ = _prepared(space, measured, seed, sources, method)
+    idx, ms = measured[:, 0].astype(np.int64), measured[:, 1]
+    held = [calibrate(m.predict(data, 0, np.delete(idx, i), seed), np.delete(idx, i), np.delete(ms, i))[idx[i]]
+            for i in range(len(idx))]
+    return float(spearmanr(held, ms).statistic)
 
 
 def latency_table(df: pd.DataFrame, space: str) -> np.ndarray:
