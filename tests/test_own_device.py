@@ -115,3 +115,20 @@ def test_a_search_on_a_latency_file_is_the_search_on_that_table(tmp_path: Path) 
     pd.read_csv(table).head(100).to_csv(short, index=False)
     assert main(["search", "--tactic", "nsga2", "--latency-file", str(short), "--out", str(tmp_path / "x.csv")]) == 2
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_method_that_reads_more_of_the_target_says_so_and_is_refused_before_training(
+        filled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HELP's faithful label scaling reads the min and max of the target's trimmed train pool: the information-budget
+    table says so, and a device in no table cannot give it (one line, before any meta-training)."""
+    from nas_utils import config
+    from nas_utils.experiments.predictor_transfer import budget_table
+
+    budget = budget_table(config.load("predictors")).set_index("method")["target_measurements"]
+    assert budget["help"] == ("k + 10, and the min and max latency of the target's trimmed train pool (HELP's label "
+                              "scaling)")
+    assert budget["stack_linear_blocks_out"] == "k"
+    out = tmp_path / "p.csv"
+    assert main(["transfer", "predict", "--measurements", str(filled), "--method", "help", "--out", str(out)]) == 2
+    assert "also reads the min and max latency of the target's trimmed train pool" in capsys.readouterr().err
+    assert not out.exists()

@@ -293,6 +293,8 @@ def budget_table(cfg: PredictorsConfig, recorded: bool = False) -> pd.DataFrame:
         full = "full source tables" in source
         measured = ("0 (zero-shot)" if isinstance(m, CostBaseline) else
                     f"k + {m.extra_target_measurements}" if m.extra_target_measurements else "k")
+        if m.target_extra:
+            measured += f", and {m.target_extra}"
         label = (f"{name} [reads full source tables]" if full else name) + (
             f" [HELP at its {HelpSpec().episodes_fbnet:,} FBNet episodes, run beside the stage]"
             if name == HELP_RECORD_METHOD else "")

@@ -268,6 +268,8 @@ class Help(TransferMethod):
         if spec.target_scale not in TARGET_SCALES:
             raise ConfigError(f"help target_scale={spec.target_scale!r} is unknown; valid: {', '.join(TARGET_SCALES)}")
         self.spec = spec
+        if spec.target_scale == "pool":  # HELP's loader: two numbers a new device would not have
+            self.target_extra = "the min and max latency of the target's trimmed train pool (HELP's label scaling)"
         self.net: HelpNet | None = None
         self.modulator: Modulator | None = None
         self.alpha: dict[str, torch.Tensor] = {}

@@ -65,6 +65,8 @@ class TransferMethod(ABC):
     #: what the method reads besides the k target samples (information-budget table)
     source_data: str = "none"
     extra_target_measurements: int = 0
+    #: what else it reads of the target device beyond those measurements ("" for nothing)
+    target_extra: str = ""
     #: predictions may depend on earlier predict calls (NASFLAT's carried fine-tuning); methods
     #: without such state give the same scores for the same (target, samples, seed) under every protocol
     stateful: bool = False

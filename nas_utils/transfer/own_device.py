@@ -134,6 +134,14 @@ def _prepared(space: str, measured: np.ndarray, seed: int, sources: Sequence[str
     name = method or p.method
     data = own_device_data(space, sources, measured)
     m = make_method(name, p.settings())
+    if m.target_extra:
+        raise ConfigError(f"method {name!r} also reads {m.target_extra}, which a device in no table does not "
+                          "have; valid: a method that reads only your measurements (e.g. the "
+                          "default, predictors.method)")
+    if m.extra_target_measurements and np.isnan(data.tgt_lat[data.help_ref, 0]).any():
+        raise ConfigError(f"method {name!r} also reads HELP's {m.extra_target_measurements} reference architectures "
+                          f"of your device, indices {', '.join(map(str, data.help_ref))}; valid: measure them too, or "
+                          "a method that reads only your samples (e.g. the default, predictors.method)")
     m.prepare(data, seed)
     return data, m, name
 
@@ -145,10 +153,11 @@ def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[s
     ``measured_ms``."""
     data, m, name = _prepared(space, measured, seed, sources, method)
     idx = measured[:, 0].astype(np.int64)
-    ms = calibrate(m.predict(data, 0, idx, seed), idx, measured[:, 1])
-    if not np.all(np.isfinite(ms)):
-        raise ConfigError(f"method {name!r} read an unmeasured row of your device; valid: a method that reads only "
-                          "the measured rows (e.g. the pre-registered one)")
+    scores = m.predict(data, 0, idx, seed)
+    if not np.all(np.isfinite(scores)):
+        raise ConfigError(f"method {name!r} read rows of your device that are not measured; valid: a method that "
+                          "reads only the measured rows (e.g. the default, predictors.method)")
+    ms = calibrate(scores, idx, measured[:, 1])
     return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(space).to_strings(data.X),
                          "latency_ms": ms, "measured_ms": data.tgt_lat[:, 0]})
 
