@@ -54,7 +54,6 @@ from nas_utils.transfer.tasks import TransferTask, get_task
 DEFAULT_SOURCES: dict[str, str] = {"nb201": "ND", "fbnet": "FD"}
 #: fewest measurements the stacked methods accept (their weights come from leave-one-out on the k samples)
 MIN_MEASUREMENTS = 5
-COLUMNS = ("index", "arch", "latency_ms")
 
 
 def sources_for(space: str, sources: Sequence[str] | None = None) -> tuple[str, ...]:
