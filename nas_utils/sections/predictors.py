@@ -65,7 +65,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
                  f"{seen_first(r.method, r.task)}" for p, r, v in rows]
         lines += ["", f"HELP's own protocol (ND, k=10, 800 trimmed query architectures), ours {rows[0][1].method} vs "
                   f"HELP's published {claims.HELP_ND_MEAN} (HELP measured 10 support and its 10 reference architectures "
-                  f"on each target): " + "; ".join(parts) + ".", ""]
+                  "on each target, and its loader scaled the labels by the min and max latency of the target's trimmed "
+                  "train pool, two numbers ours does not read): " + "; ".join(parts) + ".", ""]
     loop = s.search_loop
     if loop:
         lines += [f"Predictor in the search loop ({loop.tactic} on {loop.target}, {loop.seeds} (cell, seed) runs): the same "
