@@ -419,3 +419,21 @@ def test_a_verdict_registered_after_its_tasks_result_was_seen_says_so() -> None:
             "(`stack_linear_blocks_out`) did not change it.") in text
     same = "\n".join(predictors_section(replace(s, method="mlp"), Path(".")))
     assert "The loop runs" not in same  # the loop and the headline use one method: nothing to say
+
+
+def test_the_worth_of_helps_train_pool_range_is_read_off_the_development_record() -> None:
+    """HELP's loader scales a target's labels by its train-pool range: section 2 states what that is worth on the
+    development target at this run's episodes (both scales in the record), and says nothing without both."""
+    from dataclasses import replace
+
+    from nas_utils.sections.predictors import help_scale_note, predictors_section
+
+    s = summaries.predictors()
+    note = help_scale_note(s)
+    assert note == ("What the target's train-pool range is worth to HELP (development target dev_ND, 500 episodes, 3 "
+                    "trials, HELP's protocol; record `help_episodes.csv`): 0.800 [0.750, 0.850] with the support labels "
+                    "scaled by it, as HELP's loader does and this run does, against 0.700 scaled by the target's own "
+                    "measurements only.")
+    assert note in "\n".join(predictors_section(s, Path(".")))
+    assert help_scale_note(replace(s, help_episodes=2000)) == ""  # no 'measured' row at 2,000 episodes
+    assert "and this run does" not in help_scale_note(replace(s, help_target_scale="measured"))

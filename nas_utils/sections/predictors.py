@@ -52,6 +52,8 @@ def predictors_section(s: PredictorsSummary, root: Path) -> list[str]:
         lines[-1] += (f" Its verdict on {', '.join(reg.seen_first)} is not independent evidence: {reg.why_seen} "
                       "(the record discloses the order of events).")
     lines += ["", *information_budget_lines(s)]
+    if note := help_scale_note(s):
+        lines += ["", note]
     if (h := s.help_row()) is not None:
         lines += ["", f"HELP (our implementation, 10 support + 10 reference measurements) on its own protocol: "
                   f"{h.spearman:.3f}{interval(h.ci_low, h.ci_high, 3)} vs its published {claims.HELP_ND_MEAN}."]
@@ -162,6 +164,21 @@ def seen_first(method: str | None, task: str) -> str:
     had been seen: such a verdict is not independent evidence (the report's glance table uses it too)."""
     reg = registration(method)
     return f" (registered after {task}'s result was seen)" if reg is not None and task in reg.seen_first else ""
+
+
+def help_scale_note(s: PredictorsSummary) -> str:
+    """What HELP's two train-pool numbers of the target are worth: the development record at this run's episodes,
+    labels scaled by the pool's range (HELP's loader) against by the target's own measurements."""
+    rows = {r.target_scale: r for r in s.help_budget if r.task.startswith("dev_") and r.episodes == s.help_episodes}
+    if {"pool", "measured"} - set(rows):
+        return ""
+    pool, own = rows["pool"], rows["measured"]
+    return (f"What the target's train-pool range is worth to HELP (development target {pool.task}, {pool.episodes} "
+            f"episodes, {pool.trials} trials, HELP's protocol; record `help_episodes.csv`): "
+            f"{pool.spearman:.3f}{interval(pool.ci_low, pool.ci_high, 3)} with the support labels scaled by it, "
+            f"as HELP's loader does{' and this run does' if s.help_target_scale == 'pool' else ''}, against "
+            f"{own.spearman:.3f}"
+            f"{interval(own.ci_low, own.ci_high, 3)} scaled by the target's own measurements only.")
 
 
 def information_budget_lines(s: PredictorsSummary) -> list[str]:
