@@ -56,6 +56,7 @@ def _registries() -> dict[str, list[str]]:
         "devices": devices_for("nb201"),
         "predictors": list(names.PREDICTORS),
         "all spaces": list(names.SPACES),
+        "transfer methods": list(names.TRANSFER_METHODS),
     }
 
 
@@ -129,7 +130,7 @@ def _add_transfer(sub: Any) -> None:
     for name, text in (("suggest", "the k architectures to measure (no device data; fill in latency_ms)"),
                        ("predict", "the latency of every architecture from your measurements")):
         q = steps.add_parser(name, help=text, description=text)
-        q.add_argument("--space", default="nb201", choices=["nb201", "fbnet"], metavar="SPACE",
+        q.add_argument("--space", default="nb201", choices=list(names.TRANSFER_SPACES), metavar="SPACE",
                        help="nb201 (15,625 cells) or fbnet (HELP's 5,000 networks); default: nb201")
         q.add_argument("--sources", default=None, metavar="DEV,DEV,...",
                        help="HELP devices to transfer from (default: HELP's split, ND's sources for nb201, FD's for "
@@ -143,7 +144,8 @@ def _add_transfer(sub: Any) -> None:
             q.add_argument("--measurements", type=Path, required=True, metavar="CSV",
                            help="your measurements: columns latency_ms (ms) and index or arch, e.g. the suggest "
                                 "file filled in")
-            q.add_argument("--method", default=None, help="transfer method (default: params.yaml predictors.method)")
+            q.add_argument("--method", default=None, choices=list(names.TRANSFER_METHODS), metavar="METHOD",
+                           help="transfer method (default: params.yaml predictors.method; `hwnas list` names them)")
             q.add_argument("--check", action="store_true",
                            help="also print the leave-one-out Spearman over your measurements (each predicted from "
                                 "the others; k more predictions)")

@@ -26,3 +26,11 @@ SPACES = ("fbnet", "nb201")
 
 TABULAR_SPACES = ("nb201",)
 """Spaces with accuracy data (``nas_utils.evaluators.load_benchmark``)."""
+
+TRANSFER_METHODS = ("flops", "gnn", "gnn_help", "gnn_nosupp", "help", "mlp", "nearest_source", "op_ridge", "params",
+                    "scratch_mlp", "scratch_ridge", "scratch_xgb", "source_op_ridge", "source_ridge", "stack", "stack_gnn",
+                    "stack_linear", "stack_linear_blocks", "stack_linear_blocks_out", "stack_select")
+"""``nas_utils.transfer.methods.METHODS.names()``"""
+
+TRANSFER_SPACES = ("nb201", "fbnet")
+"""Spaces with latency tables to transfer from (``nas_utils.transfer.own_device.DEFAULT_SOURCES``)."""

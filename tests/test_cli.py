@@ -48,6 +48,11 @@ def test_names_match_registries() -> None:
     assert list(names.PREDICTORS) == PREDICTORS.names()
     assert list(names.SPACES) == SPACES.names()
     assert list(names.DATASETS) == sorted(DATASETS)
+    from nas_utils.transfer.methods import METHODS
+    from nas_utils.transfer.own_device import DEFAULT_SOURCES
+
+    assert list(names.TRANSFER_METHODS) == METHODS.names()
+    assert list(names.TRANSFER_SPACES) == list(DEFAULT_SOURCES)
 
 
 def test_usage_line_does_not_list_devices() -> None:
