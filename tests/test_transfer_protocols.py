@@ -262,3 +262,18 @@ def test_helps_fbnet_record_holds_the_stages_help_jobs_and_the_stage_uses_only_r
     assert list(used.task) == ["F1"] and "settings" not in used
     assert pt.help_record_rows(replace(cfg, seed=cfg.seed + 1), path).empty
     assert pt.help_record_rows(cfg, tmp_path / "absent.csv").empty
+
+
+def test_paired_comparison_reads_each_space_apart() -> None:
+    """A variant that changes NB201 only (the output-op block) shows its NB201 difference undiluted by the FBNet
+    tasks it cannot touch (the third registration's lesson), beside the mean over all tasks."""
+    from nas_utils.transfer.development import paired_comparison
+    from nas_utils.transfer.stacking import LINEAR_BLOCKS, LINEAR_BLOCKS_OUT
+
+    t = paired_comparison({"base": LINEAR_BLOCKS, "out": LINEAR_BLOCKS_OUT}, "base", k=5, trials=2,
+                          tasks=("dev_ND", "dev_FD"))
+    out = t.loc["out"]
+    assert out["diff_fbnet"] == out["diff_fbnet_low"] == out["diff_fbnet_high"] == 0  # FBNet: identical predictions
+    assert out["diff_nb201"] == pytest.approx(out["dev_ND"] - t.loc["base", "dev_ND"], abs=1e-4)
+    assert out["diff"] == pytest.approx((out["diff_nb201"] + out["diff_fbnet"]) / 2, abs=1e-4)
+    assert "diff_nb201" not in paired_comparison({"base": LINEAR_BLOCKS}, "base", k=5, trials=2, tasks=("dev_ND",))

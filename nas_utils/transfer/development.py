@@ -114,7 +114,10 @@ def paired_comparison(specs: Mapping[str, StackSpec], baseline: str, k: int = 20
 
     Rows: candidates; columns: mean Spearman per task and over tasks, then the difference to
     ``baseline`` of the per-trial mean over tasks (every candidate sees the same k samples in a
-    trial) with its 95 % Student-t interval over trials (``diff_low``, ``diff_high``).
+    trial) with its 95 % Student-t interval over trials (``diff_low``, ``diff_high``). Where the
+    tasks span several spaces, the same per space (``diff_<space>``, ``..._low``, ``..._high``): a
+    variant that changes one space only is diluted by the others' tasks in the overall mean (the
+    third registration's lesson, data/preregistration/predictors/README.md).
     """
     if any(set(sp.components) & {"gnn", "mlp"} for sp in specs.values()):
         raise ValueError("paired_comparison scores regressions only (the networks' pre-training is not paired)")
@@ -123,10 +126,17 @@ def paired_comparison(specs: Mapping[str, StackSpec], baseline: str, k: int = 20
     per_trial = df.groupby(["candidate", "task", "trial"]).spearman.mean().reset_index()
     table = per_trial.pivot_table(index="candidate", columns="task", values="spearman", aggfunc="mean")[list(tasks)]
     table["mean"] = table.mean(axis=1)
-    over = per_trial.groupby(["candidate", "trial"]).spearman.mean().unstack("trial")
-    diff = over.sub(over.loc[baseline], axis=1)
-    half = stats.t.ppf(0.975, max(trials - 1, 1)) * diff.std(axis=1) / np.sqrt(trials)
-    table["diff"], table["diff_low"], table["diff_high"] = diff.mean(axis=1), diff.mean(axis=1) - half, diff.mean(axis=1) + half
+    spaces = {t: get_task(t).space for t in tasks}
+    groups = {"": list(tasks)}
+    if len(set(spaces.values())) > 1:
+        groups |= {f"_{sp}": [t for t in tasks if spaces[t] == sp] for sp in dict.fromkeys(spaces.values())}
+    for suffix, group in groups.items():
+        rows = per_trial[per_trial.task.isin(group)]
+        over = rows.groupby(["candidate", "trial"]).spearman.mean().unstack("trial")
+        diff = over.sub(over.loc[baseline], axis=1)
+        half = stats.t.ppf(0.975, max(trials - 1, 1)) * diff.std(axis=1) / np.sqrt(trials)
+        table[f"diff{suffix}"] = diff.mean(axis=1)
+        table[f"diff{suffix}_low"], table[f"diff{suffix}_high"] = table[f"diff{suffix}"] - half, table[f"diff{suffix}"] + half
     table["k"], table["trials"], table["seed"] = k, trials, seed
     return table.sort_values("mean", ascending=False).round(4)
 
