@@ -168,10 +168,11 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     else:
         df = _read_csv(args.measurements, "--measurements", "columns latency_ms and index or arch")
         measured = own_device.parse_measurements(df, args.space)
-        table = own_device.predict(args.space, measured, args.seed, sources, args.method)
+        prepared = own_device.prepare(args.space, measured, args.seed, sources, args.method)  # once for both
+        table = prepared.predict()
         what = f"latency of all {len(table)} architectures from {len(measured)} measurements"
         if args.check:
-            rho = own_device.leave_one_out(args.space, measured, args.seed, sources, args.method)
+            rho = prepared.leave_one_out()
             what += (f" (leave-one-out Spearman over them {rho:.3f}: each predicted from the other "
                      f"{len(measured) - 1}, a rough check with {len(measured)} points' noise)")
     write_text(args.out, table.round(DECIMALS).to_csv(index=False))

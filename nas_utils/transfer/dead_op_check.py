@@ -1,8 +1,8 @@
-"""The dead-op development check of the latency predictors (issue 12; chooses nothing this session).
+"""The dead-op development check of the latency predictors (issue 12; the record behind the third registration).
 
 raspi4 (an ND test target) and pixel3 (an ND source) drop the NB201 ops that cannot reach the output
-(:func:`nas_utils.spaces.nb201_output_ops`). ``stack_linear_blocks_out`` is the registered
-``stack_linear_blocks`` with its operation features extended by the ops that reach the output. This
+(:func:`nas_utils.spaces.nb201_output_ops`). ``stack_linear_blocks_out`` is the second
+registration's ``stack_linear_blocks`` with its operation features extended by the ops that reach the output. This
 script compares the two, paired by sample draw (:func:`~nas_utils.transfer.development.paired_comparison`),
 on the development task that holds pixel3 out of ND's sources
 (:data:`~nas_utils.transfer.tasks.DEAD_OP_DEV_TASK`) and on the development tasks
@@ -33,7 +33,7 @@ SPECS = {BASELINE: LINEAR_BLOCKS, "stack_linear_blocks_out": LINEAR_BLOCKS_OUT}
 
 def check(trials: int = 10, seed: int = 2, k: int = 20) -> pd.DataFrame:
     """One row per (task group, candidate): mean Spearman per task, the paired difference to the
-    registered stack over the group's tasks, with its 95 % t interval over trials."""
+    second registration's stack over the group's tasks, with its 95 % t interval over trials."""
     groups = {"dead_op": (DEAD_OP_DEV_TASK,), "dev_tasks": DEV_TASKS}
     tables = [paired_comparison(SPECS, BASELINE, k=k, trials=trials, seed=seed, tasks=tasks).assign(group=group)
               for group, tasks in groups.items()]

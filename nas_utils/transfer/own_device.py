@@ -126,9 +126,42 @@ def parse_measurements(df: pd.DataFrame, space: str) -> np.ndarray:
     return np.column_stack([rows, ms])
 
 
-def _prepared(space: str, measured: np.ndarray, seed: int, sources: Sequence[str] | None,
-              method: str | None) -> tuple[TaskData, TransferMethod, str]:
-    """Your device's task data and the method (default: ``predictors.method``), prepared on the sources."""
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The method prepared on the sources for your device, ready to predict from ``measured`` (row, ms) pairs."""
+
+    space: str
+    data: TaskData
+    method: TransferMethod
+    name: str
+    measured: np.ndarray
+    seed: int
+
+    def _ms(self, idx: np.ndarray, ms: np.ndarray) -> np.ndarray:
+        """Latency of every architecture from the measurements at rows ``idx``."""
+        scores = self.method.predict(self.data, 0, idx, self.seed)
+        if not np.all(np.isfinite(scores)):
+            raise ConfigError(f"method {self.name!r} read rows of your device that are not measured; valid: a method "
+                              "that reads only the measured rows (e.g. the default, predictors.method)")
+        return calibrate(scores, idx, ms)
+
+    def predict(self) -> pd.DataFrame:
+        """:func:`predict`'s table."""
+        ms = self._ms(self.measured[:, 0].astype(np.int64), self.measured[:, 1])
+        return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(self.space).to_strings(self.data.X),
+                             "latency_ms": ms, "measured_ms": self.data.tgt_lat[:, 0]})
+
+    def leave_one_out(self) -> float:
+        """:func:`leave_one_out`'s Spearman."""
+        idx, ms = self.measured[:, 0].astype(np.int64), self.measured[:, 1]
+        held = [self._ms(np.delete(idx, i), np.delete(ms, i))[idx[i]] for i in range(len(idx))]
+        return float(spearmanr(held, ms).statistic)
+
+
+def prepare(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
+            method: str | None = None) -> Prepared:
+    """Your device's task data and the method (default: ``predictors.method``), prepared on the sources once
+    for :meth:`Prepared.predict` and :meth:`Prepared.leave_one_out`."""
     p = config.load("predictors")
     name = method or p.method
     data = own_device_data(space, sources, measured)
@@ -142,7 +175,7 @@ def _prepared(space: str, measured: np.ndarray, seed: int, sources: Sequence[str
                           f"of your device, indices {', '.join(map(str, data.help_ref))}; valid: measure them too, or "
                           "a method that reads only your samples (e.g. the default, predictors.method)")
     m.prepare(data, seed)
-    return data, m, name
+    return Prepared(space, data, m, name, measured, seed)
 
 
 def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
@@ -150,26 +183,14 @@ def predict(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[s
     """Latency (ms) of every architecture of ``space`` on your device from ``measured`` (row, ms) pairs,
     by ``method`` (default: the pre-registered ``predictors.method``); measured rows keep their value in
     ``measured_ms``."""
-    data, m, name = _prepared(space, measured, seed, sources, method)
-    idx = measured[:, 0].astype(np.int64)
-    scores = m.predict(data, 0, idx, seed)
-    if not np.all(np.isfinite(scores)):
-        raise ConfigError(f"method {name!r} read rows of your device that are not measured; valid: a method that "
-                          "reads only the measured rows (e.g. the default, predictors.method)")
-    ms = calibrate(scores, idx, measured[:, 1])
-    return pd.DataFrame({"index": np.arange(len(ms)), "arch": get_space(space).to_strings(data.X),
-                         "latency_ms": ms, "measured_ms": data.tgt_lat[:, 0]})
+    return prepare(space, measured, seed, sources, method).predict()
 
 
 def leave_one_out(space: str, measured: np.ndarray, seed: int = 0, sources: Sequence[str] | None = None,
                   method: str | None = None) -> float:
     """Spearman between your k measurements and their leave-one-out predictions (each from the other k - 1):
     a rough check of the ranking on your device, with k points' noise (notebook 04 scores every architecture)."""
-    data, m, _ = _prepared(space, measured, seed, sources, method)
-    idx, ms = measured[:, 0].astype(np.int64), measured[:, 1]
-    held = [calibrate(m.predict(data, 0, np.delete(idx, i), seed), np.delete(idx, i), np.delete(ms, i))[idx[i]]
-            for i in range(len(idx))]
-    return float(spearmanr(held, ms).statistic)
+    return prepare(space, measured, seed, sources, method).leave_one_out()
 
 
 def latency_table(df: pd.DataFrame, space: str) -> np.ndarray:

@@ -59,7 +59,7 @@ ALPHAS = np.logspace(-3, 3, 13)
 BLOCK_WEIGHTS = (0.3, 3.0)
 BLOCK_WEIGHTED = tuple(f"source_ops_w{w:g}" for w in BLOCK_WEIGHTS)
 #: the operation-feature components again, their NB201 features extended by the ops that reach the output
-#: (``encodings.op_features(output_ops=True)``; the dead-op development check, not registered)
+#: (``encodings.op_features(output_ops=True)``; the third registration's stack uses them)
 WITH_OUTPUT_OPS = tuple(f"{c}_out" for c in ("ops", "source_ops") + BLOCK_WEIGHTED)
 REGRESSIONS = ("source", "ops", "source_ops") + BLOCK_WEIGHTED + WITH_OUTPUT_OPS
 NEURAL = ("gnn", "mlp")
@@ -222,8 +222,8 @@ def _stack(name: str, spec: StackSpec) -> None:
 
 _ALL = ("source", "ops", "source_ops", "flops", "gnn", "mlp")
 _LINEAR = ("source", "ops", "source_ops", "flops")
-#: the second registration (params.yaml), and the same with the output-op features (the dead-op development
-#: check, data/preregistration/predictors/README.md, "Session 28"; not registered)
+#: the second registration, and the same with the output-op features: the third (params.yaml predictors.method;
+#: data/preregistration/predictors/README.md, "Session 28" and "Third registration")
 LINEAR_BLOCKS = StackSpec(_LINEAR + BLOCK_WEIGHTED)
 LINEAR_BLOCKS_OUT = StackSpec(("source", "ops_out", "source_ops_out", "flops") + WITH_OUTPUT_OPS[2:])
 _stack("stack", StackSpec(_ALL))
