@@ -65,6 +65,8 @@ def _censor(x: npt.ArrayLike, value: float) -> np.ndarray:
 def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Statistic, confidence: float, n_resamples: int,
                    seed: int) -> tuple[float, float, float]:
     point = float(statistic(*data))
+    if any(len(d) < 2 for d in data):  # one run cannot be resampled: the interval is open
+        return point, -np.inf, np.inf
     if all(len(np.unique(d)) == 1 for d in data):  # no spread: the bootstrap is degenerate
         return point, point, point
     with warnings.catch_warnings():
@@ -118,6 +120,21 @@ def bootstrap_ci(samples: npt.ArrayLike, statistic: Statistic = np.median, *, ce
     return _combine(small, big)
 
 
+def censored_ci(data: tuple[np.ndarray, ...], statistic_for: Callable[[float], Statistic], *, censor_at: float,
+                confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> Interval:
+    """A statistic of independent groups of seeds that meets censored counts only inside itself.
+
+    ``statistic_for(never)`` is the statistic (vectorised over ``axis``, one argument per group of ``data``)
+    with a never-reached count standing for ``never``; it is bootstrapped with ``never = censor_at`` and with
+    a huge value, and the two are combined by the module's rule (a censored estimate is a bound).
+    """
+    if any(len(d) == 0 for d in data):
+        return UNDEFINED
+    small = _percentile_ci(data, statistic_for(censor_at), confidence, n_resamples, seed)
+    big = _percentile_ci(data, statistic_for(_HUGE), confidence, n_resamples, seed)
+    return _combine(small, big)
+
+
 def ratio_ci(num_samples: npt.ArrayLike, den_samples: npt.ArrayLike, statistic: Statistic = np.median, *,
              censor_at: float | None = None, confidence: float = 0.95, n_resamples: int = 2000,
              seed: int = 0) -> Interval:
@@ -138,7 +155,8 @@ def ratio_ci(num_samples: npt.ArrayLike, den_samples: npt.ArrayLike, statistic: 
         return statistic(n, axis=axis) / statistic(d, axis=axis)
 
     if np.all(np.isfinite(num)) and np.all(np.isfinite(den)):
-        return Interval(*_percentile_ci((num, den), ratio, confidence, n_resamples, seed), confidence=confidence)
+        e, lo, hi = _percentile_ci((num, den), ratio, confidence, n_resamples, seed)
+        return Interval(e, max(lo, 0.0), hi, confidence=confidence)  # counts and times: a ratio is >= 0
     if censor_at is None:
         raise ValueError("samples hold censored (inf) values: pass censor_at")
     # Numerator and denominator censoring push the ratio in opposite directions: bound each end

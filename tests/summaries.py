@@ -31,7 +31,7 @@ def cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995
         ratios += [RatioResult("nsga2", "linas", thr, 3.75, 2.4, 5.9),
                    RatioResult("weaknas", "linas", thr, 7.5, 5.0, INF, "lower")]
     return CellSummary(dataset, device, tactics, rows, ratios, 100, 0.97,
-                       [MatchResult("weaknas", INF, None), MatchResult("linas", 98.0, 0.98)])
+                       [MatchResult("weaknas", INF, None, 301.0, INF, 10), MatchResult("linas", 98.0, 0.98, 80.0, 120.0, 10)])
 
 
 def search_cell(dataset: str, device: str, thresholds: tuple[float, ...] = (0.99, 0.995)) -> CellSummary:

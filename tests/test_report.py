@@ -437,3 +437,17 @@ def test_the_worth_of_helps_train_pool_range_is_read_off_the_development_record(
     assert note in "\n".join(predictors_section(s, Path(".")))
     assert help_scale_note(replace(s, help_episodes=2000)) == ""  # no 'measured' row at 2,000 episodes
     assert "and this run does" not in help_scale_note(replace(s, help_target_scale="measured"))
+
+
+def test_the_papers_framing_of_the_8x_gets_an_interval_and_a_verdict(reports: Path) -> None:
+    """DyNAS-T's own statement (WeakNAS needs 800 evaluations to match LINAS's HV after 100) is judged like every
+    ratio: a censored median is a lower bound, and the same words stand at a glance and in section 1."""
+    text = report.build(reports)
+    glance = text.split("## At a glance", 1)[1].split("## 1.", 1)[0]
+    row = next(line for line in glance.splitlines() if "to match LINAS's HV after 100" in line)
+    assert "cifar10/pixel2 not reached [301, inf] (>3.01x)" in row and "cifar10/pixel2: inconclusive" in row
+    assert "no verdict" not in row
+    section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    assert ("- cifar10/pixel2: WeakNAS's evaluations to match the HV LINAS reaches with 100: not reached "
+            "[301, inf] (>3.01x), **inconclusive**") in section
+    assert report.headline(report.load_summaries(reports))["search.pixel2.weaknas_match_x"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nas_utils.stats import bootstrap_ci, ratio_ci
+from nas_utils.stats import bootstrap_ci, censored_ci, ratio_ci
 
 INF = np.inf
 
@@ -43,3 +43,23 @@ def test_ratio_with_censored_denominator_is_an_upper_bound() -> None:
 
 def test_ratio_undefined_when_both_medians_censored() -> None:
     assert ratio_ci([INF, INF, 5], [INF, INF, 7], censor_at=301).bound == "undefined"
+
+
+def test_one_run_cannot_be_resampled_so_its_interval_is_open() -> None:
+    ci = bootstrap_ci([12.0])
+    assert ci.estimate == 12.0 and (ci.low, ci.high) == (-INF, INF)
+    r = ratio_ci([100.0], [10.0, 11.0, 12.0])
+    assert np.isclose(r.estimate, 100 / 11) and (r.low, r.high) == (0.0, INF)
+
+
+def test_a_statistic_censored_inside_itself_is_a_bound() -> None:
+    """``censored_ci``: the never-reached value enters only inside the statistic (here a median of counts)."""
+    counts = np.array([10.0, 20.0, INF, INF, INF])
+
+    def median_for(never: float):
+        return lambda x, axis=-1: np.median(np.where(np.isfinite(x), x, never), axis=axis)
+
+    ci = censored_ci((counts,), median_for, censor_at=301)
+    assert ci.bound == "lower" and ci.estimate == 301 and ci.high == INF
+    exact = censored_ci((np.array([10.0, 12.0, 14.0, 16.0, INF]),), median_for, censor_at=301)
+    assert exact.bound == "exact" and exact.estimate == 14.0

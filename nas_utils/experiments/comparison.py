@@ -12,7 +12,8 @@ curve, and summarise the curves the same way:
   faithful LINAS), with a bootstrap interval over seeds (:func:`nas_utils.stats.ratio_ci`);
   a lower bound where the tactic's median is censored;
 * **the paper's framing**: evaluations each tactic needs to match the HV LINAS reached after
-  ``paper_linas_evals`` evaluations;
+  ``paper_linas_evals`` evaluations (its median over LINAS's seeds), with a bootstrap interval that
+  resamples LINAS's seeds and the tactic's (:func:`match_result`);
 * **views** (where the curves table has their columns): every threshold row and ratio is
   computed per HV view (:data:`VIEWS`: ``space`` from column ``hv``, ``near_front`` from
   ``hv_near``), and IGD+ to the true front (column ``igd``) is summarised at fixed evaluation
@@ -41,7 +42,7 @@ from nas_utils.results.search import (
     CellSummary, ComparisonSummary, IGDResult, MatchResult, RatioResult, TacticResult, ThresholdResult, View,
 )
 from nas_utils.search import make_tactic
-from nas_utils.stats import bootstrap_ci, ratio_ci
+from nas_utils.stats import bootstrap_ci, censored_ci, ratio_ci
 
 REFERENCE = "linas"
 REFERENCES = (REFERENCE, "linas_faithful")
@@ -200,13 +201,42 @@ def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int,
                       near_front_ref=dict(near_front_ref or {}), igd=igd)
     if paper_linas_evals and REFERENCE in by_tactic:
         linas = by_tactic[REFERENCE]
-        target = float(linas.loc[linas["eval"] == paper_linas_evals, "hv"].median())
-        match = []
-        for t, runs in by_tactic.items():
-            med = _quantile(_hits(runs, target), 0.5)
-            match.append(MatchResult(t, med, None if not np.isfinite(med) else med / paper_linas_evals))
-        out = dataclasses.replace(out, paper_linas_evals=paper_linas_evals, paper_target_hv=target, paper_style=match)
+        at_n = linas.loc[linas["eval"] == paper_linas_evals].sort_values("seed")["hv"].to_numpy()
+        match = [match_result(t, at_n, _curve_matrix(runs), paper_linas_evals, budget, seed)
+                 for t, runs in by_tactic.items()]
+        out = dataclasses.replace(out, paper_linas_evals=paper_linas_evals, paper_target_hv=float(np.median(at_n)),
+                                  paper_style=match)
     return out
+
+
+def _curve_matrix(runs: pd.DataFrame, column: str = "hv") -> np.ndarray:
+    """(seeds, evaluations) curves of one tactic, in seed order; a shorter run is held at its last value."""
+    curves = [r[column].to_numpy(dtype=float) for _, r in runs.groupby("seed", sort=True)]
+    n = max(len(c) for c in curves)
+    return np.stack([np.pad(c, (0, n - len(c)), mode="edge") for c in curves])
+
+
+def match_result(tactic: str, linas_at_n: np.ndarray, curves: np.ndarray, n_linas: int, budget: int,
+                 seed: int = 0) -> MatchResult:
+    """DyNAS-T's framing with its interval: the median evaluations ``tactic``'s runs (``curves``, seeds x
+    evaluations) need to reach the median HV LINAS's seeds reach after ``n_linas`` (``linas_at_n``).
+
+    The bootstrap resamples both groups of seeds independently, so the interval carries the uncertainty
+    of the HV to match as well as the tactic's; never-matched runs are censored (:func:`censored_ci`).
+    """
+    def statistic_for(never: float) -> Callable[..., Any]:
+        def evals(at_n: np.ndarray, rows: np.ndarray, axis: int = -1) -> Any:
+            target = np.median(at_n, axis=-1)[..., None, None]
+            reached = curves[rows.astype(int)] >= target - 1e-12  # (..., seeds, evaluations)
+            hits = np.where(reached.any(axis=-1), reached.argmax(axis=-1) + 1.0, never)
+            return np.median(hits, axis=-1)
+        return evals
+
+    rows = np.arange(len(curves), dtype=float)
+    med = statistic_for(np.inf)(linas_at_n, rows)
+    med = float(med) if np.isfinite(med) else float("inf")
+    ci = censored_ci((np.asarray(linas_at_n, dtype=float), rows), statistic_for, censor_at=budget + 1, seed=seed)
+    return MatchResult(tactic, med, None if not np.isfinite(med) else med / n_linas, ci.low, ci.high, len(curves))
 
 
 def summarise_cells(curves: pd.DataFrame, thresholds: Iterable[float], budget: int,

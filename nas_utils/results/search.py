@@ -184,11 +184,18 @@ class PriorTrackResult:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The DyNAS-T framing: evaluations a tactic needs to match LINAS's HV after N evaluations."""
+    """The DyNAS-T framing: evaluations a tactic needs to match LINAS's HV after N evaluations.
+
+    The HV to match is the median over LINAS's seeds after N. ``ci_low``/``ci_high``: bootstrap 95 %
+    interval of ``evals_to_match``, LINAS's seeds and the tactic's resampled independently (``inf``: open).
+    """
 
     tactic: str
     evals_to_match: float  # median over seeds; inf = not within the budget
-    speedup_vs_linas: float | None
+    speedup_vs_linas: float | None  # evals_to_match / N
+    ci_low: float | None = None
+    ci_high: float | None = None
+    seeds: int | None = None
 
 
 @dataclass(frozen=True)

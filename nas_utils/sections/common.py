@@ -18,7 +18,7 @@ from nas_utils.results import (
     LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
     SupernetSummary,
 )
-from nas_utils.results.search import CellSummary, ComparisonSummary, RatioResult, View
+from nas_utils.results.search import CellSummary, ComparisonSummary, MatchResult, RatioResult, View
 
 
 FIGURES = "figures"
@@ -109,6 +109,32 @@ def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float,
         r = cell.ratio(tactic, threshold, view=view)
         out.append((cell, r, verdict(ratio_estimate(r, cell), claim)))
     return out
+
+
+def match_verdicts(summary: ComparisonSummary, tactic: str = "weaknas") -> list[tuple[CellSummary, MatchResult, Verdict]]:
+    """Per cell, DyNAS-T's own framing of its claim: the evaluations ``tactic`` needs to match the HV LINAS
+    reaches after N, as a multiple of N, judged against the claim's ratio (800 / 100) by the ONE rule."""
+    claim = claims.SEARCH_RATIOS[tactic]
+    out = []
+    for cell in summary.cells:
+        m, n = cell.match(tactic), cell.paper_linas_evals
+        if m is None or not n:
+            continue
+        linas = cell.tactic("linas")  # the HV to match is LINAS's
+        runs = min(x for x in (m.seeds, linas.seeds if linas else None) if x) if m.seeds else None
+        low, high = (None, None) if m.ci_low is None or m.ci_high is None else (m.ci_low / n, m.ci_high / n)
+        out.append((cell, m, verdict(Estimate(m.evals_to_match / n, low, high, runs=runs), claim)))
+    return out
+
+
+def match_text(m: MatchResult, n: int) -> str:
+    """``142 [92, 149] (1.42x [0.92, 1.49])``: evaluations to match LINAS's HV after ``n``, as a multiple of ``n``."""
+    if m.ci_low is None or m.ci_high is None:
+        return fmt(m.evals_to_match)
+    evals = f"{fmt(m.evals_to_match, 4)}{interval(m.ci_low, m.ci_high, 0)}"
+    if m.evals_to_match == float("inf"):  # the median run never matched: a lower bound
+        return f"{evals} (>{m.ci_low / n:.2f}x)"
+    return f"{evals} ({m.evals_to_match / n:.2f}x{interval(m.ci_low / n, m.ci_high / n)})"
 
 
 def figure(root: Path, stage: str, name: str, caption: str) -> list[str]:
