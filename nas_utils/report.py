@@ -32,6 +32,7 @@ from nas_utils.results import StaleSummaryError
 from nas_utils.results.search import ComparisonSummary, RatioResult, SearchSummary
 from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report stage's deps)
     FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, interval, match_text, match_verdicts, ratio_text, ratio_verdicts,
+    ratio_words,
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
@@ -93,8 +94,10 @@ def _ratio_row(s: ComparisonSummary, tactic: str, where: str, by_name: bool = Fa
     thr = s.thresholds[0]
     claim = claims.SEARCH_RATIOS[tactic]
     cells = ratio_verdicts(s, tactic, thr)
-    ours = "; ".join(f"{c.name if by_name else c.device} {ratio_text(r)}" for c, r, _ in cells)
-    words = "; ".join(f"{c.name if by_name else c.device}: {describe(v)}" for c, _, v in cells)
+    ours = "; ".join(f"{c.name if by_name else c.device} "
+                     f"{'neither median reached it' if r is not None and r.bound == 'undefined' else ratio_text(r)}"
+                     for c, r, _ in cells)
+    words = "; ".join(f"{c.name if by_name else c.device}: {ratio_words(r, v)}" for c, r, v in cells)
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 
 

@@ -451,3 +451,14 @@ def test_the_papers_framing_of_the_8x_gets_an_interval_and_a_verdict(reports: Pa
     assert ("- cifar10/pixel2: WeakNAS's evaluations to match the HV LINAS reaches with 100: not reached "
             "[301, inf] (>3.01x), **inconclusive**") in section
     assert report.headline(report.load_summaries(reports))["search.pixel2.weaknas_match_x"] is None
+
+
+def test_a_ratio_of_two_censored_medians_says_that_neither_reached() -> None:
+    """No ratio exists when neither median reached the threshold: the words say so instead of "no data"."""
+    from nas_utils.claims import WEAKNAS_VS_LINAS, Estimate, verdict
+    from nas_utils.results.search import RatioResult
+    from nas_utils.sections.common import ratio_words
+
+    none = RatioResult("weaknas", "linas", 0.99, None, None, None, "undefined")
+    assert ratio_words(none, verdict(Estimate(None), WEAKNAS_VS_LINAS)) == "no verdict (neither reached)"
+    assert ratio_words(None, verdict(Estimate(None), WEAKNAS_VS_LINAS)) == "no data"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nas_utils import claims
-from nas_utils.claims import Estimate, Verdict, verdict
+from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import (
     LatencySummary, PredictorsSummary, SearchSummary, SearchSupernetSummary, SparseNASSummary, Summary,
     SupernetSummary,
@@ -88,6 +88,14 @@ def plain(text: str) -> str:
 def ratio_text(r: RatioResult | None) -> str:
     """A ratio to LINAS with its 95 % interval (:meth:`RatioResult.text`), or ``n/a``."""
     return "n/a" if r is None else r.text()
+
+
+def ratio_words(r: RatioResult | None, v: Verdict) -> str:
+    """The verdict in words; for a ratio of two medians that both never reached the threshold (no ratio
+    exists), says so rather than "no data"."""
+    if r is not None and r.bound == "undefined":
+        return "no verdict (neither reached)"
+    return describe(v)
 
 
 def ratio_estimate(r: RatioResult | None, cell: CellSummary | None = None) -> Estimate:

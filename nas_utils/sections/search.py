@@ -17,7 +17,7 @@ from nas_utils.results import SearchSummary
 from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
     ORACLE, figure, fmt, interval, markdown_table, match_text, match_verdicts, notebook_link, oracle_text, plain,
-    ratio_estimate, ratio_text, seeds_per_tactic,
+    ratio_estimate, ratio_text, ratio_words, seeds_per_tactic,
 )
 
 
@@ -346,8 +346,8 @@ def verdict_table(s: ComparisonSummary) -> list[str]:
         for cell in s.cells:
             if cell.tactic(tactic) is None or cell.tactic("linas") is None:
                 continue
-            words = [describe(verdict(ratio_estimate(cell.ratio(tactic, thr, view=v), cell), claim))
-                     for v, thr in cols]
+            words = [ratio_words(r, verdict(ratio_estimate(r, cell), claim))
+                     for v, thr in cols for r in [cell.ratio(tactic, thr, view=v)]]
             lines.append(f"| {tactic} / LINAS = {claim.published('x')} | {cell.name} | {' | '.join(words)} |")
     return lines
 
