@@ -224,8 +224,11 @@ def figures(result: SearchRun, summary: SearchSummary) -> dict[str, Figure]:
 
 def paper_style_table(summary: SearchSummary) -> pd.DataFrame:
     """The paper's framing, tactic x cell: evaluations each tactic needs to match the HV LINAS reaches with
-    ``paper_linas_evals``."""
-    return pd.DataFrame({c.name: {m.tactic: m.evals_to_match for m in c.paper_style} for c in summary.cells})
+    ``paper_linas_evals``, with their bootstrap 95 % interval and as a multiple of ``paper_linas_evals``."""
+    from nas_utils.sections.common import match_text
+
+    return pd.DataFrame({c.name: {m.tactic: match_text(m, c.paper_linas_evals or 1) for m in c.paper_style}
+                         for c in summary.cells})
 
 
 def run_time_table(result: SearchRun, summary: SearchSummary) -> pd.DataFrame:
