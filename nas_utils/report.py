@@ -101,6 +101,19 @@ def _ratio_row(s: ComparisonSummary, tactic: str, where: str, by_name: bool = Fa
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 
 
+def _match_row(s: ComparisonSummary, where: str) -> list[str]:
+    """The at-a-glance row of DyNAS-T's own framing of the 8x (:func:`match_verdicts`), if ``s`` has it."""
+    if not (match := match_verdicts(s)):
+        return []
+    n = match[0][0].paper_linas_evals or claims.PAPER_LINAS_EVALS
+    ours = "; ".join(f"{c.name} {match_text(m, n)}" for c, m, _ in match)
+    words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in match)
+    seeds = f"WeakNAS {s.seeds_per_tactic.get('weaknas', 0)} and LINAS {s.seeds_per_tactic.get('linas', 0)} seeds"
+    return [f"| WeakNAS evaluations to match LINAS's HV after {n} (the paper's own framing of the 8x) | "
+            f"{claims.PAPER_WEAKNAS_EVALS} (LINAS: {claims.PAPER_LINAS_EVALS}; "
+            f"{claims.PAPER_WEAKNAS_EVALS // claims.PAPER_LINAS_EVALS}x) | {ours} ({where}, {seeds}) | {words} |"]
+
+
 def _near_limit_rows(search: SearchSummary, runs: ComparisonSummary | None = None, label: str = "") -> list[str]:
     """At-a-glance rows of the near-limit goals (the stage's runs, or ``runs`` such as the seed record)."""
     lines = []
@@ -133,15 +146,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         else:
             lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
             lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
-        if match := match_verdicts(search):
-            n_linas = match[0][0].paper_linas_evals or claims.PAPER_LINAS_EVALS
-            ours = "; ".join(f"{c.name} {match_text(m, n_linas)}" for c, m, _ in match)
-            words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in match)
-            lines.append(f"| WeakNAS evaluations to match LINAS's HV after {n_linas} (the paper's own framing of "
-                         f"the 8x) | {claims.PAPER_WEAKNAS_EVALS} (LINAS: {claims.PAPER_LINAS_EVALS}; "
-                         f"{claims.PAPER_WEAKNAS_EVALS // claims.PAPER_LINAS_EVALS}x) | {ours} (the stage's runs, "
-                         f"WeakNAS {search.seeds_per_tactic.get('weaknas', 0)} and LINAS {search.seeds_per_tactic.get('linas', 0)} seeds) "
-                         f"| {words} |")
+        lines += _match_row(search, "the stage's runs")
         if record is not None and record.cells:
             lines += _near_limit_rows(search, record, f"{n}-seed record")
         else:
@@ -183,6 +188,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
                      f"{words or 'n/a'} |")
     if (sup := sm.get("search_supernet")) is not None:
         lines.append(_ratio_row(sup, "weaknas", "our super-networks, WeakNAS/LINAS", by_name=True))
+        lines += _match_row(sup, "our super-networks")
     return lines
 
 

@@ -135,6 +135,20 @@ def match_verdicts(summary: ComparisonSummary, tactic: str = "weaknas") -> list[
     return out
 
 
+def match_lines(summary: ComparisonSummary) -> list[str]:
+    """The paper's framing as a paragraph: per cell, WeakNAS's evaluations to match LINAS's HV after N with
+    their interval and verdict (:func:`match_verdicts`); empty where no cell has it."""
+    bullets = [f"- {c.name}: WeakNAS's evaluations to match the HV LINAS reaches with {c.paper_linas_evals}: "
+               f"{match_text(m, c.paper_linas_evals or claims.PAPER_LINAS_EVALS)}, **{describe(v)}**"
+               for c, m, v in match_verdicts(summary)]
+    if not bullets:
+        return []
+    return [f"**The paper's framing** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
+            f"{claims.WEAKNAS_VS_LINAS.published('x')} judged here; the HV to match is the median over LINAS's seeds "
+            "after that many evaluations; the bootstrap 95 % interval resamples LINAS's seeds and WeakNAS's "
+            "independently, so it carries the uncertainty of the target as well):", "", *bullets, ""]
+
+
 def match_text(m: MatchResult, n: int) -> str:
     """``142 [92, 149] (1.42x [0.92, 1.49])``: evaluations to match LINAS's HV after ``n``, as a multiple of ``n``."""
     if m.ci_low is None or m.ci_high is None:

@@ -16,7 +16,7 @@ from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SearchSummary
 from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
-    ORACLE, figure, fmt, interval, markdown_table, match_text, match_verdicts, notebook_link, oracle_text, plain,
+    ORACLE, figure, fmt, interval, markdown_table, match_lines, notebook_link, oracle_text, plain,
     ratio_estimate, ratio_text, ratio_words, seeds_per_tactic,
 )
 
@@ -58,14 +58,7 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
     for block in (prior_track_lines(s), prior_oracle_lines(s), post_hoc_lines(s)):
         if block:
             lines += [*block, ""]
-    paper = [f"- {c.name}: WeakNAS's evaluations to match the HV LINAS reaches with {c.paper_linas_evals}: "
-             f"{match_text(m, c.paper_linas_evals or claims.PAPER_LINAS_EVALS)}, **{describe(v)}**"
-             for c, m, v in match_verdicts(s)]
-    if paper:
-        lines += [f"**The paper's framing** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
-                  f"{claims.WEAKNAS_VS_LINAS.published('x')} judged here; the HV to match is the median over LINAS's "
-                  "seeds after that many evaluations; the bootstrap 95 % interval resamples LINAS's seeds and "
-                  "WeakNAS's independently, so it carries the uncertainty of the target as well):", "", *paper, ""]
+    lines += match_lines(s)
     if s.faithful:
         lines += ["**Faithful LINAS against DyNAS-T 1.6.0** (the same benchmark, population 50, 5,000 inner "
                   "evaluations, 5 seeds; validations to HV 0.99, space-wide view):", "", *faithful_lines(s), ""]

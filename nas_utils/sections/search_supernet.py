@@ -15,7 +15,7 @@ from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.results.search_supernet import DevChoice
 from nas_utils.sections.common import (
-    ORACLE, STAGES, figure, fmt, markdown_table, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
+    ORACLE, STAGES, figure, fmt, markdown_table, match_lines, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
     seeds_per_tactic,
 )
 
@@ -241,6 +241,7 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
               *side_by_side(s, _nb201(root)), ""]
     for thr in s.thresholds:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
+    lines += match_lines(s)
     if note := scale_note(s):
         lines += [note, ""]
     check = s.backend_check
