@@ -94,9 +94,10 @@ def _ratio_row(s: ComparisonSummary, tactic: str, where: str, by_name: bool = Fa
     thr = s.thresholds[0]
     claim = claims.SEARCH_RATIOS[tactic]
     cells = ratio_verdicts(s, tactic, thr)
-    ours = "; ".join(f"{c.name if by_name else c.device} "
-                     f"{'neither median reached it' if r is not None and r.bound == 'undefined' else ratio_text(r)}"
-                     for c, r, _ in cells)
+    def text(r: RatioResult | None) -> str:
+        return "neither median reached it" if r is not None and r.bound == "undefined" else ratio_text(r)
+
+    ours = "; ".join(f"{c.name if by_name else c.device} {text(r)}" for c, r, _ in cells)
     words = "; ".join(f"{c.name if by_name else c.device}: {ratio_words(r, v)}" for c, r, v in cells)
     return f"| {claim.text} | {claim.published('x')} | {ours} ({where}, HV {thr:g}) | {words} |"
 

@@ -129,7 +129,8 @@ def match_verdicts(summary: ComparisonSummary, tactic: str = "weaknas") -> list[
         if m is None or not n:
             continue
         linas = cell.tactic("linas")  # the HV to match is LINAS's
-        runs = min(x for x in (m.seeds, linas.seeds if linas else None) if x) if m.seeds else None
+        seeds = [x for x in (m.seeds, linas.seeds if linas else None) if x]
+        runs = min(seeds) if seeds else None
         low, high = (None, None) if m.ci_low is None or m.ci_high is None else (m.ci_low / n, m.ci_high / n)
         out.append((cell, m, verdict(Estimate(m.evals_to_match / n, low, high, runs=runs), claim)))
     return out
