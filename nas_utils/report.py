@@ -106,11 +106,10 @@ def _match_row(s: ComparisonSummary, where: str) -> list[str]:
     """The at-a-glance row of DyNAS-T's own framing of the 8x (:func:`match_verdicts`), if ``s`` has it."""
     if not (match := match_verdicts(s)):
         return []
-    n = match[0][0].paper_linas_evals or claims.PAPER_LINAS_EVALS
-    ours = "; ".join(f"{c.name} {match_text(m, n)}" for c, m, _ in match)
-    words = "; ".join(f"{c.name}: {describe(v)}" for c, _, v in match)
+    ours = "; ".join(f"{c.name} {match_text(m, n)}" for c, n, m, _ in match)
+    words = "; ".join(f"{c.name}: {describe(v)}" for c, _, _, v in match)
     seeds = f"WeakNAS {s.seeds_per_tactic.get('weaknas', 0)} and LINAS {s.seeds_per_tactic.get('linas', 0)} seeds"
-    return [f"| WeakNAS evaluations to match LINAS's HV after {n} (the paper's own framing of the 8x) | "
+    return [f"| WeakNAS evaluations to match LINAS's HV after {match[0][1]} (the paper's own framing of the 8x) | "
             f"{claims.PAPER_WEAKNAS_EVALS} (LINAS: {claims.PAPER_LINAS_EVALS}; "
             f"{claims.PAPER_WEAKNAS_EVALS // claims.PAPER_LINAS_EVALS}x) | {ours} ({where}, {seeds}) | {words} |"]
 
@@ -220,8 +219,7 @@ def headline(summaries: Summaries) -> dict[str, float | str | None]:
         if key == "search" and s.timing:
             out["search.linas_timing_median_s"] = num(s.timing.median_s)
         if isinstance(s, SearchSummary):
-            for cell, m, v in match_verdicts(s):  # DyNAS-T's framing: WeakNAS's evaluations to match LINAS's HV
-                n = cell.paper_linas_evals or claims.PAPER_LINAS_EVALS
+            for cell, n, m, _ in match_verdicts(s):  # DyNAS-T's framing: WeakNAS's evaluations to match LINAS's HV
                 out[f"search.{cell.device}.weaknas_match_x"] = num(m.evals_to_match / n)
             for cell, t, evals, _ in near_limit_verdicts(s):
                 out[f"search.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)

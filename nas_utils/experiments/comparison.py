@@ -233,8 +233,7 @@ def match_result(tactic: str, linas_at_n: np.ndarray, curves: np.ndarray, n_lina
         return evals
 
     rows = np.arange(len(curves), dtype=float)
-    med = statistic_for(np.inf)(linas_at_n, rows)
-    med = float(med) if np.isfinite(med) else float("inf")
+    med = float(statistic_for(np.inf)(linas_at_n, rows))
     ci = censored_ci((np.asarray(linas_at_n, dtype=float), rows), statistic_for, censor_at=budget + 1, seed=seed)
     return MatchResult(tactic, med, None if not np.isfinite(med) else med / n_linas, ci.low, ci.high, len(curves))
 

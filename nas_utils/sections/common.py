@@ -119,9 +119,10 @@ def ratio_verdicts(summary: ComparisonSummary, tactic: str, threshold: float,
     return out
 
 
-def match_verdicts(summary: ComparisonSummary, tactic: str = "weaknas") -> list[tuple[CellSummary, MatchResult, Verdict]]:
-    """Per cell, DyNAS-T's own framing of its claim: the evaluations ``tactic`` needs to match the HV LINAS
-    reaches after N, as a multiple of N, judged against the claim's ratio (800 / 100) by the ONE rule."""
+def match_verdicts(summary: ComparisonSummary,
+                   tactic: str = "weaknas") -> list[tuple[CellSummary, int, MatchResult, Verdict]]:
+    """Per cell with the paper's framing: its N, the evaluations ``tactic`` needs to match the HV LINAS reaches
+    after N, and their multiple of N judged against the claim's ratio (800 / 100) by the ONE rule."""
     claim = claims.SEARCH_RATIOS[tactic]
     out = []
     for cell in summary.cells:
@@ -132,16 +133,15 @@ def match_verdicts(summary: ComparisonSummary, tactic: str = "weaknas") -> list[
         seeds = [x for x in (m.seeds, linas.seeds if linas else None) if x]
         runs = min(seeds) if seeds else None
         low, high = (None, None) if m.ci_low is None or m.ci_high is None else (m.ci_low / n, m.ci_high / n)
-        out.append((cell, m, verdict(Estimate(m.evals_to_match / n, low, high, runs=runs), claim)))
+        out.append((cell, n, m, verdict(Estimate(m.evals_to_match / n, low, high, runs=runs), claim)))
     return out
 
 
 def match_lines(summary: ComparisonSummary) -> list[str]:
     """The paper's framing as a paragraph: per cell, WeakNAS's evaluations to match LINAS's HV after N with
     their interval and verdict (:func:`match_verdicts`); empty where no cell has it."""
-    bullets = [f"- {c.name}: WeakNAS's evaluations to match the HV LINAS reaches with {c.paper_linas_evals}: "
-               f"{match_text(m, c.paper_linas_evals or claims.PAPER_LINAS_EVALS)}, **{describe(v)}**"
-               for c, m, v in match_verdicts(summary)]
+    bullets = [f"- {c.name}: WeakNAS's evaluations to match the HV LINAS reaches with {n}: {match_text(m, n)}, "
+               f"**{describe(v)}**" for c, n, m, v in match_verdicts(summary)]
     if not bullets:
         return []
     return [f"**The paper's framing** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
