@@ -199,14 +199,21 @@ def summarise_cell(cell: pd.DataFrame, thresholds: Iterable[float], budget: int,
     first = cell.iloc[0]
     out = CellSummary(str(first["dataset"]), str(first["device"]), tactics, rows, ratios,
                       near_front_ref=dict(near_front_ref or {}), igd=igd)
-    if paper_linas_evals and REFERENCE in by_tactic:
-        linas = by_tactic[REFERENCE]
-        at_n = linas.loc[linas["eval"] == paper_linas_evals].sort_values("seed")["hv"].to_numpy()
-        match = [match_result(t, at_n, _curve_matrix(runs), paper_linas_evals, budget, seed)
-                 for t, runs in by_tactic.items()]
-        out = dataclasses.replace(out, paper_linas_evals=paper_linas_evals, paper_target_hv=float(np.median(at_n)),
-                                  paper_style=match)
+    if paper_linas_evals:
+        out = with_paper_framing(out, {t: _curve_matrix(runs) for t, runs in by_tactic.items()}, paper_linas_evals,
+                                 budget, seed)
     return out
+
+
+def with_paper_framing(cell: CellSummary, curves: dict[str, np.ndarray], n: int, budget: int,
+                       seed: int = 0) -> CellSummary:
+    """``cell`` with the paper's framing (:func:`match_result` of every tactic in ``curves``, tactic -> (seeds x
+    evaluations) space-wide HV curves in seed order); unchanged without LINAS's curves or where they end before ``n``."""
+    if REFERENCE not in curves or curves[REFERENCE].shape[1] < n:
+        return cell
+    at_n = curves[REFERENCE][:, n - 1]
+    match = [match_result(t, at_n, c, n, budget, seed) for t, c in curves.items()]
+    return dataclasses.replace(cell, paper_linas_evals=n, paper_target_hv=float(np.median(at_n)), paper_style=match)
 
 
 def _curve_matrix(runs: pd.DataFrame, column: str = "hv") -> np.ndarray:

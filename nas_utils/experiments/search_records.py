@@ -194,6 +194,26 @@ def settings_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
+#: The seed record's column of each run's space-wide HV curve, as its steps (:func:`encode_steps`).
+HV_STEPS = "hv_steps"
+
+
+def encode_steps(curve: np.ndarray) -> str:
+    """A HV curve (one value per evaluation, never falling) as its steps, ``"1:0.5 4:0.75 ..."``: each
+    evaluation where the value changes, with the value to 12 significant digits (the seed record's form)."""
+    curve = np.asarray(curve, dtype=float)
+    change = np.flatnonzero(np.r_[True, np.diff(curve) != 0])
+    return " ".join(f"{i + 1}:{curve[i]:.12g}" for i in change)
+
+
+def decode_steps(text: str, evals: int) -> np.ndarray:
+    """The curve :func:`encode_steps` wrote, over evaluations ``1 .. evals`` (held at its last value)."""
+    points = [p.split(":") for p in str(text).split()]
+    at = np.array([int(e) for e, _ in points])
+    values = np.array([float(v) for _, v in points])
+    return values[np.searchsorted(at, np.arange(1, evals + 1), side="right") - 1]
+
+
 def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
     """The per-run rows of the seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
     path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.SEED_RECORD).name

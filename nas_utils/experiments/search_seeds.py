@@ -5,9 +5,10 @@ tactics run fewer seeds (``search.tactic_seeds``). This script runs every tactic
 ``search.tactics`` with the stage's own settings (``search.tactic_params``, ``search.budget``) on
 each test cell of ``search.cells`` (:data:`nas_utils.search.tuning.TEST_CELLS`), seeds
 ``0 .. N-1``, single-threaded, and records per run the validations to each threshold in both HV
-views, IGD+ after ``paper_linas_evals`` and ``budget`` evaluations, the final HV and the run's CPU
-seconds (runs are the stage's :func:`~nas_utils.experiments.search_comparison.run_one`: seed for
-seed, the same histories)::
+views, IGD+ after ``paper_linas_evals`` and ``budget`` evaluations, the final HV, the space-wide HV
+curve as its steps (``hv_steps``, for the paper's framing of the 8x) and the run's CPU seconds (runs
+are the stage's :func:`~nas_utils.experiments.search_comparison.run_one`: seed for seed, the same
+histories)::
 
     nice -n 10 python -m nas_utils.experiments.search_seeds --seeds 20 --workers 2
 
@@ -32,7 +33,7 @@ from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
-from nas_utils.experiments.search_records import settings_key
+from nas_utils.experiments.search_records import HV_STEPS, encode_steps, settings_key
 from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
@@ -53,7 +54,8 @@ def record_row(spec: RunSpec, thresholds: Sequence[float], igd_at: Sequence[int]
     row: dict[str, Any] = {"tactic": spec.tactic, "dataset": spec.dataset, "device": spec.device, "seed": spec.seed,
                            "budget": spec.budget, "settings": settings_key(dict(spec.params)),
                            "cpu_s": round(float(history["run_cpu_s"].iloc[0]), 2),
-                           "final_hv": float(curves["hv"].iloc[-1]), "final_hv_near": float(curves["hv_near"].iloc[-1])}
+                           "final_hv": float(curves["hv"].iloc[-1]), "final_hv_near": float(curves["hv_near"].iloc[-1]),
+                           HV_STEPS: encode_steps(curves["hv"].to_numpy())}
     for view, column in cmp.VIEWS.items():
         for thr in thresholds:
             hit = evals_to_threshold(curves[column].to_numpy(), thr)
