@@ -31,8 +31,8 @@ from nas_utils.paths import project_root, reports_dir
 from nas_utils.results import StaleSummaryError
 from nas_utils.results.search import ComparisonSummary, RatioResult, SearchSummary
 from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report stage's deps)
-    FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, interval, match_text, match_verdicts, ratio_text, ratio_verdicts,
-    ratio_words,
+    FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, interval, match_seeds, match_text, match_verdicts, ratio_text,
+    ratio_verdicts, ratio_words,
 )
 from nas_utils.sections.devices import device_glossary
 from nas_utils.sections.latency import latency_section
@@ -108,10 +108,9 @@ def _match_row(s: ComparisonSummary, where: str) -> list[str]:
         return []
     ours = "; ".join(f"{c.name} {match_text(m, n)}" for c, n, m, _ in match)
     words = "; ".join(f"{c.name}: {describe(v)}" for c, _, _, v in match)
-    seeds = f"WeakNAS {s.seeds_per_tactic.get('weaknas', 0)} and LINAS {s.seeds_per_tactic.get('linas', 0)} seeds"
     return [f"| WeakNAS evaluations to match LINAS's HV after {match[0][1]} (the paper's own framing of the 8x) | "
             f"{claims.PAPER_WEAKNAS_EVALS} (LINAS: {claims.PAPER_LINAS_EVALS}; "
-            f"{claims.PAPER_WEAKNAS_EVALS // claims.PAPER_LINAS_EVALS}x) | {ours} ({where}, {seeds}) | {words} |"]
+            f"{claims.PAPER_WEAKNAS_EVALS // claims.PAPER_LINAS_EVALS}x) | {ours} ({where}, {match_seeds(s)}) | {words} |"]
 
 
 def _near_limit_rows(search: SearchSummary, runs: ComparisonSummary | None = None, label: str = "") -> list[str]:
@@ -146,10 +145,11 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         else:
             lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
             lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
-        lines += _match_row(search, "the stage's runs")
         if record is not None and record.cells:
+            lines += _match_row(record, "the seed record") or _match_row(search, "the stage's runs")
             lines += _near_limit_rows(search, record, f"{n}-seed record")
         else:
+            lines += _match_row(search, "the stage's runs")
             lines += _near_limit_rows(search)
     if (pred := sm.get("predictors")) is not None:
         rows = pred.published_targets()
@@ -227,6 +227,8 @@ def headline(summaries: Summaries) -> dict[str, float | str | None]:
                 for tactic in claims.SEARCH_RATIOS:
                     for cell, r, _ in ratio_verdicts(s.seed_record, tactic, thr):
                         ratio(f"search_seeds.{cell.device}.{tactic}_x_linas", r)
+                for cell, n, m, _ in match_verdicts(s.seed_record):
+                    out[f"search_seeds.{cell.device}.weaknas_match_x"] = num(m.evals_to_match / n)
                 for cell, t, evals, _ in near_limit_verdicts(s, s.seed_record):
                     out[f"search_seeds.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)
     if (p := summaries.get("predictors")) is not None:

@@ -257,6 +257,12 @@ def test_the_seed_record_has_its_own_tables_verdicts_and_glance_rows(reports: Pa
     assert "10-seed record, WeakNAS/LINAS" in glance and "test cells, 10-seed record)" in glance
     head = report.headline(report.load_summaries(reports))
     assert head["search_seeds.pixel2.nsga2_x_linas"] == 3.75 and head["search_seeds.pixel2.near_limit_evals_0.995"] == 40.0
+    # The paper's framing on the record's seeds: its own paragraph, and the glance row reads the record, not the stage.
+    assert "**The paper's framing on the record's runs (WeakNAS 10 and LINAS 10 seeds)**" in record
+    assert "**The paper's framing on this stage's runs (WeakNAS 10 and LINAS 10 seeds)**" in section
+    match = next(line for line in glance.splitlines() if "the paper's own framing of the 8x" in line)
+    assert "(the seed record, WeakNAS 10 and LINAS 10 seeds)" in match and "cifar10/raspi4" not in match
+    assert "search_seeds.pixel2.weaknas_match_x" in head and "search_seeds.raspi4.weaknas_match_x" not in head
 
 
 def test_the_search_loop_saving_is_judged_against_issue_12s_goal(reports: Path) -> None:

@@ -8,7 +8,9 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments.search_comparison import RunSpec
-from nas_utils.experiments.search_records import record_agreement, seed_record_summary, settings_key
+from nas_utils.experiments.search_records import (
+    decode_steps, encode_steps, record_agreement, seed_record_summary, settings_key,
+)
 from nas_utils.experiments.search_seeds import cli, drop_tactics, record_row, record_specs
 from nas_utils.search.records import extend_record
 
@@ -70,6 +72,40 @@ def test_summary_uses_current_settings_only() -> None:
     assert seed_record_summary(pd.DataFrame(), cfg) == (None, 0)
 
 
+def test_hv_steps_keep_a_curve_and_hold_its_last_value() -> None:
+    curve = np.array([0.25, 0.25, 0.5, 0.5, 0.5, 0.875, 0.98765432109876])
+    text = encode_steps(curve)
+    assert text == "1:0.25 3:0.5 6:0.875 7:0.987654321099"  # 12 significant digits
+    assert np.allclose(decode_steps(text, 7), curve, rtol=0, atol=1e-12)
+    assert decode_steps(text, 9)[-3:].tolist() == [0.987654321099] * 3
+    assert decode_steps(encode_steps(np.full(4, 0.5)), 4).tolist() == [0.5] * 4
+
+
+def test_the_record_gives_the_paper_framing_the_stage_gives_on_the_same_runs() -> None:
+    from nas_utils.experiments.comparison import summarise_cell
+
+    cfg = config.load("search")
+    rng = np.random.default_rng(0)
+    curves, rows = [], []
+    for tactic, speed in (("linas", 1.0), ("weaknas", 0.6)):
+        for seed in range(5):
+            hv = np.maximum.accumulate(1 - np.exp(-speed * np.arange(1, cfg.budget + 1) / 60) * rng.uniform(0.8, 1.2))
+            hv = np.round(hv, 6)  # plateaus, as a real front has
+            curves.append(pd.DataFrame({"dataset": "cifar10", "device": "pixel2", "tactic": tactic, "seed": seed,
+                                        "eval": np.arange(1, cfg.budget + 1), "hv": hv}))
+            rows.append({"tactic": tactic, "dataset": "cifar10", "device": "pixel2", "seed": seed,
+                         "budget": cfg.budget, "settings": settings_key(cfg.params_of(tactic)), "cpu_s": 1.0,
+                         "final_hv": hv[-1], "final_hv_near": hv[-1], "hv_steps": encode_steps(hv),
+                         **{f"evals@{v}@{t:g}": 1.0 for v in ("space", "near_front") for t in cfg.thresholds}})
+    stage = summarise_cell(pd.concat(curves), cfg.thresholds, cfg.budget, cfg.paper_linas_evals)
+    record, _ = seed_record_summary(pd.DataFrame(rows), cfg)
+    assert record is not None and stage.match("weaknas") is not None
+    assert record.cells[0].match("weaknas") == stage.match("weaknas")
+    assert record.cells[0].paper_target_hv == stage.paper_target_hv
+    older, _ = seed_record_summary(pd.DataFrame(rows).drop(columns="hv_steps"), cfg)  # rows from before the column
+    assert older is not None and older.cells[0].match("weaknas") is None
+
+
 def test_agreement_counts_the_stage_runs_the_record_shares_and_those_that_end_elsewhere() -> None:
     from nas_utils.sections.search import record_agreement_phrase
 
@@ -124,7 +160,7 @@ def test_a_recomputed_row_equals_the_committed_record_on_this_machine() -> None:
                  & (record.settings == settings_key(cfg.params_of("linas")))].iloc[0]
     new = record_row(spec, (0.99, 0.995), (cfg.paper_linas_evals,))
     assert new["final_hv"] == old["final_hv"] and new["evals@space@0.99"] == old["evals@space@0.99"]
-    assert new["evals@space@0.995"] == old["evals@space@0.995"]
+    assert new["evals@space@0.995"] == old["evals@space@0.995"] and new["hv_steps"] == old["hv_steps"]
 
 
 def test_post_hoc_variants_pair_each_seed_with_the_registered_setting(tmp_path) -> None:

@@ -244,10 +244,18 @@ def record_agreement(record: pd.DataFrame, cfg: SearchConfig, curves: pd.DataFra
     return {str(t): [int(g["equal"].sum()), len(g)] for t, g in shared.groupby("tactic", sort=False)}
 
 
+def record_curves(by_tactic: dict[str, pd.DataFrame], budget: int) -> dict[str, np.ndarray]:
+    """Tactic -> (seeds x ``budget``) space-wide HV curves from the record's :data:`HV_STEPS`, for the tactics
+    whose every row has them (rows written before the column have none)."""
+    return {t: np.stack([decode_steps(text, budget) for text in g[HV_STEPS]]) for t, g in by_tactic.items()
+            if HV_STEPS in g and g[HV_STEPS].notna().all()}
+
+
 def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[ComparisonSummary | None, int]:
     """The record's runs whose settings and budget are the configured ones, summarised like the stage's
-    (thresholds in both views, ratios to LINAS, IGD+; medians over seeds with bootstrap intervals), and
-    the number of rows left out as stale (other settings or budget)."""
+    (thresholds in both views, ratios to LINAS, IGD+, the paper's framing where the rows carry their HV
+    curves; medians over seeds with bootstrap intervals), and the number of rows left out as stale (other
+    settings or budget)."""
     if record.empty:
         return None, 0
     rows, stale = current_rows(record, cfg)
@@ -266,8 +274,10 @@ def seed_record_summary(record: pd.DataFrame, cfg: SearchConfig) -> tuple[Compar
                 ratios += against
         igd = [cmp.igd_of(t, g[f"igd@{n}"].to_numpy(dtype=float), n) for n in dict.fromkeys((cfg.paper_linas_evals,
                cfg.budget)) for t, g in by_tactic.items() if f"igd@{n}" in g]
-        cells.append(CellSummary(str(dataset), str(device), tactics, thresholds, ratios, igd=igd,
-                                 oracle=oracle_bounds(str(dataset), str(device), tuple(cfg.thresholds))))
+        cell_summary = CellSummary(str(dataset), str(device), tactics, thresholds, ratios, igd=igd,
+                                   oracle=oracle_bounds(str(dataset), str(device), tuple(cfg.thresholds)))
+        cells.append(cmp.with_paper_framing(cell_summary, record_curves(by_tactic, cfg.budget), cfg.paper_linas_evals,
+                                            cfg.budget))
     seeds = {str(t): int(n) for t, n in rows.groupby("tactic", sort=False)["seed"].nunique().items()}
     method = f"every tactic with the stage's settings on the test cells, `{tuning.SEED_RECORD}`"
     return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells), stale

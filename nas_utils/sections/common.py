@@ -137,17 +137,24 @@ def match_verdicts(summary: ComparisonSummary,
     return out
 
 
-def match_lines(summary: ComparisonSummary) -> list[str]:
+def match_lines(summary: ComparisonSummary, where: str = "") -> list[str]:
     """The paper's framing as a paragraph: per cell, WeakNAS's evaluations to match LINAS's HV after N with
-    their interval and verdict (:func:`match_verdicts`); empty where no cell has it."""
+    their interval and verdict (:func:`match_verdicts`); empty where no cell has it. ``where``: which runs,
+    after the title (e.g. ``"on the record's 20 seeds"``)."""
     bullets = [f"- {c.name}: WeakNAS's evaluations to match the HV LINAS reaches with {n}: {match_text(m, n)}, "
                f"**{describe(v)}**" for c, n, m, v in match_verdicts(summary)]
     if not bullets:
         return []
-    return [f"**The paper's framing** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
+    return [f"**The paper's framing{' ' + where if where else ''}** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
             f"{claims.WEAKNAS_VS_LINAS.published('x')} judged here; the HV to match is the median over LINAS's seeds "
             "after that many evaluations; the bootstrap 95 % interval resamples LINAS's seeds and WeakNAS's "
             "independently, so it carries the uncertainty of the target as well):", "", *bullets, ""]
+
+
+def match_seeds(summary: ComparisonSummary) -> str:
+    """``WeakNAS 3 and LINAS 6 seeds``: the runs behind the paper's framing in ``summary``."""
+    return (f"WeakNAS {summary.seeds_per_tactic.get('weaknas', 0)} and LINAS "
+            f"{summary.seeds_per_tactic.get('linas', 0)} seeds")
 
 
 def match_text(m: MatchResult, n: int) -> str:

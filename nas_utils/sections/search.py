@@ -16,7 +16,7 @@ from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SearchSummary
 from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
-    ORACLE, figure, fmt, interval, markdown_table, match_lines, notebook_link, oracle_text, plain,
+    ORACLE, figure, fmt, interval, markdown_table, match_lines, match_seeds, notebook_link, oracle_text, plain,
     ratio_estimate, ratio_text, ratio_words, seeds_per_tactic,
 )
 
@@ -58,7 +58,7 @@ def search_section(s: SearchSummary, root: Path) -> list[str]:
     for block in (prior_track_lines(s), prior_oracle_lines(s), post_hoc_lines(s)):
         if block:
             lines += [*block, ""]
-    lines += match_lines(s)
+    lines += match_lines(s, f"on this stage's runs ({match_seeds(s)})")
     if s.faithful:
         lines += ["**Faithful LINAS against DyNAS-T 1.6.0** (the same benchmark, population 50, 5,000 inner "
                   "evaluations, 5 seeds; validations to HV 0.99, space-wide view):", "", *faithful_lines(s), ""]
@@ -301,6 +301,7 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
              *verdict_table(r), ""]
     if near := near_limit_lines(s, r):
         lines += [f"The near-limit goals on these runs (`{s.near_limit_tactic}`):", "", *near, ""]
+    lines += match_lines(r, f"on the record's runs ({match_seeds(r)})")
     return lines
 
 
