@@ -106,6 +106,20 @@ def test_the_record_gives_the_paper_framing_the_stage_gives_on_the_same_runs() -
     assert older is not None and older.cells[0].match("weaknas") is None
 
 
+def test_notebook_05s_framing_table_has_the_stage_and_the_record() -> None:
+    from dataclasses import replace
+
+    from nas_utils.experiments.search_comparison import paper_style_table
+    from tests import summaries
+
+    s = summaries.search()
+    table = paper_style_table(s)
+    assert list(table.columns.get_level_values(0).unique()) == [
+        "this stage (WeakNAS 10 and LINAS 10 seeds)", "seed record (WeakNAS 10 and LINAS 10 seeds)"]
+    assert table.loc["linas", ("seed record (WeakNAS 10 and LINAS 10 seeds)", "cifar10/pixel2")] == "98 [80, 120] (0.98x [0.80, 1.20])"
+    assert paper_style_table(replace(s, seed_record=None, cells=[replace(c, paper_style=[]) for c in s.cells])).empty
+
+
 def test_agreement_counts_the_stage_runs_the_record_shares_and_those_that_end_elsewhere() -> None:
     from nas_utils.sections.search import record_agreement_phrase
 

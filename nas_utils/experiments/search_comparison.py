@@ -223,12 +223,16 @@ def figures(result: SearchRun, summary: SearchSummary) -> dict[str, Figure]:
 
 
 def paper_style_table(summary: SearchSummary) -> pd.DataFrame:
-    """The paper's framing, tactic x cell: evaluations each tactic needs to match the HV LINAS reaches with
-    ``paper_linas_evals``, with their bootstrap 95 % interval and as a multiple of ``paper_linas_evals``."""
-    from nas_utils.sections.common import match_text
+    """The paper's framing, tactic x (runs, cell): evaluations each tactic needs to match the HV LINAS reaches with
+    ``paper_linas_evals``, with their bootstrap 95 % interval and as a multiple of ``paper_linas_evals``; for the
+    stage's runs and, where its rows carry their curves, the seed record's."""
+    from nas_utils.sections.common import match_seeds, match_text
 
-    return pd.DataFrame({c.name: {m.tactic: match_text(m, c.paper_linas_evals or 1) for m in c.paper_style}
-                         for c in summary.cells})
+    runs = {"this stage": summary, "seed record": summary.seed_record}
+    tables = {f"{label} ({match_seeds(s)})": pd.DataFrame(
+        {c.name: {m.tactic: match_text(m, c.paper_linas_evals or 1) for m in c.paper_style} for c in s.cells})
+        for label, s in runs.items() if s is not None and any(c.paper_style for c in s.cells)}
+    return pd.concat(tables, axis=1) if tables else pd.DataFrame()
 
 
 def run_time_table(result: SearchRun, summary: SearchSummary) -> pd.DataFrame:
