@@ -146,7 +146,7 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
             lines.append(_ratio_row(search, "weaknas", "NB201 x HELP, WeakNAS/LINAS evaluations", by_name=True))
             lines.append(_ratio_row(search, "nsga2", "NB201 x HELP, NSGA-II/LINAS evaluations", by_name=True))
         if record is not None and record.cells:
-            lines += _match_row(record, "the seed record") or _match_row(search, "the stage's runs")
+            lines += _match_row(record, f"{n}-seed record") or _match_row(search, "the stage's runs")
             lines += _near_limit_rows(search, record, f"{n}-seed record")
         else:
             lines += _match_row(search, "the stage's runs")

@@ -261,7 +261,7 @@ def test_the_seed_record_has_its_own_tables_verdicts_and_glance_rows(reports: Pa
     assert "**The paper's framing on the record's runs (WeakNAS 10 and LINAS 10 seeds)**" in record
     assert "**The paper's framing on this stage's runs (WeakNAS 10 and LINAS 10 seeds)**" in section
     match = next(line for line in glance.splitlines() if "the paper's own framing of the 8x" in line)
-    assert "(the seed record, WeakNAS 10 and LINAS 10 seeds)" in match and "cifar10/raspi4" not in match
+    assert "(10-seed record, WeakNAS 10 and LINAS 10 seeds)" in match and "cifar10/raspi4" not in match
     assert "search_seeds.pixel2.weaknas_match_x" in head and "search_seeds.raspi4.weaknas_match_x" not in head
 
 

@@ -145,7 +145,8 @@ def match_lines(summary: ComparisonSummary, where: str = "") -> list[str]:
                f"**{describe(v)}**" for c, n, m, v in match_verdicts(summary)]
     if not bullets:
         return []
-    return [f"**The paper's framing{' ' + where if where else ''}** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
+    title = f"The paper's framing {where}".strip()
+    return [f"**{title}** (paper: {claims.PAPER_WEAKNAS_EVALS} vs {claims.PAPER_LINAS_EVALS}, the "
             f"{claims.WEAKNAS_VS_LINAS.published('x')} judged here; the HV to match is the median over LINAS's seeds "
             "after that many evaluations; the bootstrap 95 % interval resamples LINAS's seeds and WeakNAS's "
             "independently, so it carries the uncertainty of the target as well):", "", *bullets, ""]
