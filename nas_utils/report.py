@@ -28,7 +28,7 @@ from nas_utils.claims import Estimate, describe, verdict
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
-from nas_utils.results import StaleSummaryError
+from nas_utils.results import SearchSupernetSummary, StaleSummaryError
 from nas_utils.results.search import ComparisonSummary, RatioResult, SearchSummary
 from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report stage's deps)
     FIGURES, ORDER, SECTIONS, STAGES, Stage, fmt, interval, match_seeds, match_text, match_verdicts, ratio_text,
@@ -187,8 +187,13 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
         lines.append(f"| Latency measurement quality (project target) | CV < 3 %, rho >= 0.98 | {ours or 'n/a'} | "
                      f"{words or 'n/a'} |")
     if (sup := sm.get("search_supernet")) is not None:
-        lines.append(_ratio_row(sup, "weaknas", "our super-networks, WeakNAS/LINAS", by_name=True))
-        lines += _match_row(sup, "our super-networks")
+        # As for NB201: with a seed record (the stage's runs and more seeds), its rows carry the verdict.
+        if (runs := sup.seed_record) is not None and runs.cells:
+            where = f"our super-networks, {max(runs.seeds_per_tactic.values())}-seed record"
+        else:
+            runs, where = sup, "our super-networks"
+        lines.append(_ratio_row(runs, "weaknas", f"{where}, WeakNAS/LINAS", by_name=True))
+        lines += _match_row(runs, where)
     return lines
 
 
@@ -231,6 +236,12 @@ def headline(summaries: Summaries) -> dict[str, float | str | None]:
                     out[f"search_seeds.{cell.device}.weaknas_match_x"] = num(m.evals_to_match / n)
                 for cell, t, evals, _ in near_limit_verdicts(s, s.seed_record):
                     out[f"search_seeds.{cell.device}.near_limit_evals_{t:g}"] = num(evals.median if evals else None)
+        if isinstance(s, SearchSupernetSummary) and s.seed_record is not None:
+            for tactic in claims.SEARCH_RATIOS:
+                for cell, r, _ in ratio_verdicts(s.seed_record, tactic, thr):
+                    ratio(f"search_supernet_seeds.{cell.dataset}.{tactic}_x_linas", r)
+            for cell, n, m, _ in match_verdicts(s.seed_record):
+                out[f"search_supernet_seeds.{cell.dataset}.weaknas_match_x"] = num(m.evals_to_match / n)
     if (p := summaries.get("predictors")) is not None:
         for t in p.published_targets():
             out[f"predictors.{t.task}.best_spearman"] = num(t.ours_best)

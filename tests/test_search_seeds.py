@@ -8,11 +8,9 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments.search_comparison import RunSpec
-from nas_utils.experiments.search_records import (
-    decode_steps, encode_steps, record_agreement, seed_record_summary, settings_key,
-)
+from nas_utils.experiments.search_records import record_agreement, seed_record_summary
 from nas_utils.experiments.search_seeds import cli, drop_tactics, record_row, record_specs
-from nas_utils.search.records import extend_record
+from nas_utils.search.records import decode_steps, encode_steps, extend_record, settings_key
 
 
 def _square(n: int) -> dict[str, int]:
@@ -121,7 +119,7 @@ def test_notebook_05s_framing_table_has_the_stage_and_the_record() -> None:
 
 
 def test_agreement_counts_the_stage_runs_the_record_shares_and_those_that_end_elsewhere() -> None:
-    from nas_utils.sections.search import record_agreement_phrase
+    from nas_utils.sections.common import record_agreement_phrase
 
     cfg = config.load("search")
     rows = [{"tactic": t, "dataset": "cifar10", "device": "pixel2", "seed": seed, "budget": cfg.budget,

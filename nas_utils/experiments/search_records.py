@@ -29,6 +29,7 @@ from nas_utils.results.search import (
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search import TACTICS, faithful_check, tuning
 from nas_utils.search.base import same_settings
+from nas_utils.search.records import HV_STEPS, decode_steps, final_hv_agreement
 
 FAITHFUL = "linas_faithful"
 #: The committed dev-cell tuning records (``python -m nas_utils.search.tuning <grid> --out ...``).
@@ -189,31 +190,6 @@ def post_hoc_variants(record: pd.DataFrame, cfg: SearchConfig, folder: str | Pat
     return out
 
 
-def settings_key(params: dict[str, Any]) -> str:
-    """A tactic's settings as one canonical string (the seed record's ``settings`` column)."""
-    return json.dumps(params, sort_keys=True, default=str)
-
-
-#: The seed record's column of each run's space-wide HV curve, as its steps (:func:`encode_steps`).
-HV_STEPS = "hv_steps"
-
-
-def encode_steps(curve: np.ndarray) -> str:
-    """A HV curve (one value per evaluation, never falling) as its steps, ``"1:0.5 4:0.75 ..."``: each
-    evaluation where the value changes, with the value to 12 significant digits (the seed record's form)."""
-    curve = np.asarray(curve, dtype=float)
-    change = np.flatnonzero(np.r_[True, np.diff(curve) != 0])
-    return " ".join(f"{i + 1}:{curve[i]:.12g}" for i in change)
-
-
-def decode_steps(text: str, evals: int) -> np.ndarray:
-    """The curve :func:`encode_steps` wrote, over evaluations ``1 .. evals`` (held at its last value)."""
-    points = [p.split(":") for p in str(text).split()]
-    at = np.array([int(e) for e, _ in points])
-    values = np.array([float(v) for _, v in points])
-    return values[np.searchsorted(at, np.arange(1, evals + 1), side="right") - 1]
-
-
 def load_seed_record(folder: str | Path | None = None) -> pd.DataFrame:
     """The per-run rows of the seed record (:mod:`nas_utils.experiments.search_seeds`); no file: empty."""
     path = (Path(folder) if folder is not None else project_root() / TUNING_DIR) / Path(tuning.SEED_RECORD).name
@@ -234,14 +210,7 @@ def record_agreement(record: pd.DataFrame, cfg: SearchConfig, curves: pd.DataFra
     """Per tactic, ``[equal, shared]``: of the stage's runs that the record also holds (same tactic, settings,
     budget, cell and seed), how many end at the same final HV (to 1e-12). A difference means the record was
     written on another CPU (or code): the report then does not call it the stage's runs seed for seed."""
-    rows, _ = current_rows(record, cfg)
-    if rows.empty or curves.empty:
-        return {}
-    run = ["tactic", "dataset", "device", "seed"]
-    final = curves.groupby(run, sort=False)["hv"].last().rename("stage_hv").reset_index()
-    shared = rows.merge(final, on=run)
-    shared["equal"] = (shared["final_hv"] - shared["stage_hv"]).abs() <= 1e-12
-    return {str(t): [int(g["equal"].sum()), len(g)] for t, g in shared.groupby("tactic", sort=False)}
+    return final_hv_agreement(current_rows(record, cfg)[0], curves)
 
 
 def record_curves(by_tactic: dict[str, pd.DataFrame], budget: int) -> dict[str, np.ndarray]:

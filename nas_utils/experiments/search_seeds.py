@@ -33,11 +33,10 @@ from nas_utils import config
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
-from nas_utils.experiments.search_records import HV_STEPS, encode_steps, settings_key
 from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
-from nas_utils.search.records import extend_record
+from nas_utils.search.records import HV_STEPS, encode_steps, extend_record, settings_key
 from nas_utils.search.tuning import SEED_RECORD, TEST_CELLS
 
 

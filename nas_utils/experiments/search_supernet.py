@@ -35,6 +35,7 @@ budget); ``profiles/paper.yaml`` runs DyNAS-T's grid and uncapped fits.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -51,13 +52,14 @@ from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments import comparison_plots as cmp_plots
-from nas_utils.experiments import supernet_dev
+from nas_utils.experiments import supernet_dev, supernet_seeds
 from nas_utils.io import write_parquet
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import greedy_oracle_evals, nondominated_rank, pareto_front, to_minimization
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import input_path, output_path
 from nas_utils.plotting import use_style
+from nas_utils.search.records import final_hv_agreement
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
 from nas_utils.schemas.search_supernet import LATENCY_SOURCES, SearchSupernetConfig  # noqa: F401
@@ -140,8 +142,17 @@ def tabulate(cfg: SearchSupernetConfig, supernet: str, inner: SuperNetEvaluator,
     bench = TabularBenchmark(space, every, table, inner.objectives, label=supernet)
     record = FamilySpace(supernet, cfg.checkpoint_of(supernet) if cfg.checkpoint else "", space.describe(), len(nets),
                          len(pareto_front(F, inner.objectives)), fresh,
-                         round(time.perf_counter() - start, 1), eval_cost(inner, space, cfg.seed), latency)
+                         round(time.perf_counter() - start, 1), eval_cost(inner, space, cfg.seed), latency,
+                         table=table_fingerprint(F))
     return FamilyTable(bench, record, nets, F)
+
+
+def table_fingerprint(F: np.ndarray) -> str:
+    """16 hex digits of the SHA-256 of every tabulated network's objectives to 10 significant digits: changes with
+    the checkpoint, the evaluation settings or the latency objective (the seed record keeps only rows whose table
+    is the stage's), not with the last bits of the predicted latencies, which vary with the BLAS thread count
+    (measured: up to 4e-15 between 1 and 2 threads)."""
+    return hashlib.sha256(",".join(f"{x:.10g}" for x in np.asarray(F, dtype=float).ravel()).encode()).hexdigest()[:16]
 
 
 def evaluate_batched(inner: SuperNetEvaluator, X: np.ndarray, desc: str | None = None) -> np.ndarray:
@@ -304,6 +315,8 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
     cells = [replace(c, oracle=result.oracle.get(c.dataset, [])) for family_cells, _ in per_family for c in family_cells]
     seeds = {t: n for _, family_seeds in per_family for t, n in family_seeds.items()}  # alike in every family
     rt = runtime.settings()
+    rows, stale = supernet_seeds.current_rows(supernet_seeds.load_record(input_path(supernet_seeds.RECORD)), cfg,
+                                              {f.supernet: f.table for f in result.families})
     return SearchSupernetSummary(
         method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,
         budgets={f: cfg.budget_of(f) for f in cfg.supernets},
@@ -317,7 +330,8 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         cost_record=supernet_dev.cost_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
         cost_rule=dict(supernet_dev.COST_RULE),
         budget_record=supernet_dev.budget_choices(input_path(supernet_dev.RECORD_DIR), cfg.budget_of),
-        budget_rule=dict(supernet_dev.BUDGET_RULE))
+        budget_rule=dict(supernet_dev.BUDGET_RULE), seed_record=supernet_seeds.record_summary(rows, cfg, result.oracle),
+        seed_record_stale=stale, seed_record_agreement=final_hv_agreement(rows, result.curves))
 
 
 def write_outputs(out_dir: str | Path, result: SupernetSearchRun, summary: SearchSupernetSummary) -> None:

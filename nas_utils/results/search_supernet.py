@@ -87,6 +87,7 @@ class FamilySpace:
     eval_s: float | None      # seconds of one fresh evaluation (mean of a small uncached batch)
     latency: LatencyObjective | None = None
     immigrant_runs: int | None = None  # nsga2 runs that needed random immigrants (None: not recorded)
+    table: str = ""  # fingerprint of every tabulated network's objectives (the seed record's rows name theirs)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ class SearchSupernetSummary(ComparisonSummary, Summary):
     budget_rule: dict[str, float] = field(default_factory=dict)
     cost_record: list[DevChoice] = field(default_factory=list)  # cheaper settings of the picks, for the default profile
     cost_rule: dict[str, float] = field(default_factory=dict)   # the pre-registered non-inferiority rule that judged them
+    seed_record: ComparisonSummary | None = None  # every tactic, more seeds, the same tables (a record beside the stage)
+    seed_record_stale: int = 0  # record rows left out: another table (checkpoint, latency), settings or budget
+    seed_record_agreement: dict[str, list[int]] = field(default_factory=dict)  # tactic -> [equal, shared] final HVs
 
     @property
     def supernet(self) -> str:

@@ -158,6 +158,20 @@ def match_seeds(summary: ComparisonSummary) -> str:
             f"{summary.seeds_per_tactic.get('linas', 0)} seeds")
 
 
+def record_agreement_phrase(agreement: dict[str, list[int]]) -> str:
+    """How a seed record relates to the stage's own runs, as checked (``seed_record_agreement`` of
+    ``SearchSummary`` and ``SearchSupernetSummary``)."""
+    equal, shared = (sum(v[i] for v in agreement.values()) for i in (0, 1))
+    if not shared:
+        return "it shares no run with the stage"
+    if equal == shared:
+        return f"seed for seed the stage's runs (checked: all {shared} shared runs end at the same HV)"
+    differ = ", ".join(f"{t} {n - e} of {n}" for t, (e, n) in agreement.items() if e < n)
+    return (f"the same code and seeds as the stage's runs, but {shared - equal} of the {shared} shared runs end at "
+            f"another HV here ({differ}): the record was written on another CPU, whose BLAS kernels round the last "
+            "bits differently, and GP and model fits amplify that; its rows are what that CPU gave")
+
+
 def match_text(m: MatchResult, n: int) -> str:
     """``142 [92, 149] (1.42x [0.92, 1.49])``: evaluations to match LINAS's HV after ``n``, as a multiple of ``n``."""
     if m.ci_low is None or m.ci_high is None:

@@ -17,7 +17,7 @@ from nas_utils.results import SearchSummary
 from nas_utils.results.search import ORACLE_PRIORS, CellSummary, ComparisonSummary, ThresholdResult, TuningVariant, View
 from nas_utils.sections.common import (
     ORACLE, figure, fmt, interval, markdown_table, match_lines, match_seeds, notebook_link, oracle_text, plain,
-    ratio_estimate, ratio_text, ratio_words, seeds_per_tactic,
+    ratio_estimate, ratio_text, ratio_words, record_agreement_phrase, seeds_per_tactic,
 )
 
 
@@ -303,19 +303,6 @@ def seed_record_lines(s: SearchSummary) -> list[str]:
         lines += [f"The near-limit goals on these runs (`{s.near_limit_tactic}`):", "", *near, ""]
     lines += match_lines(r, f"on the record's runs ({match_seeds(r)})")
     return lines
-
-
-def record_agreement_phrase(agreement: dict[str, list[int]]) -> str:
-    """How the seed record relates to the stage's own runs, as checked (``SearchSummary.seed_record_agreement``)."""
-    equal, shared = (sum(v[i] for v in agreement.values()) for i in (0, 1))
-    if not shared:
-        return "it shares no run with the stage"
-    if equal == shared:
-        return f"seed for seed the stage's runs (checked: all {shared} shared runs end at the same HV)"
-    differ = ", ".join(f"{t} {n - e} of {n}" for t, (e, n) in agreement.items() if e < n)
-    return (f"the same code and seeds as the stage's runs, but {shared - equal} of the {shared} shared runs end at "
-            f"another HV here ({differ}): the record was written on another CPU, whose BLAS kernels round the last "
-            "bits differently, and GP and model fits amplify that; its rows are what that CPU gave")
 
 
 def igd_table(s: ComparisonSummary) -> list[str]:

@@ -15,8 +15,8 @@ from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.results.search_supernet import DevChoice
 from nas_utils.sections.common import (
-    ORACLE, STAGES, figure, fmt, markdown_table, match_lines, notebook_link, oracle_text, plain, ratio_text, ratio_verdicts,
-    seeds_per_tactic,
+    ORACLE, STAGES, figure, fmt, markdown_table, match_lines, match_seeds, notebook_link, oracle_text, plain, ratio_text,
+    ratio_verdicts, record_agreement_phrase, seeds_per_tactic,
 )
 
 
@@ -216,6 +216,24 @@ def scale_note(s: SearchSupernetSummary) -> str:
             "that LINAS's advantage does not appear at this scale; it does not test the paper's.")
 
 
+def seed_record_lines(s: SearchSupernetSummary) -> list[str]:
+    """Every tactic with the record's seeds on the stage's tables: the table, the verdicts, the paper's framing."""
+    r = s.seed_record
+    if r is None or not r.cells:
+        return []
+    n = max(r.seeds_per_tactic.values())
+    stale = (f" {s.seed_record_stale} rows of the record searched another table (checkpoint or latency objective) "
+             "or ran other settings or budgets and are left out." if s.seed_record_stale else "")
+    lines = [f"**Every tactic with more seeds** ({seeds_per_tactic(r)}; a record beside the stage: {r.method}, made by "
+             f"`python -m nas_utils.experiments.supernet_seeds --seeds {n} --workers 2`; its rows name the fingerprint "
+             f"of the table they searched, and only this run's tables count; "
+             f"{record_agreement_phrase(s.seed_record_agreement)}).{stale} Median evaluations to each HV threshold "
+             "(ratio to LINAS [95 % interval]):", "", *tactic_table(r), ""]
+    for thr in r.thresholds:
+        lines += [f"Verdict at HV {thr:g} on the record's runs ({n} seeds):", "", *verdict_lines(r, thr), ""]
+    return lines + match_lines(r, f"on the record's runs ({match_seeds(r)})")
+
+
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
     lines = ["## 5. Search on our own super-networks (the 8x test, DyNAS-T's setting)", "",
              f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, {budget_text(s)}; HV "
@@ -241,7 +259,8 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
               *side_by_side(s, _nb201(root)), ""]
     for thr in s.thresholds:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
-    lines += match_lines(s)
+    lines += match_lines(s, f"on this stage's runs ({match_seeds(s)})")
+    lines += seed_record_lines(s)
     if note := scale_note(s):
         lines += [note, ""]
     check = s.backend_check
