@@ -457,7 +457,7 @@ def test_the_papers_framing_of_the_8x_gets_an_interval_and_a_verdict(reports: Pa
     assert ("- cifar10/pixel2: WeakNAS's evaluations to match the HV LINAS reaches with 100: not reached "
             "[301, inf] (>3.01x), **inconclusive**") in section
     assert report.headline(report.load_summaries(reports))["search.pixel2.weaknas_match_x"] is None
-    assert "**The paper's framing**" in text.split("## 5.", 1)[1]  # our super-networks: the same paragraph
+    assert "**The paper's framing on this stage's runs (" in text.split("## 5.", 1)[1]  # super-networks: the same paragraph
     assert sum("the paper's own framing of the 8x" in line for line in glance.splitlines()) == 2
 
 
