@@ -12,7 +12,8 @@ import pandas as pd
 from nas_utils import config, report
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_supernet import table_fingerprint
-from nas_utils.experiments.supernet_seeds import cli, current_rows, record_summary
+from nas_utils.experiments.supernet_records import current_rows, record_summary
+from nas_utils.experiments.supernet_seeds import cli
 from nas_utils.search.records import encode_steps, final_hv_agreement, settings_key
 from tests import summaries
 

@@ -45,19 +45,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nas_utils import runtime
+from nas_utils import config, runtime
 from nas_utils.backends import BackendEvaluator, make_backend, map_runs
 from nas_utils.data import TensorLoader, load_dataset
 from nas_utils.errors import CheckpointError, ConfigError
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments import comparison_plots as cmp_plots
-from nas_utils.experiments import supernet_dev, supernet_seeds
+from nas_utils.experiments import supernet_dev
+from nas_utils.experiments import supernet_records as records
 from nas_utils.io import write_parquet
 from nas_utils.latency.models import MeasuredLatency, fit_latency_predictor
 from nas_utils.metrics import greedy_oracle_evals, nondominated_rank, pareto_front, to_minimization
 from nas_utils.parallel import parallel_map
-from nas_utils.paths import input_path, output_path
+from nas_utils.paths import input_path, output_path, project_root
 from nas_utils.plotting import use_style
 from nas_utils.search.records import final_hv_agreement
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
@@ -71,6 +72,16 @@ from nas_utils.supernets import SuperNet, SuperNetEvaluator, build_supernet, loa
 from nas_utils.supernets.subspace import TiedSpace
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+def script_config(**overrides: Any) -> SearchSupernetConfig:
+    """``params.yaml``'s ``search_supernet`` updated by ``overrides``, for a script beside the stage: it reads the
+    stage's own evaluation cache and latency store (outside a stage a relative path would point under
+    ``scratch/``), so its tables are the stage's and cost look-ups only."""
+    sp = dict(config.read_params()["search_supernet"])
+    if sp.get("eval_cache"):
+        sp["eval_cache"] = str(project_root() / sp["eval_cache"])
+    return config.parse("search_supernet", {**sp, **overrides})
 
 
 def load_net(cfg: SearchSupernetConfig, supernet: str) -> SuperNet:
@@ -310,14 +321,10 @@ def time_table(histories: pd.DataFrame, families: list[FamilySpace]) -> list[Tac
 def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSupernetSummary:
     """Thresholds and ratios per family (as stage ``search``, each at its family's budget) plus the spaces,
     latency objectives and times."""
-    run_time = cmp.run_times(result.histories)
-    per_family = [cmp.summarise_cells(curves, cfg.thresholds, cfg.budget_of(str(family)), cfg.paper_linas_evals, run_time)
-                  for family, curves in result.curves.groupby("dataset", sort=False)]
-    cells = [replace(c, oracle=result.oracle.get(c.dataset, [])) for family_cells, _ in per_family for c in family_cells]
-    seeds = {t: n for _, family_seeds in per_family for t, n in family_seeds.items()}  # alike in every family
+    cells, seeds = records.summarise_families(result.curves, cfg, result.oracle, cmp.run_times(result.histories))
     rt = runtime.settings()
-    rows, stale = supernet_seeds.current_rows(supernet_seeds.load_record(input_path(supernet_seeds.RECORD)), cfg,
-                                              {f.supernet: f.table for f in result.families})
+    rows, stale = records.current_rows(records.load_record(input_path(records.RECORD)), cfg,
+                                       {f.supernet: f.table for f in result.families})
     return SearchSupernetSummary(
         method=" ".join(__doc__.split("Method: ")[1].split("\n\n")[0].split()), budget=cfg.budget,
         budgets={f: cfg.budget_of(f) for f in cfg.supernets},
@@ -331,7 +338,7 @@ def summarise(result: SupernetSearchRun, cfg: SearchSupernetConfig) -> SearchSup
         cost_record=supernet_dev.cost_choices(input_path(supernet_dev.RECORD_DIR), cfg.tactic_params),
         cost_rule=dict(supernet_dev.COST_RULE),
         budget_record=supernet_dev.budget_choices(input_path(supernet_dev.RECORD_DIR), cfg.budget_of),
-        budget_rule=dict(supernet_dev.BUDGET_RULE), seed_record=supernet_seeds.record_summary(rows, cfg, result.oracle),
+        budget_rule=dict(supernet_dev.BUDGET_RULE), seed_record=records.record_summary(rows, cfg, result.oracle),
         seed_record_stale=stale, seed_record_agreement=final_hv_agreement(rows, result.curves))
 
 

@@ -30,7 +30,7 @@ from nas_utils import config
 from nas_utils.experiments import search_supernet as stage
 from nas_utils.experiments.supernet_dev import BUDGET_RULE as RULE, LADDER, rule_table, run_record
 from nas_utils.io import write_text
-from nas_utils.paths import input_path, project_root
+from nas_utils.paths import input_path
 from nas_utils.scripts import OneLineParser, script_cli
 
 #: The stage's record the prefixes are compared with.
@@ -39,11 +39,8 @@ STAGE_HISTORIES = "reports/search_supernet/histories.parquet"
 
 def budget_runs(family: str, budget: int) -> pd.DataFrame:
     """Every tactic x seed of stage ``search_supernet`` on ``family``'s table with ``budget``; one row per run."""
-    sp = dict(config.read_params()["search_supernet"])
-    config.check_choice("family", family, tuple(sp["supernets"]))
-    cfg = config.parse("search_supernet", {**sp, "supernets": [family], "budget": budget, "budgets": {},
-                                           "speedup_batch": 0,
-                                           "eval_cache": str(project_root() / sp["eval_cache"])})
+    config.check_choice("family", family, tuple(config.read_params()["search_supernet"]["supernets"]))
+    cfg = stage.script_config(supernets=[family], budget=budget, budgets={}, speedup_batch=0)
     start = time.perf_counter()
     result = stage.run(cfg)
     print(f"{family}: {len(cfg.tactics)} tactics x {cfg.seeds} seeds at budget {budget} in "

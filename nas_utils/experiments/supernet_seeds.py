@@ -11,38 +11,26 @@ and records per run its space-wide HV curve as its steps (``hv_steps``), its fin
 
 Each row also carries the fingerprint of the table it searched
 (:func:`~nas_utils.experiments.search_supernet.table_fingerprint`: every network's objectives), so a retrained checkpoint or a new latency objective leaves the old rows out instead of mixing them
-in (:func:`current_rows`). The stage summarises the current rows exactly as its own runs (:func:`record_summary`:
-the curves go through :func:`nas_utils.experiments.comparison.summarise_cells`), checks that the runs it shares
+in (:func:`~nas_utils.experiments.supernet_records.current_rows`). The stage summarises the current rows exactly
+as its own runs (:func:`~nas_utils.experiments.supernet_records.record_summary`), checks that the runs it shares
 with the record end at the same HV, and shows both. Resumable
 (:func:`~nas_utils.search.records.extend_record`); ``--fresh`` starts afresh.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-import numpy as np
-import pandas as pd
+from typing import Any, NamedTuple
 
 from nas_utils import config
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
-from nas_utils.search.records import HV_STEPS, decode_steps, encode_steps, extend_record, settings_key
-from nas_utils.paths import project_root
-from nas_utils.results.search import CellSummary, ComparisonSummary, OracleResult
+from nas_utils.experiments.search_supernet import FamilyTable, build_evaluator, load_net, script_config, tabulate
+from nas_utils.experiments.supernet_records import RECORD
 from nas_utils.schemas.search_supernet import SearchSupernetConfig
 from nas_utils.scripts import OneLineParser, script_cli
-from nas_utils.search.base import same_settings
-
-if TYPE_CHECKING:
-    from nas_utils.experiments.search_supernet import FamilyTable
-
-#: The record, beside the stage's other committed inputs (a dependency of stage ``search_supernet``).
-RECORD = "data/preregistration/search_supernet/seed_record.csv"
+from nas_utils.search.records import HV_STEPS, encode_steps, extend_record, settings_key
 
 
 class RecordSpec(NamedTuple):
@@ -58,18 +46,8 @@ class RecordSpec(NamedTuple):
     bench: TabularBenchmark
 
 
-def stage_config() -> SearchSupernetConfig:
-    """``params.yaml``'s ``search_supernet`` with the stage's own evaluation cache and latency store (outside a
-    stage a relative path would point under ``scratch/``): the tables are the stage's, and cost look-ups only."""
-    sp = dict(config.read_params()["search_supernet"])
-    return config.parse("search_supernet", {**sp, "eval_cache": str(project_root() / sp["eval_cache"])}
-                        if sp.get("eval_cache") else sp)
-
-
 def family_tables(cfg: SearchSupernetConfig) -> dict[str, FamilyTable]:
     """Each configured family's table, as the stage builds it (through the evaluation cache)."""
-    from nas_utils.experiments.search_supernet import build_evaluator, load_net, tabulate  # it imports this module
-
     tables = {}
     for family in cfg.supernets:
         inner, latency = build_evaluator(cfg, load_net(cfg, family))
@@ -100,47 +78,6 @@ def _key(tactic: Any, supernet: Any, seed: Any, settings: Any, table: Any) -> tu
     return str(tactic), str(supernet), int(seed), str(settings), str(table)
 
 
-def load_record(path: str | Path | None = None) -> pd.DataFrame:
-    """The record's rows (no file: empty)."""
-    path = Path(path) if path is not None else project_root() / RECORD
-    return pd.read_csv(path) if path.exists() else pd.DataFrame()
-
-
-def current_rows(record: pd.DataFrame, cfg: SearchSupernetConfig,
-                 fingerprints: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """The rows whose tactic, settings, budget and table are the stage's (``fingerprints``: family -> the
-    fingerprint of the table the stage searched), with ``dataset`` naming the family as in the stage's curves,
-    and how many rows are left out."""
-    if record.empty:
-        return record, 0
-    current = np.array([t in cfg.tactics and f in fingerprints and tab == fingerprints[f] and b == cfg.budget_of(f)
-                        and bool(same_settings(t, json.loads(s), cfg.params_of(t)))
-                        for t, f, tab, b, s in record[["tactic", "supernet", "table", "budget", "settings"]]
-                        .itertuples(index=False)], dtype=bool)
-    return record[current].rename(columns={"supernet": "dataset"}), int((~current).sum())
-
-
-def record_summary(rows: pd.DataFrame, cfg: SearchSupernetConfig,
-                   oracle: dict[str, list[OracleResult]] | None = None) -> ComparisonSummary | None:
-    """The current rows (:func:`current_rows`) summarised exactly as the stage's runs: their curves through
-    :func:`~nas_utils.experiments.comparison.summarise_cells` (thresholds, ratios to LINAS, the paper's framing;
-    medians over seeds with bootstrap intervals), each family with the stage's ``oracle`` bound."""
-    if rows.empty:
-        return None
-    curves = pd.concat([pd.DataFrame({"dataset": r.dataset, "device": r.device, "tactic": r.tactic, "seed": r.seed,
-                                      "eval": np.arange(1, r.budget + 1), "hv": decode_steps(r.hv_steps, r.budget)})
-                        for r in rows.itertuples(index=False)], ignore_index=True)
-    cells: list[CellSummary] = []
-    seeds: dict[str, int] = {}
-    for family, c in cmp.order_histories(curves, cfg.tactics).groupby("dataset", sort=False):
-        family_cells, family_seeds = cmp.summarise_cells(c, cfg.thresholds, cfg.budget_of(str(family)),
-                                                         cfg.paper_linas_evals)
-        cells += [replace(cell, oracle=(oracle or {}).get(cell.dataset, [])) for cell in family_cells]
-        seeds |= family_seeds
-    method = f"every tactic with the stage's settings on the stage's tables, `{RECORD}`"
-    return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m nas_utils.experiments.supernet_seeds",
                            description="Every search tactic, N seeds, on our super-networks (a record).")
@@ -151,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config.check_range("--seeds", args.seeds, low=1)
     config.check_range("--workers", args.workers, low=1)
-    cfg = stage_config()
+    cfg = script_config()
     tables = family_tables(cfg)
     if args.fresh and Path(args.out).exists():
         Path(args.out).unlink()

@@ -44,7 +44,6 @@ from nas_utils.errors import ConfigError
 from nas_utils.experiments import search_supernet as stage
 from nas_utils.experiments.supernet_dev import AUTHORS, COST_RULE, RULE, STAGE, decide, decide_cost, run_record
 from nas_utils.io import write_text
-from nas_utils.paths import project_root
 
 #: Checkpoint path templates of each set (stage ``supernet``'s outputs).
 CHECKPOINTS = {"dev": "checkpoints/{supernet}/full_dev.pt", "test": "checkpoints/{supernet}/full.pt"}
@@ -70,10 +69,8 @@ def variant_runs(tactic: str, overrides: dict[str, Any], label: str, checkpoints
         raise ConfigError(f"tactic {tactic!r} is not run by stage search_supernet; valid: {', '.join(sp['tactics'])}")
     params = {**sp["tactic_params"].get(tactic, {}), **overrides}
     # One budget for every family: the development rule censors each record at one budget.
-    cfg = config.parse("search_supernet", {**sp, "tactics": [tactic], "speedup_batch": 0, "budgets": {},
-                                           "checkpoint": CHECKPOINTS[checkpoints],
-                                           "eval_cache": str(project_root() / sp["eval_cache"]),  # the stage's, not scratch/
-                                           "tactic_params": {**sp["tactic_params"], tactic: params}})
+    cfg = stage.script_config(tactics=[tactic], speedup_batch=0, budgets={}, checkpoint=CHECKPOINTS[checkpoints],
+                              tactic_params={**sp["tactic_params"], tactic: params})
     result = stage.run(cfg)
     times = result.histories.groupby(["dataset", "seed"])["run_time_s"].first()
     rows = []
