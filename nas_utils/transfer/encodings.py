@@ -16,7 +16,7 @@ Every function is vectorised over an ``(n, n_var)`` integer architecture matrix.
 >>> import numpy as np
 >>> from nas_utils.transfer.encodings import nb201_graph
 >>> g = nb201_graph(np.array([[3, 3, 3, 3, 3, 3]]))     # all nor_conv_3x3
->>> g.adj.shape, int(g.adj.sum()), g.mask.all()
+>>> g.adj.shape, int(g.adj.sum()), bool(g.mask.all())
 ((1, 8, 8), 10, True)
 """
 

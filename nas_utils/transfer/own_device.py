@@ -25,7 +25,8 @@ the task nearest your situation (same space, a device family among the sources o
 
 >>> from nas_utils.transfer.own_device import parse_measurements
 >>> import pandas as pd
->>> parse_measurements(pd.DataFrame({"index": [3, 7], "latency_ms": [1.5, 2.0]}), "nb201").tolist()
+>>> table = pd.DataFrame({"index": [3, 7, 11, 12, 40], "latency_ms": [1.5, 2.0, 2.5, 1.0, 3.0]})
+>>> parse_measurements(table, "nb201")[:2].tolist()
 [[3.0, 1.5], [7.0, 2.0]]
 """
 
