@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_utils import claims
-from nas_utils.claims import Estimate, describe, verdict
+from nas_utils.claims import describe
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
@@ -35,7 +35,7 @@ from nas_utils.sections.common import (  # noqa: F401  (SECTIONS: the report sta
     ratio_verdicts, ratio_words,
 )
 from nas_utils.sections.devices import device_glossary
-from nas_utils.sections.latency import latency_section
+from nas_utils.sections.latency import latency_section, quality_verdicts, quality_words
 from nas_utils.sections.predictors import (HELP_BUDGETS, help_protocol_rows, loop_verdict, predictors_section,
                                            seen_first, task_verdict)
 from nas_utils.sections.search import near_limit_verdicts, search_section
@@ -177,10 +177,8 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
                      f"{ours} | {words} |")
     if (lat := sm.get("latency")) is not None:
         devs = lat.quality.devices
-        ours = ", ".join(f"{d.device} CV {100 * d.median_round_cv:.2f} %, rho {d.spearman_two_passes:.3f}" for d in devs)
-        words = ", ".join(f"{d.device}: CV {describe(verdict(Estimate(d.median_round_cv), claims.LATENCY_CV))}, "
-                          f"rho {describe(verdict(Estimate(d.spearman_two_passes), claims.LATENCY_SPEARMAN))}"
-                          for d in devs)
+        ours = ", ".join("{} CV {}, rho {}".format(d.device, *quality_words(d)) for d in devs)
+        words = ", ".join("{}: CV {}, rho {}".format(d.device, *map(describe, quality_verdicts(d))) for d in devs)
         busy = sum(r.contended for r in lat.per_device)
         if busy or any(d.contended for d in devs):  # a measurement on a busy machine says so here too (section 4)
             words += f"; contended machine: {busy} of {len(lat.per_device)} collection runs busy (section 4)"
@@ -262,6 +260,9 @@ def headline(summaries: Summaries) -> dict[str, float | str | None]:
         for d in lat.quality.devices:
             out[f"latency.{d.device}.median_round_cv"] = num(d.median_round_cv)
             out[f"latency.{d.device}.spearman_two_passes"] = num(d.spearman_two_passes)
+            for name, ci in (("median_round_cv", d.median_round_cv_ci), ("spearman_two_passes", d.spearman_two_passes_ci)):
+                if ci:
+                    out[f"latency.{d.device}.{name}_ci_low"], out[f"latency.{d.device}.{name}_ci_high"] = map(num, ci)
     return out
 
 

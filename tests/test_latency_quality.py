@@ -164,3 +164,34 @@ def test_collection_runs_on_a_busy_machine_are_named_in_the_table_and_a_warning(
     assert "Warning: contended measurements" in text and "mbv3_1d/onnxruntime_cpu_1 25 of 30" in text
     assert "| 25 (busy) |" in text and "| 3 |" in text
     assert "1 of 2 collection runs busy" in "\n".join(results_table(summaries={"latency": busy}))
+
+
+def test_quality_verdicts_use_the_intervals_over_sub_networks() -> None:
+    """A median CV just under 3 % whose interval crosses it is inconclusive, not met; a summary made before
+    the intervals is judged on its point estimate and says so."""
+    import dataclasses
+
+    import pandas as pd
+
+    from nas_utils.claims import describe
+    from nas_utils.experiments.latency_collection import _quality_intervals
+    from nas_utils.sections.latency import latency_quality_lines, quality_verdicts
+    from tests.summaries import latency
+
+    rng = np.random.default_rng(0)
+    ms = rng.lognormal(size=60)
+    df = pd.DataFrame({"latency_ms_1": ms, "latency_ms_2": ms * (1 + 0.01 * rng.normal(size=60)),
+                       "round_cv_1": rng.uniform(0.0, 0.058, 60), "round_cv_2": rng.uniform(0.0, 0.058, 60)})
+    ci = _quality_intervals(df)
+    assert ci == _quality_intervals(df)  # seeded
+    (cv_low, cv_high), (rho_low, rho_high) = ci["median_round_cv_ci"], ci["spearman_two_passes_ci"]
+    assert cv_low < 0.03 < cv_high and 0.98 < rho_low < rho_high <= 1.0
+
+    s = latency()
+    old = s.quality.devices[0]
+    new = dataclasses.replace(old, median_round_cv=0.029, spearman_two_passes=0.995, **ci)
+    cv, rho = map(describe, quality_verdicts(new))
+    assert cv == "inconclusive" and rho == "meets"
+    assert all("point estimate" in describe(v) for v in quality_verdicts(dataclasses.replace(old, **dict.fromkeys(ci))))
+    s = dataclasses.replace(s, quality=dataclasses.replace(s.quality, devices=[new]))
+    assert f"2.90 % [{100 * cv_low:.2f}, {100 * cv_high:.2f}]" in "\n".join(latency_quality_lines(s))

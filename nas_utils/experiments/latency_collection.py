@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 from torch import nn
 
 from nas_utils import config
@@ -45,6 +46,7 @@ from nas_utils.metrics import rank_correlation
 from nas_utils.paths import project_root
 from nas_utils.plotting import use_style
 from nas_utils.schemas.latency import LatencyConfig
+from nas_utils.stats import paired_ci
 from nas_utils.scripts import OneLineParser, script_cli
 import matplotlib.pyplot as plt  # noqa: E402  (after nas_utils.plotting chose the backend)
 from matplotlib.figure import Figure  # noqa: E402
@@ -122,6 +124,15 @@ def quality(cfg: LatencyConfig) -> tuple[pd.DataFrame, QualityCheck]:
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), check
 
 
+def _quality_intervals(df: pd.DataFrame, seed: int = 0) -> dict[str, list[float]]:
+    """Bootstrap 95 % intervals of both targets' statistics, resampling the sub-networks (both passes
+    of a sub-network together): how much the verdicts depend on which sub-networks were drawn."""
+    cv = paired_ci((df["round_cv_1"], df["round_cv_2"]), lambda a, b: float(np.median(np.concatenate([a, b]))),
+                   seed=seed)
+    rho = paired_ci((df["latency_ms_1"], df["latency_ms_2"]), lambda a, b: float(spearmanr(a, b).statistic), seed=seed)
+    return {"median_round_cv_ci": [cv.low, cv.high], "spearman_two_passes_ci": [rho.low, rho.high]}
+
+
 def _targets(device: str, df: pd.DataFrame, cpu_count: Any, clock: str = "wall") -> QualityDevice:
     rho, tau = rank_correlation(df["latency_ms_1"].to_numpy(), df["latency_ms_2"].to_numpy())
     rho_median, _ = rank_correlation(df["median_ms_1"].to_numpy(), df["median_ms_2"].to_numpy())
@@ -135,7 +146,8 @@ def _targets(device: str, df: pd.DataFrame, cpu_count: Any, clock: str = "wall")
         median_relative_difference=float(np.median(np.abs(df["latency_ms_1"] - df["latency_ms_2"]) / df["latency_ms_1"])),
         latency_range_ms=[float(df["latency_ms_1"].min()), float(df["latency_ms_1"].max())],
         load_avg_1m=[float(loads.min().min()), float(loads.max().max())],
-        cpu_count=None if cpu_count is None else int(cpu_count), **_contention(df), clock=clock)
+        cpu_count=None if cpu_count is None else int(cpu_count), **_contention(df), clock=clock,
+        **_quality_intervals(df))
 
 
 def _contention(df: pd.DataFrame) -> dict[str, Any]:

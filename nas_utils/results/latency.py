@@ -80,6 +80,9 @@ class QualityDevice:
     median_cpu_share: float | None = None
     contention: str = ""                # the most frequent reason, e.g. "load average 6.1 > 2 usable cores"
     clock: str = "wall"
+    # bootstrap 95 % intervals over the sub-networks ([low, high]; None in summaries made before them)
+    median_round_cv_ci: list[float] | None = None
+    spearman_two_passes_ci: list[float] | None = None
 
     @property
     def contended(self) -> bool:

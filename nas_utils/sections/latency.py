@@ -7,24 +7,42 @@ from __future__ import annotations
 from pathlib import Path
 
 from nas_utils import claims
-from nas_utils.claims import Estimate, describe, verdict
+from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import LatencySummary
-from nas_utils.results.latency import BUSY_RUN_SHARE
+from nas_utils.results.latency import BUSY_RUN_SHARE, QualityDevice
 from nas_utils.sections.common import figure, notebook_link
 
 
+def quality_words(d: QualityDevice) -> tuple[str, str]:
+    """``(CV, rho)``: each statistic with its bootstrap interval over the sub-networks, as text."""
+    cv, rho = d.median_round_cv_ci, d.spearman_two_passes_ci
+    cv_text = f"{100 * d.median_round_cv:.2f} %" + (f" [{100 * cv[0]:.2f}, {100 * cv[1]:.2f}]" if cv else "")
+    rho_text = f"{d.spearman_two_passes:.3f}" + (f" [{rho[0]:.3f}, {rho[1]:.3f}]" if rho else "")
+    return cv_text, rho_text
+
+
+def quality_verdicts(d: QualityDevice) -> tuple[Verdict, Verdict]:
+    """``(CV, rho)`` judged against the project targets, on their intervals where the summary has them."""
+    def est(value: float, ci: list[float] | None) -> Estimate:
+        return Estimate(value, ci[0], ci[1]) if ci else Estimate(value)
+
+    return (verdict(est(d.median_round_cv, d.median_round_cv_ci), claims.LATENCY_CV),
+            verdict(est(d.spearman_two_passes, d.spearman_two_passes_ci), claims.LATENCY_SPEARMAN))
+
+
 def latency_quality_lines(s: LatencySummary) -> list[str]:
-    """One honest sentence per quality device, built from the measured numbers."""
+    """One honest sentence per quality device, built from the measured numbers (intervals: bootstrap
+    over the sub-networks, both passes of one together)."""
     q = s.quality
     lines = []
     for d in q.devices:
-        cv = describe(verdict(Estimate(d.median_round_cv), claims.LATENCY_CV))
-        rho = describe(verdict(Estimate(d.spearman_two_passes), claims.LATENCY_SPEARMAN))
+        cv, rho = (describe(v) for v in quality_verdicts(d))
+        cv_text, rho_text = quality_words(d)
         lo, hi = d.load_avg_1m
         lines.append(
             f"- **{d.device}** ({q.n_subnets} sub-networks of {q.supernet}, {q.rounds_per_pass} rounds per pass, "
-            f"statistic `{q.statistic}`): median CV of repeated rounds {100 * d.median_round_cv:.2f} % ({cv} the "
-            f"< {100 * claims.LATENCY_CV.low:g} % target); Spearman between two passes {d.spearman_two_passes:.3f} "
+            f"statistic `{q.statistic}`): median CV of repeated rounds {cv_text} ({cv} the "
+            f"< {100 * claims.LATENCY_CV.low:g} % target); Spearman between two passes {rho_text} "
             f"({rho} the >= {claims.LATENCY_SPEARMAN.low:g} target; {d.spearman_two_passes_median_statistic:.3f} with "
             f"the median statistic). Within one round the per-block CV is {100 * d.median_within_round_cv:.1f} % "
             f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
