@@ -42,3 +42,36 @@ def test_the_report_counts_contended_measurements() -> None:
     net = build_supernet("transformer_1d")
     _, report = fit_latency_predictor(net, "torch_cpu_1t_1", k=4, n_test=3, settings=FAST, rounds=1)
     assert isinstance(report["contended_records"], int) and 0 <= report["contended_records"] <= 7
+
+
+def test_the_versioned_store_covers_the_default_profiles_super_network_search() -> None:
+    """A fresh clone fits the committed latency predictors from data/measured/supernet_latency.json instead of
+    measuring its own, so its super-network tables (and the 20-seed record keyed by them) are the committed ones.
+    Changing the sample or its timing in params.yaml fails here until the new measurements are committed."""
+    from nas_utils import config
+    from nas_utils.latency.models import _read_store, predictor_sample, store_key
+    from nas_utils.paths import project_root
+
+    cfg = config.load("search_supernet")
+    store = _read_store(project_root() / cfg.latency_store)
+    for family in cfg.supernets:
+        net = build_supernet(family)
+        X = predictor_sample(net, cfg.latency_k + cfg.latency_test, cfg.seed)
+        key = store_key(net, cfg.latency_device, X, cfg.measure_settings(), cfg.latency_rounds)
+        assert key in store, f"{family}: no committed measurements of the stage's latency sample"
+        assert len(store[key]["latency_ms"]) == len(X) and store[key]["cpu_model"]
+
+
+def test_stored_measurements_need_no_device(tmp_path) -> None:
+    """Measurements read from a store (e.g. made on a GPU machine) fit the predictor where the device is absent."""
+    import json
+
+    from nas_utils.latency.models import predictor_sample, store_key
+
+    net = build_supernet("transformer_1d")
+    X = predictor_sample(net, 7, 0)
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps({store_key(net, "cuda_1", X, FAST, 1): {
+        "latency_ms": list(range(1, 8)), "cpu_model": "elsewhere", "load_avg_1m": 0.0, "contended": [False] * 7}}))
+    model, report = fit_latency_predictor(net, "cuda_1", k=4, n_test=3, settings=FAST, rounds=1, store=store)
+    assert report["cpu_model"] == "elsewhere" and model(net, net.largest_config()) > 0

@@ -8,6 +8,7 @@ TINY = {
     "supernets": ["transformer_1d", "resnet_1d"], "checkpoint": "", "budget": 10, "budgets": {"resnet_1d": 8}, "seeds": 1, "paper_linas_evals": 5,
     "latency_k": 6, "latency_test": 3, "calib": 64,
     "speedup_batch": 4, "speedup_backends": ["process"], "tactics": ["random", "linas"], "eval_cache": "",
+    "latency_store": "",  # tiny samples are measured, never added to the versioned store
     "ties": {"transformer_1d": ["h*", "f*"], "resnet_1d": ["d*", "w*", "e*"]},
     "tactic_params": {
         "nsga2": {"population": 5}, "linas": {"initial": 5, "batch": 3, "inner_population": 8, "inner_evals": 80},

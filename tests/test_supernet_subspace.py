@@ -15,7 +15,7 @@ from nas_utils.supernets.subspace import TiedSpace
 
 TINY = {"supernets": ["transformer_1d"], "checkpoint": "", "budget": 5, "latency_source": "predicted",
         "latency_k": 4, "latency_test": 0, "calib": 32, "speedup_batch": 0, "seeds": 1,
-        "ties": {"transformer_1d": ["h*", "f*"]}, "paper_linas_evals": 5}
+        "ties": {"transformer_1d": ["h*", "f*"]}, "paper_linas_evals": 5, "latency_store": ""}
 
 
 def test_tied_space_expands_to_the_supernet_and_dedups_networks() -> None:

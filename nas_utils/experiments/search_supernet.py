@@ -3,7 +3,8 @@
 Each evaluation extracts a sub-network from a trained super-network, re-calibrates its batch
 norm and measures its validation accuracy (``nas_utils.supernets.SuperNetEvaluator``); the
 latency objective is predicted from ``latency_k`` sub-networks measured on ``latency_device``
-through the audited entry point (``nas_utils.latency.models``), or measured live
+through the audited entry point (``nas_utils.latency.models``; read from the versioned
+``latency_store``, measured only where it lacks the sample), or measured live
 (``latency_source: measured``, serial backend only). Evaluations run through an evaluation
 backend (``nas_utils.backends``: serial, local processes, or Ray) and an on-disk cache keyed by
 weights, evaluation settings and architecture (``nas_utils.supernets.cache``).
@@ -76,8 +77,8 @@ Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
 def script_config(**overrides: Any) -> SearchSupernetConfig:
     """``params.yaml``'s ``search_supernet`` updated by ``overrides``, for a script beside the stage: it reads the
-    stage's own evaluation cache and latency store (outside a stage a relative path would point under
-    ``scratch/``), so its tables are the stage's and cost look-ups only."""
+    stage's own evaluation cache (outside a stage a relative path would point under ``scratch/``) and the
+    versioned latency store, so its tables are the stage's and cost look-ups only."""
     sp = dict(config.read_params()["search_supernet"])
     if sp.get("eval_cache"):
         sp["eval_cache"] = str(project_root() / sp["eval_cache"])
@@ -113,12 +114,12 @@ def build_evaluator(cfg: SearchSupernetConfig, net: SuperNet) -> tuple[SuperNetE
         latency = LatencyObjective("measured", cfg.latency_device)
         measured = MeasuredLatency(cfg.latency_device, settings, cfg.latency_rounds)
         return SuperNetEvaluator(net, loader, measured, calib, cache=cache), latency
-    # Measured latencies kept beside the evaluation cache: a rerun fits the same predictor.
-    store = cache.with_name("latency_measurements.json") if cache else None
+    # Versioned measurements (data/measured/): a rerun, or a fresh clone, fits the same predictor.
+    store = project_root() / cfg.latency_store if cfg.latency_store else None
     model, report = fit_latency_predictor(net, cfg.latency_device, cfg.latency_k, cfg.latency_test,
                                           cfg.latency_predictor, cfg.seed, settings, cfg.latency_rounds, store)
     return (SuperNetEvaluator(net, loader, model, calib, cache=cache),
-            LatencyObjective.from_report("predicted", cfg.latency_device, report))
+            LatencyObjective.from_report("predicted", cfg.latency_device, report | {"store": cfg.latency_store or None}))
 
 
 @dataclass

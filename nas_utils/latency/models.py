@@ -79,16 +79,18 @@ def fit_latency_predictor(
     sub-networks, the measured ranges, the measurement environment, how many records were
     marked contended). With ``store`` (a JSON
     file), measurements are kept on disk keyed by super-network, device, sample, settings and
-    rounds, so a rerun reuses them and fits the same model (latency does not depend on weights);
-    delete the file to measure afresh. ``rounds``: interleaved rounds per sub-network, 3 as in the latency
+    rounds (:func:`store_key`), so a rerun reuses them and fits the same model (latency does not
+    depend on weights), on this machine or, from a versioned store, on any other; delete the entry to
+    measure afresh. ``rounds``: interleaved rounds per sub-network, 3 as in the latency
     stage (``latency.rounds``; evidence in ``data/measured/rounds_check.csv``).
     """
-    dev = get_device(device).check_available()
+    dev = get_device(device)
     X = predictor_sample(net, k + n_test, seed)
-    key = json.dumps([net.name, dev.name, X.tolist(), repr(settings), rounds])
+    key = store_key(net, dev.name, X, settings, rounds)
     kept = _read_store(store).get(key) if store else None
-    if kept is None:
-        records = measure_many([net.subnet(x) for x in X], dev, sample_shape(net), settings, rounds=rounds)
+    if kept is None:  # measure here (stored measurements need no device: they may come from another machine)
+        records = measure_many([net.subnet(x) for x in X], dev.check_available(), sample_shape(net), settings,
+                               rounds=rounds)
         kept = {"latency_ms": [r.latency_ms for r in records], "cpu_model": records[0].cpu_model,
                 "load_avg_1m": records[0].load_avg_1m, "contended": [r.contended for r in records]}
         if store:
@@ -112,6 +114,12 @@ def fit_latency_predictor(
     return PredictedLatency(dev.name, model), report
 
 
+def store_key(net: SuperNet, device: str, X: np.ndarray, settings: MeasureSettings | None, rounds: int) -> str:
+    """The key of one sample's measurements in a latency store: super-network, device, the sub-networks,
+    the timing settings and rounds (not the machine: its CPU model is stored with the measurements)."""
+    return json.dumps([net.name, get_device(device).name, X.tolist(), repr(settings), rounds])
+
+
 def predictor_sample(net: SuperNet, n: int, seed: int) -> np.ndarray:
     """The ``n`` sub-networks (canonical encodings, drawn uniformly) a latency predictor is fitted and tested on."""
     return net.space.canonicalize(net.space.sample_unique(np.random.default_rng(seed), n))
@@ -127,4 +135,4 @@ def _write_store(store: str | Path, key: str, value: dict[str, Any]) -> None:
     data = _read_store(store) | {key: value}
     Path(store).parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(Path(store)) as tmp:
-        Path(tmp).write_text(json.dumps(data))
+        Path(tmp).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")  # a versioned store diffs by line

@@ -25,11 +25,12 @@ class LatencyObjective:
     cpu_model: str | None = None
     contended_records: int | None = None  # of the k + n_test measurements (None: not recorded)
     timing: str | None = None  # how each was timed, e.g. "min of 15 blocks per round, lowest of 3 rounds, wall clock"
+    store: str | None = None  # the versioned file the measurements were read from or added to (None: measured, not kept)
 
     @classmethod
     def from_report(cls, source: str, device: str, report: dict[str, Any]) -> LatencyObjective:
         keys = {"predictor", "k", "n_test", "test_spearman", "test_kendall", "test_mape", "measured_range_ms",
-                "cpu_model", "contended_records", "timing"}
+                "cpu_model", "contended_records", "timing", "store"}
         return cls(source=source, device=device, **{k: v for k, v in report.items() if k in keys})
 
 

@@ -46,6 +46,7 @@ class SearchSupernetConfig:
     latency_k: int
     latency_test: int
     latency_predictor: str
+    latency_store: str   # versioned measurements of the latency sample (JSON, project-relative; "" = none)
     calib: int
     speedup_batch: int
     speedup_backends: tuple[str, ...]

@@ -92,7 +92,9 @@ def _latency_text(f: Any) -> str:
     busy = ("" if not lat.contended_records else f"; {lat.contended_records} of {n} measurements marked contended"
             + (" (**most of them**: noisy inputs, rerun on a quiet machine)" if busy_run(lat.contended_records, n) else ""))
     timing = f", timed as {lat.timing}" if lat.timing else ""
-    return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`{timing}; held-out Spearman "
+    where = f" of {lat.cpu_model}" if lat.cpu_model else ""
+    where += f", versioned in `{lat.store}`" if lat.store else ""
+    return (f"predicted ({lat.predictor}, {lat.k} measured on `{lat.device}`{where}{timing}; held-out Spearman "
             f"{fmt(lat.test_spearman)} on {lat.n_test}{busy})")
 
 
