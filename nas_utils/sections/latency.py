@@ -41,9 +41,9 @@ def latency_quality_lines(s: LatencySummary) -> list[str]:
         lo, hi = d.load_avg_1m
         lines.append(
             f"- **{d.device}** ({q.n_subnets} sub-networks of {q.supernet}, {q.rounds_per_pass} rounds per pass, "
-            f"statistic `{q.statistic}`): median CV of repeated rounds {cv_text} ({cv} the "
-            f"< {100 * claims.LATENCY_CV.low:g} % target); Spearman between two passes {rho_text} "
-            f"({rho} the >= {claims.LATENCY_SPEARMAN.low:g} target; {d.spearman_two_passes_median_statistic:.3f} with "
+            f"statistic `{q.statistic}`): median CV of repeated rounds {cv_text} (target "
+            f"< {100 * claims.LATENCY_CV.low:g} %: {cv}); Spearman between two passes {rho_text} "
+            f"(target >= {claims.LATENCY_SPEARMAN.low:g}: {rho}; {d.spearman_two_passes_median_statistic:.3f} with "
             f"the median statistic). Within one round the per-block CV is {100 * d.median_within_round_cv:.1f} % "
             f"(pre-empted blocks). 1-minute load average during the passes: {lo:.1f}-{hi:.1f} on "
             f"{d.cpu_count or '?'} cores.")
