@@ -63,7 +63,10 @@ def _censor(x: npt.ArrayLike, value: float) -> np.ndarray:
 
 
 def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Statistic, confidence: float, n_resamples: int,
-                   seed: int) -> tuple[float, float, float]:
+                   seed: int, paired: bool = False) -> tuple[float, float, float]:
+    """Point estimate and percentile interval; ``paired``: the arrays are columns of one sample of units,
+    resampled together (``statistic`` then takes the arrays only), else independent groups (vectorised over
+    ``axis``)."""
     point = float(statistic(*data))
     if any(len(d) < 2 for d in data):  # one run cannot be resampled: the interval is open
         return point, -np.inf, np.inf
@@ -71,9 +74,9 @@ def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Statistic, confidenc
         return point, point, point
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sps.bootstrap(data, lambda *d, axis: statistic(*d, axis=axis), n_resamples=n_resamples,
-                            confidence_level=confidence, method="percentile", paired=False, vectorized=True,
-                            random_state=np.random.default_rng(seed))
+        res = sps.bootstrap(data, statistic if paired else lambda *d, axis: statistic(*d, axis=axis),
+                            n_resamples=n_resamples, confidence_level=confidence, method="percentile", paired=paired,
+                            vectorized=not paired, random_state=np.random.default_rng(seed))
     alpha = (1 - confidence) / 2
     dist = np.asarray(res.bootstrap_distribution, dtype=float)
     low, high = np.quantile(dist, [alpha, 1 - alpha], method="inverted_cdf")
@@ -133,15 +136,8 @@ def paired_ci(data: tuple[npt.ArrayLike, ...], statistic: Callable[..., float], 
     arrays = tuple(np.asarray(d, dtype=float) for d in data)
     if not arrays or len(arrays[0]) < 2:
         return UNDEFINED
-    point = float(statistic(*arrays))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sps.bootstrap(arrays, statistic, n_resamples=n_resamples, confidence_level=confidence,
-                            method="percentile", paired=True, vectorized=False, random_state=np.random.default_rng(seed))
-    alpha = (1 - confidence) / 2
-    dist = np.asarray(res.bootstrap_distribution, dtype=float)
-    low, high = np.quantile(dist[np.isfinite(dist)], [alpha, 1 - alpha], method="inverted_cdf")
-    return Interval(point, float(low), float(high), confidence=confidence)
+    return Interval(*_percentile_ci(arrays, statistic, confidence, n_resamples, seed, paired=True),
+                    confidence=confidence)
 
 
 def censored_ci(data: tuple[np.ndarray, ...], statistic_for: Callable[[float], Statistic], *, censor_at: float,
