@@ -79,6 +79,7 @@ def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Statistic, confidenc
                             vectorized=not paired, random_state=np.random.default_rng(seed))
     alpha = (1 - confidence) / 2
     dist = np.asarray(res.bootstrap_distribution, dtype=float)
+    dist = dist[~np.isnan(dist)]  # resamples where the statistic is undefined (a rank correlation of tied values)
     low, high = np.quantile(dist, [alpha, 1 - alpha], method="inverted_cdf")
     return point, float(low), float(high)
 
