@@ -40,7 +40,7 @@ from nas_utils.sections.predictors import (HELP_BUDGETS, help_protocol_rows, loo
                                            seen_first, task_verdict)
 from nas_utils.sections.search import near_limit_verdicts, search_section
 from nas_utils.sections.search_supernet import search_supernet_section
-from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict
+from nas_utils.sections.sparsenas import sparsenas_section, sparsenas_speedup, sparsenas_verdict, verdict_families
 
 #: Stage key -> the function rendering its section of the page (one module of :mod:`nas_utils.sections` each).
 RENDERERS: dict[str, Callable[[Any, Path], list[str]]] = {
@@ -171,10 +171,11 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
                          f"{describe(loop_verdict(loop))} |")
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
-        ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in sparse.families)
-        words = ", ".join(f"{f.family}: {describe(sparsenas_verdict(f, goal))}" for f in sparse.families)
+        families, source = verdict_families(sparse)
+        ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in families)
+        words = ", ".join(f"{f.family}: {describe(sparsenas_verdict(f, goal))}" for f in families)
         lines.append(f"| {claims.SPARSENAS_SPEEDUP.text} | {claims.SPARSENAS_SPEEDUP.low:g}x (goal >= {goal.low:g}x) | "
-                     f"{ours} | {words} |")
+                     f"{ours} ({source}) | {words} |")
     if (lat := sm.get("latency")) is not None:
         devs = lat.quality.devices
         ours = ", ".join("{} CV {}, rho {}".format(d.device, *quality_words(d)) for d in devs)
@@ -256,6 +257,11 @@ def headline(summaries: Summaries) -> dict[str, float | str | None]:
             if f.speedup_bound in ("lower", "upper"):
                 out[f"supernet.{f.family}.speedup_bound"] = f.speedup_bound
             out[f"supernet.{f.family}.ceiling"] = num(f.ceiling)
+        for f in sp.record.families if sp.record is not None else []:
+            out[f"supernet.{f.family}.record_seeds"] = f.seeds
+            out[f"supernet.{f.family}.record_speedup"] = num(f.speedup)
+            out[f"supernet.{f.family}.record_speedup_ci_high"] = num(f.speedup_high)
+            out[f"supernet.{f.family}.record_sparse_reached"] = f.sparse_reached
     if (lat := summaries.get("latency")) is not None:
         for d in lat.quality.devices:
             out[f"latency.{d.device}.median_round_cv"] = num(d.median_round_cv)

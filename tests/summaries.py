@@ -7,6 +7,7 @@ from nas_utils.results import (
 )
 from nas_utils.results.latency import DeviceLatency, Environment, QualityCheck, QualityDevice
 from nas_utils.results.predictors import HelpBudgetRow, LoopSettingRow, SearchLoopResult, SpearmanResult, TaskBest
+import dataclasses
 from dataclasses import replace
 
 from nas_utils.results.search import (
@@ -15,7 +16,7 @@ from nas_utils.results.search import (
 )
 from nas_utils.results.search_supernet import BackendCheck, BudgetChoice, DevChoice, BackendRun, FamilySpace, LatencyObjective, TacticTime
 from nas_utils.results.sparsenas import FilterFamily, PredictorScore
-from nas_utils.results.supernet import SeedSpeedup, TrainingFamily
+from nas_utils.results.supernet import FamilySpeedup, SeedSpeedup, TrainingFamily
 
 INF = float("inf")
 
@@ -144,14 +145,28 @@ def sparsenas() -> SparseNASSummary:
                                           200, 2000, 0.1, 10**6, 4.4, 4.5, 0.3, 40.0, 70.0, 7.5)])
 
 
+def family_speedup(family: str, seeds: int, speedup: float | None, low: float | None, high: float | None, bound: str,
+                   reached: int, ceiling: tuple[float, float, float], t_full: float, overheads: tuple[float, float, float],
+                   target: float, rho: tuple[float | None, ...]) -> FamilySpeedup:
+    """``rho``: the early predictor's out-of-fold Spearman, its interval, and its Spearman against the final ranks."""
+    return FamilySpeedup(family, seeds, speedup, low, high, bound, reached, *ceiling, t_full, *overheads,  # type: ignore[arg-type]
+                         target, *rho, 0.1)
+
+
+def training_family(common: FamilySpeedup, final: tuple[float, float], per_seed: list[SeedSpeedup]) -> TrainingFamily:
+    fields = {f.name: getattr(common, f.name) for f in dataclasses.fields(common)}
+    return TrainingFamily(**fields, full_budgets=[4, 8], sparse_budgets=[1, 3], final_quality_full=final[0],
+                          final_quality_sparse=final[1], predictor="xgb", per_seed=per_seed)
+
+
 def supernet() -> SupernetSummary:
     seeds = [SeedSpeedup(s, 0.85, 35.0 + s, INF, 20.0, 1.75, False, 3.8, 4.4, 4.5, 0.3, 0.7, None) for s in range(3)]
-    fam = TrainingFamily("mbv3_1d", 3, [4, 8], [1, 3], 1.75, 0.0, 1.8, "upper", 0, 3.8, 3.7, 3.9, 36.0, 4.4, 4.5, 0.3,
-                         0.85, 0.854, 0.80, 0.7, 0.65, 0.75, 0.5, 0.1, "xgb", seeds)
+    fam = training_family(family_speedup("mbv3_1d", 3, 1.75, 0.0, 1.8, "upper", 0, (3.8, 3.7, 3.9), 36.0,
+                                         (4.4, 4.5, 0.3), 0.85, (0.7, 0.65, 0.75, 0.5)), (0.854, 0.80), seeds)
     reached = [SeedSpeedup(0, 0.5, 10.0, 5.0, 6.0, 2.0, True, 4.0, 1.0, 1.5, 0.1, None, None)]
-    return SupernetSummary(0.005, "training CPU seconds", "24 spread + 8 kept, test split", [fam, TrainingFamily(
-        "resnet_1d", 1, [4, 8], [1, 3], 2.0, 2.0, 2.0, "exact", 1, 4.0, 4.0, 4.0, 10.0, 1.0, 1.5, 0.1, 0.5, 0.51,
-        0.52, None, None, None, None, 0.1, "xgb", reached)])
+    res = training_family(family_speedup("resnet_1d", 1, 2.0, 2.0, 2.0, "exact", 1, (4.0, 4.0, 4.0), 10.0,
+                                         (1.0, 1.5, 0.1), 0.5, (None, None, None, None)), (0.51, 0.52), reached)
+    return SupernetSummary(0.005, "training CPU seconds", "24 spread + 8 kept, test split", [fam, res])
 
 
 def latency() -> LatencySummary:

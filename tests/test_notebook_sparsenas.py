@@ -1,4 +1,5 @@
 
+import pandas as pd
 import pytest
 
 from nas_utils.results import SparseNASSummary, SupernetSummary
@@ -30,3 +31,16 @@ def test_notebooks_01_and_02_run_with_tiny_parameters(tmp_path):
                  "plots/time_to_quality_transformer_1d.csv"):
         assert (final / name).exists()
     assert (ckpt / "transformer_1d" / "full.pt").exists() and (ckpt / "transformer_1d" / "sparse.pt").exists()
+    assert s2.record is None or not s2.record.families  # the committed record holds the default settings only
+
+    # the seed record's script reproduces the stage's seeds on everything but the clock, and extends them
+    from nas_utils import config
+    from nas_utils.experiments import sparsenas_records as records
+    from nas_utils.experiments.sparsenas_seeds import RecordSpec, protocols, record_row
+
+    ps = protocols(config.parse("sparsenas", {**config.read_params()["sparsenas"], **TINY_01}),
+                   config.parse("supernet", {**config.read_params()["supernet"], **TINY_02}))["transformer_1d"]
+    rows = pd.DataFrame([record_row(RecordSpec("transformer_1d", seed, ps)) for seed in range(3)])
+    kept, stale = records.current_rows(rows, records.settings_keys({"transformer_1d": ps}))
+    assert len(kept) == 3 and stale == 0
+    assert records.agreement(kept, pd.read_csv(final / "seeds.csv")) == {"transformer_1d": [2, 2]}

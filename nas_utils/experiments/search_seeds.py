@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from nas_utils import config
-from nas_utils.scripts import OneLineParser, script_cli
+from nas_utils.scripts import script_cli
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_comparison import RunSpec, run_one
 from nas_utils.io import write_text
 from nas_utils.metrics import evals_to_threshold
 from nas_utils.schemas.search import SearchConfig
 from nas_utils.search.records import HV_STEPS, encode_steps, extend_record, settings_key
+from nas_utils.search.records import parse_seed_record_args, seed_record_parser
 from nas_utils.search.tuning import SEED_RECORD, TEST_CELLS
 
 
@@ -76,16 +77,11 @@ def _key(tactic: str, dataset: str, device: str, seed: int, settings: str) -> tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = OneLineParser(prog="python -m nas_utils.experiments.search_seeds", description="Every search tactic, N seeds, on the test cells (a record).")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
-    parser.add_argument("--out", default=SEED_RECORD)
-    parser.add_argument("--fresh", action="store_true", help="start the record afresh (after a code change)")
+    parser = seed_record_parser("python -m nas_utils.experiments.search_seeds",
+                                "Every search tactic, N seeds, on the test cells (a record).", SEED_RECORD)
     parser.add_argument("--redo", default="", metavar="TACTIC[,TACTIC]",
                         help="drop these tactics' rows first and run them again (after a code change that alters them)")
-    args = parser.parse_args(argv)
-    config.check_range("--seeds", args.seeds, low=1)
-    config.check_range("--workers", args.workers, low=1)
+    args = parse_seed_record_args(parser, argv)
     cfg = config.load("search")
     redo = [t for t in args.redo.split(",") if t]
     config.check_choices("--redo", redo, cfg.tactics)

@@ -23,14 +23,14 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nas_utils import config
 from nas_utils.evaluators import TabularBenchmark
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_supernet import FamilyTable, build_evaluator, load_net, script_config, tabulate
 from nas_utils.experiments.supernet_records import RECORD
 from nas_utils.schemas.search_supernet import SearchSupernetConfig
-from nas_utils.scripts import OneLineParser, script_cli
+from nas_utils.scripts import script_cli
 from nas_utils.search.records import HV_STEPS, encode_steps, extend_record, settings_key
+from nas_utils.search.records import parse_seed_record_args, seed_record_parser
 
 
 class RecordSpec(NamedTuple):
@@ -79,15 +79,9 @@ def _key(tactic: Any, supernet: Any, seed: Any, settings: Any, table: Any) -> tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = OneLineParser(prog="python -m nas_utils.experiments.supernet_seeds",
-                           description="Every search tactic, N seeds, on our super-networks (a record).")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
-    parser.add_argument("--out", default=RECORD)
-    parser.add_argument("--fresh", action="store_true", help="start the record afresh")
-    args = parser.parse_args(argv)
-    config.check_range("--seeds", args.seeds, low=1)
-    config.check_range("--workers", args.workers, low=1)
+    args = parse_seed_record_args(seed_record_parser(
+        "python -m nas_utils.experiments.supernet_seeds",
+        "Every search tactic, N seeds, on our super-networks (a record).", RECORD), argv)
     cfg = script_config()
     tables = family_tables(cfg)
     if args.fresh and Path(args.out).exists():

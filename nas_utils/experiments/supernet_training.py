@@ -23,6 +23,11 @@ per family and seed of stage ``sparsenas``:
   ``(1 - hv_tolerance)`` x the longest full run's final quality, with a 95 % bootstrap interval
   over seeds (censored seeds make it an upper bound); **ceiling** = full time / overhead.
 
+**Seed record**: the same protocol with more seeds per family, run beside the stage
+(:mod:`nas_utils.experiments.sparsenas_seeds`, :data:`~nas_utils.experiments.sparsenas_records.RECORD`);
+:func:`summarise` adds its rows of this run's settings, summarised by the same :func:`family_statistics`, and
+checks that the seeds this run shares with it agree on everything but the clock.
+
 Checkpoints for stage ``search_supernet``: ``<checkpoint_dir>/<family>/full.pt`` (first seed,
 longest full budget) and ``sparse.pt`` (first seed, longest sparse budget). The second seed's
 longest full run is kept too, as ``full_dev.pt``: a *development* super-network of the same
@@ -32,6 +37,7 @@ super-networks are chosen (:mod:`nas_utils.experiments.supernet_variants`), neve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +53,11 @@ from matplotlib.figure import Figure
 
 from nas_utils import runtime
 from nas_utils.errors import DataError
+from nas_utils.experiments import sparsenas_records as records
 from nas_utils.io import atomic_path, write_parquet
 from nas_utils.parallel import parallel_map
 from nas_utils.paths import input_path
-from nas_utils.results.supernet import SeedSpeedup, SupernetSummary, TrainingFamily
+from nas_utils.results.supernet import FamilySpeedup, SeedRecord, SeedSpeedup, SupernetSummary, TrainingFamily
 from nas_utils.schemas.supernet import SupernetConfig
 from nas_utils.supernets import build_supernet, checkpoint_path, family_data
 from nas_utils.supernets.filtering import SparseSubspace
@@ -172,39 +179,64 @@ def _seed_row(r: SeedResult) -> SeedSpeedup:
                        early_vs_final_spearman=_opt(r.final_rank_spearman))
 
 
-def _family(result: SupernetRun, cfg: SupernetConfig, family: str) -> TrainingFamily:
-    rs = [r for r in result.results if r.family == family]
-    seeds = seed_table(rs)
-    iv = family_intervals(seeds, seed=cfg.seed)
+def family_statistics(seeds: pd.DataFrame, family: str, seed: int = 0) -> FamilySpeedup:
+    """One family's per-seed rows (:func:`~nas_utils.supernets.time_to_quality.seed_table` columns: the stage's
+    seeds or the seed record's) over seeds: speedup, ceiling and early Spearman with 95 % bootstrap intervals
+    (``seed``: the bootstrap's), overheads and the target as medians."""
+    iv = family_intervals(seeds, seed=seed)
     sp, ceil, rho = iv["speedup"], iv["ceiling"], iv["early_spearman_oof"]
     defined = sp.defined and np.isfinite(sp.estimate)
-    final_full = [next(c for c in reversed(r.curves) if c.kind == "full").quality[-1] for r in rs]
-    final_sparse = [max(c.quality[-1] for c in r.curves if c.kind == "sparse") for r in rs]
-    return TrainingFamily(
-        family=family, seeds=len(rs), full_budgets=sorted(cfg.full_budgets), sparse_budgets=sorted(cfg.sparse_budgets),
-        speedup=sp.estimate if defined else None, speedup_low=sp.low if defined else None,
-        speedup_high=sp.high if defined else None, speedup_bound=sp.bound, sparse_reached=int(seeds["reached"].sum()),
-        ceiling=ceil.estimate, ceiling_low=ceil.low, ceiling_high=ceil.high,
-        t_full_s=float(seeds["t_full_s"].median()), warmup_s=float(seeds["warmup_s"].median()),
-        early_measurement_s=float(seeds["early_measurement_s"].median()), filtering_s=float(seeds["filtering_s"].median()),
-        target_quality=float(seeds["target_quality"].median()), final_quality_full=float(np.median(final_full)),
-        final_quality_sparse=float(np.median(final_sparse)),
+    return FamilySpeedup(
+        family=family, seeds=len(seeds), speedup=sp.estimate if defined else None,
+        speedup_low=sp.low if defined else None, speedup_high=sp.high if defined else None, speedup_bound=sp.bound,
+        sparse_reached=int(seeds["reached"].astype(bool).sum()), ceiling=ceil.estimate, ceiling_low=ceil.low,
+        ceiling_high=ceil.high, t_full_s=float(seeds["t_full_s"].median()), warmup_s=float(seeds["warmup_s"].median()),
+        early_measurement_s=float(seeds["early_measurement_s"].median()),
+        filtering_s=float(seeds["filtering_s"].median()), target_quality=float(seeds["target_quality"].median()),
         early_spearman_oof=_opt(rho.estimate) if rho.defined else None,
         early_spearman_oof_low=_opt(rho.low) if rho.defined else None,
         early_spearman_oof_high=_opt(rho.high) if rho.defined else None,
         early_vs_final_spearman=_opt(float(seeds["early_vs_final_spearman"].median())),
-        kept_fraction=float((seeds["kept"] / seeds["scored"]).median()), predictor=str(result.early_settings["predictor"]),
-        per_seed=[_seed_row(r) for r in rs], test_samples=rs[0].test_samples or None,
+        kept_fraction=float((seeds["kept"] / seeds["scored"]).median()))
+
+
+def _family(result: SupernetRun, cfg: SupernetConfig, family: str) -> TrainingFamily:
+    rs = [r for r in result.results if r.family == family]
+    final_full = [next(c for c in reversed(r.curves) if c.kind == "full").quality[-1] for r in rs]
+    final_sparse = [max(c.quality[-1] for c in r.curves if c.kind == "sparse") for r in rs]
+    common = family_statistics(seed_table(rs), family, cfg.seed)
+    return TrainingFamily(
+        **{f.name: getattr(common, f.name) for f in dataclasses.fields(common)},
+        full_budgets=sorted(cfg.full_budgets), sparse_budgets=sorted(cfg.sparse_budgets),
+        final_quality_full=float(np.median(final_full)), final_quality_sparse=float(np.median(final_sparse)),
+        predictor=str(result.early_settings["predictor"]), per_seed=[_seed_row(r) for r in rs],
+        test_samples=rs[0].test_samples or None,
         median_test_accuracy=_opt(float(np.median(np.concatenate(  # the yardstick records percent
             [r.yardstick[f"final_full_{max(cfg.full_budgets)}ep"].to_numpy() for r in rs]))) / 100))
 
 
-def summarise(result: SupernetRun, cfg: SupernetConfig) -> SupernetSummary:
-    """Per family: speedup and ceiling with 95 % intervals over seeds, overheads, early predictor."""
+def seed_record(result: SupernetRun, cfg: SupernetConfig, path: str | Path | None = None) -> SeedRecord | None:
+    """The seed record's rows of this run's settings (:mod:`nas_utils.experiments.sparsenas_records`), summarised per
+    family by :func:`family_statistics`, and its agreement with this run's seeds; None without the file."""
+    record = records.load_record(path)
+    if record.empty:
+        return None
+    keys = records.settings_keys({f: protocol(cfg, result.early_settings, f) for f in result.families})
+    rows, stale = records.current_rows(record, keys)
+    families = [family_statistics(g.sort_values("seed"), f, cfg.seed)
+                for f in result.families if not (g := rows[rows["family"] == f]).empty]
+    return SeedRecord(records.RECORD if path is None else str(path), families, stale,
+                      records.agreement(rows, result.seeds()))
+
+
+def summarise(result: SupernetRun, cfg: SupernetConfig, record: str | Path | None = None) -> SupernetSummary:
+    """Per family: speedup and ceiling with 95 % intervals over seeds, overheads, early predictor; and the seed
+    record (``record``: its path, default :data:`~nas_utils.experiments.sparsenas_records.RECORD`) alike."""
     yard = (f"{cfg.n_yard_full} sub-networks spread over the full space's MACs (same for every seed) + "
             f"{cfg.n_yard_kept} of each seed's kept region, test split")
     return SupernetSummary(hv_tolerance=cfg.hv_tolerance, time_basis=TIME_BASIS, yardstick=yard,
-                           families=[_family(result, cfg, f) for f in result.families])
+                           families=[_family(result, cfg, f) for f in result.families],
+                           record=seed_record(result, cfg, record))
 
 
 def time_to_quality(result: SupernetRun) -> dict[str, pd.DataFrame]:
@@ -281,7 +313,7 @@ def figures(result: SupernetRun, summary: SupernetSummary) -> dict[str, Figure]:
     return {"time_to_quality": plot_time_to_quality(result, summary), "overheads": plot_overheads(summary)}
 
 
-def _speedup_text(f: TrainingFamily) -> str:
+def _speedup_text(f: FamilySpeedup) -> str:
     if f.speedup is None:
         return "n/a"
     hi = "inf" if f.speedup_high is None or f.speedup_high == float("inf") else f"{f.speedup_high:.2f}"
@@ -292,6 +324,21 @@ def _speedup_text(f: TrainingFamily) -> str:
 def family_sentences(summary: SupernetSummary) -> str:
     """One sentence per family: speedup with interval against the goal and the paper (the one
     verdict rule), the ceiling and the early predictor's ranking quality."""
+    return _sentences(summary.families)
+
+
+def record_sentences(summary: SupernetSummary) -> str:
+    """The seed record's families as :func:`family_sentences` words them, after a line on the record itself."""
+    rec = summary.record
+    if rec is None:
+        return f"No seed record (`{records.RECORD}`; `python -m nas_utils.experiments.sparsenas_seeds` makes it)."
+    shared = "; ".join(f"{f}: {eq} of {n}" for f, (eq, n) in rec.agreement.items()) or "none shared"
+    head = (f"Seed record `{rec.path}` (rows of this run's settings; {rec.rows_stale} rows of other settings left "
+            f"out). Seeds shared with this run that agree on every clock-free field: {shared}.")
+    return head + ("\n" + _sentences(rec.families) if rec.families else " No row has this run's settings.")
+
+
+def _sentences(families: list[FamilySpeedup]) -> str:
     from nas_utils.claims import (
         SPARSENAS_GOAL,
         SPARSENAS_SPEEDUP,
@@ -301,7 +348,7 @@ def family_sentences(summary: SupernetSummary) -> str:
     )
 
     lines = []
-    for f in summary.families:
+    for f in families:
         est = Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds)
         goal, paper = describe(verdict(est, SPARSENAS_GOAL)), describe(verdict(est, SPARSENAS_SPEEDUP))
         rho = "n/a" if f.early_spearman_oof is None else f"{f.early_spearman_oof:.2f}"

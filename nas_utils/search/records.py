@@ -9,6 +9,7 @@ it stopped and a finished one costs nothing.
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from nas_utils import config
 from nas_utils.parallel import parallel_map
+from nas_utils.scripts import OneLineParser
 
 R = TypeVar("R")
 
@@ -38,6 +41,25 @@ def extend_record(out: str, runs: Iterable[R], run: Callable[[R], dict[str, Any]
         if out:
             pd.DataFrame(rows).to_csv(out, index=False)
     return rows
+
+
+def seed_record_parser(prog: str, description: str, out: str, seeds: int = 20) -> OneLineParser:
+    """The command line the seed-record scripts share: ``--seeds``, ``--workers``, ``--out``, ``--fresh`` (a script
+    adds its own before parsing; :func:`parse_seed_record_args` parses)."""
+    parser = OneLineParser(prog=prog, description=description)
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--workers", type=int, default=1, help="single-threaded worker processes")
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--fresh", action="store_true", help="start the record afresh (after a code change)")
+    return parser
+
+
+def parse_seed_record_args(parser: OneLineParser, argv: list[str] | None) -> argparse.Namespace:
+    """``argv`` parsed by a :func:`seed_record_parser`, ``--seeds`` and ``--workers`` checked (one-line errors)."""
+    args = parser.parse_args(argv)
+    config.check_range("--seeds", args.seeds, low=1)
+    config.check_range("--workers", args.workers, low=1)
+    return args
 
 
 def settings_key(params: dict[str, Any]) -> str:

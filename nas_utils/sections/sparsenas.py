@@ -10,6 +10,7 @@ from typing import Any
 from nas_utils import claims
 from nas_utils.claims import Estimate, Verdict, describe, verdict
 from nas_utils.results import SupernetSummary
+from nas_utils.results.supernet import FamilySpeedup
 from nas_utils.sections.common import figure, interval, notebook_link
 
 
@@ -43,6 +44,51 @@ def test_noise_note(s: SupernetSummary) -> str:
                "one network's sampling error is within the tolerance."))
 
 
+HEADER = ("| family | seeds | speedup [95 % CI] | vs goal | vs paper | ceiling [95 % CI] | full time to target (s) | "
+          "overhead: warm-up + early measurement + filtering (s) | early predictor Spearman (out of fold) | "
+          "sparse reached target |", "|---|---|---|---|---|---|---|---|---|---|")
+
+
+def _row(f: FamilySpeedup, predictor: str) -> str:
+    """One family's table row (the stage's seeds or the seed record's)."""
+    paper, goal = claims.SPARSENAS_SPEEDUP, claims.SPARSENAS_GOAL
+    rho = "n/a" if f.early_spearman_oof is None else (
+        f"{f.early_spearman_oof:.2f}{interval(f.early_spearman_oof_low, f.early_spearman_oof_high)} ({predictor})")
+    return (f"| {f.family} | {f.seeds} | {sparsenas_speedup(f)} | {describe(sparsenas_verdict(f, goal))} | "
+            f"{describe(sparsenas_verdict(f, paper))} | {f.ceiling:.2f}x{interval(f.ceiling_low, f.ceiling_high)} | "
+            f"{f.t_full_s:.1f} | {f.warmup_s:.1f} + {f.early_measurement_s:.1f} + {f.filtering_s:.1f} | {rho} | "
+            f"{f.sparse_reached}/{f.seeds} |")
+
+
+def verdict_families(s: SupernetSummary) -> tuple[list[FamilySpeedup], str]:
+    """The families the report's at-a-glance verdict reads, and where from: the seed record where it holds every
+    family with more seeds than the stage ran and the stage's seeds it shares agree with it, else the stage's seeds."""
+    rec = s.record
+    if rec is not None and s.families and all(
+            (r := rec.family(f.family)) is not None and r.seeds > f.seeds
+            and (shared := rec.agreement.get(f.family)) is not None and shared[0] == shared[1] for f in s.families):
+        chosen = [r for f in s.families if (r := rec.family(f.family)) is not None]
+        counts = sorted({r.seeds for r in chosen})
+        return chosen, f"{'-'.join(str(c) for c in counts[::max(1, len(counts) - 1)])}-seed record"
+    return list(s.families), "the stage's seeds"
+
+
+def record_lines(s: SupernetSummary) -> list[str]:
+    """The seed record's table (the same columns), with what it is and whether the stage's seeds agree with it."""
+    rec = s.record
+    if rec is None or not rec.families:
+        return []
+    shared = "; ".join(f"{f} {eq} of {n}" for f, (eq, n) in rec.agreement.items()) or "none shared"
+    predictor = s.families[0].predictor if s.families else "pre-registered"
+    return [f"**Seed record** (`{rec.path}`, `python -m nas_utils.experiments.sparsenas_seeds`): the same protocol and "
+            "settings with more seeds per family, each seed run whole in one single-threaded process beside the stage; "
+            "its times were measured in that run (CPU seconds, as above). Of the seeds this run shares with it, those "
+            "that agree on every field that does not depend on the clock (target quality, whether the sparse runs "
+            f"reached it, the kept sub-space's size, the early Spearman): {shared}. Rows of other settings left out: {rec.rows_stale}. "
+            "Where it holds more seeds of every family and agrees, the at-a-glance verdict reads it.", "",
+            *HEADER, *[_row(f, predictor) for f in rec.families], ""]
+
+
 def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
     paper, goal = claims.SPARSENAS_SPEEDUP, claims.SPARSENAS_GOAL
     fam0 = s.families[0] if s.families else None
@@ -60,19 +106,11 @@ def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
         "speedup a sparse run with free training after filtering would reach." + (
             f" Budgets (epochs): full {fam0.full_budgets}, sparse {fam0.sparse_budgets} after the warm-up." if fam0 else ""),
         "",
-        "| family | seeds | speedup [95 % CI] | vs goal | vs paper | ceiling [95 % CI] | full time to target (s) | "
-        "overhead: warm-up + early measurement + filtering (s) | early predictor Spearman (out of fold) | "
-        "sparse reached target |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        *HEADER,
     ]
-    for f in s.families:
-        rho = "n/a" if f.early_spearman_oof is None else (
-            f"{f.early_spearman_oof:.2f}{interval(f.early_spearman_oof_low, f.early_spearman_oof_high)} ({f.predictor})")
-        lines.append(f"| {f.family} | {f.seeds} | {sparsenas_speedup(f)} | {describe(sparsenas_verdict(f, goal))} | "
-                     f"{describe(sparsenas_verdict(f, paper))} | {f.ceiling:.2f}x{interval(f.ceiling_low, f.ceiling_high)} | "
-                     f"{f.t_full_s:.1f} | {f.warmup_s:.1f} + {f.early_measurement_s:.1f} + {f.filtering_s:.1f} | {rho} | "
-                     f"{f.sparse_reached}/{f.seeds} |")
+    lines += [_row(f, f.predictor) for f in s.families]
     lines.append("")
+    lines += record_lines(s)
     if note := test_noise_note(s):
         lines += [note, ""]
     lines += figure(root, "sparsenas", "time_to_quality",
