@@ -375,7 +375,8 @@ def build(out_dir: Path | None = None) -> str:
              f"most 1 - 2^(1-n) of the time (50 % at 2 seeds, 75 % at 3, 94 % at 5). A verdict from fewer than "
              f"{claims.MIN_MEDIAN_RUNS} seeds says so beside the word (e.g. 'misses (3 seeds: a median's interval "
              "covers at most 75 %)'; for a ratio of two medians the arm with fewer seeds sets the limit, roughly), "
-             "and where a stage runs few seeds of a tactic, its 20-seed record (section 1) is the better read. "
+             "and where a stage runs few seeds, the 20-seed record beside it (sections 1, 3 and 5) is the better "
+             "read, and the at-a-glance table reads it. "
              "Without an interval the point "
              "estimate decides and the verdict says 'point estimate'.",
              ""]
