@@ -8,7 +8,7 @@ early measurement, filtering, sparse and full runs, the test-split yardstick) wi
 them), and records per seed the stage's per-seed row (:meth:`~nas_utils.supernets.time_to_quality.SeedResult.row`),
 every protocol setting (``settings``) and the seed's CPU seconds::
 
-    nice -n 5 python -m nas_utils.experiments.sparsenas_seeds --seeds 10 --workers 2
+    nice -n 5 python -m nas_utils.experiments.sparsenas_seeds --seeds 20 --workers 2
 
 Stage ``supernet`` keeps the rows of its own settings (:func:`~nas_utils.experiments.sparsenas_records.current_rows`),
 summarises them per family exactly as its own seeds and checks the seeds it shares with the record

@@ -63,14 +63,17 @@ def _row(f: FamilySpeedup, predictor: str) -> str:
 def verdict_families(s: SupernetSummary) -> tuple[list[FamilySpeedup], str]:
     """The families the report's at-a-glance verdict reads, and where from: the seed record where it holds every
     family with more seeds than the stage ran and the stage's seeds it shares agree with it, else the stage's seeds."""
-    rec = s.record
-    if rec is not None and s.families and all(
-            (r := rec.family(f.family)) is not None and r.seeds > f.seeds
-            and (shared := rec.agreement.get(f.family)) is not None and shared[0] == shared[1] for f in s.families):
-        chosen = [r for f in s.families if (r := rec.family(f.family)) is not None]
-        counts = sorted({r.seeds for r in chosen})
-        return chosen, f"{'-'.join(str(c) for c in counts[::max(1, len(counts) - 1)])}-seed record"
-    return list(s.families), "the stage's seeds"
+    stage: tuple[list[FamilySpeedup], str] = (list(s.families), "the stage's seeds")
+    if s.record is None or not s.families:
+        return stage
+    chosen: list[FamilySpeedup] = []
+    for f in s.families:
+        r, shared = s.record.family(f.family), s.record.agreement.get(f.family)
+        if r is None or r.seeds <= f.seeds or not shared or shared[0] != shared[1]:
+            return stage
+        chosen.append(r)
+    low, high = min(r.seeds for r in chosen), max(r.seeds for r in chosen)
+    return chosen, f"{low}-seed record" if low == high else f"{low}-{high}-seed record"
 
 
 def record_lines(s: SupernetSummary) -> list[str]:
