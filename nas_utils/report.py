@@ -25,6 +25,7 @@ from typing import Any
 
 from nas_utils import claims
 from nas_utils.claims import describe
+from nas_utils.cpu_speed import REFERENCE
 from nas_utils.errors import HwnasError
 from nas_utils.io import write_text
 from nas_utils.paths import project_root, reports_dir
@@ -332,10 +333,16 @@ def footer(root: Path) -> list[str]:
              "- libraries: " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v), ""]
     infos = sorted(reports_dir().glob("*/run_info.json"))
     if infos:
-        lines += ["| stage | notebook | wall time (s) |", "|---|---|---|"]
+        lines += ["| stage | notebook | wall time (s) | CPU time (s) | CPU speed before / after |", "|---|---|---|---|---|"]
         for p in infos:
             info = json.loads(p.read_text())
-            lines.append(f"| {info['section']} | {info['notebook']} | {info['wall_time_s']} |")
+            speed = info.get("cpu_speed", {})
+            readings = " / ".join(f"{speed[k]['index']:.2f}" for k in ("before", "after") if k in speed) or "-"
+            lines.append(f"| {info['section']} | {info['notebook']} | {info['wall_time_s']} | "
+                         f"{info.get('cpu_time_s', '-')} | {readings} |")
+        lines += ["", f"CPU time: the notebook's and its worker processes'. CPU speed: "
+                  f"`nas_utils.cpu_speed`'s probe index (1.00 = {REFERENCE}; 0.80 = 25 % more CPU time for the "
+                  "same work), read before and after the notebook, so timings of different hours compare."]
     return lines
 
 

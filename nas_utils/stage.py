@@ -10,7 +10,8 @@
 3. the notebook writes its tables and figures into the staging directory ``out_dir/.staging``
    (its ``out_dir`` parameter); only when every cell has succeeded are they moved into
    ``out_dir``, followed by the executed notebook, its HTML rendering and ``run_info.json``
-   (wall time, parameters, machine, library versions), each file atomically.
+   (wall time, the notebook's CPU seconds, the machine's speed before and after it
+   (:mod:`nas_utils.cpu_speed`), parameters, machine, library versions), each file atomically.
 
 While it runs, the notebook's progress bars (:mod:`nas_utils.progress`: which run of how many,
 ETA, current HV) stream to this process's stderr, so ``dvc repro`` is not silent; the executed
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -45,7 +47,7 @@ from typing import Any
 
 import yaml
 
-from nas_utils import config, progress, runtime
+from nas_utils import config, cpu_speed, progress, runtime
 from nas_utils.scripts import OneLineParser, script_cli
 from nas_utils.errors import ConfigError, HwnasError
 from nas_utils.io import atomic_path, write_json
@@ -139,7 +141,8 @@ def run_notebook(
     parameters = {**config.as_dict(cfg), "out_dir": str(staging)}
     target = out_dir / notebook.name
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
-    start = time.perf_counter()
+    speed_before = cpu_speed.probe()
+    start, cpu_start = time.perf_counter(), _children_cpu_s()
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / notebook.name
         try:
@@ -164,12 +167,21 @@ def run_notebook(
             tmp_html.write_text(html)
         with atomic_path(target) as tmp_nb:
             tmp_nb.write_bytes(executed.read_bytes())
+    wall_s, cpu_s = time.perf_counter() - start, _children_cpu_s() - cpu_start
     write_json(
         out_dir / "run_info.json",
-        {"section": section, "notebook": notebook.name, "wall_time_s": round(time.perf_counter() - start, 1),
+        {"section": section, "notebook": notebook.name, "wall_time_s": round(wall_s, 1),
+         "cpu_time_s": round(cpu_s, 1), "cpu_speed": {"before": speed_before, "after": cpu_speed.probe()},
          "parameters": {**parameters, "out_dir": str(out_dir)}, "environment": environment()},
     )
     return target
+
+
+def _children_cpu_s() -> float:
+    """User + system CPU seconds of this process's finished children (the notebook's kernel and,
+    through it, its worker processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 STAGING = ".staging"

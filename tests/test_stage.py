@@ -80,3 +80,20 @@ def test_progress_streams_to_stderr_not_into_the_notebook(tmp_path: Path) -> Non
     assert "tiny runs" in done.stderr and "3/3" in done.stderr
     outputs = [o for cell in nbformat.read(out / "bars.ipynb", as_version=4).cells for o in cell.get("outputs", [])]
     assert "tiny runs" not in str(outputs)
+
+
+@pytest.mark.slow
+def test_run_info_records_cpu_seconds_and_the_machine_speed(tmp_path: Path) -> None:
+    """The notebook's CPU seconds count its worker processes; the speed probe runs before and after."""
+    import json
+
+    body = ("import time\nfrom concurrent.futures import ProcessPoolExecutor\n"
+            "def burn(s):\n    end = time.process_time() + s\n    while time.process_time() < end:\n        pass\n"
+            "with ProcessPoolExecutor(1) as pool:\n    pool.submit(burn, 1.0).result()\n")
+    nb = _notebook(tmp_path / "burn.ipynb", body)
+    out = tmp_path / "out"
+    run_notebook("search", nb, out)
+    info = json.loads((out / "run_info.json").read_text())
+    assert info["cpu_time_s"] >= 1.0
+    for reading in info["cpu_speed"].values():
+        assert reading["index"] > 0 and set(reading["times_s"]) == {"python", "blas", "torch"}
