@@ -20,7 +20,14 @@ one second. It measures the CPU speed of one core at one moment: it does not see
 other processes (CPU time excludes waiting) and cannot see a change during the stage; the two
 readings around the notebook bracket it.
 
-``python -m nas_utils.cpu_speed`` prints one probe.
+Why CPU time: on the development VM the hypervisor's steal time is negligible (1.4 s over a
+24-minute ``dvc repro`` on 2 cores, ``/proc/stat``), so a slow hour shows as more CPU time for the
+same work, which is what the probe reads (:func:`steal_s`: each stage records its steal too). Its noise (session 34, a quiet machine): twelve readings
+4 s apart in one process spread over 0.948-0.983, eight in separate processes over 0.961-0.996, so
+about +-2 %; readings that differ by more than ~5 % tell of the machine, not the probe.
+
+``python -m nas_utils.cpu_speed [--readings N] [--every S]`` prints N readings S seconds apart
+and their median and range.
 
 >>> from nas_utils.cpu_speed import speed_index, REFERENCE_S
 >>> speed_index(dict(REFERENCE_S))
@@ -38,12 +45,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nas_utils.errors import ConfigError
+from nas_utils.scripts import OneLineParser, script_cli
+
 #: the machine the reference times were measured on (speed index 1.0)
-REFERENCE = "the session-34 development VM (Intel Xeon with AVX-512/AMX, 2 cores), quiet, 2026-12-06"
+REFERENCE = "the session-34 development VM, a 2-core Intel Xeon with AVX-512 and AMX, quiet, on 2026-12-06"
 #: median CPU seconds per workload on :data:`REFERENCE`
 REFERENCE_S: dict[str, float] = {"python": 0.0472, "blas": 0.0350, "torch": 0.0540}
 #: repeats per workload (the median is kept)
@@ -107,6 +118,17 @@ def probe(repeats: int = REPEATS) -> dict[str, Any]:
     return {"index": speed_index(times), "times_s": times, "load_avg_1min": _load_avg()}
 
 
+def steal_s() -> float | None:
+    """CPU seconds the hypervisor has taken from this machine since boot, all cores together (the
+    ``steal`` column of ``/proc/stat``); None where there is no such file. Stages record the difference
+    over their notebook."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _load_avg() -> float | None:
     try:
         return round(os.getloadavg()[0], 2)
@@ -114,10 +136,30 @@ def _load_avg() -> float | None:
         return None
 
 
-def main() -> int:
-    print(json.dumps(probe(), indent=1))
+def main(argv: list[str] | None = None) -> int:
+    parser = OneLineParser(prog="python -m nas_utils.cpu_speed", description=__doc__.splitlines()[0])
+    parser.add_argument("--readings", type=int, default=1, help="how many probes, >= 1 (default 1)")
+    parser.add_argument("--every", type=float, default=5.0, help="seconds between probes, >= 0 (default 5)")
+    args = parser.parse_args(argv)
+    if args.readings < 1:
+        raise ConfigError(f"--readings={args.readings} is out of range; valid: an integer >= 1")
+    if not args.every >= 0:
+        raise ConfigError(f"--every={args.every} is out of range; valid: seconds >= 0")
+    indexes = []
+    for i in range(args.readings):
+        if i:
+            time.sleep(args.every)
+        reading = probe()
+        indexes.append(reading["index"])
+        print(json.dumps(reading), flush=True)
+    if args.readings > 1:
+        print(f"speed index: median {statistics.median(indexes):.3f}, range {min(indexes):.3f}-{max(indexes):.3f} "
+              f"over {args.readings} readings (1.0 = {REFERENCE})")
     return 0
 
 
+cli = script_cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -333,14 +333,17 @@ def footer(root: Path) -> list[str]:
              "- libraries: " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v), ""]
     infos = sorted(reports_dir().glob("*/run_info.json"))
     if infos:
-        lines += ["| stage | notebook | wall time (s) | CPU time (s) | CPU speed before / after |", "|---|---|---|---|---|"]
+        lines += ["| stage | notebook | wall time (s) | CPU time (s) | steal (s) | CPU speed before / after |",
+                  "|---|---|---|---|---|---|"]
         for p in infos:
             info = json.loads(p.read_text())
             speed = info.get("cpu_speed", {})
             readings = " / ".join(f"{speed[k]['index']:.2f}" for k in ("before", "after") if k in speed) or "-"
+            cpu, steal = (info.get(k) for k in ("cpu_time_s", "steal_s"))  # absent before session 34
             lines.append(f"| {info['section']} | {info['notebook']} | {info['wall_time_s']} | "
-                         f"{info.get('cpu_time_s', '-')} | {readings} |")
-        lines += ["", f"CPU time: the notebook's and its worker processes'. CPU speed: "
+                         f"{'-' if cpu is None else cpu} | {'-' if steal is None else steal} | {readings} |")
+        lines += ["", "CPU time: the notebook's and its worker processes'. Steal: CPU time the hypervisor took from "
+                  "this machine meanwhile, all cores. CPU speed: "
                   f"`nas_utils.cpu_speed`'s probe index (1.00 = {REFERENCE}; 0.80 = 25 % more CPU time for the "
                   "same work), read before and after the notebook, so timings of different hours compare."]
     return lines

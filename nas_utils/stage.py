@@ -10,8 +10,9 @@
 3. the notebook writes its tables and figures into the staging directory ``out_dir/.staging``
    (its ``out_dir`` parameter); only when every cell has succeeded are they moved into
    ``out_dir``, followed by the executed notebook, its HTML rendering and ``run_info.json``
-   (wall time, the notebook's CPU seconds, the machine's speed before and after it
-   (:mod:`nas_utils.cpu_speed`), parameters, machine, library versions), each file atomically.
+   (wall time, the notebook's CPU seconds, the hypervisor's steal meanwhile, the machine's speed
+   before and after it (:mod:`nas_utils.cpu_speed`), parameters, machine, library versions), each
+   file atomically.
 
 While it runs, the notebook's progress bars (:mod:`nas_utils.progress`: which run of how many,
 ETA, current HV) stream to this process's stderr, so ``dvc repro`` is not silent; the executed
@@ -142,7 +143,7 @@ def run_notebook(
     target = out_dir / notebook.name
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
     speed_before = cpu_speed.probe()
-    start, cpu_start = time.perf_counter(), _children_cpu_s()
+    start, cpu_start, steal_start = time.perf_counter(), _children_cpu_s(), cpu_speed.steal_s()
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / notebook.name
         try:
@@ -167,11 +168,13 @@ def run_notebook(
             tmp_html.write_text(html)
         with atomic_path(target) as tmp_nb:
             tmp_nb.write_bytes(executed.read_bytes())
-    wall_s, cpu_s = time.perf_counter() - start, _children_cpu_s() - cpu_start
+    wall_s, cpu_s, steal_end = time.perf_counter() - start, _children_cpu_s() - cpu_start, cpu_speed.steal_s()
+    steal = round(steal_end - steal_start, 1) if steal_end is not None and steal_start is not None else None
     write_json(
         out_dir / "run_info.json",
         {"section": section, "notebook": notebook.name, "wall_time_s": round(wall_s, 1),
-         "cpu_time_s": round(cpu_s, 1), "cpu_speed": {"before": speed_before, "after": cpu_speed.probe()},
+         "cpu_time_s": round(cpu_s, 1), "steal_s": steal,
+         "cpu_speed": {"before": speed_before, "after": cpu_speed.probe()},
          "parameters": {**parameters, "out_dir": str(out_dir)}, "environment": environment()},
     )
     return target

@@ -196,6 +196,8 @@ SCRIPTS = [
     ("nas_utils.stage", ["search", NOTEBOOK], ["required: --out"]),
     ("nas_utils.report_check", ["--bogus"], ["unrecognized arguments: --bogus"]),
     ("nas_utils.reproducibility", ["frob"], ["invalid choice: 'frob'", "'snapshot'"]),
+    ("nas_utils.cpu_speed", ["--readings", "0"], ["--readings=0 is out of range", "valid: an integer >= 1"]),
+    ("nas_utils.cpu_speed", ["--readings", "2", "--every", "-1"], ["--every=-1.0", "valid: seconds >= 0"]),
 ]
 
 
