@@ -198,6 +198,7 @@ SCRIPTS = [
     ("nas_utils.reproducibility", ["frob"], ["invalid choice: 'frob'", "'snapshot'"]),
     ("nas_utils.cpu_speed", ["--readings", "0"], ["--readings=0 is out of range", "valid: an integer >= 1"]),
     ("nas_utils.cpu_speed", ["--readings", "2", "--every", "-1"], ["--every=-1.0", "valid: seconds >= 0"]),
+    ("nas_utils.experiments.cpu_speed_check", ["--minutes", "-1", "--out", "{tmp}/c.csv"], ["--minutes=-1.0", "valid: [0.0, inf]"]),
 ]
 
 
