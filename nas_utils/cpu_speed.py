@@ -17,14 +17,20 @@ Each workload runs :data:`REPEATS` times; its time is the median of the CPU seco
 workloads of ``REFERENCE_S[w] / time[w]``: 1.0 is the reference machine (:data:`REFERENCE`),
 0.8 a machine (or an hour) that needs 25 % more CPU time for the same work. The probe takes about
 one second. It measures the CPU speed of one core at one moment: it does not see contention from
-other processes (CPU time excludes waiting) and cannot see a change during the stage; the two
-readings around the notebook bracket it.
+other processes (CPU time excludes waiting) and cannot see a change during the stage.
 
 Why CPU time: on the development VM the hypervisor's steal time is negligible (1.4 s over a
 24-minute ``dvc repro`` on 2 cores, ``/proc/stat``), so a slow hour shows as more CPU time for the
-same work, which is what the probe reads (:func:`steal_s`: each stage records its steal too). Its noise (session 34, a quiet machine): twelve readings
-4 s apart in one process spread over 0.948-0.983, eight in separate processes over 0.961-0.996, so
-about +-2 %; readings that differ by more than ~5 % tell of the machine, not the probe.
+same work, which is what the probe reads (:func:`steal_s`: each stage records its steal too).
+
+How far a reading can be trusted (session 34): within one quiet minute, twelve readings 4 s apart
+spread over 0.948-0.983, so the probe itself is good to about +-2 %. But the VM's speed moves over
+minutes: over 15 minutes of readings interleaved with fixed chunks of stage work
+(``python -m nas_utils.experiments.cpu_speed_check``, record ``data/checks/cpu_speed_check.csv``)
+the index had a standard deviation of 2.9 % (0.905-1.051) and followed the chunks' speed only
+loosely (Spearman 0.58 and 0.42). So a reading tells the speed of its minute; the two readings
+around a notebook of several minutes bracket its speed only loosely, and the notebook's own CPU
+seconds (``cpu_time_s``) are the steadier record of how much work it did.
 
 ``python -m nas_utils.cpu_speed [--readings N] [--every S]`` prints N readings S seconds apart
 and their median and range.
@@ -115,7 +121,7 @@ def probe(repeats: int = REPEATS) -> dict[str, Any]:
                 work()
                 runs.append(time.thread_time() - start)
             times[name] = round(statistics.median(runs), 5)
-    return {"index": speed_index(times), "times_s": times, "load_avg_1min": _load_avg()}
+    return {"index": speed_index(times), "times_s": times, "load_avg_1min": load_avg_1min()}
 
 
 def steal_s() -> float | None:
@@ -129,7 +135,8 @@ def steal_s() -> float | None:
         return None
 
 
-def _load_avg() -> float | None:
+def load_avg_1min() -> float | None:
+    """The 1-minute load average (runnable processes); None where the OS has none."""
     try:
         return round(os.getloadavg()[0], 2)
     except OSError:

@@ -72,6 +72,7 @@ import torch
 from torch import nn
 
 from nas_utils import config
+from nas_utils.cpu_speed import load_avg_1min
 from nas_utils.errors import ConfigError
 from nas_utils.latency.devices import (
     DTYPES,
@@ -382,10 +383,8 @@ def _contention(share: float, load: float, cores: int, round_cv: float, threads:
 
 
 def _load_avg() -> float:
-    try:
-        return float(os.getloadavg()[0])
-    except OSError:
-        return float("nan")
+    load = load_avg_1min()
+    return float("nan") if load is None else load
 
 
 @lru_cache(maxsize=1)
