@@ -247,6 +247,15 @@ def verdict(estimate: Estimate, claim: Claim) -> Verdict:
     return Verdict(outcome, claim, estimate)
 
 
+
+def speedup_verdict(speedup: Estimate, grid_max: float | None, claim: Claim) -> Verdict:
+    """:func:`verdict` for a SparseNAS speedup, unless the protocol's budget grid cannot show the claim at all: where
+    the largest speedup the grid can show (``grid_max``, median over seeds) lies below the claim's band, the speedup
+    is below it by construction, so the verdict is *inconclusive* (issue 13: such a protocol is not a result)."""
+    if grid_max is not None and grid_max < claim.band[0]:
+        return Verdict("inconclusive", claim, speedup)
+    return verdict(speedup, claim)
+
 def describe(v: Verdict) -> str:
     """The verdict in words, e.g. ``misses``, ``meets (point estimate, no interval)`` or, for a median's
     interval from fewer than :data:`MIN_MEDIAN_RUNS` runs, ``misses (3 seeds: a median's interval covers at most

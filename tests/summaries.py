@@ -147,10 +147,12 @@ def sparsenas() -> SparseNASSummary:
 
 def family_speedup(family: str, seeds: int, speedup: float | None, low: float | None, high: float | None, bound: str,
                    reached: int, ceiling: tuple[float, float, float], t_full: float, overheads: tuple[float, float, float],
-                   target: float, rho: tuple[float | None, ...]) -> FamilySpeedup:
-    """``rho``: the early predictor's out-of-fold Spearman, its interval, and its Spearman against the final ranks."""
+                   target: float, rho: tuple[float | None, ...],
+                   grid: tuple[float | None, float | None, float | None] = (3.5, 3.3, 3.7)) -> FamilySpeedup:
+    """``rho``: the early predictor's out-of-fold Spearman, its interval, and its Spearman against the final ranks;
+    ``grid``: the largest speedup the budget grid can show, with its interval."""
     return FamilySpeedup(family, seeds, speedup, low, high, bound, reached, *ceiling, t_full, *overheads,  # type: ignore[arg-type]
-                         target, *rho, 0.1)
+                         target, *rho, 0.1, *grid)
 
 
 def training_family(common: FamilySpeedup, final: tuple[float, float], per_seed: list[SeedSpeedup]) -> TrainingFamily:

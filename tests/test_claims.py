@@ -80,3 +80,14 @@ def test_a_median_from_few_seeds_says_what_its_interval_can_cover() -> None:
     assert describe(verdict(Estimate(1.5, runs=3), claim)) == "misses (point estimate, no interval)"
     goal = claims.NEAR_LIMIT_GOALS[0.995]
     assert describe(verdict(Estimate(40, 30, 50, runs=5), goal)) == f"meets (5 {label} 94 %)"
+
+
+def test_a_speedup_grid_that_cannot_show_the_claim_cannot_refute_it() -> None:
+    """Issue 13: a protocol that cannot reach 3x by construction is not a result."""
+    capped = Estimate(1.7, 0.0, 1.8, runs=20)  # an upper bound far below the goal
+    goal, paper = claims.SPARSENAS_GOAL, claims.SPARSENAS_SPEEDUP
+    assert claims.speedup_verdict(capped, 2.6, goal).outcome == "inconclusive"  # the grid could show at most 2.6x
+    assert claims.speedup_verdict(capped, 2.6, paper).outcome == "inconclusive"  # below 3.1x's band (2.79)
+    assert claims.speedup_verdict(capped, 3.3, goal) == verdict(capped, goal)  # the grid could: the one rule
+    assert claims.speedup_verdict(capped, None, goal) == verdict(capped, goal)
+    assert claims.speedup_verdict(capped, 2.9, paper) == verdict(capped, paper)

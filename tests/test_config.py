@@ -216,3 +216,13 @@ def test_stage_cli_reports_one_line_no_traceback(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert out.stderr.strip() == "error: search.budget=-1 is out of range; valid: [1, 15625]"
     assert not (tmp_path / "out").exists()
+
+
+def test_sparse_budgets_may_be_fractions_of_an_epoch_and_whole_ones_stay_integers() -> None:
+    cfg = config.load("supernet", sparse_budgets=[0.25, 1, 3])
+    assert cfg.sparse_budgets == (0.25, 1, 3) and [type(b) for b in cfg.sparse_budgets] == [float, int, int]
+    with pytest.raises(ConfigError, match=r"supernet.sparse_budgets=0 is out of range; valid: \[0.05, inf\]") as info:
+        config.load("supernet", sparse_budgets=[0, 1])
+    assert "\n" not in str(info.value)
+    with pytest.raises(ConfigError, match=r"supernet.full_budgets\[0\] must be an integer, got float 0.5"):
+        config.load("supernet", full_budgets=[0.5, 8])

@@ -20,7 +20,7 @@ def seed_rows(family: str, seeds: int, t_sparse: float = 10.0) -> pd.DataFrame:
     """Per-seed rows with the stage's columns (``SeedResult.row``); seed s takes 40 + s s of full training."""
     s = np.arange(seeds)
     return pd.DataFrame({"family": family, "seed": s, "speedup": (40.0 + s) / t_sparse, "reached": np.isfinite(t_sparse),
-                         "ceiling": 4.0, "t_full_s": 40.0 + s, "t_sparse_s": t_sparse, "t_sparse_max_s": 12.0,
+                         "ceiling": 4.0, "grid_max": 3.5, "t_full_s": 40.0 + s, "t_sparse_s": t_sparse, "t_sparse_max_s": 12.0,
                          "target_quality": 0.8 + 0.01 * s, "early_spearman_oof": 0.6, "early_vs_final_spearman": 0.5,
                          "kept": 200, "scored": 2000, "warmup_s": 5.0, "early_measurement_s": 4.0, "filtering_s": 1.0})
 

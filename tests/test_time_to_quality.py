@@ -28,7 +28,7 @@ from nas_utils.supernets.time_to_quality import (
     warm_up_and_filter,
 )
 
-TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_budgets=(1, 2),
+TINY = ProtocolSettings("transformer_1d", mnist1d_samples=400, full_budgets=(1, 2), sparse_budgets=(0.5, 1, 2),
                         warmup_epochs=1, n_early=20, early_val=50, n_score=100, n_yard_full=12, n_yard_kept=6,
                         eval_every=1, calib_samples=64, cv_folds=3, compare=("xgb", "ridge"))
 
@@ -97,7 +97,7 @@ def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path
     assert len(judged) == sum(len(c.time_s) for c in res.curves) - (len(TINY.sparse_budgets) - 1)
     assert all(np.array_equal(X, judged[0][0]) and y is data.y_test for X, y in judged)
     runs = {c.run for c in res.curves}
-    assert runs == {"sparse_1ep", "sparse_2ep", "full_1ep", "full_2ep"}
+    assert runs == {"sparse_0.5ep", "sparse_1ep", "sparse_2ep", "full_1ep", "full_2ep"}
     # every run is scored on the same rows: one accuracy column per run, one yardstick table
     assert {f"final_{r}" for r in runs} <= set(res.yardstick.columns)
     assert res.yardstick["kept"].sum() >= 1 and not res.yardstick["kept"].iloc[: TINY.n_yard_full].all()
@@ -108,6 +108,10 @@ def test_both_runs_are_judged_on_one_yardstick_and_times_are_consistent(tmp_path
         assert c.time_s[0] == pytest.approx(overhead) and c.quality[0] == sparse[0].quality[0]
     assert res.t_sparse_max == pytest.approx(max(c.time_s[-1] for c in sparse))
     assert res.t_full <= res.curves[-1].time_s[-1] and res.ceiling == pytest.approx(res.t_full / overhead)
+    # the grid's largest showable speedup: full time / the shortest (fractional) budget's checkpoint
+    half = next(c for c in sparse if c.run == "sparse_0.5ep")
+    assert half.epoch == [1, pytest.approx(1.5)] and res.t_sparse_first == half.time_s[1] < sparse[1].time_s[1]
+    assert res.ceiling > res.grid_max == pytest.approx(res.t_full / half.time_s[1])
     table = curves_table([res])
     assert set(table.columns) == {"family", "seed", "run", "kind", "epoch", "train_s", "quality"}
     med = median_curves(table)

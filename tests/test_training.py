@@ -85,3 +85,21 @@ def test_a_held_warm_up_continues_with_any_budget_and_its_own_cosine(tiny, tmp_p
     with pytest.raises(CheckpointError, match="batch_size"):
         Trainer(build_supernet("mbv3_2d", seed=5, widths=(8, 12), head=16), tiny,
                 dataclasses.replace(longer, batch_size=32)).load(tmp_path / "warm.pt", horizon=True)
+
+
+def test_a_fractional_horizon_stops_inside_its_last_epoch_at_rate_zero(tiny, tmp_path):
+    """A SparseNAS continuation shorter than an epoch: its own cosine over round(total x batches) steps."""
+    warm = TrainSettings(total_epochs=2, batch_size=32, n_random=1, hold_epochs=1)  # 160 / 32 = 5 batches
+    _, trainer = _train(tiny, 1, warm)
+    trainer.save(tmp_path / "warm.pt")
+    short = dataclasses.replace(warm, total_epochs=1.4)  # 1 held epoch + 2 of 5 batches
+    cont = Trainer(build_supernet("mbv3_2d", seed=5, widths=(8, 12), head=16), tiny, short)
+    cont.load(tmp_path / "warm.pt", horizon=True)
+    rates = []
+    cont._lr = lambda step, lr=cont._lr: rates.append(lr(step)) or lr(step)  # type: ignore[method-assign]
+    cont.fit(1)
+    assert cont.total_steps == 7 and len(rates) == 2 and rates[-1] == pytest.approx(0.5 * warm.lr)
+    assert cont._lr(7) == pytest.approx(0.0) and cont.epoch == 2 and cont.epochs_done == pytest.approx(1.4)
+    # whole epochs are untouched: an integer horizon trains every batch and counts whole epochs
+    _, whole = _train(tiny, 2, warm)
+    assert whole.epochs_done == 2 and isinstance(whole.epochs_done, int)

@@ -21,7 +21,8 @@ per family and seed of stage ``sparsenas``:
 * **time** = training CPU seconds; the sparse runs start at their overhead (warm-up, early
   measurement, filtering); **speedup** = median full time / median sparse time to reach
   ``(1 - hv_tolerance)`` x the longest full run's final quality, with a 95 % bootstrap interval
-  over seeds (censored seeds make it an upper bound); **ceiling** = full time / overhead.
+  over seeds (censored seeds make it an upper bound); **ceiling** = full time / overhead; **grid maximum** = full
+  time / the first sparse checkpoint after the warm-up, the largest speedup the budgets can show.
 
 **Seed record**: the same protocol with more seeds per family, run beside the stage
 (:mod:`nas_utils.experiments.sparsenas_seeds`, :data:`~nas_utils.experiments.sparsenas_records.RECORD`);
@@ -176,7 +177,7 @@ def _seed_row(r: SeedResult) -> SeedSpeedup:
                        t_sparse_max_s=r.t_sparse_max, speedup=r.speedup, reached=r.reached, ceiling=r.ceiling,
                        warmup_s=r.overhead["warmup"], early_measurement_s=r.overhead["early_measurement"],
                        filtering_s=r.overhead["filtering"], early_spearman_oof=_opt(r.early_spearman),
-                       early_vs_final_spearman=_opt(r.final_rank_spearman))
+                       early_vs_final_spearman=_opt(r.final_rank_spearman), grid_max=r.grid_max)
 
 
 def family_statistics(seeds: pd.DataFrame, family: str, seed: int = 0) -> FamilySpeedup:
@@ -184,7 +185,7 @@ def family_statistics(seeds: pd.DataFrame, family: str, seed: int = 0) -> Family
     seeds or the seed record's) over seeds: speedup, ceiling and early Spearman with 95 % bootstrap intervals
     (``seed``: the bootstrap's), overheads and the target as medians."""
     iv = family_intervals(seeds, seed=seed)
-    sp, ceil, rho = iv["speedup"], iv["ceiling"], iv["early_spearman_oof"]
+    sp, ceil, rho, grid = iv["speedup"], iv["ceiling"], iv["early_spearman_oof"], iv["grid_max"]
     defined = sp.defined and np.isfinite(sp.estimate)
     return FamilySpeedup(
         family=family, seeds=len(seeds), speedup=sp.estimate if defined else None,
@@ -197,7 +198,9 @@ def family_statistics(seeds: pd.DataFrame, family: str, seed: int = 0) -> Family
         early_spearman_oof_low=_opt(rho.low) if rho.defined else None,
         early_spearman_oof_high=_opt(rho.high) if rho.defined else None,
         early_vs_final_spearman=_opt(float(seeds["early_vs_final_spearman"].median())),
-        kept_fraction=float((seeds["kept"] / seeds["scored"]).median()))
+        kept_fraction=float((seeds["kept"] / seeds["scored"]).median()),
+        grid_max=_opt(grid.estimate) if grid.defined else None, grid_max_low=_opt(grid.low) if grid.defined else None,
+        grid_max_high=_opt(grid.high) if grid.defined else None)
 
 
 def _family(result: SupernetRun, cfg: SupernetConfig, family: str) -> TrainingFamily:
@@ -344,17 +347,20 @@ def _sentences(families: list[FamilySpeedup]) -> str:
         SPARSENAS_SPEEDUP,
         Estimate,
         describe,
-        verdict,
+        speedup_verdict,
     )
 
     lines = []
     for f in families:
         est = Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds)
-        goal, paper = describe(verdict(est, SPARSENAS_GOAL)), describe(verdict(est, SPARSENAS_SPEEDUP))
+        goal = describe(speedup_verdict(est, f.grid_max, SPARSENAS_GOAL))
+        paper = describe(speedup_verdict(est, f.grid_max, SPARSENAS_SPEEDUP))
+        grid = "n/a" if f.grid_max is None else f"{f.grid_max:.2f}x"
         rho = "n/a" if f.early_spearman_oof is None else f"{f.early_spearman_oof:.2f}"
         lines.append(
             f"- **{f.family}** ({f.seeds} seeds; sparse runs reached the target in {f.sparse_reached}): speedup "
             f"{_speedup_text(f)} (goal >= {SPARSENAS_GOAL.low:g}x: **{goal}**; paper {SPARSENAS_SPEEDUP.low:g}x: "
             f"{paper}); ceiling {f.ceiling:.2f}x [{f.ceiling_low:.2f}, {f.ceiling_high:.2f}] (full time "
-            f"{f.t_full_s:.1f} s / overhead {f.overhead_s:.1f} s); early predictor out-of-fold Spearman {rho}.")
+            f"{f.t_full_s:.1f} s / overhead {f.overhead_s:.1f} s); the largest speedup the budget grid can show "
+            f"{grid}; early predictor out-of-fold Spearman {rho}.")
     return "\n".join(lines)

@@ -33,6 +33,7 @@ class SeedSpeedup:
     filtering_s: float
     early_spearman_oof: float | None
     early_vs_final_spearman: float | None
+    grid_max: float | None = None  # t_full / the first sparse checkpoint after the warm-up
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class FamilySpeedup:
     early_spearman_oof_high: float | None
     early_vs_final_spearman: float | None
     kept_fraction: float
+    grid_max: float | None  # the largest speedup the budget grid can show (median over seeds), with its interval
+    grid_max_low: float | None
+    grid_max_high: float | None
 
     @property
     def overhead_s(self) -> float:
@@ -71,7 +75,7 @@ class TrainingFamily(FamilySpeedup):
     """One family over the stage's seeds: :class:`FamilySpeedup` plus budgets, final qualities and the seeds."""
 
     full_budgets: list[int]
-    sparse_budgets: list[int]
+    sparse_budgets: list[int | float]  # epochs after the warm-up (fractions of an epoch allowed)
     final_quality_full: float
     final_quality_sparse: float  # best final quality over the sparse budgets
     predictor: str

@@ -15,7 +15,7 @@ class SupernetConfig:
     early_dir: str
     checkpoint_dir: str
     full_budgets: tuple[int, ...]
-    sparse_budgets: tuple[int, ...]
+    sparse_budgets: tuple[int | float, ...]  # epochs after the warm-up; fractions of an epoch allowed
     eval_every: int
     n_yard_full: int
     n_yard_kept: int
@@ -25,9 +25,10 @@ class SupernetConfig:
     def __post_init__(self) -> None:
         config.check_nonempty("supernet.full_budgets", self.full_budgets)
         config.check_nonempty("supernet.sparse_budgets", self.sparse_budgets)
-        for key, budgets in (("supernet.full_budgets", self.full_budgets), ("supernet.sparse_budgets", self.sparse_budgets)):
-            for b in budgets:
-                config.check_range(key, b, low=1)
+        for full in self.full_budgets:
+            config.check_range("supernet.full_budgets", full, low=1)
+        for sparse in self.sparse_budgets:
+            config.check_range("supernet.sparse_budgets", sparse, low=0.05)  # at least a few steps
         config.check_range("supernet.eval_every", self.eval_every, low=1)
         config.check_range("supernet.n_yard_full", self.n_yard_full, low=2)
         config.check_range("supernet.n_yard_kept", self.n_yard_kept, low=0)

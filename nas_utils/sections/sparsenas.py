@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_utils import claims
-from nas_utils.claims import Estimate, Verdict, describe, verdict
+from nas_utils.claims import Estimate, Verdict, describe
 from nas_utils.results import SupernetSummary
 from nas_utils.results.supernet import FamilySpeedup
 from nas_utils.sections.common import figure, interval, notebook_link
@@ -23,8 +23,9 @@ def sparsenas_speedup(f: Any) -> str:
 
 
 def sparsenas_verdict(f: Any, claim: claims.Claim) -> Verdict:
-    """The one rule on a family's speedup interval (an upper bound can only miss or stay inconclusive)."""
-    return verdict(Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds), claim)
+    """The one rule on a family's speedup interval (an upper bound can only miss or stay inconclusive), and
+    *inconclusive* where the budget grid cannot show the claim (:func:`~nas_utils.claims.speedup_verdict`)."""
+    return claims.speedup_verdict(Estimate(f.speedup, f.speedup_low, f.speedup_high, runs=f.seeds), f.grid_max, claim)
 
 
 def test_noise_note(s: SupernetSummary) -> str:
@@ -44,9 +45,13 @@ def test_noise_note(s: SupernetSummary) -> str:
                "one network's sampling error is within the tolerance."))
 
 
-HEADER = ("| family | seeds | speedup [95 % CI] | vs goal | vs paper | ceiling [95 % CI] | full time to target (s) | "
-          "overhead: warm-up + early measurement + filtering (s) | early predictor Spearman (out of fold) | "
-          "sparse reached target |", "|---|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| family | seeds | speedup [95 % CI] | vs goal | vs paper | ceiling [95 % CI] | grid maximum [95 % CI] | "
+          "full time to target (s) | overhead: warm-up + early measurement + filtering (s) | "
+          "early predictor Spearman (out of fold) | sparse reached target |", "|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def _grid_max(f: FamilySpeedup) -> str:
+    return "n/a" if f.grid_max is None else f"{f.grid_max:.2f}x{interval(f.grid_max_low, f.grid_max_high)}"
 
 
 def _row(f: FamilySpeedup, predictor: str) -> str:
@@ -56,7 +61,7 @@ def _row(f: FamilySpeedup, predictor: str) -> str:
         f"{f.early_spearman_oof:.2f}{interval(f.early_spearman_oof_low, f.early_spearman_oof_high)} ({predictor})")
     return (f"| {f.family} | {f.seeds} | {sparsenas_speedup(f)} | {describe(sparsenas_verdict(f, goal))} | "
             f"{describe(sparsenas_verdict(f, paper))} | {f.ceiling:.2f}x{interval(f.ceiling_low, f.ceiling_high)} | "
-            f"{f.t_full_s:.1f} | {f.warmup_s:.1f} + {f.early_measurement_s:.1f} + {f.filtering_s:.1f} | {rho} | "
+            f"{_grid_max(f)} | {f.t_full_s:.1f} | {f.warmup_s:.1f} + {f.early_measurement_s:.1f} + {f.filtering_s:.1f} | {rho} | "
             f"{f.sparse_reached}/{f.seeds} |")
 
 
@@ -106,7 +111,10 @@ def sparsenas_section(s: SupernetSummary, root: Path) -> list[str]:
         f"Speedup = median full time / median sparse time to reach (1 - {s.hv_tolerance:g}) x the longest full "
         "run's final quality, read off the time-to-quality curves; 95 % bootstrap interval over seeds; '<=' marks an "
         "upper bound (some seed's sparse runs never reached the target). Ceiling = full time / overhead: the "
-        "speedup a sparse run with free training after filtering would reach." + (
+        "speedup a sparse run with free training after filtering would reach. Grid maximum = full time / the first "
+        "sparse checkpoint after the warm-up (overhead + the shortest sparse budget's training): the largest speedup "
+        "the budgets can show at all; where it lies below a claim, the verdict on that claim is *inconclusive*, "
+        "since such a grid cannot refute it." + (
             f" Budgets (epochs): full {fam0.full_budgets}, sparse {fam0.sparse_budgets} after the warm-up." if fam0 else ""),
         "",
         *HEADER,

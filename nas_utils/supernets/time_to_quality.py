@@ -11,7 +11,8 @@ first, stage ``supernet`` the second; :func:`run_seed` runs both in one process)
    scored and the predicted top ``keep_fraction`` kept
    (:func:`~nas_utils.supernets.filtering.select_subspace`). It never reads the test split.
 2. :func:`time_to_quality_runs` - **sparse runs**: the warm-up continued on the kept sub-space
-   for every budget in ``sparse_budgets`` (each its own cosine from the peak rate); **full
+   for every budget in ``sparse_budgets`` (each its own cosine from the peak rate; a budget may be
+   a fraction of an epoch, so that a short continuation can show a large speedup); **full
    runs**: one per budget in ``full_budgets`` from the same initial weights (each its own
    cosine, from scratch), so the full time-to-quality curve is the best over budgets, not one
    schedule's truncation.
@@ -30,7 +31,11 @@ first, stage ``supernet`` the second; :func:`run_seed` runs both in one process)
   ``(1 - hv_tolerance)`` x the longest full budget's final quality / time for the sparse runs
   to reach it; a seed whose sparse runs never reach it is censored (its time is above its
   longest sparse run's). **Ceiling** = full time / (warm-up + early measurement + filtering):
-  what a sparse run whose training after filtering were free would achieve.
+  what a sparse run whose training after filtering were free would achieve. **Grid maximum** =
+  full time / the first sparse checkpoint after the warm-up (overhead + the shortest sparse
+  budget's training): the largest speedup the budget grid can show at all. A grid whose maximum
+  is below the claim cannot refute it (issue 13: "a protocol that cannot reach 3x by construction
+  is not [a result]").
 
 :func:`seed_table` and :func:`family_intervals` give per-seed numbers and bootstrap intervals
 (:mod:`nas_utils.stats`): speedup = median full time / median sparse time over seeds
@@ -40,6 +45,7 @@ first, stage ``supernet`` the second; :func:`run_seed` runs both in one process)
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -85,7 +91,7 @@ class ProtocolSettings:
     family: str
     mnist1d_samples: int = 5000
     full_budgets: tuple[int, ...] = (4, 8)
-    sparse_budgets: tuple[int, ...] = (1, 3)  # epochs on the kept sub-space after the warm-up
+    sparse_budgets: tuple[float, ...] = (1, 3)  # epochs on the kept sub-space after the warm-up (may be fractional)
     warmup_epochs: int = 1
     n_early: int = 200
     early_val: int = 200  # validation samples per early measurement (0 = the whole split)
@@ -102,7 +108,7 @@ class ProtocolSettings:
     train: dict[str, Any] = field(default_factory=dict)  # extra TrainSettings fields (lr, batch_size, ...)
     data_seed: int = 0
 
-    def _settings(self, epochs: int, seed: int, hold: int = 0) -> TrainSettings:
+    def _settings(self, epochs: float, seed: int, hold: int = 0) -> TrainSettings:
         return TrainSettings(total_epochs=epochs, seed=seed, calib_samples=self.calib_samples, hold_epochs=hold,
                              **self.train)
 
@@ -111,7 +117,7 @@ class ProtocolSettings:
         does not matter; each sparse budget continues with its own (:meth:`sparse_settings`)."""
         return self.sparse_settings(1, seed)
 
-    def sparse_settings(self, budget: int, seed: int) -> TrainSettings:
+    def sparse_settings(self, budget: float, seed: int) -> TrainSettings:
         return self._settings(self.warmup_epochs + budget, seed, hold=self.warmup_epochs)
 
     def full_settings(self, budget: int, seed: int) -> TrainSettings:
@@ -128,12 +134,12 @@ class Curve:
     run: str
     time_s: list[float] = field(default_factory=list)
     quality: list[float] = field(default_factory=list)
-    epoch: list[int] = field(default_factory=list)
+    epoch: list[float] = field(default_factory=list)
 
-    def add(self, t: float, q: float, epoch: int) -> None:
+    def add(self, t: float, q: float, epoch: float) -> None:
         self.time_s.append(float(t))
         self.quality.append(float(q))
-        self.epoch.append(int(epoch))
+        self.epoch.append(epoch)
 
     def time_to(self, target: float) -> float:
         """First checkpoint time whose quality reaches ``target`` (``inf`` if none)."""
@@ -197,12 +203,22 @@ class SeedResult:
         return bool(np.isfinite(self.t_sparse))
 
     @property
+    def t_sparse_first(self) -> float:
+        """The earliest sparse checkpoint after the warm-up's: overhead + the shortest budget's training."""
+        return min(c.time_s[1] for c in self.curves if c.kind == "sparse" and len(c.time_s) > 1)
+
+    @property
+    def grid_max(self) -> float:
+        """The largest speedup the budget grid can show: full time / :attr:`t_sparse_first`."""
+        return self.t_full / self.t_sparse_first
+
+    @property
     def ceiling(self) -> float:
         return self.t_full / sum(self.overhead.values())
 
     def row(self) -> dict[str, Any]:
         return {"family": self.family, "seed": self.seed, "speedup": self.speedup, "reached": self.reached,
-                "ceiling": self.ceiling, "t_full_s": self.t_full, "t_sparse_s": self.t_sparse,
+                "ceiling": self.ceiling, "grid_max": self.grid_max, "t_full_s": self.t_full, "t_sparse_s": self.t_sparse,
                 "t_sparse_max_s": self.t_sparse_max, "target_quality": self.target,
                 "early_spearman_oof": self.early_spearman, "early_vs_final_spearman": self.final_rank_spearman,
                 "kept": self.kept, "scored": self.scored, **{f"{k}_s": v for k, v in self.overhead.items()}}
@@ -288,15 +304,15 @@ def _judge(net: SuperNet, data: Splits, X: np.ndarray, ps: ProtocolSettings, cac
     return CachedScorer(scorer, cache).accuracy(X)
 
 
-def _train(trainer: Trainer, epochs: int, curve: Curve, t0: float, judge: Callable[[], float], every: int,
-           last: int) -> float:
-    """Train ``epochs`` epochs, judging every ``every`` epochs and at epoch ``last``; returns time."""
-    t = t0
-    for _ in range(epochs):
+def _train(trainer: Trainer, epochs: float, curve: Curve, t0: float, judge: Callable[[], float], every: int) -> float:
+    """Train ``epochs`` more epochs (the last one partial where ``epochs`` is fractional), judging every
+    ``every`` epochs and at the end; returns time."""
+    t, passes = t0, math.ceil(epochs)
+    for k in range(passes):
         row = trainer.train_epoch()
         t += float(row["train_cpu_s"])
-        if trainer.epoch % every == 0 or trainer.epoch == last:
-            curve.add(t, judge(), trainer.epoch)
+        if trainer.epoch % every == 0 or k == passes - 1:
+            curve.add(t, judge(), trainer.epochs_done)
     return t
 
 
@@ -330,15 +346,14 @@ def time_to_quality_runs(ps: ProtocolSettings, filt: FilterOutcome, warmup: str 
         if warm_q is None:  # the warm-up state is shared by every sparse budget: judge it once
             warm_q = judge_of(trainer.net, curve.run)()
         curve.add(overhead_s, warm_q, trainer.epoch)
-        _train(trainer, budget, curve, overhead_s, judge_of(trainer.net, curve.run), ps.eval_every,
-               ps.warmup_epochs + budget)
+        _train(trainer, budget, curve, overhead_s, judge_of(trainer.net, curve.run), ps.eval_every)
         curves.append(curve)
         if keep is not None:
             keep(curve.run, trainer)
     for budget in sorted(ps.full_budgets):
         trainer = Trainer(build_supernet(ps.family, seed=seed), data, ps.full_settings(budget, seed))
         curve = Curve(f"full_{budget}ep")
-        _train(trainer, budget, curve, 0.0, judge_of(trainer.net, curve.run), ps.eval_every, budget)
+        _train(trainer, budget, curve, 0.0, judge_of(trainer.net, curve.run), ps.eval_every)
         curves.append(curve)
         if keep is not None:
             keep(curve.run, trainer)
@@ -409,12 +424,12 @@ def seed_table(results: list[SeedResult]) -> pd.DataFrame:
 def family_intervals(seeds: pd.DataFrame, seed: int = 0) -> dict[str, stats.Interval]:
     """95 % bootstrap intervals over seeds for one family's :func:`seed_table` rows: ``speedup``
     (median full time / median sparse time; censored sparse seeds make it an upper bound),
-    ``ceiling``, ``early_spearman_oof``, ``early_vs_final_spearman``."""
+    ``ceiling``, ``grid_max``, ``early_spearman_oof``, ``early_vs_final_spearman``."""
     t_sparse = seeds["t_sparse_s"].to_numpy(dtype=float)
     censored = ~np.isfinite(t_sparse)
     censor_at = float(seeds.loc[censored, "t_sparse_max_s"].min()) if censored.any() else None
     out = {"speedup": stats.ratio_ci(seeds["t_full_s"], t_sparse, censor_at=censor_at, seed=seed)}
-    for col in ("ceiling", "early_spearman_oof", "early_vs_final_spearman"):
+    for col in ("ceiling", "grid_max", "early_spearman_oof", "early_vs_final_spearman"):
         out[col] = stats.bootstrap_ci(seeds[col].to_numpy(dtype=float), seed=seed)
     return out
 

@@ -10,7 +10,9 @@ sub-space (SparseNAS) - anything with ``sample(rng, n)`` and ``smallest()``.
 Determinism: batch order and sub-network samples are drawn from generators seeded by
 ``(seed, epoch)``; the learning rate is held at its peak for ``hold_epochs`` and then follows a
 cosine of the global step over the remaining ``total_epochs - hold_epochs``; the optimizer state
-is checkpointed. So ``fit(4)`` equals ``fit(2)``, save, load, ``fit(2)``.
+is checkpointed. So ``fit(4)`` equals ``fit(2)``, save, load, ``fit(2)``. ``total_epochs`` may be
+fractional (a SparseNAS continuation shorter than an epoch): the epoch in which the horizon falls
+stops there, so the schedule ends at rate 0 after ``round(total_epochs x batches per epoch)`` steps.
 
 SparseNAS schedules: a warm-up of ``hold_epochs`` at the peak rate does not depend on the
 horizon, so one warm-up checkpoint can be continued with several budgets
@@ -25,6 +27,7 @@ horizon, so one warm-up checkpoint can be continued with several budgets
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -73,7 +76,7 @@ class FullSpaceSampler:
 class TrainSettings:
     """Hyper-parameters of weight-sharing training (all recorded in checkpoints)."""
 
-    total_epochs: int = 10          # horizon of the schedule
+    total_epochs: float = 10        # horizon of the schedule (may be fractional: the last epoch stops at it)
     batch_size: int = 128
     lr: float = 3e-3                # AdamW peak learning rate
     weight_decay: float = 1e-4
@@ -116,13 +119,23 @@ class Trainer:
         self.progress = progress
         self.loader = TensorLoader(data.x_train, data.y_train, settings.batch_size, shuffle=True, seed=settings.seed)
         self.optimizer = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-        self.epoch = 0
+        self.epoch = 0  # epochs begun (a partial last epoch counts as one)
         self.log: list[dict[str, Any]] = []
         net.set_calibration(data.x_train[: settings.calib_samples])
 
     @property
     def total_steps(self) -> int:
-        return self.settings.total_epochs * len(self.loader)
+        return round(self.settings.total_epochs * len(self.loader))
+
+    @property
+    def epochs_done(self) -> float:
+        """Epochs trained, a partial last epoch (a fractional horizon) as its fraction."""
+        return min(self.epoch, self.total_steps / len(self.loader))  # an int for whole epochs
+
+    def _steps_this_epoch(self) -> int:
+        """Batches of the epoch about to run: all of them, or fewer where the horizon falls inside it."""
+        left = self.total_steps - self.epoch * len(self.loader)
+        return left if 0 < left < len(self.loader) else len(self.loader)
 
     def _lr(self, step: int) -> float:
         hold = self.settings.hold_epochs * len(self.loader)
@@ -141,7 +154,9 @@ class Trainer:
         largest, smallest = net.largest_config(), net.config_of(self.sampler.smallest())
         start, cpu_start = time.perf_counter(), time.process_time()
         total_big = total_small = 0.0
-        batches = bar(self.loader, desc=f"{net.name} epoch {self.epoch + 1}", leave=False, disable=not self.progress)
+        steps = self._steps_this_epoch()
+        batches = bar(itertools.islice(self.loader, steps), total=steps, desc=f"{net.name} epoch {self.epoch + 1}",
+                      leave=False, disable=not self.progress)
         for i, (xb, yb) in enumerate(batches):
             for group in self.optimizer.param_groups:
                 group["lr"] = self._lr(self.epoch * len(self.loader) + i)
@@ -164,7 +179,7 @@ class Trainer:
         self.epoch += 1
         row = {"epoch": self.epoch, "train_time_s": time.perf_counter() - start,
                "train_cpu_s": time.process_time() - cpu_start,
-               "loss_largest": total_big / len(self.loader), "loss_subnets": total_small / len(self.loader)}
+               "loss_largest": total_big / steps, "loss_subnets": total_small / steps}
         self.log.append(row)
         return row
 
