@@ -173,7 +173,8 @@ def results_table(root: Path | None = None, summaries: Summaries | None = None) 
     if (sparse := sm.get("sparsenas")) is not None:
         goal = claims.SPARSENAS_GOAL  # the same interval and rule as section 3 (sections.sparsenas.sparsenas_verdict)
         families, source = verdict_families(sparse)
-        ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x)" for f in families)
+        ours = ", ".join(f"{f.family} {sparsenas_speedup(f)} (ceiling {f.ceiling:.1f}x"
+                         + ("" if f.grid_max is None else f", grid maximum {f.grid_max:.1f}x") + ")" for f in families)
         words = ", ".join(f"{f.family}: {describe(sparsenas_verdict(f, goal))}" for f in families)
         lines.append(f"| {claims.SPARSENAS_SPEEDUP.text} | {claims.SPARSENAS_SPEEDUP.low:g}x (goal >= {goal.low:g}x) | "
                      f"{ours} ({source}) | {words} |")
@@ -333,19 +334,23 @@ def footer(root: Path) -> list[str]:
              "- libraries: " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v), ""]
     infos = sorted(reports_dir().glob("*/run_info.json"))
     if infos:
-        lines += ["| stage | notebook | wall time (s) | CPU time (s) | steal (s) | CPU speed before / after |",
+        lines += ["| stage (command) | notebook | wall time (s) | CPU time (s) | steal (s) | CPU speed before / after |",
                   "|---|---|---|---|---|---|"]
         for p in infos:
             info = json.loads(p.read_text())
+            stage = next((s.dvc_stage for s in STAGES.values() if info["notebook"].startswith(s.notebook)),
+                         info["section"])
             speed = info.get("cpu_speed", {})
             readings = " / ".join(f"{speed[k]['index']:.2f}" for k in ("before", "after") if k in speed) or "-"
             cpu, steal = (info.get(k) for k in ("cpu_time_s", "steal_s"))  # absent before session 34
-            lines.append(f"| {info['section']} | {info['notebook']} | {info['wall_time_s']} | "
+            lines.append(f"| {stage} (`dvc repro -s {stage}`) | {info['notebook']} | {info['wall_time_s']} | "
                          f"{'-' if cpu is None else cpu} | {'-' if steal is None else steal} | {readings} |")
         lines += ["", "CPU time: the notebook's and its worker processes'. Steal: CPU time the hypervisor took from "
                   "this machine meanwhile, all cores. CPU speed: "
                   f"`nas_utils.cpu_speed`'s probe index (1.00 = {REFERENCE}; 0.80 = 25 % more CPU time for the "
-                  "same work), read before and after the notebook, so timings of different hours compare."]
+                  "same work), read before and after the notebook. A reading tells the speed of its minute, and the "
+                  "machine's speed moves over minutes (`data/checks/cpu_speed_check.csv`), so the CPU seconds are "
+                  "the steadier record of how much work a stage did."]
     return lines
 
 

@@ -187,3 +187,50 @@ def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     _shared_legend(fig, handles, ncol=4)
     return fig
+
+
+def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
+                          reference_front: Callable[[str, str], np.ndarray], reference_label: str, evals: int,
+                          seed: int = 0, title: Callable[[str, str], str] | None = None) -> Figure:
+    """What each tactic has found after its first ``evals`` evaluations (run ``seed``), one panel per cell and
+    tactic (rows: cells; columns: tactics), so no tactic hides another: the reference front, every evaluated
+    point (light) and the tactic's non-dominated ones; the title counts the reference front's members found.
+    Axes span the reference front of the row (latency on a log scale); points beyond it are not drawn."""
+    use_style()
+    cells, tactics = _cells(histories), list(dict.fromkeys(histories["tactic"]))
+    fig, axes = plt.subplots(len(cells), len(tactics), figsize=(2.3 * len(tactics), 2.3 * len(cells) + 0.5),
+                             squeeze=False, sharey="row")
+    for row, (dataset, device) in zip(axes, cells):
+        objs = objectives(dataset, device)
+        names = [o.name for o in objs]
+        ref = reference_front(dataset, device)
+        (y_lo, x_lo), (y_hi, x_hi) = ref.min(axis=0), ref.max(axis=0)
+        y_pad, x_pad = 0.08 * (y_hi - y_lo or 1.0), 1.25
+        cell = histories[(histories["dataset"] == dataset) & (histories["device"] == device)
+                         & (histories["seed"] == seed) & (histories["eval"] <= evals)]
+        for ax, tactic in zip(row, tactics):
+            points = cell.loc[cell["tactic"] == tactic, names].to_numpy(dtype=float)
+            colour = TACTIC_COLOURS.get(tactic)
+            ax.step(ref[:, 1], ref[:, 0], where="post", color="k", lw=1.0)
+            found = 0
+            if len(points):
+                front = pareto_front(points, objs)
+                found = int(sum(np.isclose(points[:, None, :], ref[None, :, :]).all(axis=2).any(axis=0)))
+                ax.scatter(points[:, 1], points[:, 0], s=6, alpha=0.25, color=colour, lw=0)
+                ax.scatter(front[:, 1], front[:, 0], s=14, color=colour, lw=0)
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xlim(x_lo / x_pad, x_hi * x_pad)
+            ax.set_ylim(y_lo - y_pad, y_hi + y_pad)
+            ax.tick_params(labelsize=7)
+            ax.set_title(f"{tactic}: {found} of {len(ref)} found", fontsize=8)
+        name = title(dataset, device) if title else f"{dataset} / {device}"
+        row[0].set_ylabel(f"{name}\n{names[0]} ({objs[0].unit})", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel(f"{names[1]} ({objs[1].unit}, log)", fontsize=8)
+    fig.suptitle(f"What each tactic has found after {evals} evaluations (seed {seed}); black: {reference_label}",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig

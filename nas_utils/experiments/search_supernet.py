@@ -390,11 +390,13 @@ def plot_times(times: list[TacticTime]) -> Figure:
 
 
 def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[str, Figure]:
-    """Per family: HV curves against the exact front, the fronts found (all seeds); the time split."""
+    """Per family: HV curves against the exact front; what each tactic has found after the paper's LINAS budget
+    (100 evaluations, seed 0), a panel per tactic; the time split."""
     nets = {f.supernet: f.networks for f in summary.families}
     lat = {f.supernet: (f.latency.source if f.latency else "?") for f in summary.families}
     fronts = result.extras["fronts"]
     objs = result.objectives
+    evals = next((c.paper_linas_evals for c in summary.cells if c.paper_linas_evals), summary.budget)
 
     def title(dataset: str, _device: str) -> str:
         return f"{dataset} ({nets[dataset]} networks, {lat[dataset]} latency)"
@@ -402,8 +404,8 @@ def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[s
     return {
         "hv_curves": cmp_plots.plot_hv_curves(result.curves, summary.thresholds, title,
                                         ylabel="1 - HV / HV(exact front)"),
-        "fronts": cmp_plots.plot_fronts(result.histories, lambda _d, _dev: objs, lambda d, _dev: fronts[d],
-                                  "exact front of the tabulated space", seed=None,
-                                  title=lambda d, dev: title(d, dev) + ", all seeds"),
+        "fronts": cmp_plots.plot_fronts_by_tactic(result.histories, lambda _d, _dev: objs, lambda d, _dev: fronts[d],
+                                            "exact front of the tabulated space", evals=evals,
+                                            title=lambda d, _dev: d),
         "times": plot_times(summary.times),
     }

@@ -282,7 +282,8 @@ def plot_time_to_quality(result: SupernetRun, summary: SupernetSummary) -> Figur
         if f is not None:
             ax.axhline(f.target_quality, ls="--", c="0.4", lw=1, label="target: full run's final quality")
             ax.axvspan(0, f.overhead_s, color="0.85", zorder=0, label="SparseNAS overhead")
-            ax.set_title(f"{fam}: speedup {_speedup_text(f)}, ceiling {f.ceiling:.1f}x", fontsize=9)
+            grid = "" if f.grid_max is None else f", grid max {f.grid_max:.1f}x"
+            ax.set_title(f"{fam}: speedup {_speedup_text(f)}, ceiling {f.ceiling:.1f}x{grid}", fontsize=9)
         ax.set_xlabel("training CPU seconds")
         ax.set_ylabel("normalised HV (test-split yardstick)")
     axes[0, 0].legend(fontsize=7, loc="lower right")

@@ -286,6 +286,8 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += ["", f"The stage's computation ({s.evaluations_computed} fresh evaluations) took {fmt(s.wall_time_s, 3)} s "
                   "of wall time (the notebook's total, with its start-up and figures, is in the footer).", ""]
     lines += figure(root, "search_supernet", "hv_curves", "1 - HV / HV(exact front) vs evaluations, per super-network.")
-    lines += figure(root, "search_supernet", "fronts", "Fronts found (all seeds) against each exact front.")
+    evals = next((c.paper_linas_evals for c in s.cells if c.paper_linas_evals), s.budget)
+    lines += figure(root, "search_supernet", "fronts", f"What each tactic has found after {evals} evaluations (the "
+                    "paper's LINAS budget; seed 0), one panel per tactic, against each family's exact front.")
     lines += [f"Notebook: {notebook_link('search_supernet')}", ""]
     return lines
