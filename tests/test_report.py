@@ -470,3 +470,16 @@ def test_a_ratio_of_two_censored_medians_says_that_neither_reached() -> None:
     none = RatioResult("weaknas", "linas", 0.99, None, None, None, "undefined")
     assert ratio_words(none, verdict(Estimate(None), WEAKNAS_VS_LINAS)) == "no verdict (neither reached)"
     assert ratio_words(None, verdict(Estimate(None), WEAKNAS_VS_LINAS)) == "no data"
+
+
+def test_a_super_network_record_of_other_tables_is_named_not_silently_dropped() -> None:
+    """A retrained checkpoint (e.g. on another CPU) changes the tables: the record's rows are left out, and the
+    report says so and how to rerun it."""
+    from dataclasses import replace
+
+    from nas_utils.sections.search_supernet import seed_record_lines
+
+    s = replace(summaries.search_supernet(), seed_record=None, seed_record_stale=420)
+    (line, _) = seed_record_lines(s)
+    assert "none of its 420 rows searched this run's tables" in line and "supernet_seeds --seeds 20" in line
+    assert seed_record_lines(replace(s, seed_record_stale=0)) == []

@@ -221,6 +221,12 @@ def scale_note(s: SearchSupernetSummary) -> str:
 def seed_record_lines(s: SearchSupernetSummary) -> list[str]:
     """Every tactic with the record's seeds on the stage's tables: the table, the verdicts, the paper's framing."""
     r = s.seed_record
+    if (r is None or not r.cells) and s.seed_record_stale:
+        return [f"**The seed record** (`python -m nas_utils.experiments.supernet_seeds --seeds 20 --workers 2`): none "
+                f"of its {s.seed_record_stale} rows searched this run's tables with this run's settings (a retrained "
+                "checkpoint, e.g. on another CPU, or a new latency objective changes a table's fingerprint), so they "
+                "are left out, and section 5's verdicts and the at-a-glance rows read the stage's own seeds until "
+                "the record is rerun.", ""]
     if r is None or not r.cells:
         return []
     n = max(r.seeds_per_tactic.values())
