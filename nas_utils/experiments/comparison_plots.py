@@ -194,7 +194,7 @@ def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, st
                           seed: int = 0, title: Callable[[str, str], str] | None = None) -> Figure:
     """What each tactic has found after its first ``evals`` evaluations (run ``seed``), one panel per cell and
     tactic (rows: cells; columns: tactics), so no tactic hides another: the reference front, every evaluated
-    point (light) and the tactic's non-dominated ones; the title counts the reference front's members found.
+    point (light) and the tactic's non-dominated ones; the title counts the reference front's distinct points found.
     Axes span the reference front of the row (latency on a log scale); points beyond it are not drawn."""
     use_style()
     cells, tactics = _cells(histories), list(dict.fromkeys(histories["tactic"]))
@@ -203,7 +203,8 @@ def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, st
     for row, (dataset, device) in zip(axes, cells):
         objs = objectives(dataset, device)
         names = [o.name for o in objs]
-        ref = reference_front(dataset, device)
+        ref = np.unique(reference_front(dataset, device), axis=0)  # networks with equal objectives: one point
+        ref = ref[np.argsort(ref[:, 1], kind="stable")]
         (y_lo, x_lo), (y_hi, x_hi) = ref.min(axis=0), ref.max(axis=0)
         y_pad, x_pad = 0.08 * (y_hi - y_lo or 1.0), 1.25
         cell = histories[(histories["dataset"] == dataset) & (histories["device"] == device)
