@@ -10,7 +10,9 @@ from typing import Any
 
 from nas_utils import claims
 from nas_utils.claims import describe
-from nas_utils.results import SearchSummary, SearchSupernetSummary
+from nas_utils.paths import project_root
+from nas_utils.results import SearchSummary, SearchSupernetSummary, StaleSummaryError
+from nas_utils.results.fullspace import SUMMARY, FullSpaceSummary
 from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.results.search_supernet import DevChoice
@@ -242,6 +244,33 @@ def seed_record_lines(s: SearchSupernetSummary) -> list[str]:
     return lines + match_lines(r, f"on the record's runs ({match_seeds(r)})")
 
 
+def fullspace_lines(path: Path | None = None) -> list[str]:
+    """The full-space record (:mod:`nas_utils.experiments.supernet_fullspace`, its summary beside it): each family's
+    best known front, every tactic's evaluations to each threshold and the verdicts; nothing where it was never
+    made."""
+    path = path or project_root() / SUMMARY
+    if not path.exists():
+        return []
+    try:
+        f = FullSpaceSummary.load(path)
+    except StaleSummaryError:
+        return [f"**Full spaces**: `{path.name}` was written by another version; rerun the record's command.", ""]
+    r, n = f.comparison, max(f.comparison.seeds_per_tactic.values(), default=0)
+    left = f" {f.left_out} rows of another reference set, settings or budget are left out." if f.left_out else ""
+    lines = [f"**Full spaces** (the verdicts above are on tied sub-spaces; DyNAS-T searched full ones). A record "
+             f"beside the stage, made by `{f.command}`: {r.method}; {seeds_per_tactic(r)}.{left} The best known "
+             "front is not the exact one: a threshold of 0.99 means 0.99 of the HV that all runs and the fixed set "
+             "found together, so a censored median (`>`) may also mean that no single run gets that close.", "",
+             "| super-network | networks in the space | fixed set | distinct points the runs evaluated | best known "
+             "front (points only the runs found) | latency objective |", "|---|---|---|---|---|---|"]
+    lines += [f"| {x.supernet} | {x.space_size:,} | {x.fixed:,} | {x.evaluated:,} | {x.front} ({x.from_runs}) | "
+              f"{x.latency} |" for x in f.families]
+    lines += ["", "Median evaluations to each HV threshold (ratio to LINAS [95 % interval]):", "", *tactic_table(r), ""]
+    for thr in r.thresholds:
+        lines += [f"Verdict at HV {thr:g} on the full spaces ({n} seeds):", "", *verdict_lines(r, thr), ""]
+    return lines + match_lines(r, f"on the full spaces ({match_seeds(r)})")
+
+
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
     lines = ["## 5. Search on our own super-networks (the 8x test, DyNAS-T's setting)", "",
              f"Every tactic on each trained super-network; seeds per tactic {seeds_per_tactic(s)}, {budget_text(s)}; HV "
@@ -269,6 +298,7 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
     lines += match_lines(s, f"on this stage's runs ({match_seeds(s)})")
     lines += seed_record_lines(s)
+    lines += fullspace_lines()
     if note := scale_note(s):
         lines += [note, ""]
     check = s.backend_check

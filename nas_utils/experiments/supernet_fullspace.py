@@ -1,0 +1,222 @@
+"""Every tactic on the *full* spaces of our super-networks, evaluated live: a record beside stage ``search_supernet``
+(issue 13 §2).
+
+The stage searches tied sub-spaces (2,187-2,457 networks, every one evaluated) so that its hypervolume is
+normalised by an exact front. DyNAS-T measured its 8x on full spaces. This record runs the stage's tactics, with
+the stage's settings and per-family budgets, on each family's full space (mbv3_1d about 1.0e10 networks,
+resnet_1d 1.4e7, transformer_1d 6,561). Each network a tactic proposes is evaluated live: validation accuracy from
+the trained super-network, latency from the stage's predictor. Evaluations go through this record's own on-disk
+cache (:data:`CACHE`), never through the stage's.
+
+**A reference front that does not depend on one run.** For each family, a fixed set of ``--reference``
+sub-networks spread over MACs is evaluated (:func:`~nas_utils.supernets.reference.spread_sample`; its objectives
+are :data:`REFERENCE`). Hypervolume is normalised by the front of that set together with everything any current
+run evaluated, with objective bounds from the same points (:func:`fullspace_summary`). That front is the best
+known, not the exact one. So a threshold such as "0.99" means 0.99 of the best point set that all the runs and
+the fixed set found together.
+
+Each row of :data:`RECORD` is one run: its objectives in evaluation order, and the fingerprint of the reference
+set it was run against. A retrained checkpoint or a new latency objective changes that fingerprint, so the old
+rows are left out::
+
+    nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 5 --workers 2
+
+Resumable: runs are ordered seed by seed, and the tactic of the headline ratios runs first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from nas_utils import config
+from nas_utils.errors import ConfigError
+from nas_utils.evaluators import ACCURACY
+from nas_utils.experiments import comparison as cmp
+from nas_utils.experiments.search_supernet import build_evaluator, evaluate_batched, load_net, script_config
+from nas_utils.experiments.search_supernet import table_fingerprint
+from nas_utils.experiments.supernet_records import summarise_families
+from nas_utils.latency.models import LATENCY_MS
+from nas_utils.metrics import HypervolumeScorer, pareto_front
+from nas_utils.paths import project_root
+from nas_utils.results.fullspace import SUMMARY, FamilyReference, FullSpaceSummary
+from nas_utils.results.search import ComparisonSummary
+from nas_utils.schemas.search_supernet import SearchSupernetConfig
+from nas_utils.scripts import script_cli
+from nas_utils.search.base import same_settings
+from nas_utils.search.records import extend_record, parse_seed_record_args, seed_record_parser, settings_key
+from nas_utils.supernets import SuperNetEvaluator, build_supernet
+from nas_utils.supernets.reference import macs_of, spread_sample
+
+#: One row per run (committed, beside the stage's other records).
+RECORD = "data/preregistration/search_supernet/fullspace_record.csv"
+#: The fixed reference set's objectives, per family.
+REFERENCE = "data/preregistration/search_supernet/fullspace_reference.csv"
+#: This record's own evaluation cache (not versioned: every entry can be recomputed).
+CACHE = "scratch/fullspace_evals.sqlite"
+#: The objectives every family is searched on (the stage's: validation accuracy, predicted or measured latency).
+OBJECTIVES = (ACCURACY, LATENCY_MS)
+#: How the record is made.
+COMMAND = "nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 5 --workers 2"
+#: The runs of each seed in this order: LINAS first, then the baselines of the published ratios.
+ORDER = ("linas", "weaknas", "nsga2", "bo", "linas_faithful", "hvgain", "random")
+
+
+class FullSpaceRun(NamedTuple):
+    """One run of the record: a tactic on one family's full space."""
+
+    tactic: str
+    supernet: str
+    device: str
+    seed: int
+    budget: int
+    params: tuple[tuple[str, Any], ...]
+    reference: str  # the fingerprint of the family's reference set
+
+
+_EVALUATORS: dict[str, SuperNetEvaluator] = {}
+
+
+def evaluator(cfg: SearchSupernetConfig, family: str) -> SuperNetEvaluator:
+    """The family's full-space evaluator (one per process): the stage's accuracy and latency objective, this record's
+    cache."""
+    if family not in _EVALUATORS:
+        ev = build_evaluator(cfg, load_net(cfg, family))[0]
+        if tuple(ev.objectives) != OBJECTIVES:
+            raise ConfigError(f"the full-space record needs the objectives {OBJECTIVES}, {family} has {ev.objectives}")
+        _EVALUATORS[family] = ev
+    return _EVALUATORS[family]
+
+
+def full_config(**overrides: Any) -> SearchSupernetConfig:
+    """The stage's configuration with this record's evaluation cache."""
+    return script_config(eval_cache=str(project_root() / CACHE), **overrides)
+
+
+def reference_set(cfg: SearchSupernetConfig, family: str, n: int) -> pd.DataFrame:
+    """The family's fixed set (``n`` networks spread over MACs, seed ``cfg.seed``) and its objectives."""
+    ev = evaluator(cfg, family)
+    X = spread_sample(ev.net, n, cfg.seed)
+    F = evaluate_batched(ev, X, f"reference set of {family}")
+    return pd.DataFrame({"supernet": family, "reference": table_fingerprint(F), "arch": ev.space.to_strings(X),
+                         "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
+
+
+def encode_objectives(F: np.ndarray) -> str:
+    """``acc,lat;acc,lat;...`` to 9 significant digits (HV curves are recomputed from these)."""
+    return ";".join(",".join(f"{v:.9g}" for v in row) for row in np.asarray(F, dtype=float))
+
+
+def decode_objectives(text: str) -> np.ndarray:
+    return np.array([[float(v) for v in row.split(",")] for row in str(text).split(";")], dtype=np.float64)
+
+
+def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
+    """One run through the live evaluator, reduced to a record row."""
+    cfg, run = spec
+    ev = evaluator(cfg, run.supernet)
+    start = time.process_time()
+    history = cmp.run_tactic(run.tactic, dict(run.params), ev, run.budget, run.seed, run.supernet, run.device)
+    F = history[[o.name for o in OBJECTIVES]].to_numpy()
+    return {"tactic": run.tactic, "supernet": run.supernet, "device": run.device, "seed": run.seed,
+            "budget": run.budget, "settings": settings_key(dict(run.params)), "reference": run.reference,
+            "cpu_s": round(time.process_time() - start, 2), "objectives": encode_objectives(F)}
+
+
+def record_runs(cfg: SearchSupernetConfig, fingerprints: dict[str, str], seeds: int) -> list[FullSpaceRun]:
+    """Every configured tactic on every family, seed by seed (a partial record holds whole seeds)."""
+    tactics = sorted(cfg.tactics, key=lambda t: ORDER.index(t) if t in ORDER else len(ORDER))
+    return [FullSpaceRun(t, f, cfg.latency_device, s, cfg.budget_of(f), tuple(sorted(cfg.params_of(t).items())),
+                         fingerprints[f])
+            for s in range(seeds) for f in cfg.supernets for t in tactics]
+
+
+def _key(tactic: Any, supernet: Any, seed: Any, settings: Any, reference: Any) -> tuple[str, str, int, str, str]:
+    return str(tactic), str(supernet), int(seed), str(settings), str(reference)
+
+
+def current_rows(record: pd.DataFrame, reference: pd.DataFrame, cfg: SearchSupernetConfig) -> pd.DataFrame:
+    """The rows run against the current reference set of their family, with the stage's settings and budgets."""
+    if record.empty or reference.empty:
+        return record.iloc[:0]
+    fingerprint = reference.groupby("supernet")["reference"].first().to_dict()
+    keep = [t in cfg.tactics and fingerprint.get(f) == ref and b == cfg.budget_of(f)
+            and bool(same_settings(t, json.loads(s), cfg.params_of(t)))
+            for t, f, ref, b, s in record[["tactic", "supernet", "reference", "budget", "settings"]]
+            .itertuples(index=False)]
+    return record[np.array(keep, dtype=bool)]
+
+
+def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference: pd.DataFrame,
+                      latency: str = "") -> FullSpaceSummary | None:
+    """HV curves of the current rows against each family's best known front (the fixed set and every run's points,
+    which also give the objective bounds), summarised by
+    :func:`~nas_utils.experiments.supernet_records.summarise_families`: the stage's thresholds, ratios to LINAS
+    with bootstrap intervals, the paper's framing. ``None`` without current rows."""
+    rows = current_rows(record, reference, cfg)
+    if rows.empty:
+        return None
+    curves, families = [], []
+    for family, runs in rows.groupby("supernet", sort=False):
+        fixed = reference.loc[reference["supernet"] == family, [o.name for o in OBJECTIVES]].to_numpy()
+        Fs = [decode_objectives(t) for t in runs["objectives"]]
+        union = np.unique(np.vstack(Fs), axis=0)
+        everything = np.vstack([fixed, union])
+        front = pareto_front(everything, OBJECTIVES)
+        scorer = HypervolumeScorer(OBJECTIVES, everything, reference_front=front)
+        in_fixed = {tuple(p) for p in fixed}
+        families.append(FamilyReference(str(family), int(build_supernet(str(family)).space.size), len(fixed),
+                                        len(union), len(front), sum(tuple(p) not in in_fixed for p in front),
+                                        latency))
+        curves += [pd.DataFrame({"dataset": family, "device": r.device, "tactic": r.tactic, "seed": r.seed,
+                                 "eval": np.arange(1, len(F) + 1), "hv": scorer.curve(F)})
+                   for r, F in zip(runs.itertuples(index=False), Fs)]
+    cells, seeds = summarise_families(cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics), cfg, {})
+    method = (f"every tactic with the stage's settings and budgets on each family's full space, evaluated live "
+              f"(`{RECORD}`); HV normalised by the best known front: a fixed set spread over MACs (`{REFERENCE}`) "
+              "and every point any run evaluated")
+    return FullSpaceSummary(ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells),
+                            families, len(rows), len(record) - len(rows), COMMAND)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = seed_record_parser("python -m nas_utils.experiments.supernet_fullspace",
+                                "Every search tactic, N seeds, on our super-networks' full spaces (a record).", RECORD,
+                                seeds=5)
+    parser.add_argument("--reference", type=int, default=2000, help="networks of each family's fixed reference set")
+    args = parse_seed_record_args(parser, argv)
+    config.check_range("--reference", args.reference, low=2)
+    cfg = full_config()
+    out = Path(args.out)  # the reference set and the summary are written beside it
+    sets = pd.concat([reference_set(cfg, f, args.reference) for f in cfg.supernets], ignore_index=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sets.to_csv(out.parent / Path(REFERENCE).name, index=False)
+    fingerprints = sets.groupby("supernet")["reference"].first().to_dict()
+    if args.fresh and out.exists():
+        out.unlink()
+    rows = extend_record(str(out), [(cfg, r) for r in record_runs(cfg, fingerprints, args.seeds)], run_row,
+                         lambda s: _key(s[1].tactic, s[1].supernet, s[1].seed, settings_key(dict(s[1].params)),
+                                        s[1].reference),
+                         lambda r: _key(r["tactic"], r["supernet"], r["seed"], r["settings"], r["reference"]),
+                         workers=args.workers)
+    summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, _latency_text(cfg))
+    if summary is not None:
+        summary.save(out.parent / Path(SUMMARY).name)
+    return 0
+
+
+def _latency_text(cfg: SearchSupernetConfig) -> str:
+    return (f"{cfg.latency_source} on {cfg.latency_device}" + (f" (the stage's predictor, {cfg.latency_predictor} "
+            f"on {cfg.latency_k} measured sub-networks)" if cfg.latency_source == "predicted" else ""))
+
+
+cli = script_cli(main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -1,0 +1,74 @@
+"""The full-space record beside stage ``search_supernet``: which rows count (the family's current reference set,
+the stage's settings and budget), their summary against the best known front, and the report's table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nas_utils import config
+from nas_utils.experiments import supernet_fullspace as fs
+from nas_utils.results.fullspace import FullSpaceSummary
+from nas_utils.search.records import settings_key
+from nas_utils.sections.search_supernet import fullspace_lines
+
+
+def _points(rng: np.random.Generator, n: int, quality: float) -> np.ndarray:
+    """``n`` (accuracy, latency) points; a higher ``quality`` gives more accuracy at each latency."""
+    lat = rng.uniform(0.01, 0.1, n)
+    return np.column_stack([50 + 400 * quality * lat * rng.uniform(0.8, 1.0, n), lat])
+
+
+def _record(cfg, family: str = "mbv3_1d", seeds: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(0)
+    fixed = _points(rng, 40, 0.8)
+    reference = pd.DataFrame({"supernet": family, "reference": "r1", "arch": [f"a{i}" for i in range(40)],
+                              "macs": 1.0, "accuracy": fixed[:, 0], "latency": fixed[:, 1]})
+    rows = [{"tactic": tactic, "supernet": family, "device": cfg.latency_device, "seed": seed,
+             "budget": cfg.budget_of(family), "settings": settings_key(cfg.params_of(tactic)), "reference": "r1",
+             "cpu_s": 1.0, "objectives": fs.encode_objectives(_points(rng, cfg.budget_of(family), quality))}
+            for tactic, quality in (("linas", 1.0), ("nsga2", 0.9)) for seed in range(seeds)]
+    return pd.DataFrame(rows), reference
+
+
+def test_objectives_survive_the_record() -> None:
+    F = np.random.default_rng(1).uniform(0.001, 99, size=(7, 2))
+    assert np.allclose(fs.decode_objectives(fs.encode_objectives(F)), F, rtol=1e-8)
+
+
+def test_only_rows_on_the_current_reference_settings_and_budget_count() -> None:
+    cfg = config.load("search_supernet")
+    record, reference = _record(cfg)
+    stale = pd.concat([record.iloc[:1].assign(reference="r0"), record.iloc[:1].assign(budget=7),
+                       record.iloc[:1].assign(settings='{"population": 99}')])
+    rows = fs.current_rows(pd.concat([record, stale]), reference, cfg)
+    assert len(rows) == len(record)
+    assert fs.current_rows(record, reference.iloc[:0], cfg).empty
+
+
+def test_the_summary_is_against_the_best_known_front_and_reaches_the_report(tmp_path: Path) -> None:
+    cfg = config.load("search_supernet")
+    record, reference = _record(cfg)
+    summary = fs.fullspace_summary(cfg, pd.concat([record, record.iloc[:2].assign(reference="r0")]), reference,
+                                   "predicted on x")
+    assert summary is not None and summary.rows == 6 and summary.left_out == 2
+    assert summary.comparison.seeds_per_tactic == {"nsga2": 3, "linas": 3}
+    [family] = summary.families
+    assert family.fixed == 40 and family.evaluated == 6 * cfg.budget_of("mbv3_1d") and family.space_size > 1e9
+    assert 0 < family.from_runs <= family.front  # the runs' better points join the fixed set's front
+    [cell] = summary.comparison.cells
+    assert max(t.final_hv_median for t in cell.tactics) <= 1.0
+    summary.save(tmp_path / "fullspace_summary.json")
+    assert FullSpaceSummary.load(tmp_path / "fullspace_summary.json") == summary
+    text = "\n".join(fullspace_lines(tmp_path / "fullspace_summary.json"))
+    assert "**Full spaces**" in text and fs.COMMAND in text and "| mbv3_1d | 10,460,353,203 | 40 |" in text
+    assert fullspace_lines(tmp_path / "missing.json") == []
+    assert fs.fullspace_summary(cfg, record.iloc[:0], reference) is None
+
+
+def test_bad_reference_size_is_one_line(capsys) -> None:
+    assert fs.cli(["--reference", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --reference") and err.count("\n") == 1
