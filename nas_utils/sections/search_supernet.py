@@ -298,9 +298,10 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
     lines += match_lines(s, f"on this stage's runs ({match_seeds(s)})")
     lines += seed_record_lines(s)
-    lines += fullspace_lines()
+    full = fullspace_lines()
     if note := scale_note(s):
-        lines += [note, ""]
+        lines += [note + (" The full-space record below does, within our budgets." if full else ""), ""]
+    lines += full
     check = s.backend_check
     if check:
         parts = [f"{b} {sp:.2f}x" for b in dict.fromkeys(r.backend for r in check.runs if r.backend != "serial")
