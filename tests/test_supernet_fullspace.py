@@ -10,7 +10,8 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments import supernet_fullspace as fs
-from nas_utils.results.fullspace import FullSpaceSummary
+from nas_utils.paths import project_root
+from nas_utils.results.fullspace import SUMMARY, FullSpaceSummary
 from nas_utils.search.records import settings_key
 from nas_utils.sections.search_supernet import fullspace_lines
 
@@ -72,3 +73,12 @@ def test_bad_reference_size_is_one_line(capsys) -> None:
     assert fs.cli(["--reference", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --reference") and err.count("\n") == 1
+
+
+def test_the_committed_summary_is_the_committed_records() -> None:
+    """``fullspace_summary.json`` is what the record and its reference set give under today's settings (a change of
+    the stage's thresholds, tactics or budgets makes it stale: rerun the record's command)."""
+    cfg = fs.full_config()
+    record, reference = (pd.read_csv(project_root() / p) for p in (fs.RECORD, fs.REFERENCE))
+    summary = fs.fullspace_summary(cfg, record, reference, fs.latency_text(cfg))
+    assert summary is not None and summary == FullSpaceSummary.load(project_root() / SUMMARY)

@@ -204,13 +204,14 @@ def main(argv: list[str] | None = None) -> int:
                                         s[1].reference),
                          lambda r: _key(r["tactic"], r["supernet"], r["seed"], r["settings"], r["reference"]),
                          workers=args.workers)
-    summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, _latency_text(cfg))
+    summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, latency_text(cfg))
     if summary is not None:
         summary.save(out.parent / Path(SUMMARY).name)
     return 0
 
 
-def _latency_text(cfg: SearchSupernetConfig) -> str:
+def latency_text(cfg: SearchSupernetConfig) -> str:
+    """The latency objective as the summary names it."""
     return (f"{cfg.latency_source} on {cfg.latency_device}" + (f" (the stage's predictor, {cfg.latency_predictor} "
             f"on {cfg.latency_k} measured sub-networks)" if cfg.latency_source == "predicted" else ""))
 
