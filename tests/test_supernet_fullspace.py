@@ -10,6 +10,7 @@ import pandas as pd
 
 from nas_utils import config
 from nas_utils.experiments import supernet_fullspace as fs
+from nas_utils.experiments import supernet_records as records
 from nas_utils.paths import project_root
 from nas_utils.results.fullspace import SUMMARY, FullSpaceSummary
 from nas_utils.search.records import settings_key
@@ -29,14 +30,14 @@ def _record(cfg, family: str = "mbv3_1d", seeds: int = 3) -> tuple[pd.DataFrame,
                               "macs": 1.0, "accuracy": fixed[:, 0], "latency": fixed[:, 1]})
     rows = [{"tactic": tactic, "supernet": family, "device": cfg.latency_device, "seed": seed,
              "budget": cfg.budget_of(family), "settings": settings_key(cfg.params_of(tactic)), "reference": "r1",
-             "cpu_s": 1.0, "objectives": fs.encode_objectives(_points(rng, cfg.budget_of(family), quality))}
+             "cpu_s": 1.0, "objectives": records.encode_objectives(_points(rng, cfg.budget_of(family), quality))}
             for tactic, quality in (("linas", 1.0), ("nsga2", 0.9)) for seed in range(seeds)]
     return pd.DataFrame(rows), reference
 
 
 def test_objectives_survive_the_record() -> None:
     F = np.random.default_rng(1).uniform(0.001, 99, size=(7, 2))
-    assert np.allclose(fs.decode_objectives(fs.encode_objectives(F)), F, rtol=1e-8)
+    assert np.allclose(records.decode_objectives(records.encode_objectives(F)), F, rtol=1e-8)
 
 
 def test_only_rows_on_the_current_reference_settings_and_budget_count() -> None:
@@ -44,9 +45,9 @@ def test_only_rows_on_the_current_reference_settings_and_budget_count() -> None:
     record, reference = _record(cfg)
     stale = pd.concat([record.iloc[:1].assign(reference="r0"), record.iloc[:1].assign(budget=7),
                        record.iloc[:1].assign(settings='{"population": 99}')])
-    rows = fs.current_rows(pd.concat([record, stale]), reference, cfg)
+    rows = records.fullspace_rows(pd.concat([record, stale]), reference, cfg)
     assert len(rows) == len(record)
-    assert fs.current_rows(record, reference.iloc[:0], cfg).empty
+    assert records.fullspace_rows(record, reference.iloc[:0], cfg).empty
 
 
 def test_the_summary_is_against_the_best_known_front_and_reaches_the_report(tmp_path: Path) -> None:

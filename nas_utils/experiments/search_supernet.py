@@ -305,7 +305,8 @@ def run(cfg: SearchSupernetConfig, progress: Progress | None = None) -> Supernet
                   zip(cfg.thresholds, greedy_oracle_evals(t.bench.scorer(), fronts[f], cfg.thresholds))]
               for f, t in tables.items()}
     return SupernetSearchRun(histories, curves, reference, tuple(objectives), [t.record for t in tables.values()],
-                             check, round(time.perf_counter() - start, 1), extras={"fronts": fronts}, oracle=oracle)
+                             check, round(time.perf_counter() - start, 1), extras={"fronts": fronts, "config": cfg},
+                             oracle=oracle)
 
 
 def time_table(histories: pd.DataFrame, families: list[FamilySpace]) -> list[TacticTime]:
@@ -391,7 +392,7 @@ def plot_times(times: list[TacticTime]) -> Figure:
 
 def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[str, Figure]:
     """Per family: HV curves against the exact front; what each tactic has found after the paper's LINAS budget
-    (100 evaluations, seed 0), a panel per tactic; the time split."""
+    (100 evaluations, seed 0), a panel per tactic; the time split; and the full-space record's fronts."""
     nets = {f.supernet: f.networks for f in summary.families}
     lat = {f.supernet: (f.latency.source if f.latency else "?") for f in summary.families}
     fronts = result.extras["fronts"]
@@ -408,4 +409,24 @@ def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[s
                                             "exact front of the tabulated space", evals=evals,
                                             title=lambda d, _dev: d),
         "times": plot_times(summary.times),
+        "fullspace_fronts": fullspace_fronts(result.extras["config"], evals),
     }
+
+
+def fullspace_fronts(cfg: SearchSupernetConfig, evals: int) -> Figure:
+    """The full-space record's runs with this stage's settings (:mod:`nas_utils.experiments.supernet_fullspace`) as
+    :func:`figures`' fronts: what each tactic has found after ``evals`` evaluations (seed 0), against each family's
+    best known front."""
+    record, reference = records.load_fullspace()
+    histories = records.fullspace_histories(records.fullspace_rows(record, reference, cfg))
+    if histories.empty:
+        use_style()
+        fig, ax = plt.subplots(figsize=(4, 1))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no full-space record for this run's settings", ha="center", va="center")
+        return fig
+    fronts = {f: records.best_known_points(f, reference, histories)[1] for f in dict.fromkeys(histories["dataset"])}
+    return cmp_plots.plot_fronts_by_tactic(cmp.order_histories(histories, cfg.tactics),
+                                           lambda _d, _dev: records.OBJECTIVES, lambda d, _dev: fronts[d],
+                                           "best known front of the full space", evals=evals,
+                                           title=lambda d, _dev: f"{d} (full)")

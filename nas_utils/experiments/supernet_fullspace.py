@@ -26,41 +26,33 @@ Resumable: runs are ordered seed by seed, and the tactic of the headline ratios 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
-from nas_utils.evaluators import ACCURACY
 from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments.search_supernet import build_evaluator, evaluate_batched, load_net, script_config
+from nas_utils.experiments import supernet_records as records
 from nas_utils.experiments.search_supernet import table_fingerprint
-from nas_utils.experiments.supernet_records import summarise_families
-from nas_utils.latency.models import LATENCY_MS
-from nas_utils.metrics import HypervolumeScorer, pareto_front
+from nas_utils.metrics import HypervolumeScorer
 from nas_utils.paths import project_root
 from nas_utils.results.fullspace import SUMMARY, FamilyReference, FullSpaceSummary
 from nas_utils.results.search import ComparisonSummary
 from nas_utils.schemas.search_supernet import SearchSupernetConfig
 from nas_utils.scripts import script_cli
-from nas_utils.search.base import same_settings
 from nas_utils.search.records import extend_record, parse_seed_record_args, seed_record_parser, settings_key
 from nas_utils.supernets import SuperNetEvaluator, build_supernet
 from nas_utils.supernets.reference import macs_of, spread_sample
 
-#: One row per run (committed, beside the stage's other records).
-RECORD = "data/preregistration/search_supernet/fullspace_record.csv"
-#: The fixed reference set's objectives, per family.
-REFERENCE = "data/preregistration/search_supernet/fullspace_reference.csv"
+#: One row per run, and each family's fixed reference set (committed, beside the stage's other records).
+RECORD, REFERENCE = records.FULLSPACE_RECORD, records.FULLSPACE_REFERENCE
 #: This record's own evaluation cache (not versioned: every entry can be recomputed).
 CACHE = "scratch/fullspace_evals.sqlite"
-#: The objectives every family is searched on (the stage's: validation accuracy, predicted or measured latency).
-OBJECTIVES = (ACCURACY, LATENCY_MS)
+OBJECTIVES = records.OBJECTIVES
 #: How the record is made.
 COMMAND = "nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 5 --workers 2"
 #: The runs of each seed in this order: LINAS first, then the baselines of the published ratios.
@@ -107,15 +99,6 @@ def reference_set(cfg: SearchSupernetConfig, family: str, n: int) -> pd.DataFram
                          "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
 
 
-def encode_objectives(F: np.ndarray) -> str:
-    """``acc,lat;acc,lat;...`` to 9 significant digits (HV curves are recomputed from these)."""
-    return ";".join(",".join(f"{v:.9g}" for v in row) for row in np.asarray(F, dtype=float))
-
-
-def decode_objectives(text: str) -> np.ndarray:
-    return np.array([[float(v) for v in row.split(",")] for row in str(text).split(";")], dtype=np.float64)
-
-
 def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
     """One run through the live evaluator, reduced to a record row."""
     cfg, run = spec
@@ -125,7 +108,7 @@ def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
     F = history[[o.name for o in OBJECTIVES]].to_numpy()
     return {"tactic": run.tactic, "supernet": run.supernet, "device": run.device, "seed": run.seed,
             "budget": run.budget, "settings": settings_key(dict(run.params)), "reference": run.reference,
-            "cpu_s": round(time.process_time() - start, 2), "objectives": encode_objectives(F)}
+            "cpu_s": round(time.process_time() - start, 2), "objectives": records.encode_objectives(F)}
 
 
 def record_runs(cfg: SearchSupernetConfig, fingerprints: dict[str, str], seeds: int) -> list[FullSpaceRun]:
@@ -140,43 +123,30 @@ def _key(tactic: Any, supernet: Any, seed: Any, settings: Any, reference: Any) -
     return str(tactic), str(supernet), int(seed), str(settings), str(reference)
 
 
-def current_rows(record: pd.DataFrame, reference: pd.DataFrame, cfg: SearchSupernetConfig) -> pd.DataFrame:
-    """The rows run against the current reference set of their family, with the stage's settings and budgets."""
-    if record.empty or reference.empty:
-        return record.iloc[:0]
-    fingerprint = reference.groupby("supernet")["reference"].first().to_dict()
-    keep = [t in cfg.tactics and fingerprint.get(f) == ref and b == cfg.budget_of(f)
-            and bool(same_settings(t, json.loads(s), cfg.params_of(t)))
-            for t, f, ref, b, s in record[["tactic", "supernet", "reference", "budget", "settings"]]
-            .itertuples(index=False)]
-    return record[np.array(keep, dtype=bool)]
-
-
 def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference: pd.DataFrame,
                       latency: str = "") -> FullSpaceSummary | None:
     """HV curves of the current rows against each family's best known front (the fixed set and every run's points,
     which also give the objective bounds), summarised by
     :func:`~nas_utils.experiments.supernet_records.summarise_families`: the stage's thresholds, ratios to LINAS
     with bootstrap intervals, the paper's framing. ``None`` without current rows."""
-    rows = current_rows(record, reference, cfg)
+    rows = records.fullspace_rows(record, reference, cfg)
     if rows.empty:
         return None
+    histories = records.fullspace_histories(rows)
+    names = [o.name for o in OBJECTIVES]
     curves, families = [], []
-    for family, runs in rows.groupby("supernet", sort=False):
-        fixed = reference.loc[reference["supernet"] == family, [o.name for o in OBJECTIVES]].to_numpy()
-        Fs = [decode_objectives(t) for t in runs["objectives"]]
-        union = np.unique(np.vstack(Fs), axis=0)
-        everything = np.vstack([fixed, union])
-        front = pareto_front(everything, OBJECTIVES)
+    for family in dict.fromkeys(rows["supernet"]):
+        everything, front = records.best_known_points(family, reference, histories)
         scorer = HypervolumeScorer(OBJECTIVES, everything, reference_front=front)
+        fixed = reference.loc[reference["supernet"] == family, names].to_numpy()
         in_fixed = {tuple(p) for p in fixed}
-        families.append(FamilyReference(str(family), int(build_supernet(str(family)).space.size), len(fixed),
-                                        len(union), len(front), sum(tuple(p) not in in_fixed for p in front),
-                                        latency))
-        curves += [pd.DataFrame({"dataset": family, "device": r.device, "tactic": r.tactic, "seed": r.seed,
-                                 "eval": np.arange(1, len(F) + 1), "hv": scorer.curve(F)})
-                   for r, F in zip(runs.itertuples(index=False), Fs)]
-    cells, seeds = summarise_families(cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics), cfg, {})
+        runs = histories[histories["dataset"] == family]
+        families.append(FamilyReference(family, int(build_supernet(family).space.size), len(fixed),
+                                        len(everything) - len(fixed), len(front),
+                                        sum(tuple(p) not in in_fixed for p in front), latency))
+        curves += [run[["dataset", "device", "tactic", "seed", "eval"]].assign(hv=scorer.curve(run[names].to_numpy()))
+                   for _, run in runs.groupby(["tactic", "seed"], sort=False)]
+    cells, seeds = records.summarise_families(cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics), cfg, {})
     method = (f"every tactic with the stage's settings and budgets on each family's full space, evaluated live "
               f"(`{RECORD}`); HV normalised by the best known front: a fixed set spread over MACs (`{REFERENCE}`) "
               "and every point any run evaluated")

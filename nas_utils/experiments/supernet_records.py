@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nas_utils.evaluators import ACCURACY
 from nas_utils.experiments import comparison as cmp
+from nas_utils.latency.models import LATENCY_MS
+from nas_utils.metrics import pareto_front
 from nas_utils.paths import project_root
 from nas_utils.results.search import CellSummary, ComparisonSummary, OracleResult
 from nas_utils.schemas.search_supernet import SearchSupernetConfig
@@ -26,6 +29,12 @@ from nas_utils.search.records import decode_steps
 
 #: The record, beside the stage's other committed inputs (a dependency of stage ``search_supernet``).
 RECORD = "data/preregistration/search_supernet/seed_record.csv"
+#: The full-space record (:mod:`nas_utils.experiments.supernet_fullspace`): one row per run, and each family's fixed
+#: reference set.
+FULLSPACE_RECORD = "data/preregistration/search_supernet/fullspace_record.csv"
+FULLSPACE_REFERENCE = "data/preregistration/search_supernet/fullspace_reference.csv"
+#: The objectives of every family's full-space search (the stage's: validation accuracy, the latency objective).
+OBJECTIVES = (ACCURACY, LATENCY_MS)
 
 
 def summarise_families(curves: pd.DataFrame, cfg: SearchSupernetConfig, oracle: dict[str, list[OracleResult]],
@@ -75,3 +84,51 @@ def record_summary(rows: pd.DataFrame, cfg: SearchSupernetConfig,
     cells, seeds = summarise_families(cmp.order_histories(curves, cfg.tactics), cfg, oracle or {})
     method = f"every tactic with the stage's settings on the stage's tables, `{RECORD}`"
     return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells)
+
+
+def encode_objectives(F: np.ndarray) -> str:
+    """``acc,lat;acc,lat;...`` to 9 significant digits: a full-space run's objectives in evaluation order."""
+    return ";".join(",".join(f"{v:.9g}" for v in row) for row in np.asarray(F, dtype=float))
+
+
+def decode_objectives(text: str) -> np.ndarray:
+    return np.array([[float(v) for v in row.split(",")] for row in str(text).split(";")], dtype=np.float64)
+
+
+def fullspace_rows(record: pd.DataFrame, reference: pd.DataFrame, cfg: SearchSupernetConfig) -> pd.DataFrame:
+    """The full-space rows run against the current reference set of their family, with the stage's tactics,
+    settings and budgets."""
+    if record.empty or reference.empty:
+        return record.iloc[:0]
+    fingerprint = reference.groupby("supernet")["reference"].first().to_dict()
+    keep = [t in cfg.tactics and fingerprint.get(f) == ref and b == cfg.budget_of(f)
+            and bool(same_settings(t, json.loads(s), cfg.params_of(t)))
+            for t, f, ref, b, s in record[["tactic", "supernet", "reference", "budget", "settings"]]
+            .itertuples(index=False)]
+    return record[np.array(keep, dtype=bool)]
+
+
+def fullspace_histories(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows as search histories (``dataset`` = family, ``eval``, one column per objective)."""
+    names = [o.name for o in OBJECTIVES]
+    parts = []
+    for r in rows.itertuples(index=False):
+        F = decode_objectives(r.objectives)
+        parts.append(pd.DataFrame({"dataset": r.supernet, "device": r.device, "tactic": r.tactic, "seed": r.seed,
+                                   "eval": np.arange(1, len(F) + 1), names[0]: F[:, 0], names[1]: F[:, 1]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def best_known_points(family: str, reference: pd.DataFrame, histories: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A family's fixed set and every distinct point its runs evaluated, stacked, and the front of them: what the
+    full-space record's HV is normalised by."""
+    names = [o.name for o in OBJECTIVES]
+    fixed = reference.loc[reference["supernet"] == family, names].to_numpy()
+    runs = np.unique(histories.loc[histories["dataset"] == family, names].to_numpy(), axis=0)
+    everything = np.vstack([fixed, runs])
+    return everything, pareto_front(everything, OBJECTIVES)
+
+
+def load_fullspace() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The full-space record and its reference sets as committed (no file: empty)."""
+    return load_record(project_root() / FULLSPACE_RECORD), load_record(project_root() / FULLSPACE_REFERENCE)

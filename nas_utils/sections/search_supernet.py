@@ -301,7 +301,9 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
     full = fullspace_lines()
     if note := scale_note(s):
         lines += [note + (" The full-space record below does, within our budgets." if full else ""), ""]
-    lines += full
+    if full:
+        lines += full + figure(root, "search_supernet", "fullspace_fronts", "The full spaces: what each tactic has "
+                               "found after the paper's LINAS budget (seed 0), against each family's best known front.")
     check = s.backend_check
     if check:
         parts = [f"{b} {sp:.2f}x" for b in dict.fromkeys(r.backend for r in check.runs if r.backend != "serial")
