@@ -12,9 +12,10 @@ from nas_utils import config
 from nas_utils.experiments import supernet_fullspace as fs
 from nas_utils.experiments import supernet_records as records
 from nas_utils.paths import project_root
+from nas_utils.results import SearchSupernetSummary
 from nas_utils.results.fullspace import SUMMARY, FullSpaceSummary
 from nas_utils.search.records import settings_key
-from nas_utils.sections.search_supernet import fullspace_lines
+from nas_utils.sections.search_supernet import fullspace_lines, same_space_check
 
 
 def _points(rng: np.random.Generator, n: int, quality: float) -> np.ndarray:
@@ -83,3 +84,13 @@ def test_the_committed_summary_is_the_committed_records() -> None:
     record, reference = (pd.read_csv(project_root() / p) for p in (fs.RECORD, fs.REFERENCE))
     summary = fs.fullspace_summary(cfg, record, reference, fs.latency_text(cfg))
     assert summary is not None and summary == FullSpaceSummary.load(project_root() / SUMMARY)
+
+
+def test_where_the_stage_searched_the_full_space_the_record_repeats_it() -> None:
+    """transformer_1d's stage table is its full space: there the record's live runs and best known front give the
+    stage's numbers exactly (the committed summaries)."""
+    stage = SearchSupernetSummary.load(project_root() / "reports/search_supernet/summary.json")
+    full = FullSpaceSummary.load(project_root() / SUMMARY)
+    check = same_space_check(full, stage)
+    assert "transformer_1d's stage table is already its full space" in check and "LINAS equals the stage's" in check
+    assert "mbv3_1d" not in check and "resnet_1d" not in check

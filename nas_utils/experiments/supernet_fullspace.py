@@ -1,11 +1,13 @@
 """Every tactic on the *full* spaces of our super-networks, evaluated live: a record beside stage ``search_supernet``
 (issue 13 §2).
 
-The stage searches tied sub-spaces (2,187-2,457 networks, every one evaluated) so that its hypervolume is
-normalised by an exact front. DyNAS-T measured its 8x on full spaces. This record runs the stage's tactics, with
-the stage's settings and per-family budgets, on each family's full space (mbv3_1d about 1.0e10 networks,
-resnet_1d 1.4e7, transformer_1d 6,561). Each network a tactic proposes is evaluated live: validation accuracy from
-the trained super-network, latency from the stage's predictor. Evaluations go through this record's own on-disk
+The stage searches tables of 2,187-2,457 networks, every one evaluated, so that its hypervolume is normalised by
+an exact front: tied sub-spaces of mbv3_1d and resnet_1d, and transformer_1d's full space. DyNAS-T measured its 8x
+on full spaces. This record runs the stage's tactics, with the stage's settings and per-family budgets, on each
+family's full space (mbv3_1d about 1.0e10 networks, resnet_1d 1.4e7, transformer_1d 6,561 encodings). Each network
+a tactic proposes is evaluated live: validation accuracy from the trained super-network, latency from the stage's
+predictor. On transformer_1d the record therefore repeats the stage's runs, a check of its machinery
+(:func:`nas_utils.sections.search_supernet.same_space_check`). Evaluations go through this record's own on-disk
 cache (:data:`CACHE`), never through the stage's.
 
 **A reference front that does not depend on one run.** For each family, a fixed set of ``--reference``

@@ -244,10 +244,10 @@ def seed_record_lines(s: SearchSupernetSummary) -> list[str]:
     return lines + match_lines(r, f"on the record's runs ({match_seeds(r)})")
 
 
-def fullspace_lines(path: Path | None = None) -> list[str]:
+def fullspace_lines(path: Path | None = None, stage: SearchSupernetSummary | None = None) -> list[str]:
     """The full-space record (:mod:`nas_utils.experiments.supernet_fullspace`, its summary beside it): each family's
-    best known front, every tactic's evaluations to each threshold and the verdicts; nothing where it was never
-    made."""
+    best known front, every tactic's evaluations to each threshold and the verdicts; with the ``stage``'s summary,
+    :func:`same_space_check`; nothing where it was never made."""
     path = path or project_root() / SUMMARY
     if not path.exists():
         return []
@@ -257,7 +257,8 @@ def fullspace_lines(path: Path | None = None) -> list[str]:
         return [f"**Full spaces**: `{path.name}` was written by another version; rerun the record's command.", ""]
     r, n = f.comparison, max(f.comparison.seeds_per_tactic.values(), default=0)
     left = f" {f.left_out} rows of another reference set, settings or budget are left out." if f.left_out else ""
-    lines = [f"**Full spaces** (the verdicts above are on tied sub-spaces; DyNAS-T searched full ones). A record "
+    lines = [f"**Full spaces** (the verdicts above are on the stage's tables: tied sub-spaces where a family's space is "
+             f"too large to tabulate; DyNAS-T searched full spaces). A record "
              f"beside the stage, made by `{f.command}`: {r.method}; {seeds_per_tactic(r)}.{left} The best known "
              "front is not the exact one: a threshold of 0.99 means 0.99 of the HV that all runs and the fixed set "
              "found together, so a censored median (`>`) may also mean that no single run gets that close.", "",
@@ -268,7 +269,26 @@ def fullspace_lines(path: Path | None = None) -> list[str]:
     lines += ["", "Median evaluations to each HV threshold (ratio to LINAS [95 % interval]):", "", *tactic_table(r), ""]
     for thr in r.thresholds:
         lines += [f"Verdict at HV {thr:g} on the full spaces ({n} seeds):", "", *verdict_lines(r, thr), ""]
-    return lines + match_lines(r, f"on the full spaces ({match_seeds(r)})")
+    lines += match_lines(r, f"on the full spaces ({match_seeds(r)})")
+    return lines + ([check, ""] if stage and (check := same_space_check(f, stage)) else [])
+
+
+def same_space_check(f: FullSpaceSummary, s: SearchSupernetSummary) -> str:
+    """Where the stage's table already is a family's full space, the record repeats the stage's runs with live
+    evaluations and the best known front: whether its front and every ratio to LINAS equal the stage's."""
+    parts = []
+    for fam in s.families:
+        ours = next((x for x in f.families if x.supernet == fam.supernet), None)
+        a = next((c for c in s.cells if c.dataset == fam.supernet), None)
+        b = next((c for c in f.comparison.cells if c.dataset == fam.supernet), None)
+        if "the full space" not in fam.space or ours is None or a is None or b is None:
+            continue
+        same = a.ratios == b.ratios and a.thresholds == b.thresholds
+        parts.append(f"{fam.supernet}'s stage table is already its full space ({fam.networks:,} distinct networks), "
+                     f"so there the record repeats the stage's runs with live evaluations and the best known front "
+                     f"({ours.front} points; the exact front has {fam.front}): every evaluation count and ratio to "
+                     f"LINAS {'equals' if same else '**differs from**'} the stage's")
+    return f"**A check of the record's machinery.** {'; '.join(parts)}." if parts else ""
 
 
 def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
@@ -298,7 +318,7 @@ def search_supernet_section(s: SearchSupernetSummary, root: Path) -> list[str]:
         lines += [f"**Verdict at HV {thr:g}:**", "", *verdict_lines(s, thr), ""]
     lines += match_lines(s, f"on this stage's runs ({match_seeds(s)})")
     lines += seed_record_lines(s)
-    full = fullspace_lines()
+    full = fullspace_lines(stage=s)
     if note := scale_note(s):
         lines += [note + (" The full-space record below does, within our budgets." if full else ""), ""]
     if full:
