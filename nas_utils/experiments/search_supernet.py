@@ -425,7 +425,7 @@ def fullspace_fronts(cfg: SearchSupernetConfig, evals: int) -> Figure:
         ax.axis("off")
         ax.text(0.5, 0.5, "no full-space record for this run's settings", ha="center", va="center")
         return fig
-    fronts = {f: records.best_known_points(f, reference, histories)[1] for f in dict.fromkeys(histories["dataset"])}
+    fronts = {f: records.best_known_points(f, reference, histories)[2] for f in dict.fromkeys(histories["dataset"])}
     return cmp_plots.plot_fronts_by_tactic(cmp.order_histories(histories, cfg.tactics),
                                            lambda _d, _dev: records.OBJECTIVES, lambda d, _dev: fronts[d],
                                            "best known front of the full space", evals=evals,

@@ -32,13 +32,14 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from nas_utils import config
 from nas_utils.errors import ConfigError
 from nas_utils.experiments import comparison as cmp
-from nas_utils.experiments.search_supernet import build_evaluator, evaluate_batched, load_net, script_config
 from nas_utils.experiments import supernet_records as records
+from nas_utils.experiments.search_supernet import build_evaluator, evaluate_batched, load_net, script_config
 from nas_utils.experiments.search_supernet import table_fingerprint
 from nas_utils.metrics import HypervolumeScorer
 from nas_utils.paths import project_root
@@ -138,17 +139,16 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
     names = [o.name for o in OBJECTIVES]
     curves, families = [], []
     for family in dict.fromkeys(rows["supernet"]):
-        everything, front = records.best_known_points(family, reference, histories)
-        scorer = HypervolumeScorer(OBJECTIVES, everything, reference_front=front)
-        fixed = reference.loc[reference["supernet"] == family, names].to_numpy()
+        fixed, points, front = records.best_known_points(family, reference, histories)
+        scorer = HypervolumeScorer(OBJECTIVES, np.vstack([fixed, points]), reference_front=front)
         in_fixed = {tuple(p) for p in fixed}
+        families.append(FamilyReference(family, int(build_supernet(family).space.size), len(fixed), len(points),
+                                        len(front), sum(tuple(p) not in in_fixed for p in front), latency))
         runs = histories[histories["dataset"] == family]
-        families.append(FamilyReference(family, int(build_supernet(family).space.size), len(fixed),
-                                        len(everything) - len(fixed), len(front),
-                                        sum(tuple(p) not in in_fixed for p in front), latency))
         curves += [run[["dataset", "device", "tactic", "seed", "eval"]].assign(hv=scorer.curve(run[names].to_numpy()))
                    for _, run in runs.groupby(["tactic", "seed"], sort=False)]
-    cells, seeds = records.summarise_families(cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics), cfg, {})
+    curves_all = cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics)
+    cells, seeds = records.summarise_families(curves_all, cfg, {})
     method = (f"every tactic with the stage's settings and budgets on each family's full space, evaluated live "
               f"(`{RECORD}`); HV normalised by the best known front: a fixed set spread over MACs (`{REFERENCE}`) "
               "and every point any run evaluated")

@@ -115,18 +115,18 @@ def fullspace_histories(rows: pd.DataFrame) -> pd.DataFrame:
     for r in rows.itertuples(index=False):
         F = decode_objectives(r.objectives)
         parts.append(pd.DataFrame({"dataset": r.supernet, "device": r.device, "tactic": r.tactic, "seed": r.seed,
-                                   "eval": np.arange(1, len(F) + 1), names[0]: F[:, 0], names[1]: F[:, 1]}))
+                                   "eval": np.arange(1, len(F) + 1), **{n: F[:, j] for j, n in enumerate(names)}}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def best_known_points(family: str, reference: pd.DataFrame, histories: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """A family's fixed set and every distinct point its runs evaluated, stacked, and the front of them: what the
+def best_known_points(family: str, reference: pd.DataFrame,
+                      histories: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A family's fixed set, every distinct point its runs evaluated, and the front of both together: what the
     full-space record's HV is normalised by."""
     names = [o.name for o in OBJECTIVES]
     fixed = reference.loc[reference["supernet"] == family, names].to_numpy()
     runs = np.unique(histories.loc[histories["dataset"] == family, names].to_numpy(), axis=0)
-    everything = np.vstack([fixed, runs])
-    return everything, pareto_front(everything, OBJECTIVES)
+    return fixed, runs, pareto_front(np.vstack([fixed, runs]), OBJECTIVES)
 
 
 def load_fullspace() -> tuple[pd.DataFrame, pd.DataFrame]:
