@@ -21,7 +21,7 @@ Each row of :data:`RECORD` is one run: its objectives in evaluation order, and t
 set it was run against. A retrained checkpoint or a new latency objective changes that fingerprint, so the old
 rows are left out::
 
-    nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 5 --workers 2
+    nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 10 --workers 2
 
 Resumable: runs are ordered seed by seed, and the tactic of the headline ratios runs first.
 """
@@ -57,7 +57,7 @@ RECORD, REFERENCE = records.FULLSPACE_RECORD, records.FULLSPACE_REFERENCE
 CACHE = "scratch/fullspace_evals.sqlite"
 OBJECTIVES = records.OBJECTIVES
 #: How the record is made.
-COMMAND = "nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 5 --workers 2"
+COMMAND = "nice -n 5 python -m nas_utils.experiments.supernet_fullspace --seeds 10 --workers 2"
 #: The runs of each seed in this order: LINAS first, then the baselines of the published ratios.
 ORDER = ("linas", "weaknas", "nsga2", "bo", "linas_faithful", "hvgain", "random")
 
@@ -159,7 +159,7 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
 def main(argv: list[str] | None = None) -> int:
     parser = seed_record_parser("python -m nas_utils.experiments.supernet_fullspace",
                                 "Every search tactic, N seeds, on our super-networks' full spaces (a record).", RECORD,
-                                seeds=5)
+                                seeds=10)
     parser.add_argument("--reference", type=int, default=2000, help="networks of each family's fixed reference set")
     args = parse_seed_record_args(parser, argv)
     config.check_range("--reference", args.reference, low=2)
