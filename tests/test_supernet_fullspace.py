@@ -66,9 +66,48 @@ def test_the_summary_is_against_the_best_known_front_and_reaches_the_report(tmp_
     summary.save(tmp_path / "fullspace_summary.json")
     assert FullSpaceSummary.load(tmp_path / "fullspace_summary.json") == summary
     text = "\n".join(fullspace_lines(tmp_path / "fullspace_summary.json"))
-    assert "**Full spaces**" in text and fs.COMMAND in text and "| mbv3_1d | 10,460,353,203 | 40 |" in text
+    assert "**Full spaces**" in text and fs.COMMAND in text and "| mbv3_1d | 10,460,353,203 | 40 | " in text
+    assert 0 < family.spread_hv <= family.fixed_hv <= 1
     assert fullspace_lines(tmp_path / "missing.json") == []
     assert fs.fullspace_summary(cfg, record.iloc[:0], reference) is None
+
+
+def test_the_machinery_check_reads_the_stages_seeds_only() -> None:
+    """On a family whose stage table is its full space, ``same_space`` summarises the stage's seeds alone, so the
+    check stays seed for seed however many seeds the record holds; elsewhere there is nothing to check."""
+    cfg = config.load("search_supernet")
+    assert not cfg.ties_of("transformer_1d") and cfg.ties_of("mbv3_1d")
+    record, reference = _record(cfg, "transformer_1d", seeds=cfg.seeds + 2)
+    summary = fs.fullspace_summary(cfg, record, reference)
+    assert summary is not None and summary.same_space is not None
+    assert summary.comparison.seeds_per_tactic == {"nsga2": cfg.seeds + 2, "linas": cfg.seeds + 2}
+    assert summary.same_space.seeds_per_tactic == {"nsga2": cfg.seeds, "linas": cfg.seeds}
+    assert fs.fullspace_summary(cfg, *_record(cfg, seeds=cfg.seeds + 2)).same_space is None  # type: ignore[union-attr]
+
+
+def test_the_accurate_end_probe_says_what_it_would_add_to_the_front(tmp_path: Path) -> None:
+    """Probe networks beyond the runs' best accuracy join the best known front in the report's sentence, with the
+    HV they would add; the front itself (and every ratio) is unchanged by them."""
+    cfg = config.load("search_supernet")
+    record, reference = _record(cfg)
+    corner = pd.DataFrame({"supernet": "mbv3_1d", "arch": ["largest", "below"], "macs": 9.0,
+                           "accuracy": [99.0, 40.0], "latency": [0.05, 0.09]})
+    plain = fs.fullspace_summary(cfg, record, reference)
+    summary = fs.fullspace_summary(cfg, record, reference, corner=corner)
+    assert summary is not None and plain is not None and summary.comparison == plain.comparison
+    [family] = summary.families
+    assert (family.corner, family.corner_top, family.corner_joins) == (2, 99.0, 1) and family.corner_hv > 1
+    assert plain.families[0].corner == 0 and plain.families[0].corner_hv == 1.0
+    summary.save(tmp_path / "fullspace_summary.json")
+    text = "\n".join(fullspace_lines(tmp_path / "fullspace_summary.json"))
+    assert "mbv3_1d, 2 networks, at most 99.00 %" in text and "1 would join the front and raise its HV by" in text
+
+
+def test_the_search_free_baseline_spreads_the_budget_over_macs() -> None:
+    reference = pd.DataFrame({"supernet": "f", "macs": [5.0, 1.0, 3.0, 2.0, 4.0], "accuracy": [5, 1, 3, 2, 4],
+                              "latency": [0.5, 0.1, 0.3, 0.2, 0.4]})
+    assert fs.fixed_spread(reference, "f", 3)[:, 0].tolist() == [1, 3, 5]  # the ends and the middle, by MACs
+    assert len(fs.fixed_spread(reference, "f", 99)) == 5
 
 
 def test_bad_reference_size_is_one_line(capsys) -> None:
@@ -81,8 +120,8 @@ def test_the_committed_summary_is_the_committed_records() -> None:
     """``fullspace_summary.json`` is what the record and its reference set give under today's settings (a change of
     the stage's thresholds, tactics or budgets makes it stale: rerun the record's command)."""
     cfg = fs.full_config()
-    record, reference = (pd.read_csv(project_root() / p) for p in (fs.RECORD, fs.REFERENCE))
-    summary = fs.fullspace_summary(cfg, record, reference, fs.latency_text(cfg))
+    record, reference, corner = (pd.read_csv(project_root() / p) for p in (fs.RECORD, fs.REFERENCE, fs.CORNER))
+    summary = fs.fullspace_summary(cfg, record, reference, fs.latency_text(cfg), corner)
     assert summary is not None and summary == FullSpaceSummary.load(project_root() / SUMMARY)
 
 

@@ -17,6 +17,11 @@ run evaluated, with objective bounds from the same points (:func:`fullspace_summ
 known, not the exact one. So a threshold such as "0.99" means 0.99 of the best point set that all the runs and
 the fixed set found together.
 
+**How complete that front is.** After the runs the script evaluates each family's largest network and every network
+one choice below it (:func:`corner_set`, written to :data:`CORNER`). They stay out of the best known front; the
+summary says how many would join it and how much HV they would add. Beside it: the HV of the fixed set with no
+search, whole and as a MACs-spread subset as large as the budget (:func:`fixed_spread`).
+
 Each row of :data:`RECORD` is one run: its objectives in evaluation order, and the fingerprint of the reference
 set it was run against. A retrained checkpoint or a new latency objective changes that fingerprint, so the old
 rows are left out::
@@ -41,7 +46,7 @@ from nas_utils.experiments import comparison as cmp
 from nas_utils.experiments import supernet_records as records
 from nas_utils.experiments.search_supernet import build_evaluator, evaluate_batched, load_net, script_config
 from nas_utils.experiments.search_supernet import table_fingerprint
-from nas_utils.metrics import HypervolumeScorer
+from nas_utils.metrics import HypervolumeScorer, pareto_front
 from nas_utils.paths import project_root
 from nas_utils.results.fullspace import SUMMARY, FamilyReference, FullSpaceSummary
 from nas_utils.results.search import ComparisonSummary
@@ -53,6 +58,9 @@ from nas_utils.supernets.reference import macs_of, spread_sample
 
 #: One row per run, and each family's fixed reference set (committed, beside the stage's other records).
 RECORD, REFERENCE = records.FULLSPACE_RECORD, records.FULLSPACE_REFERENCE
+#: The probe of each family's accurate end: its largest network and every network one choice below it, evaluated
+#: after the runs. Not part of the best known front (registered before it existed); the report says what it adds.
+CORNER = "data/preregistration/search_supernet/fullspace_corner.csv"
 #: This record's own evaluation cache (not versioned: every entry can be recomputed).
 CACHE = "scratch/fullspace_evals.sqlite"
 OBJECTIVES = records.OBJECTIVES
@@ -102,6 +110,17 @@ def reference_set(cfg: SearchSupernetConfig, family: str, n: int) -> pd.DataFram
                          "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
 
 
+def corner_set(cfg: SearchSupernetConfig, family: str) -> pd.DataFrame:
+    """The family's largest network and every network one choice below it in one variable, evaluated."""
+    ev = evaluator(cfg, family)
+    top = np.asarray(ev.space.upper, dtype=np.int64)
+    X = np.vstack([top] + [top - np.eye(len(top), dtype=np.int64)[j] for j in np.flatnonzero(top > 0)])
+    X = np.unique(ev.space.canonicalize(X), axis=0)
+    F = evaluate_batched(ev, X, f"accurate end of {family}")
+    return pd.DataFrame({"supernet": family, "arch": ev.space.to_strings(X), "macs": macs_of(ev.net, X),
+                         **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
+
+
 def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
     """One run through the live evaluator, reduced to a record row."""
     cfg, run = spec
@@ -127,11 +146,12 @@ def _key(tactic: Any, supernet: Any, seed: Any, settings: Any, reference: Any) -
 
 
 def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference: pd.DataFrame,
-                      latency: str = "") -> FullSpaceSummary | None:
+                      latency: str = "", corner: pd.DataFrame | None = None) -> FullSpaceSummary | None:
     """HV curves of the current rows against each family's best known front (the fixed set and every run's points,
     which also give the objective bounds), summarised by
     :func:`~nas_utils.experiments.supernet_records.summarise_families`: the stage's thresholds, ratios to LINAS
-    with bootstrap intervals, the paper's framing. ``None`` without current rows."""
+    with bootstrap intervals, the paper's framing; with what the ``corner`` probe (:func:`corner_set`) would add to
+    each front. ``None`` without current rows."""
     rows = records.fullspace_rows(record, reference, cfg)
     if rows.empty:
         return None
@@ -142,18 +162,40 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
         fixed, points, front = records.best_known_points(family, reference, histories)
         scorer = HypervolumeScorer(OBJECTIVES, np.vstack([fixed, points]), reference_front=front)
         in_fixed = {tuple(p) for p in fixed}
+        probe = (corner.loc[corner["supernet"] == family, names].to_numpy() if corner is not None
+                 else np.empty((0, len(names))))
+        joined = pareto_front(np.vstack([front, probe]), OBJECTIVES)
+        in_front = {tuple(p) for p in front}
+        hvs = [round(float(scorer.curve(F)[-1]), 4)
+               for F in (fixed, fixed_spread(reference, family, cfg.budget_of(family)), joined)]
         families.append(FamilyReference(family, int(build_supernet(family).space.size), len(fixed), len(points),
-                                        len(front), sum(tuple(p) not in in_fixed for p in front), latency))
+                                        len(front), sum(tuple(p) not in in_fixed for p in front), latency,
+                                        hvs[0], hvs[1], float(points[:, 0].max()), len(probe),
+                                        float(probe[:, 0].max()) if len(probe) else None,
+                                        sum(tuple(p) not in in_front for p in joined), hvs[2]))
         runs = histories[histories["dataset"] == family]
         curves += [run[["dataset", "device", "tactic", "seed", "eval"]].assign(hv=scorer.curve(run[names].to_numpy()))
                    for _, run in runs.groupby(["tactic", "seed"], sort=False)]
     curves_all = cmp.order_histories(pd.concat(curves, ignore_index=True), cfg.tactics)
-    cells, seeds = records.summarise_families(curves_all, cfg, {})
     method = (f"every tactic with the stage's settings and budgets on each family's full space, evaluated live "
               f"(`{RECORD}`); HV normalised by the best known front: a fixed set spread over MACs (`{REFERENCE}`) "
               "and every point any run evaluated")
-    return FullSpaceSummary(ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells),
-                            families, len(rows), len(record) - len(rows), COMMAND)
+    same = curves_all[curves_all["dataset"].map(lambda f: not cfg.ties_of(f)) & (curves_all["seed"] < cfg.seeds)]
+    return FullSpaceSummary(_comparison(curves_all, cfg, method), families, len(rows), len(record) - len(rows),
+                            COMMAND, _comparison(same, cfg, f"{method}; the stage's seeds only") if len(same) else None)
+
+
+def fixed_spread(reference: pd.DataFrame, family: str, n: int) -> np.ndarray:
+    """The objectives of ``n`` members of a family's fixed set evenly spaced in MACs rank, the smallest and the
+    largest included: a search-free baseline at a tactic's budget."""
+    fixed = reference[reference["supernet"] == family].sort_values("macs", kind="stable")
+    take = np.unique(np.round(np.linspace(0, len(fixed) - 1, min(n, len(fixed)))).astype(int))
+    return fixed.iloc[take][[o.name for o in OBJECTIVES]].to_numpy()
+
+
+def _comparison(curves: pd.DataFrame, cfg: SearchSupernetConfig, method: str) -> ComparisonSummary:
+    cells, seeds = records.summarise_families(curves, cfg, {})
+    return ComparisonSummary(method, cfg.budget, seeds, [float(t) for t in cfg.thresholds], cells)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                                         s[1].reference),
                          lambda r: _key(r["tactic"], r["supernet"], r["seed"], r["settings"], r["reference"]),
                          workers=args.workers)
-    summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, latency_text(cfg))
+    corner = pd.concat([corner_set(cfg, f) for f in cfg.supernets], ignore_index=True)
+    corner.to_csv(out.parent / Path(CORNER).name, index=False)
+    summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, latency_text(cfg), corner)
     if summary is not None:
         summary.save(out.parent / Path(SUMMARY).name)
     return 0

@@ -12,7 +12,7 @@ from nas_utils import claims
 from nas_utils.claims import describe
 from nas_utils.paths import project_root
 from nas_utils.results import SearchSummary, SearchSupernetSummary, StaleSummaryError
-from nas_utils.results.fullspace import SUMMARY, FullSpaceSummary
+from nas_utils.results.fullspace import SUMMARY, FamilyReference, FullSpaceSummary
 from nas_utils.results.latency import busy_run
 from nas_utils.results.search import CellSummary, ComparisonSummary, View
 from nas_utils.results.search_supernet import DevChoice
@@ -262,15 +262,30 @@ def fullspace_lines(path: Path | None = None, stage: SearchSupernetSummary | Non
              f"beside the stage, made by `{f.command}`: {r.method}; {seeds_per_tactic(r)}.{left} The best known "
              "front is not the exact one: a threshold of 0.99 means 0.99 of the HV that all runs and the fixed set "
              "found together, so a censored median (`>`) may also mean that no single run gets that close.", "",
-             "| super-network | networks in the space | fixed set | distinct points the runs evaluated | best known "
-             "front (points only the runs found) | latency objective |", "|---|---|---|---|---|---|"]
-    lines += [f"| {x.supernet} | {x.space_size:,} | {x.fixed:,} | {x.evaluated:,} | {x.front} ({x.from_runs}) | "
-              f"{x.latency} |" for x in f.families]
+             "| super-network | networks in the space | fixed set | HV with no search: the fixed set (a subset of it "
+             "as large as the budget, evenly spaced in MACs) | distinct points the runs evaluated | best known "
+             "front (points only the runs found) | latency objective |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {x.supernet} | {x.space_size:,} | {x.fixed:,} | {x.fixed_hv:.4f} ({x.spread_hv:.4f}) | "
+              f"{x.evaluated:,} | {x.front} ({x.from_runs}) | {x.latency} |" for x in f.families]
+    if probes := [x for x in f.families if x.corner]:
+        joined = any(x.corner_joins for x in probes)
+        lines += ["", "**How complete is the best known front at the accurate end?** Each family's largest network and "
+                  "every network one choice below it were evaluated after the runs (`fullspace_corner.csv`; not part "
+                  "of the best known front): " + "; ".join(corner_text(x) for x in probes) + "."
+                  + (" Where networks join, the best known front is incomplete, so each run's HV as a share of it, "
+                     "and each threshold, is easier than against the exact front." if joined else "")]
     lines += ["", "Median evaluations to each HV threshold (ratio to LINAS [95 % interval]):", "", *tactic_table(r), ""]
     for thr in r.thresholds:
         lines += [f"Verdict at HV {thr:g} on the full spaces ({n} seeds):", "", *verdict_lines(r, thr), ""]
     lines += match_lines(r, f"on the full spaces ({match_seeds(r)})")
     return lines + ([check, ""] if stage and (check := same_space_check(f, stage)) else [])
+
+
+def corner_text(x: FamilyReference) -> str:
+    """What the accurate-end probe of one family adds to its best known front."""
+    text = (f"{x.supernet}, {x.corner} networks, at most {x.corner_top:.2f} % (the runs' best: {x.top_runs:.2f} %), "
+            f"{x.corner_joins} would join the front")
+    return text + (f" and raise its HV by {100 * (x.corner_hv - 1):.2f} %" if x.corner_joins else "")
 
 
 def same_space_check(f: FullSpaceSummary, s: SearchSupernetSummary) -> str:
@@ -280,12 +295,14 @@ def same_space_check(f: FullSpaceSummary, s: SearchSupernetSummary) -> str:
     for fam in s.families:
         ours = next((x for x in f.families if x.supernet == fam.supernet), None)
         a = next((c for c in s.cells if c.dataset == fam.supernet), None)
-        b = next((c for c in f.comparison.cells if c.dataset == fam.supernet), None)
+        b = next((c for c in (f.same_space.cells if f.same_space else []) if c.dataset == fam.supernet), None)
         if "the full space" not in fam.space or ours is None or a is None or b is None:
             continue
         same = a.ratios == b.ratios and a.thresholds == b.thresholds
+        seeds = max(f.same_space.seeds_per_tactic.values(), default=0) if f.same_space else 0
         parts.append(f"{fam.supernet}'s stage table is already its full space ({fam.networks:,} distinct networks), "
-                     f"so there the record repeats the stage's runs with live evaluations and the best known front "
+                     f"so there the record's seeds 0-{seeds - 1} repeat the stage's runs seed for seed, with live "
+                     f"evaluations and the best known front "
                      f"({ours.front} points; the exact front has {fam.front}): every evaluation count and ratio to "
                      f"LINAS {'equals' if same else '**differs from**'} the stage's")
     return f"**A check of the record's machinery.** {'; '.join(parts)}." if parts else ""
