@@ -87,11 +87,12 @@ def test_the_machinery_check_reads_the_stages_seeds_only() -> None:
 
 def test_the_accurate_end_probe_says_what_it_would_add_to_the_front(tmp_path: Path) -> None:
     """Probe networks beyond the runs' best accuracy join the best known front in the report's sentence, with the
-    HV they would add; the front itself (and every ratio) is unchanged by them."""
+    HV they would add; the front itself (and every ratio) is unchanged by them, and a probe of another reference
+    set (checkpoint) is left out."""
     cfg = config.load("search_supernet")
     record, reference = _record(cfg)
-    corner = pd.DataFrame({"supernet": "mbv3_1d", "arch": ["largest", "below"], "macs": 9.0,
-                           "accuracy": [99.0, 40.0], "latency": [0.05, 0.09]})
+    corner = pd.DataFrame({"supernet": "mbv3_1d", "reference": ["r1", "r1", "r0"], "arch": ["largest", "below", "x"],
+                           "macs": 9.0, "accuracy": [99.0, 40.0, 99.5], "latency": [0.05, 0.09, 0.01]})
     plain = fs.fullspace_summary(cfg, record, reference)
     summary = fs.fullspace_summary(cfg, record, reference, corner=corner)
     assert summary is not None and plain is not None and summary.comparison == plain.comparison

@@ -191,11 +191,13 @@ def plot_fronts(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
 
 def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, str], Any],
                           reference_front: Callable[[str, str], np.ndarray], reference_label: str, evals: int,
-                          seed: int = 0, title: Callable[[str, str], str] | None = None) -> Figure:
+                          seed: int = 0, title: Callable[[str, str], str] | None = None,
+                          probe: Callable[[str, str], np.ndarray] | None = None, probe_label: str = "") -> Figure:
     """What each tactic has found after its first ``evals`` evaluations (run ``seed``), one panel per cell and
     tactic (rows: cells; columns: tactics), so no tactic hides another: the reference front, every evaluated
     point (light) and the tactic's non-dominated ones; the title counts the reference front's distinct points found.
-    Axes span the reference front of the row (latency on a log scale); points beyond it are not drawn."""
+    Axes span the reference front of the row (latency on a log scale); points beyond it are not drawn. ``probe``:
+    further points of a cell drawn as grey crosses in each of its panels (``probe_label`` names them)."""
     use_style()
     cells, tactics = _cells(histories), list(dict.fromkeys(histories["tactic"]))
     fig, axes = plt.subplots(len(cells), len(tactics), figsize=(2.3 * len(tactics), 2.3 * len(cells) + 0.5),
@@ -209,10 +211,13 @@ def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, st
         y_pad, x_pad = 0.08 * (y_hi - y_lo or 1.0), 1.25
         cell = histories[(histories["dataset"] == dataset) & (histories["device"] == device)
                          & (histories["seed"] == seed) & (histories["eval"] <= evals)]
+        extra = probe(dataset, device) if probe else np.empty((0, 2))
         for ax, tactic in zip(row, tactics):
             points = cell.loc[cell["tactic"] == tactic, names].to_numpy(dtype=float)
             colour = TACTIC_COLOURS.get(tactic)
             ax.step(ref[:, 1], ref[:, 0], where="post", color="k", lw=1.0)
+            if len(extra):
+                ax.scatter(extra[:, 1], extra[:, 0], s=12, marker="x", color="0.45", lw=0.8, zorder=3)
             found = 0
             if len(points):
                 front = pareto_front(points, objs)
@@ -231,7 +236,7 @@ def plot_fronts_by_tactic(histories: pd.DataFrame, objectives: Callable[[str, st
         row[0].set_ylabel(f"{name}\n{names[0]} ({objs[0].unit})", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel(f"{names[1]} ({objs[1].unit}, log)", fontsize=8)
-    fig.suptitle(f"What each tactic has found after {evals} evaluations (seed {seed}); black: {reference_label}",
-                 fontsize=9)
+    fig.suptitle(f"What each tactic has found after {evals} evaluations (seed {seed}); black: {reference_label}"
+                 + (f"; grey crosses: {probe_label}" if probe else ""), fontsize=9)
     fig.tight_layout()
     return fig

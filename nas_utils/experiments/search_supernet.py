@@ -416,8 +416,8 @@ def figures(result: SupernetSearchRun, summary: SearchSupernetSummary) -> dict[s
 def fullspace_fronts(cfg: SearchSupernetConfig, evals: int) -> Figure:
     """The full-space record's runs with this stage's settings (:mod:`nas_utils.experiments.supernet_fullspace`) as
     :func:`figures`' fronts: what each tactic has found after ``evals`` evaluations (seed 0), against each family's
-    best known front."""
-    record, reference = records.load_fullspace()
+    best known front, with the accurate-end probe."""
+    record, reference, corner = records.load_fullspace()
     histories = records.fullspace_histories(records.fullspace_rows(record, reference, cfg))
     if histories.empty:
         use_style()
@@ -429,4 +429,6 @@ def fullspace_fronts(cfg: SearchSupernetConfig, evals: int) -> Figure:
     return cmp_plots.plot_fronts_by_tactic(cmp.order_histories(histories, cfg.tactics),
                                            lambda _d, _dev: records.OBJECTIVES, lambda d, _dev: fronts[d],
                                            "best known front of the full space", evals=evals,
-                                           title=lambda d, _dev: f"{d} (full)")
+                                           title=lambda d, _dev: f"{d} (full)",
+                                           probe=lambda d, _dev: records.corner_points(d, reference, corner),
+                                           probe_label="the largest network and those one choice below it")

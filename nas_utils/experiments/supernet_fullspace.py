@@ -58,9 +58,8 @@ from nas_utils.supernets.reference import macs_of, spread_sample
 
 #: One row per run, and each family's fixed reference set (committed, beside the stage's other records).
 RECORD, REFERENCE = records.FULLSPACE_RECORD, records.FULLSPACE_REFERENCE
-#: The probe of each family's accurate end: its largest network and every network one choice below it, evaluated
-#: after the runs. Not part of the best known front (registered before it existed); the report says what it adds.
-CORNER = "data/preregistration/search_supernet/fullspace_corner.csv"
+#: The probe of each family's accurate end (:func:`corner_set`).
+CORNER = records.FULLSPACE_CORNER
 #: This record's own evaluation cache (not versioned: every entry can be recomputed).
 CACHE = "scratch/fullspace_evals.sqlite"
 OBJECTIVES = records.OBJECTIVES
@@ -110,15 +109,16 @@ def reference_set(cfg: SearchSupernetConfig, family: str, n: int) -> pd.DataFram
                          "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
 
 
-def corner_set(cfg: SearchSupernetConfig, family: str) -> pd.DataFrame:
-    """The family's largest network and every network one choice below it in one variable, evaluated."""
+def corner_set(cfg: SearchSupernetConfig, family: str, fingerprint: str) -> pd.DataFrame:
+    """The family's largest network and every network one choice below it in one variable, evaluated (against the
+    reference set of ``fingerprint``)."""
     ev = evaluator(cfg, family)
     top = np.asarray(ev.space.upper, dtype=np.int64)
     X = np.vstack([top] + [top - np.eye(len(top), dtype=np.int64)[j] for j in np.flatnonzero(top > 0)])
     X = np.unique(ev.space.canonicalize(X), axis=0)
     F = evaluate_batched(ev, X, f"accurate end of {family}")
-    return pd.DataFrame({"supernet": family, "arch": ev.space.to_strings(X), "macs": macs_of(ev.net, X),
-                         **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
+    return pd.DataFrame({"supernet": family, "reference": fingerprint, "arch": ev.space.to_strings(X),
+                         "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
 
 
 def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
@@ -162,8 +162,7 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
         fixed, points, front = records.best_known_points(family, reference, histories)
         scorer = HypervolumeScorer(OBJECTIVES, np.vstack([fixed, points]), reference_front=front)
         in_fixed = {tuple(p) for p in fixed}
-        probe = (corner.loc[corner["supernet"] == family, names].to_numpy() if corner is not None
-                 else np.empty((0, len(names))))
+        probe = records.corner_points(family, reference, corner)
         joined = pareto_front(np.vstack([front, probe]), OBJECTIVES)
         in_front = {tuple(p) for p in front}
         hvs = [round(float(scorer.curve(F)[-1]), 4)
@@ -218,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                                         s[1].reference),
                          lambda r: _key(r["tactic"], r["supernet"], r["seed"], r["settings"], r["reference"]),
                          workers=args.workers)
-    corner = pd.concat([corner_set(cfg, f) for f in cfg.supernets], ignore_index=True)
+    corner = pd.concat([corner_set(cfg, f, fingerprints[f]) for f in cfg.supernets], ignore_index=True)
     corner.to_csv(out.parent / Path(CORNER).name, index=False)
     summary = fullspace_summary(cfg, pd.DataFrame(rows), sets, latency_text(cfg), corner)
     if summary is not None:

@@ -33,6 +33,9 @@ RECORD = "data/preregistration/search_supernet/seed_record.csv"
 #: reference set.
 FULLSPACE_RECORD = "data/preregistration/search_supernet/fullspace_record.csv"
 FULLSPACE_REFERENCE = "data/preregistration/search_supernet/fullspace_reference.csv"
+#: The probe of each family's accurate end: its largest network and every network one choice below it, evaluated
+#: after the runs against the same reference set. Not part of the best known front; the report says what it adds.
+FULLSPACE_CORNER = "data/preregistration/search_supernet/fullspace_corner.csv"
 #: The objectives of every family's full-space search (the stage's: validation accuracy, the latency objective).
 OBJECTIVES = (ACCURACY, LATENCY_MS)
 
@@ -129,6 +132,17 @@ def best_known_points(family: str, reference: pd.DataFrame,
     return fixed, runs, pareto_front(np.vstack([fixed, runs]), OBJECTIVES)
 
 
-def load_fullspace() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The full-space record and its reference sets as committed (no file: empty)."""
-    return load_record(project_root() / FULLSPACE_RECORD), load_record(project_root() / FULLSPACE_REFERENCE)
+def corner_points(family: str, reference: pd.DataFrame, corner: pd.DataFrame | None) -> np.ndarray:
+    """A family's accurate-end probe, where it was evaluated against the family's current reference set."""
+    names = [o.name for o in OBJECTIVES]
+    fingerprint = reference.loc[reference["supernet"] == family, "reference"]
+    if corner is None or corner.empty or fingerprint.empty:
+        return np.empty((0, len(names)))
+    return corner.loc[(corner["supernet"] == family) & (corner["reference"] == fingerprint.iloc[0]), names].to_numpy()
+
+
+def load_fullspace() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The full-space record, its reference sets and its accurate-end probe as committed (no file: empty)."""
+    record, reference, corner = (load_record(project_root() / p)
+                                 for p in (FULLSPACE_RECORD, FULLSPACE_REFERENCE, FULLSPACE_CORNER))
+    return record, reference, corner
