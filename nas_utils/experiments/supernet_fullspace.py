@@ -103,10 +103,7 @@ def full_config(**overrides: Any) -> SearchSupernetConfig:
 def reference_set(cfg: SearchSupernetConfig, family: str, n: int) -> pd.DataFrame:
     """The family's fixed set (``n`` networks spread over MACs, seed ``cfg.seed``) and its objectives."""
     ev = evaluator(cfg, family)
-    X = spread_sample(ev.net, n, cfg.seed)
-    F = evaluate_batched(ev, X, f"reference set of {family}")
-    return pd.DataFrame({"supernet": family, "reference": table_fingerprint(F), "arch": ev.space.to_strings(X),
-                         "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
+    return _evaluated(ev, family, spread_sample(ev.net, n, cfg.seed), f"reference set of {family}")
 
 
 def corner_set(cfg: SearchSupernetConfig, family: str, fingerprint: str) -> pd.DataFrame:
@@ -115,10 +112,18 @@ def corner_set(cfg: SearchSupernetConfig, family: str, fingerprint: str) -> pd.D
     ev = evaluator(cfg, family)
     top = np.asarray(ev.space.upper, dtype=np.int64)
     X = np.vstack([top] + [top - np.eye(len(top), dtype=np.int64)[j] for j in np.flatnonzero(top > 0)])
-    X = np.unique(ev.space.canonicalize(X), axis=0)
-    F = evaluate_batched(ev, X, f"accurate end of {family}")
-    return pd.DataFrame({"supernet": family, "reference": fingerprint, "arch": ev.space.to_strings(X),
-                         "macs": macs_of(ev.net, X), **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
+    return _evaluated(ev, family, np.unique(ev.space.canonicalize(X), axis=0), f"accurate end of {family}",
+                      fingerprint)
+
+
+def _evaluated(ev: SuperNetEvaluator, family: str, X: np.ndarray, label: str,
+               fingerprint: str | None = None) -> pd.DataFrame:
+    """``X`` evaluated, one row per network, with the fingerprint of its reference set (default: of these
+    objectives, for the reference set itself)."""
+    F = evaluate_batched(ev, X, label)
+    return pd.DataFrame({"supernet": family, "reference": fingerprint or table_fingerprint(F),
+                         "arch": ev.space.to_strings(X), "macs": macs_of(ev.net, X),
+                         **{o.name: F[:, j] for j, o in enumerate(OBJECTIVES)}})
 
 
 def run_row(spec: tuple[SearchSupernetConfig, FullSpaceRun]) -> dict[str, Any]:
@@ -161,17 +166,18 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
     for family in dict.fromkeys(rows["supernet"]):
         fixed, points, front = records.best_known_points(family, reference, histories)
         scorer = HypervolumeScorer(OBJECTIVES, np.vstack([fixed, points]), reference_front=front)
-        in_fixed = {tuple(p) for p in fixed}
         probe = records.corner_points(family, reference, corner)
         joined = pareto_front(np.vstack([front, probe]), OBJECTIVES)
-        in_front = {tuple(p) for p in front}
-        hvs = [round(float(scorer.curve(F)[-1]), 4)
-               for F in (fixed, fixed_spread(reference, family, cfg.budget_of(family)), joined)]
+
+        def hv(F: np.ndarray) -> float:
+            return round(scorer.normalised(F), 4)
+
         families.append(FamilyReference(family, int(build_supernet(family).space.size), len(fixed), len(points),
-                                        len(front), sum(tuple(p) not in in_fixed for p in front), latency,
-                                        hvs[0], hvs[1], float(points[:, 0].max()), len(probe),
+                                        len(front), _outside(front, fixed), latency, hv(fixed),
+                                        hv(fixed_spread(reference, family, cfg.budget_of(family))),
+                                        float(points[:, 0].max()), len(probe),
                                         float(probe[:, 0].max()) if len(probe) else None,
-                                        sum(tuple(p) not in in_front for p in joined), hvs[2]))
+                                        _outside(joined, front), hv(joined)))
         runs = histories[histories["dataset"] == family]
         curves += [run[["dataset", "device", "tactic", "seed", "eval"]].assign(hv=scorer.curve(run[names].to_numpy()))
                    for _, run in runs.groupby(["tactic", "seed"], sort=False)]
@@ -182,6 +188,12 @@ def fullspace_summary(cfg: SearchSupernetConfig, record: pd.DataFrame, reference
     same = curves_all[curves_all["dataset"].map(lambda f: not cfg.ties_of(f)) & (curves_all["seed"] < cfg.seeds)]
     return FullSpaceSummary(_comparison(curves_all, cfg, method), families, len(rows), len(record) - len(rows),
                             COMMAND, _comparison(same, cfg, f"{method}; the stage's seeds only") if len(same) else None)
+
+
+def _outside(points: np.ndarray, among: np.ndarray) -> int:
+    """How many of ``points`` no row of ``among`` matches."""
+    known = {tuple(p) for p in among}
+    return sum(tuple(p) not in known for p in points)
 
 
 def fixed_spread(reference: pd.DataFrame, family: str, n: int) -> np.ndarray:
